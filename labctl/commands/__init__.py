@@ -1,0 +1,1 @@
+"""One module per ``labctl`` subcommand, imported lazily by ``labctl.cli``."""

@@ -1,0 +1,166 @@
+"""YAML as data, with the file, line and column of every key and item kept.
+
+Every file a user writes (budget, bench, register, procedure) is read through
+``load_yaml``. The mappings and lists it returns are ordinary ``dict`` and ``list``
+subclasses that remember where each key and item stood, so any later check can say
+``bench.yaml:12:5: ...``. Nothing is ever evaluated: only YAML's safe types load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from labctl.errors import ConfigError
+
+
+class Mark:
+    """A place in a file: 1-based line and column."""
+
+    __slots__ = ("file", "line", "column")
+
+    def __init__(self, file: str, line: int, column: int):
+        self.file, self.line, self.column = file, line, column
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+    def __repr__(self) -> str:
+        return f"Mark({self})"
+
+
+class LocatedDict(dict):
+    """A mapping that knows where it and each of its keys stand in the file."""
+
+    mark: Mark
+    key_marks: dict[Any, Mark]
+
+    def where(self, key: Any | None = None) -> str:
+        if key is not None and key in self.key_marks:
+            return str(self.key_marks[key])
+        return str(self.mark)
+
+
+class LocatedList(list):
+    """A sequence that knows where it and each of its items stand in the file."""
+
+    mark: Mark
+    item_marks: list[Mark]
+
+    def where(self, index: int | None = None) -> str:
+        if index is not None and 0 <= index < len(self.item_marks):
+            return str(self.item_marks[index])
+        return str(self.mark)
+
+
+def _mark(file: str, node: yaml.Node) -> Mark:
+    return Mark(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that builds LocatedDict/LocatedList and refuses duplicate keys."""
+
+    labctl_file = "<string>"
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        if not isinstance(node, yaml.MappingNode):
+            return super().construct_mapping(node, deep=deep)
+        self.flatten_mapping(node)
+        result = LocatedDict()
+        result.mark = _mark(self.labctl_file, node)
+        result.key_marks = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError as exc:
+                raise ConfigError(
+                    "a mapping key must be a plain value",
+                    where=str(_mark(self.labctl_file, key_node)),
+                ) from exc
+            if key in result:
+                raise ConfigError(
+                    f"duplicate key {key!r} (first at line {result.key_marks[key].line})",
+                    where=str(_mark(self.labctl_file, key_node)),
+                    hint="remove one of the two",
+                )
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_marks[key] = _mark(self.labctl_file, key_node)
+        return result
+
+    def construct_sequence(self, node, deep=False):  # type: ignore[override]
+        result = LocatedList(self.construct_object(child, deep=True) for child in node.value)
+        result.mark = _mark(self.labctl_file, node)
+        result.item_marks = [_mark(self.labctl_file, child) for child in node.value]
+        return result
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
+
+
+def loads_yaml(text: str, file: str = "<string>") -> Any:
+    """Parse YAML text; errors become ``ConfigError`` with ``file:line:column``."""
+    loader = _Loader(text)
+    loader.labctl_file = file
+    try:
+        return loader.get_single_data()
+    except ConfigError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
+        problem = exc.problem or exc.context or "malformed YAML"
+        raise ConfigError(f"malformed YAML: {problem}", where=where) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"malformed YAML: {exc}", where=file) from exc
+    finally:
+        loader.dispose()
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Read and parse a YAML file, keeping locations; a missing file is a ConfigError."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError("file not found", where=str(p), hint="check the path") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read file: {exc.strerror}", where=str(p)) from exc
+    return loads_yaml(text, str(p))
+
+
+def where(data: Any, path: Iterable[Any], default: str = "") -> str:
+    """The ``file:line:column`` of the deepest located node along ``path``.
+
+    ``path`` is a sequence of keys and indexes, as in a pydantic error's ``loc``.
+    Walking stops at the first step that does not exist; the last known place wins.
+    """
+    best = default
+    node = data
+    if isinstance(node, LocatedDict | LocatedList):
+        best = node.where()
+    for step in path:
+        in_dict = isinstance(node, LocatedDict) and step in node
+        in_list = (isinstance(node, LocatedList) and isinstance(step, int)
+                   and 0 <= step < len(node))
+        if in_dict or in_list:
+            best = node.where(step)
+            node = node[step]
+        else:
+            break
+    return best
+
+
+def validation_error(exc: Any, data: Any, file: str) -> ConfigError:
+    """Turn a pydantic ``ValidationError`` into one ConfigError at the first bad place."""
+    first = exc.errors()[0]
+    loc = tuple(first.get("loc", ()))
+    key = ".".join(str(p) for p in loc) or "(top level)"
+    msg = first.get("msg", "invalid value")
+    count = len(exc.errors())
+    more = f" (and {count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
+    return ConfigError(f"{key}: {msg}{more}", where=where(data, loc, default=file))
