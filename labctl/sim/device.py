@@ -3,7 +3,10 @@
 A simulator receives the bytes a client writes (``write``) and queues the bytes it
 answers (``read``). It never blocks: when no reply is due, ``read`` returns b"".
 Replies are produced from the device model at the clock's current time, so a
-simulator knows nothing of drivers, transports or threads. The same object serves
+simulator knows nothing of drivers, transports or threads. A reply may be due later
+(a balance answers ``S`` only once the load has settled): ``handle`` returns
+``Reply(line, delay)`` and the reply becomes readable when the clock gets there.
+``next_due()`` tells a transport on a virtual clock how far to sleep. The same object serves
 an in-process ``sim://`` transport and the real-time TCP / pseudo-terminal server.
 """
 
@@ -11,8 +14,17 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 
 from labctl.sim.clock import Clock
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A reply line sent ``delay`` seconds (clock time) after the command arrived."""
+
+    line: str | bytes
+    delay: float = 0.0
 
 
 class SimDevice(ABC):
@@ -20,7 +32,7 @@ class SimDevice(ABC):
 
     Subclasses set ``read_termination`` (what ends an incoming command) and
     ``write_termination`` (what they append to each reply line), and implement
-    ``handle(line) -> list[str]`` returning the reply lines for one command.
+    ``handle(line) -> list[str | Reply]`` returning the reply lines for one command.
     ``power_on()`` may return unsolicited lines sent before any command.
     """
 
@@ -32,7 +44,7 @@ class SimDevice(ABC):
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self._inbuf = bytearray()
-        self._outbuf = bytearray()
+        self._outbuf: list[tuple[float, bytes]] = []  # (due time, bytes), in due order
         self._lock = threading.RLock()
         self.connected = True
         for line in self.power_on():
@@ -65,19 +77,34 @@ class SimDevice(ABC):
         return idx
 
     def read(self, max_bytes: int = 65536) -> bytes:
-        """Bytes the device has sent and the client has not read yet (may be b"")."""
+        """Bytes the device has sent by now and the client has not read (may be b"")."""
         with self._lock:
-            chunk = bytes(self._outbuf[:max_bytes])
-            del self._outbuf[: len(chunk)]
-            return chunk
+            now = self.clock.now()
+            out = bytearray()
+            while self._outbuf and self._outbuf[0][0] <= now and len(out) < max_bytes:
+                due, data = self._outbuf[0]
+                take = data[: max_bytes - len(out)]
+                out += take
+                if len(take) == len(data):
+                    self._outbuf.pop(0)
+                else:
+                    self._outbuf[0] = (due, data[len(take):])
+            return bytes(out)
 
-    def pending(self) -> int:
+    def next_due(self) -> float | None:
+        """Clock time at which the next unread bytes become readable (None: nothing queued)."""
         with self._lock:
-            return len(self._outbuf)
+            return self._outbuf[0][0] if self._outbuf else None
 
-    def _queue(self, line: str | bytes) -> None:
+    def _queue(self, line: str | bytes | Reply) -> None:
+        delay = 0.0
+        if isinstance(line, Reply):
+            line, delay = line.line, line.delay
         data = line if isinstance(line, bytes) else line.encode(self.encoding)
-        self._outbuf += data + self.write_termination
+        due = self.clock.now() + max(0.0, delay)
+        if self._outbuf:  # a device sends in order: never before what it queued earlier
+            due = max(due, self._outbuf[-1][0])
+        self._outbuf.append((due, data + self.write_termination))
 
     # -- the device ------------------------------------------------------
     def power_on(self) -> list[str]:
@@ -85,5 +112,5 @@ class SimDevice(ABC):
         return []
 
     @abstractmethod
-    def handle(self, line: str) -> list[str]:
+    def handle(self, line: str) -> list[str | Reply]:
         """Reply lines for one received command (an empty list for no reply)."""
