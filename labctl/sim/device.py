@@ -21,10 +21,13 @@ from labctl.sim.clock import Clock
 
 @dataclass(frozen=True)
 class Reply:
-    """A reply line sent ``delay`` seconds (clock time) after the command arrived."""
+    """A reply line sent ``delay`` seconds (clock time) after the command arrived.
+    ``terminated=False`` sends ``line`` as it is, without the write termination (fault
+    injection uses it to lose bytes of a line, its termination included)."""
 
     line: str | bytes
     delay: float = 0.0
+    terminated: bool = True
 
 
 class SimDevice(ABC):
@@ -97,14 +100,15 @@ class SimDevice(ABC):
             return self._outbuf[0][0] if self._outbuf else None
 
     def _queue(self, line: str | bytes | Reply) -> None:
-        delay = 0.0
+        delay, term = 0.0, self.write_termination
         if isinstance(line, Reply):
+            term = term if line.terminated else b""
             line, delay = line.line, line.delay
         data = line if isinstance(line, bytes) else line.encode(self.encoding)
         due = self.clock.now() + max(0.0, delay)
         if self._outbuf:  # a device sends in order: never before what it queued earlier
             due = max(due, self._outbuf[-1][0])
-        self._outbuf.append((due, data + self.write_termination))
+        self._outbuf.append((due, data + term))
 
     # -- the device ------------------------------------------------------
     def power_on(self) -> list[str]:

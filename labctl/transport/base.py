@@ -6,6 +6,8 @@ import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from labctl.errors import InstrumentError, InstrumentTimeout, TransportError
+
 
 @dataclass(frozen=True)
 class TransportOptions:
@@ -17,6 +19,7 @@ class TransportOptions:
     timeout: float = 2.0  # seconds
     baud_rate: int | None = None
     instrument: str | None = None  # the bench's name for the instrument, for error messages
+    visa_backend: str = "@py"  # pyvisa backend for VISA resources: "@py" (pyvisa-py) or "@ivi"
 
 
 class Transport(ABC):
@@ -45,10 +48,52 @@ class Transport(ABC):
     def close(self) -> None:
         """Release the connection; closing twice is harmless."""
 
+    def discard_input(self) -> None:  # noqa: B027 (a deliberate no-op default, see below)
+        """Drop input that has arrived and not been read (stale replies, unsolicited lines).
+
+        Transports with an input buffer override this; one without (a transcript replay)
+        has nothing to drop."""
+
     def query(self, command: str) -> str:
         with self.lock:
             self.write(command)
             return self.read()
+
+    # -- errors every transport raises the same way ------------------------
+    def timeout_error(self, command: str | None, waited: float,
+                      partial: bytes = b"") -> InstrumentTimeout:
+        """``InstrumentTimeout`` naming the instrument, the resource, the command and the
+        seconds waited; ``partial`` is what arrived without the read termination."""
+        if partial:
+            what = (f"no complete reply within {waited:.3g} s from {self.resource}: "
+                    f"got {len(partial)} byte(s) without the read termination "
+                    f"{self.options.read_termination!r}")
+            hint = "check the read termination in the bench file's options"
+        else:
+            what = f"no reply within {waited:.3g} s from {self.resource}"
+            hint = ("is it switched on and connected, is the address right? "
+                    "a slow instrument needs a longer timeout in the bench file's options")
+        return InstrumentTimeout(what, instrument=self.options.instrument, command=command,
+                                 reply=partial or None, hint=hint)
+
+    def decode(self, raw: bytes, command: str | None) -> str:
+        """``raw`` as text in the instrument's encoding; bytes that are not text raise
+        ``InstrumentError`` with the raw reply (a garbled line, a wrong baud rate)."""
+        try:
+            return raw.decode(self.options.encoding)
+        except UnicodeDecodeError as exc:
+            raise InstrumentError(
+                f"reply from {self.resource} is not {self.options.encoding} text",
+                instrument=self.options.instrument, command=command, reply=raw,
+                hint="noise on the line or a wrong baud rate or encoding in the bench file",
+            ) from exc
+
+    def link_error(self, what: str, command: str | None = None,
+                   hint: str | None = None) -> TransportError:
+        """``TransportError`` for a connection that is closed, lost or failing."""
+        return TransportError(f"{what} on {self.resource}", instrument=self.options.instrument,
+                              command=command,
+                              hint=hint or "check the cable or network and reopen the bench")
 
     def __enter__(self) -> Transport:
         return self

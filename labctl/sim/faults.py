@@ -1,0 +1,354 @@
+"""Fault injection: a plan of faults attachable to any simulator.
+
+A plan is plain data (a bench file's ``sim: {faults: [...]}``), each fault a kind and
+its triggers::
+
+    faults:
+      - {kind: timeout, after: 20, count: 1}        # the 21st command gets no answer
+      - {kind: garbage, probability: 0.01}          # 1 % of replies are random bytes
+      - {kind: drop, commands: [S], every: 10, bytes: 3}  # lose 3 bytes of every 10th S reply
+      - {kind: bad_checksum, at: 30 s, count: 2}    # corrupt one character, twice, after 30 s
+      - {kind: stuck, commands: ["MEAS?"], after: 5}  # MEAS? repeats its 5th reply from then on
+      - {kind: disconnect, at: 3600}                # the link dies at the first command after 1 h
+
+Kinds:
+
+* ``timeout``: the device ignores the command (no reply, and the command does nothing).
+* ``garbage``: the reply's characters are replaced by random bytes (seeded).
+* ``drop``: the command is carried out but its reply is lost; with ``bytes: K`` only K
+  bytes of it (chosen at random, the termination included) are lost.
+* ``bad_checksum``: one character of the reply is changed (a CRC will notice; a
+  protocol without one will not).
+* ``disconnect``: the link is dead from then on: the device takes no more commands, sends
+  nothing, and ``connected`` is False (transports raise ``TransportError``).
+* ``stuck``: the device repeats its previous reply to the same command.
+
+Triggers (all that are given must hold; they are checked when a command arrives):
+``after: N`` (from the (N+1)-th command on), ``every: N`` (every N-th command, counted
+from ``after``), ``probability: p`` (seeded), ``commands: [...]`` (only these commands,
+matched on the whole line or its first word, case-insensitive; the counts of ``after``
+and ``every`` count only these), ``at: T`` (clock time in seconds, or a quantity like
+"30 s"), ``count: K`` (at most K times; unlimited by default). At most one fault acts on
+one command: the first in the plan whose triggers hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from labctl.errors import ConfigError
+from labctl.sim.device import Reply, SimDevice
+
+FaultKind = Literal["timeout", "garbage", "drop", "bad_checksum", "disconnect", "stuck"]
+KINDS: tuple[str, ...] = ("timeout", "garbage", "drop", "bad_checksum", "disconnect", "stuck")
+KEYS: tuple[str, ...] = ("kind", "after", "every", "probability", "commands", "at", "count",
+                         "bytes")
+
+
+class Fault(BaseModel):
+    """One fault: its kind, its triggers and (for ``drop``) how many bytes to lose."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: FaultKind
+    after: int | None = Field(default=None, ge=0)
+    every: int | None = Field(default=None, ge=1)
+    probability: float | None = Field(default=None, ge=0.0, le=1.0)
+    commands: tuple[str, ...] | None = Field(default=None, min_length=1)
+    at: float | None = Field(default=None, ge=0.0)
+    count: int | None = Field(default=None, ge=1)
+    bytes: int | None = Field(default=None, ge=1)
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _seconds(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            from labctl.errors import UnitError
+            from labctl.units import parse_quantity, to_float  # pint: only when needed
+
+            try:
+                return to_float(parse_quantity(value, expect="s"), "s")
+            except UnitError as exc:
+                raise ValueError(exc.message) from None
+        return value
+
+    @field_validator("commands")
+    @classmethod
+    def _non_blank(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is not None and any(not c.strip() for c in value):
+            raise ValueError("a command must not be blank")
+        return value
+
+    @model_validator(mode="after")
+    def _bytes_only_for_drop(self) -> Fault:
+        if self.bytes is not None and self.kind != "drop":
+            raise ValueError(f"'bytes' applies to kind 'drop' only, not {self.kind!r}")
+        return self
+
+    def applies_to(self, line: str) -> bool:
+        """Whether this fault watches ``line`` (its ``commands`` filter)."""
+        if self.commands is None:
+            return True
+        text = line.strip().upper()
+        head = text.split(None, 1)[0] if text else ""
+        return any(c.strip().upper() in (text, head) for c in self.commands)
+
+
+class FaultPlan(BaseModel):
+    """The faults attached to one simulator, in order of precedence."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    faults: tuple[Fault, ...] = ()
+
+    @classmethod
+    def from_data(cls, data: Sequence[Mapping[str, Any]] | FaultPlan | None,
+                  where: str | None = None) -> FaultPlan:
+        """Validate a list of fault mappings (from a bench file). A mistake raises
+        ``ConfigError`` with the file:line:column when ``data`` came from ``load_yaml``,
+        else with ``where``."""
+        if data is None:
+            return cls()
+        if isinstance(data, FaultPlan):
+            return data
+        if isinstance(data, Mapping | str | bytes) or not isinstance(data, Sequence):
+            raise ConfigError("'faults' must be a list of faults, each like "
+                              "{kind: timeout, after: 10}", where=_where(data, (), where))
+        try:
+            return cls.model_validate({"faults": list(data)})
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = tuple(err["loc"][1:])  # drop the leading "faults"
+            raise ConfigError(_message(err, loc), where=_where(data, loc, where),
+                              hint=_hint(err)) from None
+
+    def wrap(self, device: SimDevice, rng: np.random.Generator | int | None = None
+             ) -> SimDevice:
+        """``device`` with this plan attached (the device itself when there are no faults)."""
+        return FaultyDevice(device, self, rng) if self.faults else device
+
+    def __len__(self) -> int:
+        return len(self.faults)
+
+
+def _where(data: Any, loc: tuple[Any, ...], default: str | None) -> str | None:
+    from labctl.yamlio import LocatedDict, LocatedList, where
+
+    if isinstance(data, LocatedDict | LocatedList):
+        place = where(data, loc, default or "")
+        return place or default
+    return default
+
+
+def _message(err: Mapping[str, Any], loc: tuple[Any, ...]) -> str:
+    index = loc[0] if loc and isinstance(loc[0], int) else None
+    field = loc[1] if len(loc) > 1 else None
+    prefix = f"fault {index + 1}" if index is not None else "faults"
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return f"{prefix}: unknown key {field!r}"
+    if kind == "missing" and field == "kind":
+        return f"{prefix}: needs a kind"
+    if kind == "literal_error" and field == "kind":
+        return f"{prefix}: unknown kind {err.get('input')!r}"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"{prefix}: must be a mapping like {{kind: timeout, after: 10}}"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if field is not None:
+        return f"{prefix}: {field}: {msg} (got {err.get('input')!r})"
+    return f"{prefix}: {msg}"
+
+
+def _hint(err: Mapping[str, Any]) -> str | None:
+    loc = err["loc"]
+    field = loc[2] if len(loc) > 2 else None
+    if err["type"] == "extra_forbidden":
+        return f"known keys: {', '.join(KEYS)}"
+    if field == "kind":
+        return f"kinds: {', '.join(KINDS)}"
+    return None
+
+
+@dataclass(frozen=True)
+class FaultEvent:
+    """A fault that acted: when (clock time), on which command, which one of the plan."""
+
+    t: float
+    command: str
+    kind: str
+    index: int
+
+
+class FaultyDevice(SimDevice):
+    """Any line-oriented ``SimDevice`` (one that answers through ``handle``) with a fault
+    plan: the same byte-stream interface, faults applied to its replies.
+
+    Lines the wrapped device sends by itself (at power-on, or a streaming mode that
+    overrides ``read``) pass through untouched. Faults that acted are in ``events``.
+    """
+
+    def __init__(self, device: SimDevice, plan: FaultPlan | Sequence[Mapping[str, Any]],
+                 rng: np.random.Generator | int | None = None) -> None:
+        self.inner = device
+        self.plan = plan if isinstance(plan, FaultPlan) else FaultPlan.from_data(plan)
+        self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        self.name = device.name
+        self.read_termination = device.read_termination
+        self.write_termination = device.write_termination
+        self.encoding = device.encoding
+        self._seen = [0] * len(self.plan.faults)
+        self._fired = [0] * len(self.plan.faults)
+        self._last: dict[str, list[str | Reply]] = {}  # for ``stuck``: last reply per line
+        self._remember = any(f.kind == "stuck" for f in self.plan.faults)
+        self.events: list[FaultEvent] = []
+        forbidden = set(device.write_termination) | {0x0A, 0x0D}
+        self._garbage_bytes = np.array([b for b in range(256) if b not in forbidden],
+                                       dtype=np.uint8)
+        self._printable = [c for c in range(0x21, 0x7F) if c not in forbidden]
+        super().__init__(device.clock)
+
+    def __getattr__(self, name: str) -> Any:
+        # The wrapped device's own attributes (its model, its settings) stay reachable.
+        inner = self.__dict__.get("inner")
+        if inner is None:
+            raise AttributeError(name)
+        return getattr(inner, name)
+
+    # -- the byte stream -------------------------------------------------
+    def write(self, data: bytes) -> None:
+        if self.connected:
+            super().write(data)
+
+    def read(self, max_bytes: int = 65536) -> bytes:
+        if not self.connected:
+            return b""
+        out = super().read(max_bytes)
+        if len(out) < max_bytes:
+            out += self.inner.read(max_bytes - len(out))
+        return out
+
+    def next_due(self) -> float | None:
+        if not self.connected:
+            return None
+        dues = [d for d in (super().next_due(), self.inner.next_due()) if d is not None]
+        return min(dues) if dues else None
+
+    # -- the device ------------------------------------------------------
+    def handle(self, line: str) -> list[str | Reply]:
+        if not self.connected:
+            return []
+        index = self._choose(line)
+        fault = self.plan.faults[index] if index is not None else None
+        if fault is None:
+            return self._pass(line)
+        kind = fault.kind
+        if kind == "timeout":
+            return self._fire(index, line, [])
+        if kind == "disconnect":
+            self.connected = False
+            return self._fire(index, line, [])
+        if kind == "stuck":
+            previous = self._last.get(line)
+            return self._fire(index, line, previous) if previous else self._pass(line)
+        replies = self._pass(line)
+        if not replies:
+            return replies  # nothing to corrupt: the fault does not act on this command
+        if kind == "garbage":
+            changed = [self._garbage(r) for r in replies]
+        elif kind == "bad_checksum":
+            changed = self._flip_one(replies)
+        else:  # drop
+            changed = self._drop(replies, fault.bytes)
+        return self._fire(index, line, changed)
+
+    def power_on(self) -> list[str]:
+        return []  # the wrapped device queued its own power-on lines; read() passes them
+
+    # -- internals -------------------------------------------------------
+    def _pass(self, line: str) -> list[str | Reply]:
+        replies = self.inner.handle(line)
+        if replies and self._remember:
+            self._last[line] = list(replies)
+        return replies
+
+    def _fire(self, index: int, line: str, replies: list[str | Reply]) -> list[str | Reply]:
+        self._fired[index] += 1
+        self.events.append(FaultEvent(self.clock.now(), line, self.plan.faults[index].kind,
+                                      index))
+        return replies
+
+    def _choose(self, line: str) -> int | None:
+        chosen = None
+        now = self.clock.now()
+        for i, fault in enumerate(self.plan.faults):
+            if not fault.applies_to(line):
+                continue
+            self._seen[i] += 1
+            if chosen is not None or not self._triggered(i, fault, now):
+                continue
+            chosen = i
+        return chosen
+
+    def _triggered(self, i: int, fault: Fault, now: float) -> bool:
+        seen = self._seen[i]
+        after = fault.after or 0
+        if seen <= after:
+            return False
+        if fault.every is not None and (seen - after) % fault.every != 0:
+            return False
+        if fault.at is not None and now < fault.at:
+            return False
+        if fault.count is not None and self._fired[i] >= fault.count:
+            return False
+        return not (fault.probability is not None and self.rng.random() >= fault.probability)
+
+    def _encoded(self, reply: str | Reply) -> tuple[bytes, float, bool]:
+        if isinstance(reply, Reply):
+            line, delay, terminated = reply.line, reply.delay, reply.terminated
+        else:
+            line, delay, terminated = reply, 0.0, True
+        data = line if isinstance(line, bytes) else line.encode(self.encoding)
+        return data, delay, terminated
+
+    def _garbage(self, reply: str | Reply) -> Reply:
+        data, delay, terminated = self._encoded(reply)
+        noise = self.rng.choice(self._garbage_bytes, size=max(1, len(data)))
+        return Reply(noise.tobytes(), delay, terminated)
+
+    def _flip_one(self, replies: list[str | Reply]) -> list[str | Reply]:
+        encoded = [self._encoded(r) for r in replies]
+        target = next((i for i, (d, _, _) in enumerate(encoded) if d), 0)
+        data, delay, terminated = encoded[target]
+        buf = bytearray(data)
+        if buf:
+            pos = int(self.rng.integers(len(buf)))
+            choices = [c for c in self._printable if c != buf[pos]]
+            buf[pos] = choices[int(self.rng.integers(len(choices)))]
+        else:
+            buf.append(self._printable[int(self.rng.integers(len(self._printable)))])
+        out: list[str | Reply] = list(replies)
+        out[target] = Reply(bytes(buf), delay, terminated)
+        return out
+
+    def _drop(self, replies: list[str | Reply], count: int | None) -> list[str | Reply]:
+        if count is None:
+            return []
+        pieces = []
+        for reply in replies:
+            data, delay, terminated = self._encoded(reply)
+            pieces.append((data + (self.write_termination if terminated else b""), delay))
+        total = sum(len(p) for p, _ in pieces)
+        lost = set(self.rng.choice(total, size=min(count, total), replace=False).tolist())
+        out: list[str | Reply] = []
+        offset = 0
+        for data, delay in pieces:
+            kept = bytes(b for j, b in enumerate(data, offset) if j not in lost)
+            offset += len(data)
+            if kept:
+                out.append(Reply(kept, delay, terminated=False))
+        return out
