@@ -1,0 +1,236 @@
+"""``labctl uncertainty BUDGET.yaml``: evaluate a budget file (GUM and Monte Carlo)."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from labctl.errors import ConfigError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from labctl.uncertainty.budget import BudgetResult
+
+
+@click.command("uncertainty")
+@click.argument("budget_file", metavar="BUDGET.yaml", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object (value, unit, components, mcm, decision...).")
+@click.option("--plot", "plot_file", type=click.Path(dir_okay=False), default=None,
+              metavar="FILE", help="Write a PNG histogram of the Monte Carlo draws with "
+                                   "the GUM distribution and both coverage intervals.")
+@click.option("--trials", type=click.IntRange(min=2), default=None, metavar="N",
+              help="Monte Carlo trials (overrides the file's monte_carlo.trials).")
+@click.option("--seed", type=int, default=None, metavar="N",
+              help="Seed of the Monte Carlo draws (overrides monte_carlo.seed).")
+@click.option("--no-mc", is_flag=True, help="GUM only: skip the Monte Carlo evaluation.")
+@click.option("--rounding", type=click.Choice(["gum", "up", "nearest"]), default="gum",
+              show_default=True,
+              help="How the stated uncertainties are rounded to two significant digits "
+                   "(gum: up, unless the dropped digits are below a tenth, GUM 7.2.6).")
+def uncertainty(budget_file: str, as_json: bool, plot_file: str | None, trials: int | None,
+                seed: int | None, no_mc: bool, rounding: str) -> None:
+    """Evaluate an uncertainty budget file by the GUM law of propagation and by Monte
+    Carlo (JCGM 101), validate the one by the other, and decide conformity when the
+    file has a specification. The format is in docs/uncertainty-budgets.md.
+    """
+    from labctl.uncertainty.budgetfile import load_budget
+
+    loaded = load_budget(budget_file)
+    options = None
+    if plot_file and no_mc:
+        raise ConfigError("--plot needs the Monte Carlo draws", where="--plot",
+                          hint="remove --no-mc")
+    if not no_mc:
+        options = loaded.monte_carlo
+        if trials is not None:
+            options = replace(options, trials=trials)
+        if seed is not None:
+            options = replace(options, seed=seed)
+        if plot_file:
+            options = replace(options, keep_draws=True)
+    result = loaded.evaluate(monte_carlo=options)
+    if plot_file:
+        _plot(result, Path(plot_file))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), allow_nan=False))
+        return
+    import sys
+
+    from rich.console import Console
+
+    # a pipe or a file gets a width that fits the tables; a terminal keeps its own
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
+    _print(console, loaded.title, result, rounding)
+    if plot_file:
+        console.print(f"histogram written to {plot_file}")
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _print(console: Console, title: str, r: BudgetResult, rounding: str = "gum") -> None:
+    from rich import box
+    from rich.table import Table
+
+    from labctl.uncertainty.rounding import compact, fixed, round_up, state
+
+    u_disp, u_unit = compact(r.standard_uncertainty, r.unit)
+    factor = u_disp / r.standard_uncertainty if r.standard_uncertainty else 1.0
+
+    def in_u_unit(x: float) -> str:
+        return f"{x * factor:.3g}"
+
+    if title:
+        console.print(f"[bold]{title}[/bold]")
+    console.print(f"{r.measurand} = {r.model}" + (f"   [{r.unit}]" if r.unit else ""))
+
+    table = Table(title="Uncertainty budget (GUM)", title_justify="left", box=box.SIMPLE_HEAD)
+    for col, justify in (("input", "left"), ("value", "right"), ("u(x)", "right"),
+                         ("distribution", "left"), ("dof", "right"),
+                         ("sensitivity", "right"), (f"u_i(y) / {u_unit or '1'}", "right"),
+                         ("share", "right")):
+        table.add_column(col, justify=justify, no_wrap=True)
+    for c in r.components:
+        unit = f" {c.unit}" if c.unit else ""
+        table.add_row(c.name, f"{c.value:.10g}{unit}", f"{c.standard_uncertainty:.3g}{unit}",
+                      c.distribution, _dof(c.dof), f"{c.sensitivity:.4g}",
+                      in_u_unit(c.contribution), f"{100 * c.share:.1f} %")
+    console.print(table)
+
+    stated = state(r.value, r.standard_uncertainty, r.unit, mode=rounding)
+    big_u, big_u_decimals = round_up(r.expanded_uncertainty * factor, mode=rounding)
+    p = 100 * r.coverage_probability
+    unit, uu = (f" {r.unit}" if r.unit else ""), (f" {u_unit}" if u_unit else "")
+    console.print(
+        f"[bold]{r.measurand} = {stated['value']}{unit}[/bold], "
+        f"u_c = {stated['uncertainty']}{uu}, nu_eff = {_dof(r.effective_dof)}, "
+        f"U({p:.4g} %) = {fixed(big_u, big_u_decimals)}{uu} (k = {r.coverage_factor:.3g})")
+
+    side = Table(title="GUM and Monte Carlo", title_justify="left", box=box.SIMPLE_HEAD)
+    side.add_column("")
+    side.add_column("GUM", justify="right")
+    if r.mcm is not None:
+        side.add_column(f"Monte Carlo, {r.mcm.trials:,} trials", justify="right")
+    # one digit more than the stated value, so GUM and Monte Carlo can be compared
+    digits = len(stated["value"].replace(" ", "").partition(".")[2]) + 1
+
+    def v(x: float) -> str:
+        return fixed(x, digits)
+
+    rows = [
+        ("estimate", v(r.value), v(r.mcm.value) if r.mcm else None),
+        (f"standard uncertainty / {u_unit or '1'}", in_u_unit(r.standard_uncertainty),
+         in_u_unit(r.mcm.standard_uncertainty) if r.mcm else None),
+        ("effective dof", _dof(r.effective_dof), "" if r.mcm else None),
+        ("coverage factor k", f"{r.coverage_factor:.3f}", "" if r.mcm else None),
+        (f"expanded uncertainty / {u_unit or '1'}", in_u_unit(r.expanded_uncertainty),
+         "" if r.mcm else None),
+        (f"{p:.4g} % interval", _interval(r.interval, v),
+         _interval(r.mcm.interval, v) if r.mcm else None),
+    ]
+    if r.mcm is not None:
+        rows.append((f"{p:.4g} % shortest interval", "",
+                     _interval(r.mcm.shortest_interval, v)))
+    for label, gum, mc in rows:
+        side.add_row(label, gum, *([mc] if r.mcm is not None else []))
+    console.print(side)
+
+    if r.validation is not None:
+        val = r.validation
+        verdict = "[green]passed[/green]" if val.passed else "[red]not validated[/red]"
+        console.print(
+            f"JCGM 101 validation of GUM: d_low = {in_u_unit(val.d_low)}{uu}, "
+            f"d_high = {in_u_unit(val.d_high)}{uu}, tolerance = "
+            f"{in_u_unit(val.tolerance)}{uu}: {verdict}")
+    if r.decision is not None:
+        _print_decision(console, r, v)
+    for note in r.notes:
+        console.print(f"note: {note}")
+
+
+def _print_decision(console: Console, r: BudgetResult, v) -> None:
+    d = r.decision
+    assert d is not None
+    spec = r.specification
+    colour = {"pass": "green", "fail": "red"}.get(d.result, "yellow")
+    limits = "" if spec is None else (
+        f" limits [{'-inf' if spec.lower is None else v(spec.lower)}, "
+        f"{'+inf' if spec.upper is None else v(spec.upper)}] {r.unit},")
+    low, high = d.acceptance_interval
+    console.print(
+        f"Conformity ({d.rule}):{limits} acceptance "
+        f"[{'-inf' if low is None else v(low)}, {'+inf' if high is None else v(high)}]: "
+        f"[bold {colour}]{d.result}[/bold {colour}] (probability of conformity "
+        f"{d.probability_of_conformity:.3g}, risk {d.risk:.3g})")
+
+
+def _dof(nu: float) -> str:
+    if math.isinf(nu):
+        return "inf"
+    return f"{nu:.0f}" if float(nu).is_integer() else f"{nu:.3g}"
+
+
+def _interval(bounds: tuple[float, float], v) -> str:
+    return f"[{v(bounds[0])}, {v(bounds[1])}]"
+
+
+# --------------------------------------------------------------------------- plot
+
+
+def _plot(r: BudgetResult, path: Path) -> None:
+    """Histogram of the Monte Carlo draws, GUM's normal or t density, both intervals."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from scipy import stats
+
+    from labctl.uncertainty.rounding import compact
+
+    if r.mcm is None or r.mcm.draws is None:
+        raise ConfigError("no Monte Carlo draws to plot", where=str(path))
+    _, unit = compact(r.standard_uncertainty, r.unit)
+    factor = (compact(r.standard_uncertainty, r.unit)[0] / r.standard_uncertainty
+              if r.standard_uncertainty else 1.0)
+    centre = r.value
+    x = (np.asarray(r.mcm.draws) - centre) * factor
+    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.hist(x, bins=200, density=True, color="0.75", label="Monte Carlo draws")
+    u = r.standard_uncertainty * factor
+    if u > 0:
+        grid = np.linspace(float(x.min()), float(x.max()), 600)
+        if math.isinf(r.effective_dof):
+            pdf = stats.norm.pdf(grid, scale=u)
+            label = "GUM: normal"
+        else:
+            pdf = stats.t.pdf(grid / u, r.effective_dof) / u
+            label = f"GUM: t, {r.effective_dof:.0f} dof"
+        ax.plot(grid, pdf, color="C0", label=label)
+    big_u = r.expanded_uncertainty * factor
+    for edge in (-big_u, big_u):
+        ax.axvline(edge, color="C0", linestyle="--")
+    for i, edge in enumerate(r.mcm.interval):
+        ax.axvline((edge - centre) * factor, color="C3",
+                   label="Monte Carlo, symmetric" if i == 0 else None)
+    for i, edge in enumerate(r.mcm.shortest_interval):
+        ax.axvline((edge - centre) * factor, color="C2", linestyle=":",
+                   label="Monte Carlo, shortest" if i == 0 else None)
+    ax.plot([], [], color="C0", linestyle="--", label="GUM interval")
+    p = 100 * r.coverage_probability
+    ax.set_title(f"{r.measurand}: {p:.4g} % coverage intervals")
+    ax.set_xlabel(f"{r.measurand} - {centre:.10g} {r.unit}  /  {unit or '1'}")
+    ax.set_ylabel("probability density")
+    ax.legend(fontsize="small")
+    try:
+        fig.savefig(path, format="png", dpi=120)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the plot: {exc.strerror or exc}",
+                          where=str(path)) from exc
