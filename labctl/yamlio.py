@@ -97,7 +97,17 @@ class _Loader(yaml.SafeLoader):
         result.item_marks = [_mark(self.labctl_file, child) for child in node.value]
         return result
 
+    def construct_yaml_timestamp(self, node):  # type: ignore[override]
+        # "2027-13-01" looks like a date to YAML but is none: say where, do not crash.
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise ConfigError(f"{node.value!r} is not a valid date ({exc})",
+                              where=str(_mark(self.labctl_file, node)),
+                              hint="write dates as YYYY-MM-DD") from None
 
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
 
@@ -160,7 +170,7 @@ def validation_error(exc: Any, data: Any, file: str) -> ConfigError:
     first = exc.errors()[0]
     loc = tuple(first.get("loc", ()))
     key = ".".join(str(p) for p in loc) or "(top level)"
-    msg = first.get("msg", "invalid value")
+    msg = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
     count = len(exc.errors())
     more = f" (and {count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
     return ConfigError(f"{key}: {msg}{more}", where=where(data, loc, default=file))

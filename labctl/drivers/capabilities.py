@@ -58,6 +58,8 @@ class Scale(Instrument, Protocol):
     capacity: Quantity   # Max
     d: Quantity          # actual scale interval
     e: Quantity          # verification scale interval
+    min_load: Quantity | None     # Min (None when neither given nor implied by a class)
+    accuracy_class: str | None    # I, II, III, IIII (None for a scale without one)
 
     def read_stable(self, timeout: float | None = None) -> WeighingReading: ...
 

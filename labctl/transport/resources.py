@@ -93,7 +93,7 @@ def _parse_visa(text: str, instrument: str | None) -> ResourceInfo:
     try:
         parsed = rname.parse_resource_name(text)
     except rname.InvalidResourceName as exc:
-        raise _bad(text, str(exc).rstrip("."), instrument) from exc
+        raise _bad(text, " ".join(str(exc).split()).rstrip("."), instrument) from exc
     interface = parsed.interface_type
     if isinstance(parsed, rname.TCPIPSocket):
         _check_port(text, str(parsed.port), instrument)

@@ -1,0 +1,279 @@
+"""An open bench: drivers on their transports, bound to roles, with the standards in use.
+
+Built by ``BenchConfig.open(clock, ...)``; use it as a context manager so every
+instrument is put in its safe state and closed on the way out::
+
+    with load_bench("benches/sim-scale.yaml").open(VirtualClock()) as bench:
+        bench.check_roles({"dut": "scale", "loader": "weight_handler"}, optional=set())
+        identities = bench.identify_all()
+        scale = bench.role("dut")
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Mapping
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from labctl.errors import ConfigError, LabctlError, RunError, TransportError
+
+if TYPE_CHECKING:
+    from labctl.bench.config import BenchConfig, InstrumentConfig
+    from labctl.drivers.capabilities import EnvironmentReading, Identity
+    from labctl.register import MeasuringInstrument, Register, Weight
+    from labctl.sim.clock import Clock
+    from labctl.sim.device import SimDevice
+    from labctl.sim.world import World
+    from labctl.units import Quantity
+
+
+def open_bench(config: BenchConfig, clock: Clock, *, seed: int | None = None,
+               allow_expired: str | None = None, today: date | None = None) -> Bench:
+    """Check expiry, build the world and every simulator, then open each instrument.
+    Anything that fails closes what was opened before and raises."""
+    from labctl.bench.build import build_simulators, build_world
+
+    if allow_expired is not None and not allow_expired.strip():
+        raise RunError("--allow-expired needs a reason, recorded with the run",
+                       hint="e.g. --allow-expired 'recalibration booked, check weighed OK'")
+    expired = config.check_expiry(today, allow_expired)
+    world = build_world(config, clock, seed)
+    devices = build_simulators(config, world)  # all of them, before anything connects
+    instruments: dict[str, Any] = {}
+    try:
+        for inst in config.instruments.values():
+            instruments[inst.name] = _open_instrument(inst, devices.get(inst.name), clock,
+                                                      config.weight_set())
+    except BaseException:
+        for driver in reversed(list(instruments.values())):
+            with contextlib.suppress(Exception):  # closing must not hide the failure
+                driver.close()
+        raise
+    return Bench(config, clock, world, devices, instruments,
+                 allow_expired=allow_expired, expired=expired)
+
+
+def _open_instrument(inst: InstrumentConfig, device: SimDevice | None, clock: Clock,
+                     weights: tuple[Weight, ...] = ()) -> Any:
+    from labctl.bench.roles import capability_names, driver_class_for
+    from labctl.transport import open_transport
+
+    cls = driver_class_for(inst.driver, where=inst.place("driver"))
+    transport = None
+    if inst.needs_transport and inst.resource is not None:
+        try:
+            transport = open_transport(inst.resource, inst.transport, device=device, clock=clock)
+        except (TransportError, ConfigError) as exc:
+            raise RunError(f"instrument {inst.name!r}: cannot open {inst.resource}: "
+                           f"{exc.message}", where=inst.place("resource"),
+                           hint=exc.hint or "check the address and that it is switched on"
+                           ) from None
+    options = dict(inst.options)
+    if "weights" in getattr(cls, "option_names", ()) and "weights" not in options \
+            and "weight_handler" in capability_names(getattr(cls, "capabilities", ())):
+        # a weight handler that shows weights (the operator's console) gets their nominals
+        options["weights"] = {w.id: f"{w.nominal.magnitude:g} {w.nominal.units:~P}"
+                              for w in weights}
+    try:
+        return cls(transport, name=inst.name, **options)
+    except ConfigError as exc:
+        if transport is not None:
+            transport.close()
+        raise _at_option(exc, inst) from None
+    except BaseException:
+        if transport is not None:
+            transport.close()
+        raise
+
+
+def _at_option(exc: ConfigError, inst: InstrumentConfig) -> ConfigError:
+    """A driver's complaint about its options, placed at the option in the bench file."""
+    place = inst.place("options")
+    where = getattr(inst.options, "where", None)
+    for key in inst.options:
+        if f"option {key!r}" in (exc.where or "") and callable(where):
+            place = where(key)
+            break
+    return type(exc)(f"instrument {inst.name!r}: {exc.message}", where=place, hint=exc.hint)
+
+
+class Bench:
+    """The instruments of a bench, open, by name and by role."""
+
+    def __init__(self, config: BenchConfig, clock: Clock, world: World,
+                 devices: Mapping[str, SimDevice], instruments: Mapping[str, Any], *,
+                 allow_expired: str | None = None, expired: Iterable[str] = ()) -> None:
+        self.config = config
+        self.clock = clock
+        self.world = world
+        self.devices = MappingProxyType(dict(devices))
+        self.instruments = MappingProxyType(dict(instruments))
+        self.allow_expired = allow_expired
+        self.expired = tuple(expired)  # ids of expired standards accepted with the reason
+        self._roles = {inst.role: self.instruments[inst.name]
+                       for inst in config.instruments.values() if inst.role}
+        self._closed = False
+
+    # -- what the record needs ------------------------------------------------------
+    @property
+    def path(self) -> Path:
+        return self.config.path
+
+    @property
+    def sha256(self) -> str:
+        return self.config.sha256
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def lab(self) -> str:
+        return self.config.lab
+
+    @property
+    def operator(self) -> str:
+        return self.config.operator
+
+    @property
+    def seed(self) -> int:
+        return self.world.seed
+
+    @property
+    def register(self) -> Register:
+        return self.config.register
+
+    @property
+    def standards(self) -> tuple[str, ...]:
+        """The register ids the bench file lists under ``standards``."""
+        return self.config.standards
+
+    @property
+    def environment_stated(self) -> EnvironmentReading | None:
+        """The environment stated in the bench file (None when an instrument measures it)."""
+        return self.config.environment_stated
+
+    # -- roles --------------------------------------------------------------------------
+    @property
+    def roles(self) -> Mapping[str, Any]:
+        """role -> driver."""
+        return MappingProxyType(self._roles)
+
+    def role(self, name: str) -> Any:
+        """The driver bound to role ``name``."""
+        try:
+            return self._roles[name]
+        except KeyError:
+            raise RunError(f"bench {self.path} has no instrument in role {name!r}; its roles: "
+                           f"{', '.join(sorted(self._roles)) or 'none'}",
+                           hint=f"add an instrument with role: {name}") from None
+
+    def check_roles(self, required: Mapping[str, str],
+                    optional: set[str] | frozenset[str] = frozenset()) -> None:
+        """``RunError`` naming the bench file and the role when a required role is missing
+        or bound to a driver without the capability (see ``BenchConfig.check_roles``)."""
+        from labctl.bench.roles import capability_names, check_binding
+
+        self.config.check_roles(required, optional)
+        for role, capability in required.items():
+            if role in self._roles:
+                driver = self._roles[role]
+                check_binding(role, capability, type(driver).__name__,
+                              capability_names(getattr(driver, "capabilities", ())),
+                              where=self.config.places.get(f"role:{role}", str(self.path)))
+
+    # -- identities ---------------------------------------------------------------------
+    def identify_all(self) -> dict[str, Identity]:
+        """``identify()`` every instrument (keyed by role, or by name when it has none) and
+        check each serial number against the bench file and the register."""
+        out: dict[str, Identity] = {}
+        for inst in self.config.instruments.values():
+            identity = self.instruments[inst.name].identify()
+            expected = inst.serial
+            if expected is not None and identity.serial.strip() != expected.strip():
+                source = (f"register entry {inst.register_id!r}" if inst.register_id
+                          else "the bench file")
+                raise RunError(
+                    f"instrument {inst.name!r} reports serial number {identity.serial!r} but "
+                    f"{source} expects {expected!r}",
+                    where=inst.place("serial"),
+                    hint="is the right instrument connected? correct the bench file or the "
+                         "register",
+                )
+            out[inst.role or inst.name] = identity
+        return out
+
+    # -- standards ------------------------------------------------------------------------
+    def weight_set(self) -> tuple[Weight, ...]:
+        """Every standard weight of the bench (weight sets expanded)."""
+        return self.config.weight_set()
+
+    def choose_weights(self, mass: Quantity, *, exclude: Iterable[str] = ()) -> tuple[str, ...]:
+        """The fewest of the bench's weights that make ``mass`` (see ``choose_weights``)."""
+        from labctl.bench.weights import choose_weights
+
+        return choose_weights(mass, self.weight_set(), exclude=exclude)
+
+    def standards_used(self) -> list[Weight | MeasuringInstrument]:
+        """Certificate data of what the bench uses: each weight, then each certified
+        measuring instrument (the thermo-hygrometer). Each has ``as_record()``."""
+        from labctl.register import MeasuringInstrument
+
+        used: list[Weight | MeasuringInstrument] = list(self.weight_set())
+        for id in self.config.used_entries():
+            entry = self.register.standard(id)
+            if isinstance(entry, MeasuringInstrument) and entry.certificate is not None:
+                used.append(entry)
+        return used
+
+    # -- environment ----------------------------------------------------------------------
+    @property
+    def environment_instrument(self) -> Any | None:
+        name = self.config.environment_instrument
+        return self.instruments[name] if name else None
+
+    def read_environment(self) -> EnvironmentReading | None:
+        """The room now: read from the environment instrument, else the stated values."""
+        instrument = self.environment_instrument
+        if instrument is not None:
+            return instrument.read_environment()
+        return self.environment_stated
+
+    # -- teardown -------------------------------------------------------------------------
+    def safe_state_all(self) -> list[LabctlError | Exception]:
+        """``safe_state()`` on every instrument, each in its own try; the errors are
+        returned (not raised) so one failing instrument does not spare the others."""
+        errors: list[LabctlError | Exception] = []
+        for driver in self.instruments.values():
+            try:
+                driver.safe_state()
+            except Exception as exc:  # noqa: BLE001 - collected for the caller to report
+                errors.append(exc)
+        return errors
+
+    def close(self) -> list[LabctlError | Exception]:
+        """Close every instrument (idempotent); errors are returned like safe_state_all's."""
+        if self._closed:
+            return []
+        self._closed = True
+        errors: list[LabctlError | Exception] = []
+        for driver in self.instruments.values():
+            try:
+                driver.close()
+            except Exception as exc:  # noqa: BLE001
+                errors.append(exc)
+        return errors
+
+    def __enter__(self) -> Bench:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._closed:
+            self.safe_state_all()
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Bench {self.name!r} from {self.path}: {', '.join(self.instruments)}>"

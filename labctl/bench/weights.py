@@ -1,0 +1,121 @@
+"""Choosing standard weights that make a test load: a pure function, no I/O.
+
+``choose_weights(mass, weights)`` returns the register ids of distinct pieces whose
+nominal values add up to ``mass``, with as few pieces as possible. Two pieces of the same
+nominal value (``2kg`` and ``2kg*``) are two pieces. Among combinations of the same size
+the one with the larger pieces first (then the earlier ids) wins, so the choice is
+reproducible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from labctl.errors import RunError
+from labctl.units import Quantity, check_dimension
+
+# Nominal values are compared in integer nanograms: R 111 weights go down to 1 mg and
+# loads are computed in floating point (1.4 * 5 g), so this is exact enough and tiny.
+_RESOLUTION_G = 1e-9
+_TOLERANCE = 1e-9  # relative tolerance on the requested mass
+
+
+def _nanograms(q: Quantity) -> float:
+    return float(q.to("g").magnitude) / _RESOLUTION_G
+
+
+def _pieces(weights: Mapping[str, Any] | Iterable[Any]) -> list[tuple[str, int]]:
+    """(id, nominal in ng) for each piece, from Weight objects or a mapping id -> nominal."""
+    items: list[tuple[str, Any]] = (
+        list(weights.items()) if isinstance(weights, Mapping) else [(w.id, w) for w in weights])
+    pieces = []
+    for id, w in items:
+        nominal = getattr(w, "nominal", w)
+        check_dimension(nominal, "kg", what=f"nominal value of weight {id!r}")
+        pieces.append((str(id), round(_nanograms(nominal))))
+    return pieces
+
+
+def choose_weights(mass: Quantity, weights: Mapping[str, Any] | Iterable[Any], *,
+                   exclude: Iterable[str] = ()) -> tuple[str, ...]:
+    """The fewest distinct pieces of ``weights`` whose nominal values sum to ``mass``.
+
+    ``weights`` is an iterable of ``Weight`` (anything with ``id`` and ``nominal``) or a
+    mapping ``id -> Weight | nominal Quantity``; ``exclude`` lists ids not to use (pieces
+    already on the load receptor). Raises ``UnitError`` when ``mass`` is not a mass and
+    ``RunError`` when no combination makes it. A zero mass is the empty combination.
+    """
+    check_dimension(mass, "kg", what="test load")
+    if not isinstance(weights, Mapping):
+        weights = list(weights)
+    excluded = set(exclude)
+    pieces = [(id, ng) for id, ng in _pieces(weights) if id not in excluded and ng > 0]
+    target_exact = _nanograms(mass)
+    target = round(target_exact)
+    if abs(target_exact - target) > max(0.5, abs(target_exact) * _TOLERANCE):
+        raise _cannot(mass, weights, excluded, "it is not a whole number of nanograms")
+    if target < 0:
+        raise _cannot(mass, weights, excluded, "a load cannot be negative")
+    if target == 0:
+        return ()
+    # Larger pieces first: the search finds short combinations early and prunes the rest.
+    order = sorted(range(len(pieces)), key=lambda i: (-pieces[i][1], i))
+    values = [pieces[i][1] for i in order]
+    suffix = [0] * (len(values) + 1)
+    for i in range(len(values) - 1, -1, -1):
+        suffix[i] = suffix[i + 1] + values[i]
+    if suffix[0] < target:
+        raise _cannot(mass, weights, excluded, "the pieces together weigh less")
+
+    best: list[int] | None = None
+    chosen: list[int] = []
+
+    def search(start: int, remaining: int) -> None:
+        nonlocal best
+        if remaining == 0:
+            if best is None or len(chosen) < len(best):
+                best = list(chosen)
+            return
+        if best is not None and len(chosen) + 1 >= len(best):
+            return  # one more piece cannot beat the best already found
+        if suffix[start] < remaining:
+            return
+        for i in range(start, len(values)):
+            v = values[i]
+            if v > remaining:
+                continue
+            if suffix[i] < remaining:
+                return
+            # Lower bound on pieces still needed: each is at most v.
+            if best is not None and len(chosen) + -(-remaining // v) >= len(best):
+                return
+            # Equal values are interchangeable: try only the first unused one at a level.
+            if i > start and values[i - 1] == v:
+                continue
+            chosen.append(i)
+            search(i + 1, remaining - v)
+            chosen.pop()
+
+    search(0, target)
+    if best is None:
+        raise _cannot(mass, weights, excluded, "no combination of distinct pieces adds up to it")
+    return tuple(pieces[order[i]][0] for i in best)
+
+
+def _cannot(mass: Quantity, weights: Any, excluded: set[str], why: str) -> RunError:
+    sets = _set_names(weights)
+    without = f" without {', '.join(sorted(excluded))}" if excluded else ""
+    return RunError(
+        f"the weight set {sets} cannot make a load of {mass:~P}{without}: {why}",
+        hint="change the load, or add pieces to the set in the register",
+    )
+
+
+def _set_names(weights: Any) -> str:
+    values = weights.values() if isinstance(weights, Mapping) else weights
+    try:
+        names = sorted({getattr(w, "set_id", None) or "" for w in values} - {""})
+    except TypeError:
+        names = []
+    return "+".join(names) if names else "given"

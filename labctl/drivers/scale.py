@@ -1,0 +1,194 @@
+"""What every scale driver shares: the data plate and typed readings.
+
+The data plate comes from the bench file's ``options`` (the marking of the instrument,
+not what it claims over the wire)::
+
+    options: {max: 15 kg, e: 5 g, d: 5 g, min: 100 g, class: III, unit: kg}
+
+- ``max`` (Max, required), ``e`` and ``d`` (either one; the other defaults to it),
+  ``min`` (Min; defaults to the OIML R76-1 minimum for the class: I 100 e, II 20 e
+  (e < 0.1 g) or 50 e, III 20 e, IIII 10 e), ``class`` (I, II, III or IIII; optional),
+  ``unit`` (the unit the scale indicates in; defaults to the unit of ``max``),
+  ``stable_timeout`` (how long ``read_stable``, ``zero`` and ``tare`` wait for a stable
+  value when the caller gives no timeout; default 30 s).
+- Checked against OIML R76-1: all masses; d <= e; e of the form 1, 2 or 5 x 10^k;
+  e = d for classes III and IIII, d < e <= 10 d allowed for I and II; e <= Max;
+  Min < Max; n = Max / e within the class's limits.
+
+Readings come back as ``WeighingReading`` in the scale's unit, whatever unit the wire
+used (a line in g from a scale declared in kg is converted).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+from labctl.drivers.base import Instrument, option_quantity, option_seconds, quantity_maker
+from labctl.drivers.capabilities import WeighingReading
+from labctl.errors import ConfigError, InstrumentError, UnitError
+from labctl.protocols.numbers import decimals_for
+from labctl.transport.base import Transport
+from labctl.units import parse_unit
+
+ACCURACY_CLASSES = ("I", "II", "III", "IIII")
+_CLASS_SPELLINGS = {"1": "I", "2": "II", "3": "III", "4": "IIII",
+                    "I": "I", "II": "II", "III": "III", "IIII": "IIII"}
+# OIML R76-1 table 3: number of verification scale intervals n = Max / e per class.
+N_LIMITS: dict[str, tuple[int, int | None]] = {
+    "I": (50_000, None), "II": (100, 100_000), "III": (100, 10_000), "IIII": (100, 1_000)}
+DEFAULT_STABLE_TIMEOUT = 30.0  # s
+
+
+def minimum_capacity_in_e(accuracy_class: str, e_in_grams: float) -> int:
+    """OIML R76-1 table 3: the minimum capacity Min, in verification scale intervals."""
+    if accuracy_class == "I":
+        return 100
+    if accuracy_class == "II":
+        return 20 if e_in_grams < 0.1 - 1e-12 else 50
+    if accuracy_class == "III":
+        return 20
+    return 10
+
+
+def _is_125(value: float) -> bool:
+    """True for 1, 2 or 5 times a power of ten."""
+    if not value > 0:
+        return False
+    mantissa = value / 10 ** math.floor(math.log10(value) + 1e-12)
+    return any(abs(mantissa - m) < 1e-6 for m in (1.0, 2.0, 5.0, 10.0))
+
+
+class ScaleInstrument(Instrument):
+    """Base of scale drivers: the data plate options and typed readings."""
+
+    option_names: ClassVar[frozenset[str]] = frozenset(
+        {"max", "e", "d", "min", "class", "unit", "stable_timeout"})
+
+    def __init__(self, transport: Transport | None, *, name: str, **options: Any) -> None:
+        super().__init__(transport, name=name, **options)
+        self._read_data_plate(self.options)
+        self.stable_timeout: float = option_seconds(
+            name, self.options, "stable_timeout", DEFAULT_STABLE_TIMEOUT) or \
+            DEFAULT_STABLE_TIMEOUT
+        self._wire_units: dict[str, tuple[float, Any]] = {}
+
+    # -- the data plate ------------------------------------------------------------
+    def _where(self, key: str) -> str:
+        where = getattr(self.options, "where", None)
+        if callable(where) and key in self.options:
+            return where(key)
+        return f"instrument {self.name!r}, option {key!r}"
+
+    def _read_data_plate(self, options: dict[str, Any]) -> None:
+        name = self.name
+        if options.get("max") is None:
+            raise ConfigError("a scale needs its capacity", where=f"instrument {name!r}",
+                              hint="add options: {max: 15 kg, e: 5 g, d: 5 g, class: III}")
+        unit_text = options.get("unit")
+        declared = None
+        if unit_text is not None:
+            declared = parse_unit(str(unit_text), self._where("unit"))
+            if declared.dimensionality != parse_unit("kg").dimensionality:
+                raise UnitError(f"unit {unit_text!r} is not a unit of mass",
+                                where=self._where("unit"), hint="use g or kg")
+        bare = str(unit_text) if declared is not None else None  # bare numbers: in unit
+
+        def mass(key: str) -> Any:
+            return option_quantity(name, options, key, "kg", bare_unit=bare)
+
+        capacity, e, d = mass("max"), mass("e"), mass("d")
+        if e is None and d is None:
+            raise ConfigError("a scale needs its scale interval", where=f"instrument {name!r}",
+                              hint="add the option e (verification scale interval) and/or d")
+        e = e if e is not None else d
+        d = d if d is not None else e
+        unit = declared if declared is not None else capacity.units
+        self.unit = unit
+        self.unit_symbol = f"{unit:~}"
+        self._make = quantity_maker(unit)
+        max_v, e_v, d_v = (float(q.m_as(unit)) for q in (capacity, e, d))
+        for key, value in (("max", max_v), ("e", e_v), ("d", d_v)):
+            if not (value > 0 and math.isfinite(value)):
+                raise ConfigError(f"{key} must be a positive mass, got {value:g} {unit:~P}",
+                                  where=self._where(key))
+        if d_v > e_v * (1 + 1e-9):
+            raise ConfigError(f"d ({d_v:g} {unit:~P}) is larger than e ({e_v:g} {unit:~P})",
+                              where=self._where("d"), hint="OIML R76-1 requires d <= e")
+        if not _is_125(float(e.m_as("g"))):
+            raise ConfigError(f"e = {e_v:g} {unit:~P} is not 1, 2 or 5 times a power of ten",
+                              where=self._where("e"), hint="OIML R76-1 3.4.2")
+        if e_v > max_v:
+            raise ConfigError(f"e ({e_v:g} {unit:~P}) is larger than Max ({max_v:g} {unit:~P})",
+                              where=self._where("e"))
+        self.accuracy_class: str | None = None
+        if options.get("class") is not None:
+            text = str(options["class"]).strip().upper()
+            if text not in _CLASS_SPELLINGS:
+                raise ConfigError(f"unknown accuracy class {options['class']!r}",
+                                  where=self._where("class"),
+                                  hint=f"one of {', '.join(ACCURACY_CLASSES)}")
+            self.accuracy_class = _CLASS_SPELLINGS[text]
+            self._check_class(max_v, e_v, d_v)
+        min_q = mass("min")
+        if min_q is not None:
+            min_v = float(min_q.m_as(unit))
+        elif self.accuracy_class is not None:
+            e_grams = float(e.m_as("g"))
+            min_v = minimum_capacity_in_e(self.accuracy_class, e_grams) * e_v
+        else:
+            min_v = None
+        if min_v is not None and not (0 < min_v < max_v):
+            raise ConfigError(f"Min ({min_v:g} {unit:~P}) must lie between 0 and Max",
+                              where=self._where("min"))
+        self.capacity = self._make(max_v)
+        self.e = self._make(e_v)
+        self.d = self._make(d_v)
+        self.min_load = self._make(min_v) if min_v is not None else None
+        self.decimals = decimals_for(d_v)
+
+    def _check_class(self, max_v: float, e_v: float, d_v: float) -> None:
+        cls, unit = self.accuracy_class, self.unit
+        if cls in ("III", "IIII") and abs(d_v - e_v) > 1e-9 * e_v:
+            raise ConfigError(f"class {cls} requires e = d (e = {e_v:g}, d = {d_v:g} {unit:~P})",
+                              where=self._where("d"), hint="OIML R76-1 3.4.2")
+        if d_v < e_v and e_v > 10 * d_v * (1 + 1e-9):
+            raise ConfigError(f"e ({e_v:g}) is more than 10 d ({d_v:g} {unit:~P})",
+                              where=self._where("e"), hint="OIML R76-1 3.4.2: d < e <= 10 d")
+        n = round(max_v / e_v)
+        low, high = N_LIMITS[cls]
+        if n < low or (high is not None and n > high):
+            span = f"{low}..{high}" if high is not None else f">= {low}"
+            raise ConfigError(f"n = Max/e = {n} is outside {span} for class {cls}",
+                              where=self._where("max"), hint="OIML R76-1 table 3")
+
+    # -- readings ------------------------------------------------------------------
+    def reading(self, value: float, wire_unit: str, *, stable: bool, raw: str,
+                command: str, overload: bool = False, underload: bool = False
+                ) -> WeighingReading:
+        """A ``WeighingReading`` in the scale's unit from a value in ``wire_unit``."""
+        conv = self._wire_units.get(wire_unit)
+        if conv is None:
+            conv = self._wire_unit(wire_unit, raw, command)
+        factor, make = conv
+        return WeighingReading(make(value * factor if factor != 1.0 else value), stable,
+                               overload, underload, raw)
+
+    def _wire_unit(self, wire_unit: str, raw: str, command: str) -> tuple[float, Any]:
+        try:
+            unit = parse_unit(wire_unit)
+        except UnitError:
+            unit = None
+        if unit is None or unit.dimensionality != self.unit.dimensionality:
+            raise InstrumentError(f"the scale indicates in {wire_unit!r}, not a unit of mass",
+                                  instrument=self.name, command=command, reply=raw,
+                                  hint="put the scale in weighing mode (not counting or %)")
+        factor = 1.0 if unit == self.unit else float((1.0 * unit).m_as(self.unit))
+        conv = (factor, self._make)
+        self._wire_units[wire_unit] = conv
+        return conv
+
+    def overload_reading(self, raw: str, *, underload: bool = False) -> WeighingReading:
+        """An overload (or underload) reading: its value is NaN, there is no indication."""
+        return WeighingReading(self._make(math.nan), False, not underload, underload, raw)
+
