@@ -1,0 +1,72 @@
+"""What one weighing analysis works with: the step's view, the data plate, the standards,
+the MPE table and the options, bundled, with the lookups every analysis needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from labctl.analysis.indication import Indication, indication_of
+from labctl.analysis.journal_view import PointView, Reading, StepView
+from labctl.analysis.options import Options
+from labctl.analysis.plate import ScalePlate
+from labctl.analysis.points import PointResult
+from labctl.analysis.weighing_mpe import MpeTable
+
+AnalysisFunction = Callable[[StepView, Any, Mapping[str, Any], MpeTable, Options],
+                            list[PointResult]]
+"""``(step_view, dut, standards, mpe_table, options) -> points``: pure, no I/O."""
+
+#: Options the weighing analyses share (names of readings, steps to borrow from).
+WEIGHING_DEFAULTS: dict[str, Any] = {
+    "reading": "indication",              # the `as` of the read giving the indication
+    "change_point_reading": "change_point",  # the `as` of the change_point action
+    "zero_step": None,                    # step whose change-point zero error E0 corrects
+    "repeatability_step": None,           # step whose s enters the budgets
+    "eccentricity_step": None,            # step whose spread enters the budgets
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    view: StepView
+    plate: ScalePlate
+    standards: Mapping[str, Any]
+    table: MpeTable
+    options: Options
+
+    @classmethod
+    def create(cls, view: StepView, dut: Any, standards: Mapping[str, Any], table: MpeTable,
+               options: Options) -> Context:
+        return cls(view, ScalePlate.from_data(dut), standards, table, options)
+
+    @property
+    def category(self) -> str:
+        return str(self.options["category"])
+
+    @property
+    def correlation(self) -> float:
+        return float(self.options["weight_correlation"])
+
+    def mpe(self, load: float) -> float:
+        """MPE for a load (plate unit) for the scale's class and the run's category."""
+        return self.table.mpe(load, self.plate.e, self.plate.accuracy_class, self.category)
+
+    def indication(self, point: PointView, *, after: Reading | None = None) -> Indication:
+        return indication_of(point, self.plate, self.standards,
+                             reading=self.options["reading"],
+                             change_point=self.options["change_point_reading"],
+                             correlation=self.correlation, after=after)
+
+    def other_step(self, option: str) -> StepView | None:
+        """The step named by option ``option`` (None when unset or not measured)."""
+        step_id = self.options.get(option)
+        if not step_id:
+            return None
+        view = self.view.journal.step(str(step_id))
+        return view if view else None
+
+    def budget_options(self) -> dict[str, Any]:
+        return {"rule": self.options["rule"], "r": float(self.options["r"]),
+                "coverage_probability": float(self.options["coverage_probability"])}

@@ -1,0 +1,147 @@
+"""What one step lends to the budgets of another: the repeatability's standard
+deviation, the eccentricity's largest difference to the centre, the zero error found by
+change point. Pure functions of the journal view."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+from labctl.analysis.context import Context
+from labctl.analysis.error_budget import Extras, ZeroCorrection, error_budget
+from labctl.analysis.indication import Indication
+from labctl.analysis.journal_view import StepView
+
+
+@dataclass(frozen=True)
+class Series:
+    """Repeated weighings of one nominal load."""
+
+    nominal: float
+    indications: tuple[Indication, ...]
+
+    @property
+    def values(self) -> list[float]:
+        return [i.value for i in self.indications if i.value is not None]
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+    @property
+    def s(self) -> float | None:
+        """Standard deviation of one weighing (None for fewer than 2 values)."""
+        v = self.values
+        return statistics.stdev(v) if len(v) >= 2 else None
+
+
+def repeatability_series(ctx: Context, view: StepView) -> list[Series]:
+    """The points of ``view`` grouped by nominal load (in plan order of first use)."""
+    groups: dict[float, list[Indication]] = {}
+    keys: list[float] = []
+    for point in view.points:
+        ind = ctx.indication(point)
+        key = _key(ind.load.nominal, ctx.plate.d)
+        if key not in groups:
+            groups[key] = []
+            keys.append(key)
+        groups[key].append(ind)
+    return [Series(groups[k][0].load.nominal, tuple(groups[k])) for k in keys]
+
+
+def _key(nominal: float, d: float) -> float:
+    # loads equal to well within a scale interval are the same load
+    return round(nominal / d * 1000) / 1000
+
+
+@dataclass(frozen=True)
+class EccentricitySpread:
+    load: float           # nominal load of the eccentricity test
+    max_difference: float  # largest |I_position - I_centre|
+
+
+def eccentricity_spread(ctx: Context, view: StepView) -> EccentricitySpread | None:
+    """The largest difference of the errors at the positions to the error at the centre."""
+    errors: dict[str, float] = {}
+    load = 0.0
+    for point in view.points:
+        ind = ctx.indication(point)
+        if ind.value is None or ind.reading.position is None:
+            continue
+        errors[ind.reading.position] = ind.value - ind.load.mass
+        load = max(load, ind.load.nominal)
+    if "centre" not in errors or len(errors) < 2:
+        return None
+    centre = errors["centre"]
+    diff = max(abs(v - centre) for k, v in errors.items() if k != "centre")
+    return EccentricitySpread(load, diff)
+
+
+def zero_correction(ctx: Context) -> ZeroCorrection | None:
+    """E0 by change point from the option ``zero_step`` (its first found change point)."""
+    view = ctx.other_step("zero_step")
+    if view is None:
+        return None
+    for point in view.points:
+        ind = ctx.indication(point)
+        if ind.change_point is None or ind.value is None:
+            continue
+        mpe = ctx.table.zero_setting_mpe * ctx.plate.e
+        result = error_budget(ind, ctx.plate, mpe, zero_rounding=False, extras=Extras(),
+                              **ctx.budget_options())
+        return ZeroCorrection(result.value, result.standard_uncertainty,
+                              result.effective_dof, f"{view.step}/{point.point}")
+    return None
+
+
+@dataclass(frozen=True)
+class Borrowed:
+    """What the steps named in the options lend, computed once per analysis call."""
+
+    unit: str
+    series: tuple[Series, ...] = ()
+    repeatability_step: str = ""
+    spread: EccentricitySpread | None = None
+    eccentricity_step: str = ""
+    zero: ZeroCorrection | None = None
+
+    @classmethod
+    def create(cls, ctx: Context, *, repeatability: bool = True, eccentricity: bool = True,
+               zero: bool = True) -> Borrowed:
+        rep_view = ctx.other_step("repeatability_step") if repeatability else None
+        ecc_view = ctx.other_step("eccentricity_step") if eccentricity else None
+        series = tuple(s for s in repeatability_series(ctx, rep_view) if s.s is not None) \
+            if rep_view is not None else ()
+        spread = eccentricity_spread(ctx, ecc_view) if ecc_view is not None else None
+        return cls(
+            unit=ctx.plate.unit, series=series,
+            repeatability_step=rep_view.step if rep_view is not None else "",
+            spread=spread if spread is not None and spread.load > 0 else None,
+            eccentricity_step=ecc_view.step if ecc_view is not None else "",
+            zero=zero_correction(ctx) if zero else None,
+        )
+
+    def extras(self, load: float, *, change_point: bool) -> tuple[Extras, list[str]]:
+        """The borrowed components for a point at ``load``, and notes saying where from.
+        The zero error corrects only an error found by change point."""
+        notes: list[str] = []
+        rep = None
+        if self.series:
+            near = min(self.series, key=lambda s: abs(s.nominal - load))
+            assert near.s is not None
+            rep = (near.s, float(near.n - 1))
+            notes.append(f"repeatability s = {near.s:.4g} {self.unit} from step "
+                         f"{self.repeatability_step!r} at {near.nominal:g} {self.unit} "
+                         f"(n = {near.n})")
+        ecc = None
+        if self.spread is not None:
+            # EURAMET cg-18 7.1.1.3: half-width |dE|max * L / (2 L_ecc)
+            ecc = self.spread.max_difference * load / (2 * self.spread.load)
+            notes.append(f"eccentricity: largest difference to the centre "
+                         f"{self.spread.max_difference:.4g} {self.unit} at "
+                         f"{self.spread.load:g} {self.unit} (step {self.eccentricity_step!r})")
+        zero = self.zero if change_point else None
+        if zero is not None:
+            notes.append(f"zero error E0 = {self.zero.value:.4g} {self.unit} from "
+                         f"{self.zero.point} subtracted (corrected error Ec = E - E0)")
+        return Extras(repeatability=rep, eccentricity=ecc, zero=zero), notes

@@ -1,0 +1,56 @@
+"""Zero-setting accuracy (OIML R 76-1 4.5.2, A.4.2.3): after zero-setting, the effect of
+the zero deviation on the result shall not exceed 0.25 e.
+
+The scale is set to zero, a small load L0 (10 e, above the zero-tracking range) is put
+on, and the zero error is E0 = I - L0, or P - L0 by the change-point method. The limit
+0.25 e comes from the data file and is not doubled in service (it belongs to the
+zero-setting device, not to the weighing range).
+
+Read without the change point, the indication is rounded to d: a zero error below
+d/2 cannot show, and the expanded uncertainty (rounding of the zero and of the
+indication) is larger than the limit; the note says so. Use ``change_point: true``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from labctl.analysis.context import Context
+from labctl.analysis.error_budget import Extras, error_budget
+from labctl.analysis.journal_view import StepView
+from labctl.analysis.options import Options
+from labctl.analysis.points import PointResult
+from labctl.analysis.results import error_point, unreadable_point
+from labctl.analysis.weighing_mpe import MpeTable
+from labctl.errors import ConfigError
+
+NAME = "zero_setting"
+DEFAULTS: dict[str, Any] = {"reading": "indication", "change_point_reading": "change_point"}
+
+
+def zero_setting(view: StepView, dut: Any, standards: Mapping[str, Any], table: MpeTable,
+                 options: Options) -> list[PointResult]:
+    ctx = Context.create(view, dut, standards, table, options)
+    if table.zero_setting_mpe != table.zero_setting_mpe:  # NaN
+        raise ConfigError(f"{table.document}: the data file gives no zero-setting accuracy",
+                          hint="add zero_setting: {mpe: ...} (in e)")
+    limit = table.zero_setting_mpe * ctx.plate.e
+    results: list[PointResult] = []
+    for point in view.points:
+        ind = ctx.indication(point)
+        details = {"limit_in_e": table.zero_setting_mpe}
+        if ind.value is None:
+            results.append(unreadable_point(NAME, ind, limit, ctx.plate, options["rule"],
+                                            details=details))
+            continue
+        budget = error_budget(ind, ctx.plate, limit, extras=Extras(), measurand="E0",
+                              reference="L0", **ctx.budget_options())
+        notes = []
+        if ind.change_point is None:
+            notes.append("rounded indication: zero errors below d/2 do not show; "
+                         "use change_point: true for this test")
+        results.append(error_point(NAME, ind, budget, limit, ctx.plate,
+                                   fraction=ctx.table.test_load_fraction, notes=notes,
+                                   details=details))
+    return results

@@ -1,0 +1,378 @@
+"""The outbox: a finished run's signed record waits here until the registry has it.
+
+The outbox is a local SQLite file (``labctl.paths.outbox_path()``, beside the runs).
+``put`` links a record to the lab's chain as this outbox knows it (the hash of the last
+record it holds for that lab and registry), signs it with the lab key and commits it to
+disk, noting the registry it is meant for: from then on the record survives a crash or
+a power loss. ``deliver`` pushes the records pending for a registry in the order they
+were put, with retries and exponential backoff while the registry cannot be reached.
+
+Chaining happens here. Before a push the outbox does not ask the registry anything: it
+pushes the record as stored. If the registry answers ``ChainMoved`` (its last hash for
+the lab is not the record's ``previous``: another bench pushed, or this outbox is new),
+the outbox re-links the record to the registry's last hash, re-signs it, saves that
+form, and pushes again. Pushing the stored form first keeps delivery idempotent: if a
+push reached the registry but its answer was lost, the retry finds the same record
+there and is a no-op.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from labctl.registry.errors import (
+    ChainMoved,
+    OutboxError,
+    RegistryError,
+    RegistryUnavailable,
+)
+from labctl.registry.record import Record
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
+
+    from labctl.registry.store import Registry
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    target TEXT NOT NULL,
+    lab TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    document TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'rejected')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    put_at TEXT NOT NULL,
+    delivered_at TEXT
+)
+"""
+
+
+@dataclass
+class DeliveryReport:
+    """What one ``Outbox.deliver`` did.
+
+    ``delivered``: ids the registry now holds (pushed now, or found already there);
+    ``rejected``: (id, reason) of records the registry refused for good (they stay in the
+    outbox, marked rejected); ``pending``: ids still waiting (the registry could not be
+    reached within ``max_attempts``); ``attempts``: pushes and opens tried.
+    """
+
+    delivered: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    attempts: int = 0
+    last_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when every record was delivered."""
+        return not self.rejected and not self.pending
+
+
+class Outbox:
+    """The local outbox at ``path`` (default ``outbox_path()``).
+
+    ``key`` signs records (default: the lab key, ``load_or_create_key()``, loaded when
+    first needed); ``sleep`` is the function waited with between retries (tests pass a
+    fake).
+    """
+
+    def __init__(
+        self,
+        path: Path | str | None = None,
+        *,
+        key: Ed25519PrivateKey | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        if path is None:
+            from labctl.paths import outbox_path
+
+            path = outbox_path()
+        self.path = Path(path)
+        self._key = key
+        self._sleep = sleep
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise OutboxError(f"cannot create the outbox's directory: {err.strerror}",
+                              where=str(self.path.parent),
+                              hint="check LABCTL_HOME and permissions") from err
+        with self._connect() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(_SCHEMA)
+
+    # -- putting ----------------------------------------------------------------------
+
+    def put(self, record: Record, registry: str | None = None) -> Record:
+        """Link, sign and store ``record`` durably, for delivery to ``registry`` (a URL;
+        None: the embedded registry); returns the stored (signed) record.
+
+        Idempotent on the record id: putting the same content again returns the stored
+        record; other content under a stored id raises ``OutboxError``. A record that
+        is already signed must be signed by the outbox's key; it is stored as it is.
+        """
+        target = _registry_name(registry)
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            stored = conn.execute(
+                "SELECT document FROM outbox WHERE id = ?", (record.id,)
+            ).fetchone()
+            if stored is not None:
+                existing = Record.from_json(stored[0])
+                if existing.content() != record.content():
+                    raise OutboxError(
+                        f"record {record.id} is already in the outbox with other content",
+                        where=str(self.path),
+                        hint="records are never changed: make a correction with a new id")
+                return existing
+            if record.signed and record.key_id != self._key_id():
+                raise OutboxError(f"record {record.id} is signed by key {record.key_id}, "
+                                  f"not by this outbox's key {self._key_id()}",
+                                  where=str(self.path), hint="put it unsigned: the outbox signs")
+            if not record.signed:
+                previous = conn.execute(
+                    "SELECT hash FROM outbox WHERE target = ? AND lab = ? "
+                    "AND state != 'rejected' ORDER BY seq DESC LIMIT 1", (target, record.lab)
+                ).fetchone()
+                record = self._sign(record.linked_to(previous[0] if previous else None))
+            conn.execute(
+                "INSERT INTO outbox (id, target, lab, hash, public_key, document, state, put_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
+                (record.id, target, record.lab, record.hash, self._public_text(),
+                 _text(record), _now()),
+            )
+        return record
+
+    # -- reading ----------------------------------------------------------------------
+
+    def get(self, record_id: str) -> Record:
+        """The record as the outbox holds it now (after any re-link at delivery)."""
+        with self._connect() as conn:
+            row = conn.execute("SELECT document FROM outbox WHERE id = ?",
+                               (record_id,)).fetchone()
+        if row is None:
+            raise OutboxError(f"no record {record_id} in the outbox", where=str(self.path))
+        return Record.from_json(row[0])
+
+    def state(self, record_id: str) -> str:
+        """``pending``, ``delivered`` or ``rejected``."""
+        with self._connect() as conn:
+            row = conn.execute("SELECT state FROM outbox WHERE id = ?", (record_id,)).fetchone()
+        if row is None:
+            raise OutboxError(f"no record {record_id} in the outbox", where=str(self.path))
+        return str(row[0])
+
+    def pending(self, registry: str | None = None) -> list[Record]:
+        """The records waiting for delivery to ``registry`` (a URL; None: the embedded
+        registry), in the order they were put."""
+        return self._pending(_registry_name(registry))
+
+    def waiting(self) -> dict[str, int]:
+        """How many records wait, by registry name (URL without password)."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT target, count(*) FROM outbox WHERE state = 'pending' GROUP BY target "
+                "ORDER BY target"
+            ).fetchall()
+        return {target: count for target, count in rows}
+
+    def _pending(self, target: str) -> list[Record]:
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT document FROM outbox WHERE state = 'pending' AND target = ? "
+                "ORDER BY seq", (target,)
+            ).fetchall()
+        return [Record.from_json(text) for (text,) in rows]
+
+    # -- delivering -------------------------------------------------------------------
+
+    def deliver(
+        self,
+        registry: Registry | str | None = None,
+        *,
+        max_attempts: int = 5,
+        base_delay: float = 1.0,
+        max_delay: float = 60.0,
+    ) -> DeliveryReport:
+        """Push the records pending for ``registry``, oldest first.
+
+        ``registry`` is an open ``Registry``, or a URL (None: the embedded registry)
+        opened here, again on every retry. Only records put for that registry go. While
+        the registry cannot be reached, wait ``base_delay * 2**(n-1)`` seconds (at most
+        ``max_delay``) after the n-th failed attempt; after ``max_attempts`` failed
+        attempts in a row, stop: the rest stays pending for the next delivery. A record
+        the registry refuses for good (same id with other content, a bad signature) is
+        marked rejected and skipped.
+        """
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        report = DeliveryReport()
+        url: str | None = None
+        opened: Registry | None = None
+        own = registry is None or isinstance(registry, str)  # opened (and closed) here
+        if own:
+            url = registry  # type: ignore[assignment]
+            target = _registry_name(url)
+        else:
+            opened = registry  # type: ignore[assignment]
+            target = opened.url  # type: ignore[union-attr]
+        failures = 0
+        try:
+            for record in self._pending(target):
+                current = record
+                relink = False
+                relinks = 0
+                while True:
+                    try:
+                        if opened is None:
+                            opened = _open(url)
+                        if relink:
+                            current = self._relink(current, opened.last_hash(current.lab))
+                            relink = False
+                        report.attempts += 1
+                        opened.push(current, public_key=self._signer(current.id))
+                    except ChainMoved as err:
+                        # Another record took this place in the lab's chain: re-link and
+                        # push again; only a registry that keeps moving counts as a failure.
+                        relink = True
+                        relinks += 1
+                        if relinks == 1:
+                            continue
+                        error = str(err)
+                    except (RegistryUnavailable, OutboxError) as err:
+                        error = str(err)
+                        if own and opened is not None:
+                            opened.close()
+                            opened = None
+                    except RegistryError as err:  # refused for good: conflict, bad signature
+                        self._mark(current.id, "rejected", str(err))
+                        report.rejected.append((current.id, str(err)))
+                        break
+                    else:
+                        failures = 0
+                        self._mark(current.id, "delivered", None)
+                        report.delivered.append(current.id)
+                        break
+                    failures += 1
+                    report.last_error = error
+                    self._note_failure(current.id, error)
+                    if failures >= max_attempts:
+                        report.pending = [r.id for r in self._pending(target)]
+                        return report
+                    self._sleep(min(base_delay * 2 ** (failures - 1), max_delay))
+        finally:
+            if own and opened is not None:
+                opened.close()
+        report.pending = [r.id for r in self._pending(target)]
+        return report
+
+    # -- internals --------------------------------------------------------------------
+
+    def _signing_key(self) -> Ed25519PrivateKey:
+        if self._key is None:
+            from labctl.registry.signing import load_or_create_key
+
+            self._key = load_or_create_key()
+        return self._key
+
+    def _key_id(self) -> str:
+        from labctl.registry.signing import key_id
+
+        return key_id(self._signing_key().public_key())
+
+    def _public_text(self) -> str:
+        from labctl.registry.signing import public_key_text
+
+        return public_key_text(self._signing_key().public_key())
+
+    def _signer(self, record_id: str) -> Ed25519PublicKey:
+        """The public key that signed the stored record (the lab key may have changed)."""
+        from labctl.registry.signing import load_public_key
+
+        with self._connect() as conn:
+            (text,) = conn.execute("SELECT public_key FROM outbox WHERE id = ?",
+                                   (record_id,)).fetchone()
+        return load_public_key(text)
+
+    def _sign(self, record: Record) -> Record:
+        from labctl.registry.signing import sign_record
+
+        return sign_record(record, self._signing_key())
+
+    def _relink(self, record: Record, previous: str | None) -> Record:
+        """Re-link a pending record after ``previous``, re-sign it and save that form."""
+        relinked = self._sign(record.linked_to(previous))
+        with self._connect() as conn:
+            conn.execute("UPDATE outbox SET document = ?, hash = ?, public_key = ? WHERE id = ?",
+                         (_text(relinked), relinked.hash, self._public_text(), record.id))
+        return relinked
+
+    def _mark(self, record_id: str, state: str, error: str | None) -> None:
+        delivered_at = _now() if state == "delivered" else None
+        with self._connect() as conn:
+            conn.execute(
+                "UPDATE outbox SET state = ?, last_error = ?, delivered_at = ?, "
+                "attempts = attempts + 1 WHERE id = ?",
+                (state, error, delivered_at, record_id),
+            )
+
+    def _note_failure(self, record_id: str, error: str) -> None:
+        with self._connect() as conn:
+            conn.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+                         (error, record_id))
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        except sqlite3.Error as err:
+            raise OutboxError(f"cannot open the outbox: {err}", where=str(self.path),
+                              hint="check LABCTL_HOME and permissions") from err
+        try:
+            conn.execute("PRAGMA synchronous=FULL")
+            yield conn
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+        except BaseException as err:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(err, sqlite3.Error):
+                raise OutboxError(f"outbox database error: {err}", where=str(self.path),
+                                  hint="check the disk and permissions; retry") from err
+            raise
+        finally:
+            conn.close()
+
+
+def _registry_name(url: str | None) -> str:
+    from labctl.registry.store import registry_name
+
+    return registry_name(url)
+
+
+def _open(url: str | None) -> Registry:
+    from labctl.registry.store import open_registry
+
+    return open_registry(url)
+
+
+def _text(record: Record) -> str:
+    return record.canonical_json().decode("utf-8")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,340 @@
+"""The calibration record: everything needed to re-check one run's result.
+
+A ``Record`` is immutable. Its JSON document is what gets hashed (canonical JSON, RFC
+8785), chained to the lab's previous record, signed with the lab's Ed25519 key and stored
+in the registry. Records are never updated; a correction is a new record whose
+``supersedes`` names the record it corrects.
+
+This module imports pydantic and the analysis layer's light ``PointResult`` model only
+(no SQLAlchemy, no cryptography), so any layer may build records. ``points`` accepts
+``PointResult`` objects, plain dicts of the same shape, or other pydantic models and
+dataclasses with those fields; every item is validated.
+
+Conventions of the JSON document: times are UTC ISO 8601 with a ``Z``; dates are ISO
+8601; quantities are ``{"value": float, "unit": str}``; numbers are finite. In a point's
+``budget``, an infinite number (the degrees of freedom of a Type B component or an
+infinite effective degrees of freedom) is written as ``null``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
+
+from labctl.analysis.points import DecisionResult, PointResult, QuantityValue
+from labctl.analysis.points import overall_decision as _overall_decision
+from labctl.registry.errors import RecordError
+
+__all__ = [
+    "DecisionResult",
+    "Dut",
+    "Environment",
+    "EnvironmentRange",
+    "PointResult",
+    "ProcedureRef",
+    "QuantityValue",
+    "Record",
+    "StandardUsed",
+    "new_record_id",
+    "overall_decision",
+]
+
+Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+KeyId = Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+#: Record members set by chaining and signing, not by the run.
+CHAIN_FIELDS: tuple[str, ...] = ("previous", "hash", "signature", "key_id")
+
+
+def new_record_id() -> str:
+    """A fresh record id (UUID4). Choose it at run start and keep it in the journal."""
+    return str(uuid.uuid4())
+
+
+def overall_decision(points: Iterable[PointResult]) -> DecisionResult:
+    """The record's decision from its points' decisions, worst first.
+
+    ``fail`` if any point fails; otherwise ``conditional_fail`` if any point is a
+    conditional fail; otherwise ``conditional_pass`` if any point is a conditional pass;
+    otherwise (every point passes) ``pass``. A record with no points has no decision:
+    ``RecordError``. (The rule lives in ``labctl.analysis.points.overall_decision``.)
+    """
+    decision = _overall_decision(list(points))
+    if decision is None:
+        raise RecordError("a record needs at least one point to have a decision",
+                          hint="build the record from the analysis' points")
+    return decision
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Dut(_Model):
+    """The device under test, as identified on the bench."""
+
+    role: NonEmpty
+    driver: NonEmpty
+    maker: str
+    model: str
+    serial: str
+    firmware: str | None = None
+    #: Data plate entries: quantities (``Max``, ``e``, ``d``, ``Min``) or text (``class``).
+    data_plate: dict[str, QuantityValue | str] = Field(default_factory=dict)
+
+
+class StandardUsed(_Model):
+    """A reference standard from the lab's register, as used in the run."""
+
+    register_id: NonEmpty
+    description: str
+    accuracy_class: str | None = None
+    certificate: NonEmpty
+    calibration_date: date
+    due_date: date
+    #: The certificate's expanded uncertainty and coverage factor; None for class-only use.
+    expanded_uncertainty: QuantityValue | None = None
+    coverage_factor: float | None = None
+    #: The reason given for using this standard past its due date, or None.
+    expired_allowed: str | None = None
+
+
+class EnvironmentRange(_Model):
+    """What one environmental quantity did during the run."""
+
+    min: float
+    max: float
+    mean: float
+    unit: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EnvironmentRange:
+        if not self.min <= self.mean <= self.max:
+            raise ValueError(f"need min <= mean <= max, got {self.min}, {self.mean}, {self.max}")
+        return self
+
+
+class Environment(_Model):
+    """Ambient conditions: ``measured`` by an environment role, or ``stated`` by the bench
+    (then min = max = mean = the stated value)."""
+
+    source: Literal["measured", "stated"]
+    temperature: EnvironmentRange | None = None
+    humidity: EnvironmentRange | None = None
+
+
+class ProcedureRef(_Model):
+    """The procedure that was run, pinned by the SHA-256 of its file."""
+
+    id: NonEmpty
+    version: NonEmpty
+    title: str
+    document: str
+    kind: Literal["verification", "calibration"]
+    category: str | None = None
+    sha256: Sha256Hex
+
+
+class Record(_Model):
+    """One calibration or verification, as stored in the registry.
+
+    ``id`` is a UUID (use a UUID4, ``new_record_id()``) chosen at run start and kept in
+    the journal: it is the idempotency key of every push, so a resumed or re-delivered run
+    never makes a second record. ``previous``, ``hash``, ``signature`` and ``key_id`` are
+    set by chaining and signing (``labctl.registry.signing``); the hash covers every member
+    but ``hash`` and ``signature``.
+    """
+
+    schema_version: Literal[1] = 1
+    id: str
+    lab: NonEmpty
+    supersedes: str | None = None
+    run_id: NonEmpty
+    dut: Dut
+    standards: list[StandardUsed]
+    environment: Environment
+    procedure: ProcedureRef
+    journal_sha256: Sha256Hex
+    points: list[PointResult] = Field(min_length=1)
+    decision: DecisionResult
+    allow_expired: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    seed: int | None = None
+    virtual_clock: bool = False
+    labctl_version: NonEmpty
+    operator: NonEmpty
+    started: datetime
+    finished: datetime
+    previous: Sha256Hex | None = None
+    hash: Sha256Hex | None = None
+    signature: str | None = None
+    key_id: KeyId | None = None
+
+    # -- validation ---------------------------------------------------------------------
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_decision(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and data.get("decision") is None:
+            points = data.get("points") or []
+            decisions = [_decision_of(p) for p in points]
+            if decisions and all(isinstance(d, str) for d in decisions):
+                ballots = [SimpleNamespace(decision=d) for d in decisions]
+                data = {**data, "decision": _overall_decision(ballots)}
+        return data
+
+    @field_validator("id", "supersedes")
+    @classmethod
+    def _uuid(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            return str(uuid.UUID(v))
+        except (ValueError, AttributeError, TypeError):
+            raise ValueError(f"{v!r} is not a UUID (use new_record_id())") from None
+
+    @field_validator("points", mode="before")
+    @classmethod
+    def _points_as_dicts(cls, v: Any) -> Any:
+        if not isinstance(v, list | tuple):
+            return v
+        return [_point_dict(p) for p in v]
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _json_parameters(cls, v: Any) -> Any:
+        return _json_value(v, "parameters", inf_as_null=False) if v is not None else {}
+
+    @field_validator("started", "finished")
+    @classmethod
+    def _utc(cls, v: datetime) -> datetime:
+        if v.tzinfo is None or v.utcoffset() is None:
+            raise ValueError("give a time with its UTC offset, e.g. 2024-05-01T10:00:00Z")
+        return v.astimezone(UTC)
+
+    @field_serializer("started", "finished")
+    def _iso_z(self, v: datetime) -> str:
+        return v.isoformat().replace("+00:00", "Z")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Record:
+        expected = overall_decision(self.points)
+        if self.decision != expected:
+            raise ValueError(
+                f"decision {self.decision!r} does not follow from the points ({expected!r}); "
+                "leave it out to have it computed"
+            )
+        if self.finished < self.started:
+            raise ValueError("finished is before started")
+        if self.supersedes == self.id:
+            raise ValueError("a record cannot supersede itself")
+        return self
+
+    # -- forms --------------------------------------------------------------------------
+
+    @property
+    def signed(self) -> bool:
+        """True once hash, signature and key id are set."""
+        return self.hash is not None and self.signature is not None and self.key_id is not None
+
+    def document(self) -> dict[str, Any]:
+        """The record's JSON document (plain dicts, lists, str, float, int, bool, None)."""
+        return self.model_dump(mode="json")
+
+    def canonical_json(self) -> bytes:
+        """The canonical JSON (RFC 8785) of the whole record, hash and signature included."""
+        from labctl.registry.canonical import canonical_json
+
+        return canonical_json(self.document(), what=f"record {self.id}")
+
+    def linked_to(self, previous: str | None) -> Record:
+        """A copy chained after ``previous`` (a hash, or None for a lab's first record),
+        with hash, signature and key id cleared: sign it next."""
+        return self.model_copy(
+            update={"previous": previous, "hash": None, "signature": None, "key_id": None}
+        )
+
+    def content(self) -> dict[str, Any]:
+        """The document without the chain and signature members: what the run produced."""
+        return {k: v for k, v in self.document().items() if k not in CHAIN_FIELDS}
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Record:
+        """Read a record from its JSON text (as ``canonical.load_json`` reads numbers)."""
+        from labctl.registry.canonical import load_json
+
+        return cls.model_validate(load_json(text))
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _decision_of(point: Any) -> Any:
+    if isinstance(point, Mapping):
+        return point.get("decision")
+    return getattr(point, "decision", None)
+
+
+def _point_dict(point: Any) -> Any:
+    """A point as a plain dict, with infinite numbers of its budget written as None."""
+    if isinstance(point, BaseModel):
+        data: Any = point.model_dump(mode="python")
+    elif dataclasses.is_dataclass(point) and not isinstance(point, type):
+        data = dataclasses.asdict(point)
+    elif hasattr(point, "to_dict"):
+        data = point.to_dict()
+    else:
+        data = point
+    if isinstance(data, Mapping) and data.get("budget") is not None:
+        where = f"points[{data.get('point', '?')}].budget"
+        data = {**data, "budget": _json_value(data["budget"], where, inf_as_null=True)}
+    if isinstance(data, Mapping) and data.get("details"):
+        where = f"points[{data.get('point', '?')}].details"
+        data = {**data, "details": _json_value(data["details"], where, inf_as_null=False)}
+    return data
+
+
+def _json_value(value: Any, where: str, *, inf_as_null: bool) -> Any:
+    """``value`` with tuples as lists and numpy scalars as Python numbers; NaN refused;
+    infinities refused, or written as None when ``inf_as_null``."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value):
+            raise ValueError(f"{where}: NaN is not a number a record can hold")
+        if math.isinf(value):
+            if inf_as_null:
+                return None
+            raise ValueError(f"{where}: an infinite number cannot be stored in a record")
+        return value
+    if isinstance(value, Mapping):
+        return {
+            str(k): _json_value(v, f"{where}.{k}", inf_as_null=inf_as_null)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [
+            _json_value(v, f"{where}[{i}]", inf_as_null=inf_as_null) for i, v in enumerate(value)
+        ]
+    if isinstance(value, BaseModel):
+        return _json_value(value.model_dump(mode="python"), where, inf_as_null=inf_as_null)
+    if hasattr(value, "item") and callable(value.item):  # numpy scalar
+        return _json_value(value.item(), where, inf_as_null=inf_as_null)
+    raise ValueError(f"{where}: a {type(value).__name__} cannot be stored in a record")

@@ -1,0 +1,582 @@
+"""The registry: signed records in SQLite (embedded, the default) or PostgreSQL.
+
+``open_registry(url)`` opens (and creates the tables of) a registry. ``Registry.push``
+stores a signed record, idempotent on its id; records are never updated or deleted.
+A push is refused unless the record's ``previous`` is the lab's last hash in this
+registry (``ChainMoved``; the outbox then re-links, re-signs and pushes again), its hash
+matches its content and its signature verifies under its key.
+
+URLs: ``sqlite:///relative.db``, ``sqlite:////absolute/path.db``, ``sqlite://`` (in
+memory), ``postgresql+psycopg://user:password@host:5432/database`` (``postgresql://`` is
+taken to mean psycopg 3). To keep labctl's tables in a PostgreSQL schema, add
+``?options=-csearch_path%3Dmyschema`` to the URL.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pydantic import ValidationError
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
+from sqlalchemy.pool import StaticPool
+
+from labctl.registry.canonical import CanonicalDocument, load_json
+from labctl.registry.errors import (
+    ChainMoved,
+    RecordError,
+    RecordNotFound,
+    RegistryConflict,
+    RegistryError,
+    RegistryUnavailable,
+)
+from labctl.registry.record import Record
+from labctl.registry.signing import key_id, load_public_key, public_key_text, verify_record
+from labctl.registry.tables import keys, metadata, records
+
+_ID_PREFIX = re.compile(r"^[0-9a-f-]{4,36}$")
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """What a push did: ``created`` is False when the registry already had the record."""
+
+    created: bool
+    id: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class RecordSummary:
+    """One line of ``Registry.list``."""
+
+    id: str
+    lab: str
+    finished: str
+    dut_maker: str
+    dut_model: str
+    dut_serial: str
+    procedure_id: str
+    procedure_version: str
+    decision: str
+    supersedes: str | None
+    hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def open_registry(url: str | None = None) -> Registry:
+    """Open the registry at ``url`` (None: the embedded one, ``default_registry_url()``).
+
+    Creates the tables if they are missing. A URL labctl cannot use raises
+    ``RegistryError``; a registry that cannot be reached raises ``RegistryUnavailable``.
+    """
+    if url is None:
+        from labctl.paths import default_registry_url, registry_path
+
+        registry_path().parent.mkdir(parents=True, exist_ok=True)
+        url = default_registry_url()
+    parsed = _parse_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite" and not _not_a_path(parsed):
+        parent = Path(str(parsed.database)).parent
+        if not parent.is_dir():
+            raise RegistryUnavailable(f"directory {parent} does not exist",
+                                      where=f"registry {shown}",
+                                      hint="create it or fix the path in the URL")
+    engine = _make_engine(parsed, shown)
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(labctl_write=True)
+            with conn.begin():
+                metadata.create_all(conn, checkfirst=True)
+    except DBAPIError as err:
+        engine.dispose()
+        raise _unavailable(shown, err) from err
+    return Registry(engine, shown)
+
+
+def registry_name(url: str | None = None) -> str:
+    """The registry's URL as labctl shows it (absolute paths, no password); None: the
+    embedded registry. Two URLs of the same registry give the same name."""
+    if url is None:
+        from labctl.paths import default_registry_url
+
+        url = default_registry_url()
+    return _parse_url(url).render_as_string(hide_password=True)
+
+
+class Registry:
+    """A registry of signed records. Use ``open_registry`` to get one."""
+
+    def __init__(self, engine: Engine, url: str):
+        self._engine = engine
+        self.url = url
+        self._known_keys: dict[str, Ed25519PublicKey] = {}
+
+    # -- life -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Registry({self.url!r})"
+
+    @property
+    def _where(self) -> str:
+        return f"registry {self.url}"
+
+    # -- keys -------------------------------------------------------------------------
+
+    def register_key(self, public_key: Ed25519PublicKey) -> str:
+        """Store a lab's public key (by key id) so its records can be verified; idempotent."""
+        kid = key_id(public_key)
+        if kid in self._known_keys:
+            return kid
+        text = public_key_text(public_key)
+        with self._write() as conn:
+            stored = conn.execute(
+                select(keys.c.public_key).where(keys.c.key_id == kid)
+            ).scalar_one_or_none()
+            if stored is None:
+                conn.execute(insert(keys).values(key_id=kid, public_key=text, added=_now()))
+            elif stored != text:
+                raise RegistryConflict(f"key id {kid} is already stored for another key",
+                                       where=self._where)
+        self._known_keys[kid] = public_key
+        return kid
+
+    def public_key(self, kid: str) -> Ed25519PublicKey | None:
+        """The public key stored under ``kid``, or None."""
+        if kid in self._known_keys:
+            return self._known_keys[kid]
+        with self._read() as conn:
+            text = conn.execute(
+                select(keys.c.public_key).where(keys.c.key_id == kid)
+            ).scalar_one_or_none()
+        if text is None:
+            return None
+        key = load_public_key(text)
+        self._known_keys[kid] = key
+        return key
+
+    # -- writing ----------------------------------------------------------------------
+
+    def push(self, record: Record, public_key: Ed25519PublicKey | None = None) -> PushResult:
+        """Store a signed record; a no-op if the registry already holds the same record.
+
+        ``public_key`` (the lab's) is registered first when given; otherwise the key must
+        already be in the registry. Raises ``RegistryConflict`` for an id already stored
+        with other content, ``ChainMoved`` when ``record.previous`` is not the lab's last
+        hash, ``RegistryError`` for an unsigned or badly signed record.
+        """
+        name = f"record {record.id}"
+        if not record.signed:
+            raise RegistryError(f"{name} is not signed", where=self._where,
+                                hint="sign it with signing.sign_record, or use the outbox")
+        assert record.hash is not None and record.key_id is not None
+        if public_key is not None:
+            if key_id(public_key) != record.key_id:
+                raise RegistryError(f"{name} is signed by key {record.key_id}, not by the "
+                                    f"key given ({key_id(public_key)})", where=self._where)
+            self.register_key(public_key)
+        key = self.public_key(record.key_id)
+        if key is None:
+            raise RegistryError(f"{name} is signed by key {record.key_id}, unknown here",
+                                where=self._where, hint="push with the lab's public key")
+        doc = record.document()
+        canonical = CanonicalDocument(doc, what=name)
+        problems = verify_record(doc, key, computed_hash=canonical.hash())
+        if problems:
+            raise RegistryError("; ".join(problems), where=self._where,
+                                hint="records are signed after their last change")
+        body = canonical.json().decode("utf-8")
+        row = {
+            "id": record.id,
+            "lab": record.lab,
+            "link": record.previous or "",
+            "hash": record.hash,
+            "key_id": record.key_id,
+            "supersedes": record.supersedes,
+            "finished": doc["finished"],
+            "dut_maker": record.dut.maker,
+            "dut_model": record.dut.model,
+            "dut_serial": record.dut.serial,
+            "procedure_id": record.procedure.id,
+            "procedure_version": record.procedure.version,
+            "decision": record.decision,
+            "document": body,
+            "pushed_at": _now(),
+        }
+        try:
+            with self._write() as conn:
+                existing = self._existing(conn, record)
+                if existing is not None:
+                    return existing
+                head = self._last_hash(conn, record.lab)
+                if record.previous != head:
+                    raise ChainMoved(
+                        f"{name} links to previous {_short(record.previous)} but lab "
+                        f"{record.lab!r}'s chain ends at {_short(head)}",
+                        where=self._where, hint="re-link and re-sign it; the outbox does this")
+                if record.supersedes is not None:
+                    self._check_supersedes(conn, record)
+                conn.execute(insert(records).values(**row))
+        except IntegrityError:
+            # Someone pushed between our checks and our insert: the same record, or
+            # another record of this lab taking the same place in the chain.
+            with self._read() as conn:
+                existing = self._existing(conn, record)
+            if existing is not None:
+                return existing
+            raise ChainMoved(f"{name}: another record of lab {record.lab!r} took its place "
+                             "in the chain", where=self._where,
+                             hint="re-link and re-sign it; the outbox does this") from None
+        return PushResult(created=True, id=record.id, hash=record.hash)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def last_hash(self, lab: str) -> str | None:
+        """The hash of the lab's last record in this registry, or None if it has none."""
+        with self._read() as conn:
+            return self._last_hash(conn, lab)
+
+    def labs(self) -> list[str]:
+        """The labs that have records here, sorted."""
+        with self._read() as conn:
+            return list(conn.execute(select(records.c.lab).distinct().order_by(records.c.lab))
+                        .scalars())
+
+    def count(self, lab: str | None = None) -> int:
+        """How many records the registry holds (of ``lab``, if given)."""
+        query = select(func.count()).select_from(records)
+        if lab is not None:
+            query = query.where(records.c.lab == lab)
+        with self._read() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def list(
+        self,
+        limit: int | None = 50,
+        lab: str | None = None,
+        dut_serial: str | None = None,
+        decision: str | None = None,
+    ) -> list[RecordSummary]:
+        """Summaries of the records, newest first, optionally filtered."""
+        query = select(
+            records.c.id, records.c.lab, records.c.finished, records.c.dut_maker,
+            records.c.dut_model, records.c.dut_serial, records.c.procedure_id,
+            records.c.procedure_version, records.c.decision, records.c.supersedes,
+            records.c.hash,
+        ).order_by(records.c.seq.desc())
+        if lab is not None:
+            query = query.where(records.c.lab == lab)
+        if dut_serial is not None:
+            query = query.where(records.c.dut_serial == dut_serial)
+        if decision is not None:
+            query = query.where(records.c.decision == decision)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._read() as conn:
+            return [RecordSummary(**row._asdict()) for row in conn.execute(query)]
+
+    def resolve(self, id_or_prefix: str) -> str:
+        """The full id of the one record whose id is, or starts with, ``id_or_prefix``."""
+        wanted = id_or_prefix.strip().lower()
+        if not _ID_PREFIX.match(wanted):
+            raise RecordNotFound(f"{id_or_prefix!r} is not a record id or an id prefix",
+                                 where=self._where, hint="give at least 4 characters of the id")
+        with self._read() as conn:
+            exact = conn.execute(
+                select(records.c.id).where(records.c.id == wanted)
+            ).scalar_one_or_none()
+            if exact is not None:
+                return exact
+            found = list(conn.execute(
+                select(records.c.id).where(records.c.id.startswith(wanted, autoescape=True))
+                .order_by(records.c.seq).limit(3)
+            ).scalars())
+        if not found:
+            raise RecordNotFound(f"no record {id_or_prefix!r}", where=self._where,
+                                 hint="'labctl registry list' shows the ids")
+        if len(found) > 1:
+            raise RecordNotFound(f"{id_or_prefix!r} matches several records "
+                                 f"({', '.join(i[:13] for i in found)}...)", where=self._where,
+                                 hint="give more characters of the id")
+        return found[0]
+
+    def document(self, id_or_prefix: str) -> dict[str, Any]:
+        """The record's JSON document exactly as stored."""
+        wanted = id_or_prefix.strip().lower()
+        query = select(records.c.document)
+        with self._read() as conn:
+            text = conn.execute(query.where(records.c.id == wanted)).scalar_one_or_none()
+        if text is None:
+            full = self.resolve(id_or_prefix)
+            with self._read() as conn:
+                text = conn.execute(query.where(records.c.id == full)).scalar_one()
+        return load_json(text)
+
+    def get(self, id_or_prefix: str) -> Record:
+        """The record with this id, or the one record whose id starts with this prefix."""
+        doc = self.document(id_or_prefix)
+        try:
+            return Record.model_validate(doc)
+        except ValidationError as err:
+            first = err.errors()[0]
+            place = ".".join(str(p) for p in first["loc"])
+            raise RegistryError(
+                f"record {doc.get('id')} cannot be read by this labctl: {place}: {first['msg']}",
+                where=self._where, hint="upgrade labctl, or read it with --json") from err
+
+    # -- verifying --------------------------------------------------------------------
+
+    def verify(self, id_or_prefix: str) -> list[str]:
+        """Problems with one record's hash and signature ([] when it is good)."""
+        doc = self.document(id_or_prefix)
+        kid = str(doc.get("key_id"))
+        key = self.public_key(kid)
+        if key is None:
+            return [f"record {str(doc.get('id'))[:8]}: key {kid} is not in this registry"]
+        return verify_record(doc, key)
+
+    def verify_chain(self, lab: str) -> list[str]:
+        """Problems with a lab's chain: broken links, bad hashes, bad signatures."""
+        with self._read() as conn:
+            known = {kid: load_public_key(text)
+                     for kid, text in conn.execute(select(keys.c.key_id, keys.c.public_key))}
+        query = (
+            select(records.c.seq, records.c.id, records.c.lab, records.c.link, records.c.hash,
+                   records.c.key_id, records.c.document)
+            .where(records.c.lab == lab)
+            .order_by(records.c.seq)
+            .execution_options(yield_per=500)
+        )
+        problems: list[str] = []
+        expected_previous: str | None = None
+        with self._read() as conn:
+            for row in conn.execute(query):
+                where = f"lab {lab!r}, record {row.id[:8]} (#{row.seq})"
+                try:
+                    doc = load_json(row.document)
+                except json.JSONDecodeError as err:
+                    doc = None
+                    problems.append(f"{where}: stored JSON is unreadable: {err}")
+                if not isinstance(doc, dict):
+                    if doc is not None:
+                        problems.append(f"{where}: stored JSON is not an object")
+                    expected_previous = row.hash
+                    continue
+                problems.extend(f"{where}: {p}" for p in _row_problems(row, doc, known))
+                previous = doc.get("previous")
+                if previous != expected_previous:
+                    problems.append(
+                        f"{where}: broken link: previous is {_short(previous)} but the record "
+                        f"before it in the chain has hash {_short(expected_previous)}")
+                expected_previous = doc.get("hash") or row.hash
+        return problems
+
+    # -- internals --------------------------------------------------------------------
+
+    def _existing(self, conn: Connection, record: Record) -> PushResult | None:
+        stored = conn.execute(
+            select(records.c.hash).where(records.c.id == record.id)
+        ).scalar_one_or_none()
+        if stored is None:
+            return None
+        if stored == record.hash:
+            return PushResult(created=False, id=record.id, hash=stored)
+        raise RegistryConflict(
+            f"record {record.id} is already stored with other content "
+            f"(hash {stored[:12]}, pushed {str(record.hash)[:12]})", where=self._where,
+            hint="records are never changed: push a correction with a new id and supersedes")
+
+    @staticmethod
+    def _last_hash(conn: Connection, lab: str) -> str | None:
+        return conn.execute(
+            select(records.c.hash).where(records.c.lab == lab)
+            .order_by(records.c.seq.desc()).limit(1)
+        ).scalar_one_or_none()
+
+    def _check_supersedes(self, conn: Connection, record: Record) -> None:
+        lab = conn.execute(
+            select(records.c.lab).where(records.c.id == record.supersedes)
+        ).scalar_one_or_none()
+        if lab is None:
+            raise RegistryError(f"record {record.id} supersedes {record.supersedes}, "
+                                "which is not in this registry", where=self._where,
+                                hint="push the superseded record first")
+        if lab != record.lab:
+            raise RegistryError(f"record {record.id} of lab {record.lab!r} supersedes a record "
+                                f"of lab {lab!r}", where=self._where,
+                                hint="a lab corrects its own records only")
+
+    def _read(self) -> _Tx:
+        return _Tx(self, write=False)
+
+    def _write(self) -> _Tx:
+        return _Tx(self, write=True)
+
+
+class _Tx:
+    """A transaction on the registry that turns connection failures into RegistryUnavailable.
+
+    On SQLite a write transaction starts with BEGIN IMMEDIATE, so two writers queue on
+    the database lock instead of failing when the second tries to write.
+    """
+
+    def __init__(self, registry: Registry, *, write: bool):
+        self._registry = registry
+        self._write = write
+        self._conn: Connection | None = None
+        self._tx: Any = None
+
+    def __enter__(self) -> Connection:
+        try:
+            conn = self._registry._engine.connect()
+            if self._write:
+                conn.execution_options(labctl_write=True)
+            self._conn = conn
+            self._tx = conn.begin()
+        except DBAPIError as err:
+            if self._conn is not None:
+                self._conn.close()
+            raise _unavailable(self._registry.url, err) from err
+        return conn
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        assert self._conn is not None
+        try:
+            if exc_type is None:
+                self._tx.commit()
+            else:
+                self._tx.rollback()
+        except DBAPIError as err:
+            if exc_type is None:
+                raise _unavailable(self._registry.url, err) from err
+        finally:
+            self._conn.close()
+        if exc is not None and isinstance(exc, DBAPIError) and not isinstance(exc, IntegrityError):
+            raise _unavailable(self._registry.url, exc) from exc
+        return False
+
+
+def _row_problems(row: Any, doc: dict[str, Any], known: dict[str, Ed25519PublicKey]) -> list[str]:
+    """What is wrong with one stored record: its columns against its document, the
+    canonical form of its JSON, its hash and its signature under the stored keys."""
+    problems = []
+    for column in ("id", "lab", "hash", "key_id"):
+        if getattr(row, column) != doc.get(column):
+            problems.append(f"column {column} ({getattr(row, column)}) differs from the "
+                            f"record's {column} ({doc.get(column)})")
+    if row.link != (doc.get("previous") or ""):
+        problems.append("column link differs from the record's previous")
+    try:
+        canonical = CanonicalDocument(doc)
+    except RecordError as err:  # NaN or the like written into the row
+        return [*problems, err.render()]
+    if canonical.json().decode("utf-8") != row.document:
+        problems.append("stored JSON is not in canonical form (edited outside labctl?)")
+    computed = canonical.hash()
+    key = known.get(str(doc.get("key_id")))
+    if key is None:
+        problems.append(f"key {doc.get('key_id')} is not in this registry")
+        if doc.get("hash") != computed:
+            problems.append("hash mismatch: the content changed after signing")
+    else:
+        problems.extend(p.split(": ", 1)[1]
+                        for p in verify_record(doc, key, computed_hash=computed))
+    return problems
+
+
+def _parse_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as err:
+        raise RegistryError(f"{url!r} is not a registry URL",
+                            hint="use sqlite:///path.db or postgresql+psycopg://user@host/db"
+                            ) from err
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend == "sqlite":
+        if driver not in ("", "pysqlite"):
+            raise RegistryError(f"registry URL {url!r}: driver {driver!r} is not supported",
+                                hint="use sqlite:///path.db")
+        if not _not_a_path(parsed):
+            absolute = Path(str(parsed.database)).expanduser().resolve()
+            parsed = parsed.set(database=absolute.as_posix())
+        return parsed
+    if backend in ("postgresql", "postgres"):
+        if driver not in ("", "psycopg"):
+            raise RegistryError(f"registry URL {url!r}: driver {driver!r} is not supported",
+                                hint="use postgresql+psycopg://user@host/db")
+        return parsed.set(drivername="postgresql+psycopg")
+    raise RegistryError(f"registry URL {url!r}: {backend!r} databases are not supported",
+                        hint="use sqlite:///path.db or postgresql+psycopg://user@host/db")
+
+
+def _not_a_path(url: URL) -> bool:
+    """True for an in-memory SQLite database or a ``file:`` URI (left as given)."""
+    database = url.database or ""
+    return database in ("", ":memory:") or database.startswith("file:")
+
+
+def _make_engine(url: URL, shown: str) -> Engine:
+    try:
+        if url.get_backend_name() == "sqlite":
+            memory = url.database in (None, "", ":memory:")
+            engine = create_engine(url, poolclass=StaticPool if memory else None,
+                                   connect_args={"timeout": 30})
+            _sqlite_transactions(engine, memory=memory)
+            return engine
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    except ImportError as err:
+        raise RegistryError(f"cannot use registry {shown}: {err}",
+                            hint="install the driver: pip install 'labctl[postgres]'") from err
+    except (ArgumentError, NoSuchModuleError) as err:
+        raise RegistryError(f"cannot use registry {shown}: {err}") from err
+
+
+def _sqlite_transactions(engine: Engine, *, memory: bool) -> None:
+    """Let SQLAlchemy, not the sqlite3 module, begin transactions (see the SQLAlchemy
+    SQLite dialect docs), in WAL mode with full syncs, so records survive a power loss."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        if not memory:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            dbapi_connection.execute("PRAGMA synchronous=FULL")
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("labctl_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _unavailable(shown: str, err: DBAPIError) -> RegistryUnavailable:
+    reason = str(err.orig).strip().splitlines()[0] if err.orig is not None else str(err)
+    return RegistryUnavailable(f"cannot reach the registry: {reason}", where=f"registry {shown}",
+                               hint="check that the server is running and the URL is right")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _short(value: str | None) -> str:
+    return "none (first record)" if value is None else value[:12]

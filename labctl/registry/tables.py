@@ -1,0 +1,99 @@
+"""The registry's tables (SQLAlchemy Core), the same on SQLite and PostgreSQL.
+
+``labctl_records`` holds each record's canonical JSON exactly as signed (``document``)
+plus a few columns copied out of it for listing. ``seq`` gives the order records were
+pushed in; ``link`` is the record's ``previous`` ('' for a lab's first record), and
+(lab, link) is unique, so a lab's chain can never fork even with concurrent pushes.
+Triggers refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL): records are never
+changed; a correction is a new record that names the one it supersedes.
+
+``labctl_keys`` holds the public keys records were signed with, by key id, so a
+registry can be verified anywhere.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    DDL,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+)
+
+metadata = MetaData()
+
+records = Table(
+    "labctl_records",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("lab", String(200), nullable=False),
+    Column("link", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+    Column("key_id", String(16), nullable=False),
+    Column("supersedes", String(36)),
+    Column("finished", String(40), nullable=False),
+    Column("dut_maker", String(200), nullable=False),
+    Column("dut_model", String(200), nullable=False),
+    Column("dut_serial", String(200), nullable=False),
+    Column("procedure_id", String(200), nullable=False),
+    Column("procedure_version", String(50), nullable=False),
+    Column("decision", String(20), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("pushed_at", String(40), nullable=False),
+    UniqueConstraint("lab", "link", name="uq_labctl_records_chain"),
+    Index("ix_labctl_records_lab_seq", "lab", "seq"),
+    Index("ix_labctl_records_dut_serial", "dut_serial"),
+    sqlite_autoincrement=True,
+)
+
+keys = Table(
+    "labctl_keys",
+    metadata,
+    Column("key_id", String(16), primary_key=True),
+    Column("public_key", String(64), nullable=False),
+    Column("added", String(40), nullable=False),
+)
+
+_IMMUTABLE = "labctl records are immutable: push a new record that supersedes this one"
+
+for _op in ("UPDATE", "DELETE"):
+    event.listen(
+        records,
+        "after_create",
+        DDL(
+            f"CREATE TRIGGER labctl_records_no_{_op.lower()} BEFORE {_op} ON labctl_records "
+            f"BEGIN SELECT RAISE(ABORT, '{_IMMUTABLE}'); END"
+        ).execute_if(dialect="sqlite"),
+    )
+
+event.listen(
+    records,
+    "after_create",
+    DDL(
+        "CREATE OR REPLACE FUNCTION labctl_records_immutable() RETURNS trigger "
+        f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{_IMMUTABLE}'; END $$"
+    ).execute_if(dialect="postgresql"),
+)
+event.listen(
+    records,
+    "after_create",
+    DDL(
+        "CREATE TRIGGER labctl_records_immutable BEFORE UPDATE OR DELETE ON labctl_records "
+        "FOR EACH ROW EXECUTE FUNCTION labctl_records_immutable()"
+    ).execute_if(dialect="postgresql"),
+)
+event.listen(
+    records,
+    "after_create",
+    DDL(
+        "CREATE TRIGGER labctl_records_no_truncate BEFORE TRUNCATE ON labctl_records "
+        "FOR EACH STATEMENT EXECUTE FUNCTION labctl_records_immutable()"
+    ).execute_if(dialect="postgresql"),
+)

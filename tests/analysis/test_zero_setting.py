@@ -1,0 +1,52 @@
+"""zero_setting: the zero error E0 at 10 e within 0.25 e."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from analysis_runner import run
+from weighing_journal import SMALL, STANDARDS, Journal, mass
+
+from labctl.uncertainty import coverage_factor
+
+D = 0.005
+
+
+def test_change_point_zero_error_within_a_quarter_e():
+    j = Journal()
+    j.start("zero_setting", "zero_setting/01").unload().load("S/50g").read("indication", 0.05)
+    j.change_point(0.050, rises_after=4).unload().finish()
+    (point,) = run("zero_setting", j, "zero_setting")
+    e0 = 0.050 + D / 2 - 0.002 - mass("S/50g")
+    assert point.error.value == pytest.approx(e0, abs=1e-12)
+    assert point.mpe.value == pytest.approx(0.25 * D)
+    u = math.sqrt((0.00025 / math.sqrt(3)) ** 2 + (4 * STANDARDS[SMALL[0]]["u"]["value"] / 1e6)
+                  ** 2 + (0.5e-6) ** 2)
+    assert point.expanded_uncertainty.value == pytest.approx(coverage_factor(0.9545) * u)
+    assert point.decision == "pass"
+    assert point.budget["measurand"] == "E0"
+
+
+def test_a_zero_off_by_half_an_e_fails():
+    j = Journal()
+    j.start("zero_setting", "zero_setting/01").load("S/50g").read("indication", 0.05)
+    j.change_point(0.050, rises_after=1).finish()   # E0 = 2.5 - 0.5 = 2 g > 1.25 g
+    (point,) = run("zero_setting", j, "zero_setting")
+    assert point.error.value == pytest.approx(0.002 + 0.0000006)
+    assert point.decision == "fail"
+
+
+def test_the_limit_is_not_doubled_in_service():
+    j = Journal()
+    j.weigh("zero_setting", "zero_setting/01", ("S/50g",), 0.05)
+    (point,) = run("zero_setting", j, "zero_setting", category="in_service")
+    assert point.mpe.value == pytest.approx(0.25 * D)
+
+
+def test_without_change_point_the_rounding_hides_the_zero_error():
+    j = Journal()
+    j.weigh("zero_setting", "zero_setting/01", ("S/50g",), 0.05)
+    (point,) = run("zero_setting", j, "zero_setting")
+    assert point.decision == "conditional_pass"
+    assert "zero errors below d/2 do not show" in point.notes
