@@ -1,0 +1,263 @@
+"""One calibration from end to end: procedure + bench -> journal -> analysis -> record.
+
+This is the Python API behind ``labctl run`` (the command only adds the display)::
+
+    from labctl.calibration import CalibrationRequest, calibrate
+    result = calibrate(CalibrationRequest("procedures/scale-jjg539.yaml",
+                                          "benches/sim-scale.yaml"))
+    print(result.record.decision, result.record.id)
+
+The order follows DESIGN.md: every input is checked before an instrument moves; the
+journal is written first; the analysis is a pure function of the journal (the data
+plate of the instrument under test and the certificate data of the standards are
+journalled at run start, so ``reanalyse`` needs nothing else); the signed record goes
+to the outbox, then to the registry.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from labctl.errors import RunError
+
+OnEvent = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class CalibrationRequest:
+    """What ``labctl run`` was asked to do."""
+
+    procedure: str | Path
+    bench: str | Path
+    registry: str | None = None              # registry URL; None: the embedded default
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    seed: int | None = None                  # overrides the bench's seed
+    allow_expired: str | None = None         # reason to accept an expired standard
+    resume: str | None = None                # run id (or run directory) to continue
+    realtime: bool = False                   # a real clock even on an all-simulated bench
+    runs_dir: str | Path | None = None
+    operator: str | None = None
+    today: date | None = None                # for due-date checks (tests)
+
+
+@dataclass
+class CalibrationResult:
+    run_id: str
+    journal_path: Path
+    record: Any                              # labctl.registry.record.Record, signed
+    points: list[Any]
+    delivery: Any                            # labctl.registry.outbox.DeliveryReport
+    virtual_clock: bool
+    clock_seconds: float                     # clock time the run took (virtual or real)
+
+
+def required_roles(procedure: Any) -> tuple[dict[str, str], set[str]]:
+    """(role -> capability for every role, the optional role names) of a procedure."""
+    required = {name: spec.capability for name, spec in procedure.roles.items()}
+    optional = {name for name, spec in procedure.roles.items() if spec.optional}
+    return required, optional
+
+
+def prepare(request: CalibrationRequest) -> tuple[Any, Any]:
+    """Load and cross-check the procedure and the bench; nothing is opened."""
+    from labctl.bench import load_bench
+    from labctl.procedures.schema import load_procedure, resolve_parameters
+
+    procedure = load_procedure(request.procedure)
+    config = load_bench(request.bench)
+    required, optional = required_roles(procedure)
+    config.check_roles(required, optional)
+    if not request.resume:
+        resolve_parameters(procedure, request.parameters)
+    return procedure, config
+
+
+def make_clock(config: Any, realtime: bool) -> Any:
+    """A virtual clock for an all-simulated bench (unless ``realtime``), else a real one."""
+    from labctl.sim.clock import RealClock, VirtualClock
+
+    simulated = all(i.simulated or not i.needs_transport for i in config.instruments.values())
+    return VirtualClock() if simulated and not realtime else RealClock()
+
+
+def calibrate(request: CalibrationRequest, *, on_event: OnEvent | Sequence[OnEvent] | None = None,
+              prompt: Callable[[str], str] | None = None) -> CalibrationResult:
+    """Run (or resume) a calibration and store its signed record. See the module doc."""
+    from labctl.procedures.resume import find_journal, run_journal_path
+    from labctl.procedures.runner import run_procedure
+    from labctl.registry.record import new_record_id
+
+    procedure, config = prepare(request)
+    clock = make_clock(config, request.realtime)
+    start = clock.now()
+    journal_path: Path | None = None
+    run_id: str | None = None
+    if request.resume:
+        journal_path = find_journal(request.resume, request.runs_dir)
+    elif request.runs_dir is not None:
+        from labctl.procedures.resume import new_run_id
+
+        run_id = new_run_id()
+        journal_path = run_journal_path(run_id, request.runs_dir)
+
+    with config.open(clock, seed=request.seed, allow_expired=request.allow_expired,
+                     today=request.today) as bench:
+        extra = None
+        if not request.resume:
+            dut = bench.role("dut") if "dut" in bench.roles else None
+            extra = {"record_id": new_record_id(),
+                     "dut": instrument_info(config, "dut", dut),
+                     "standards_data": [s.as_record() for s in bench.standards_used()],
+                     "environment_stated": _stated(bench.environment_stated)}
+        outcome = run_procedure(
+            procedure, bench, clock=clock, journal_path=journal_path,
+            parameters=None if request.resume else dict(request.parameters),
+            on_event=on_event, prompt=prompt, run_id=run_id, resume=bool(request.resume),
+            operator=request.operator, seed=request.seed, allow_expired=request.allow_expired,
+            extra_run_info=extra)
+    points = analyse_events(procedure, outcome.events)
+    record = build_record(procedure, outcome.events, points, journal_sha256=outcome.sha256)
+    delivered, report = store_record(record, request.registry)
+    return CalibrationResult(outcome.run_id, Path(outcome.journal_path), delivered, points,
+                             report, bool(getattr(clock, "virtual", False)), clock.now() - start)
+
+
+def instrument_info(config: Any, role: str, driver: Any) -> dict[str, Any]:
+    """Driver name and data plate of the instrument in ``role``, as JSON for the journal."""
+    from labctl.analysis.plate import quantity_in
+
+    inst = next((i for i in config.instruments.values() if i.role == role), None)
+    plate: dict[str, Any] = {}
+    for key, attr in (("max", "capacity"), ("e", "e"), ("d", "d"), ("min", "min_load")):
+        value = getattr(driver, attr, None)
+        if value is not None:
+            mag, unit = quantity_in(value)
+            plate[key] = {"value": mag, "unit": unit}
+    if getattr(driver, "accuracy_class", None):
+        plate["class"] = driver.accuracy_class
+    return {"instrument": inst.name if inst else None, "driver": inst.driver if inst else None,
+            "data_plate": plate}
+
+
+def _stated(reading: Any) -> dict[str, Any] | None:
+    if reading is None:
+        return None
+    out = {}
+    for name in ("temperature", "humidity"):
+        q = getattr(reading, name, None)
+        if q is not None:
+            out[name] = {"value": float(q.magnitude), "unit": f"{q.units:~P}"}
+    return out
+
+
+def run_info(events: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """The ``run_started`` event of a journal."""
+    for event in events:
+        if event.get("type") == "run_started":
+            return event
+    raise RunError("the journal has no run_started event", hint="is it a labctl journal?")
+
+
+def analyse_events(procedure: Any, events: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """The analysis of a journal: pure; the data plate and certificates come from it."""
+    from labctl.analysis import analyse
+
+    info = run_info(events)
+    plate = (info.get("dut") or {}).get("data_plate") or {}
+    dut = {"capacity": plate.get("max"), "e": plate.get("e"), "d": plate.get("d"),
+           "min_load": plate.get("min"), "accuracy_class": plate.get("class")}
+    return analyse(procedure, events, info.get("standards_data") or [], dut)
+
+
+def reanalyse(journal: str | Path, procedure_path: str | Path) -> list[Any]:
+    """Analyse a finished run again from its journal, without touching an instrument."""
+    from labctl.procedures.journal import read_journal
+    from labctl.procedures.schema import load_procedure
+
+    events, _problems = read_journal(journal)
+    return analyse_events(load_procedure(procedure_path), events)
+
+
+def _wall(event: Mapping[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(event["wall"]).replace("Z", "+00:00")).astimezone(UTC)
+
+
+def environment_summary(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """min/max/mean of the environment readings of a run, or the bench's stated values."""
+    series: dict[str, list[float]] = {"temperature": [], "humidity": []}
+    units: dict[str, str] = {}
+    for event in events:
+        if event.get("type") != "environment":
+            continue
+        for name in series:
+            q = event.get(name)
+            if isinstance(q, Mapping) and q.get("value") is not None:
+                series[name].append(float(q["value"]))
+                units[name] = str(q.get("unit") or "")
+    if any(series.values()):
+        return {"source": "measured", **{
+            name: {"min": min(v), "max": max(v), "mean": statistics.fmean(v),
+                   "unit": units[name]}
+            for name, v in series.items() if v}}
+    stated = run_info(events).get("environment_stated") or {}
+    return {"source": "stated", **{
+        name: {"min": q["value"], "max": q["value"], "mean": q["value"], "unit": q["unit"]}
+        for name, q in stated.items()}}
+
+
+def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: list[Any], *,
+                 journal_sha256: str) -> Any:
+    """The (unsigned) record of a finished run."""
+    from labctl.registry.record import Record
+
+    info = run_info(events)
+    finished = next((e for e in reversed(events) if e.get("type") == "run_finished"), None)
+    if finished is None or finished.get("state") != "done":
+        raise RunError("the run did not finish; no record is made",
+                       hint=f"resume it: labctl run ... --resume {info.get('run_id')}")
+    dut_info = info.get("dut") or {}
+    identity = next((e for e in events if e.get("type") == "identified"
+                     and e.get("role") == "dut"), {})
+    standards = []
+    for s in info.get("standards_data") or []:
+        if s.get("kind") == "weight":
+            standards.append({
+                "register_id": s["id"], "description": f"weight {s['nominal']['value']:g} "
+                f"{s['nominal']['unit']} ({s.get('basis')})", "accuracy_class": s.get("class"),
+                "certificate": s.get("certificate") or "-",
+                "calibration_date": s.get("calibrated") or s["due"], "due_date": s["due"],
+                "expanded_uncertainty": s.get("U"), "coverage_factor": s.get("k"),
+                "expired_allowed": info.get("allow_expired")})
+    procedure_ref = {"id": procedure.id, "version": procedure.version,
+                     "title": procedure.title, "document": procedure.document,
+                     "kind": procedure.kind,
+                     "category": (info.get("parameters") or {}).get("category",
+                                                                   procedure.category),
+                     "sha256": procedure.sha256}
+    return Record(
+        id=info["record_id"], lab=info.get("lab") or "-", run_id=info["run_id"],
+        dut={"role": "dut", "driver": dut_info.get("driver") or "-",
+             "maker": identity.get("maker", ""), "model": identity.get("model", ""),
+             "serial": identity.get("serial", ""), "firmware": identity.get("firmware"),
+             "data_plate": dut_info.get("data_plate") or {}},
+        standards=standards, environment=environment_summary(events),
+        procedure=procedure_ref, journal_sha256=journal_sha256, points=points,
+        allow_expired=info.get("allow_expired"), parameters=info.get("parameters") or {},
+        seed=info.get("seed"), virtual_clock=bool(info.get("virtual_clock")),
+        labctl_version=info.get("labctl_version") or "0", operator=info.get("operator") or "-",
+        started=_wall(info), finished=_wall(finished))
+
+
+def store_record(record: Any, registry: str | None) -> tuple[Any, Any]:
+    """Sign and chain the record into the outbox, then deliver it to the registry."""
+    from labctl.registry.outbox import Outbox
+
+    outbox = Outbox()
+    outbox.put(record, registry)
+    report = outbox.deliver(registry, max_attempts=3, base_delay=0.5)
+    return outbox.get(record.id), report

@@ -1,0 +1,110 @@
+"""``labctl run PROCEDURE --bench BENCH``: run a calibration and store its record."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from labctl.commands.registry import registry_option
+from labctl.errors import ConfigError
+
+
+def _parameters(values: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for text in values:
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"--param {text!r} is not NAME=VALUE",
+                              hint="e.g. --param category=in_service")
+        out[name.strip()] = value.strip()
+    return out
+
+
+@click.command()
+@click.argument("procedure", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--bench", "bench", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The bench file: instruments, roles, standards.")
+@registry_option
+@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the signed record as JSON to FILE ('-' for standard output).")
+@click.option("--resume", "resume", metavar="RUN_ID",
+              help="Continue a run that died, from its journal (run id or run directory).")
+@click.option("--seed", type=int, default=None, help="Seed of the simulated bench.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Set a procedure parameter (repeatable), e.g. category=in_service.")
+@click.option("--allow-expired", "allow_expired", metavar="REASON",
+              help="Accept a standard past its due date; the reason goes in the record.")
+@click.option("--realtime", is_flag=True,
+              help="Run a simulated bench on the real clock (default: virtual clock).")
+@click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where run journals live (default: <labctl home>/runs).")
+@click.option("--operator", default=None, help="Operator name (default: the bench's).")
+@click.option("--dry-run", is_flag=True,
+              help="Check everything and print the plan; touch no instrument.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress display.")
+def run(procedure: Path, bench: Path, registry_url: str | None, json_file: Path | None,
+        resume: str | None, seed: int | None, params: tuple[str, ...],
+        allow_expired: str | None, realtime: bool, runs_dir: Path | None,
+        operator: str | None, dry_run: bool, quiet: bool) -> None:
+    """Run PROCEDURE on the bench, analyse it, and store the signed record.
+
+    Every input is checked before an instrument moves. Each reading is journalled
+    (fsync'd) before anything else sees it; a run that dies can be continued with
+    --resume RUN_ID without re-measuring finished points.
+    """
+    from rich.console import Console
+
+    from labctl.calibration import CalibrationRequest, calibrate
+
+    request = CalibrationRequest(
+        procedure=procedure, bench=bench, registry=registry_url,
+        parameters=_parameters(params), seed=seed, allow_expired=allow_expired,
+        resume=resume, realtime=realtime, runs_dir=runs_dir, operator=operator)
+    console = Console(stderr=json_file is not None and str(json_file) == "-")
+    if dry_run:
+        _dry_run(request, console)
+        return
+    from labctl.commands.run_progress import RunProgress
+
+    with RunProgress(console, enabled=not quiet) as progress:
+        result = calibrate(request, on_event=progress.on_event)
+    _summary(console, result)
+    if json_file is not None:
+        text = json.dumps(result.record.document(), indent=2, ensure_ascii=False)
+        if str(json_file) == "-":
+            click.echo(text)
+        else:
+            json_file.write_text(text + "\n", encoding="utf-8")
+
+
+def _dry_run(request: Any, console: Any) -> None:
+    from labctl.calibration import make_clock, prepare
+    from labctl.procedures.runner import plan_run
+
+    procedure, config = prepare(request)
+    clock = make_clock(config, request.realtime)
+    with config.open(clock, seed=request.seed, allow_expired=request.allow_expired) as bench:
+        plan = plan_run(procedure, bench, request.parameters)
+    console.print(plan.describe() if hasattr(plan, "describe") else plan)
+
+
+def _summary(console: Any, result: Any) -> None:
+    from rich.markup import escape
+
+    from labctl.report.tables import decision_text, points_table
+
+    record = result.record
+    console.print(points_table(list(record.points), title=escape(
+        f"{record.procedure.document}: {record.dut.maker} {record.dut.model} "
+        f"serial {record.dut.serial}")))
+    clock = "virtual" if result.virtual_clock else "real"
+    console.print(f"decision: {decision_text(record.decision)}   run {result.run_id} "
+                  f"({result.clock_seconds / 60:.1f} min of {clock} time)")
+    delivery = result.delivery
+    where = "registry" if delivery.ok else "outbox (registry unreachable; "\
+        "`labctl registry deliver` retries)"
+    console.print(f"record {record.id} stored in the {where}")
+    console.print(f"journal {escape(str(result.journal_path))}")

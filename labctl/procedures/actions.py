@@ -1,0 +1,154 @@
+"""Executing one planned action on the bench's instruments (docs/contracts.md, the
+action vocabulary), journaling what it did through ``emit``.
+
+The runner owns the order, the state and the journal; this module only knows what each
+action asks of a capability: ``zero``/``tare``/``clear_tare``/``read`` of a ``Scale``,
+``load``/``unload`` of a ``WeightHandler``, ``wait`` on the clock (through the
+conditions watch), ``prompt`` to the operator, and ``change_point`` (the OIML R 76-1
+A.4.4.3 method: small weights added one step at a time until the indication rises).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from labctl.drivers.capabilities import WeightLoad
+from labctl.procedures.journal import unit_text
+from labctl.procedures.plan import PlannedAction
+
+Emit = Callable[..., dict[str, Any]]
+Prompt = Callable[[str], str]
+
+
+@dataclass
+class Execution:
+    """Everything an action needs from the runner, for one action."""
+
+    instruments: Mapping[str, Any]      # role -> instrument
+    emit: Emit                          # journal an event (before anyone sees it)
+    sleep: Callable[[float], None]      # a clock wait watched for conditions and aborts
+    before_reading: Callable[[], None]  # the conditions check due before every reading
+    prompt: Prompt
+    tags: Mapping[str, Any]             # step, point, attempt for the events
+
+
+def execute(action: PlannedAction, ex: Execution) -> None:
+    """Do ``action``; every event it causes is emitted before it returns."""
+    _EXECUTORS[action.kind](action, ex)
+
+
+def _zero(action: PlannedAction, ex: Execution) -> None:
+    ex.instruments[action.role].zero()
+
+
+def _clear_tare(action: PlannedAction, ex: Execution) -> None:
+    ex.instruments[action.role].clear_tare()
+
+
+def _tare(action: PlannedAction, ex: Execution) -> None:
+    ex.before_reading()
+    reading = ex.instruments[action.role].tare()
+    _emit_reading(ex, action.role, action.args["name"], reading)
+
+
+def _read(action: PlannedAction, ex: Execution) -> None:
+    a = action.args
+    scale = ex.instruments[action.role]
+    for i in range(a["count"]):
+        if i and a["interval"] > 0:
+            ex.sleep(a["interval"])
+        ex.before_reading()
+        reading = (scale.read_stable(timeout=a["timeout"]) if a["mode"] == "stable"
+                   else scale.read_immediate())
+        _emit_reading(ex, action.role, a["name"], reading)
+
+
+def _load(action: PlannedAction, ex: Execution) -> None:
+    a = action.args
+    handler = ex.instruments[action.role]
+    load = WeightLoad(weights=tuple(a["weights"]), position=a["position"])
+    (handler.add if a["add"] else handler.place)(load)
+    ex.emit("load", **ex.tags, role=action.role, weights=list(load.weights),
+            nominal=a["mass"], position=load.position, add=a["add"])
+
+
+def _unload(action: PlannedAction, ex: Execution) -> None:
+    ex.instruments[action.role].remove_all()
+    ex.emit("load", **ex.tags, role=action.role, weights=[],
+            nominal={"value": 0.0, "unit": "kg"}, position=None, add=False)
+
+
+def _wait(action: PlannedAction, ex: Execution) -> None:
+    ex.sleep(action.args["duration"])
+
+
+def _prompt(action: PlannedAction, ex: Execution) -> None:
+    message = action.args["message"]
+    answer = ex.prompt(message)
+    ex.emit("prompt", **ex.tags, message=message, answer=answer)
+
+
+def _change_point(action: PlannedAction, ex: Execution) -> None:
+    """Read the indication I, then add ``step`` at a time (with the loader) until the
+    indication is at least I + d; every addition is a ``load`` event (when the weight set
+    cannot make the new total by adding, everything is taken off and put on again) and
+    every reading a ``reading`` named ``as`` with ``change_step`` (0 for I) and, on the
+    last one, ``change_found``. The analysis takes dL from the weights added."""
+    a = action.args
+    scale, handler = ex.instruments[action.role], ex.instruments[a["loader"]]
+    ex.before_reading()
+    start = scale.read_stable(timeout=a["timeout"])
+    _emit_reading(ex, action.role, a["name"], start, change_step=0)
+    last = len(a["increments"])
+    for k, inc in enumerate(a["increments"], start=1):
+        load = WeightLoad(weights=tuple(inc["weights"]), position=a["position"])
+        if inc["add"]:
+            handler.add(load)
+        else:  # the set cannot make the new total by adding: take all off, put all on
+            _unload(PlannedAction("unload", action.where, a["loader"]), ex)
+            handler.place(load)
+        ex.emit("load", **ex.tags, role=a["loader"], weights=list(load.weights),
+                nominal=inc["mass"], position=load.position, add=inc["add"])
+        ex.before_reading()
+        reading = scale.read_stable(timeout=a["timeout"])
+        rise = reading.value - start.value
+        found = bool(rise >= a["threshold"] * (1 - 1e-9))
+        extra = {"change_found": found} if found or k == last else {}
+        _emit_reading(ex, action.role, a["name"], reading, change_step=k, **extra)
+        if found:
+            return
+
+
+def _emit_reading(ex: Execution, role: str, name: str, reading: Any, **extra: Any) -> None:
+    value = reading.value
+    ex.emit("reading", **ex.tags, role=role, name=name, value=float(value.magnitude),
+            unit=unit_text(value.units), stable=bool(reading.stable),
+            overload=bool(reading.overload), underload=bool(getattr(reading, "underload",
+                                                                    False)),
+            raw=str(reading.raw), **extra)
+
+
+_EXECUTORS: dict[str, Callable[[PlannedAction, Execution], None]] = {
+    "zero": _zero,
+    "tare": _tare,
+    "clear_tare": _clear_tare,
+    "load": _load,
+    "unload": _unload,
+    "wait": _wait,
+    "read": _read,
+    "prompt": _prompt,
+    "change_point": _change_point,
+}
+
+
+def console_prompt(message: str) -> str:
+    """Ask on the console and wait for Enter; the answer is what was typed."""
+    try:
+        return input(f"{message} [Enter] ")
+    except EOFError:
+        from labctl.errors import RunError
+
+        raise RunError(f"no answer from the operator to {message!r}: the input is closed",
+                       hint="run interactively, or give the run a prompt function") from None
