@@ -9,18 +9,6 @@ from typing import Any
 import click
 
 from labctl.commands.registry import registry_option
-from labctl.errors import ConfigError
-
-
-def _parameters(values: tuple[str, ...]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for text in values:
-        name, sep, value = text.partition("=")
-        if not sep or not name.strip():
-            raise ConfigError(f"--param {text!r} is not NAME=VALUE",
-                              hint="e.g. --param category=in_service")
-        out[name.strip()] = value.strip()
-    return out
 
 
 @click.command()
@@ -58,12 +46,15 @@ def run(procedure: Path, bench: Path, registry_url: str | None, json_file: Path 
     from rich.console import Console
 
     from labctl.calibration import CalibrationRequest, calibrate
+    from labctl.procedures.schema import parse_overrides
 
     request = CalibrationRequest(
         procedure=procedure, bench=bench, registry=registry_url,
-        parameters=_parameters(params), seed=seed, allow_expired=allow_expired,
+        parameters=parse_overrides(params), seed=seed, allow_expired=allow_expired,
         resume=resume, realtime=realtime, runs_dir=runs_dir, operator=operator)
     console = Console(stderr=json_file is not None and str(json_file) == "-")
+    if not console.is_terminal:  # a log file or a pipe: room for the whole result table
+        console.width = max(console.width, 100)
     if dry_run:
         _dry_run(request, console)
         return

@@ -19,10 +19,15 @@ _COLUMNS = {"nominal": "nominal", "indication": "indication", "error": "error",
             "expanded_uncertainty": "U", "mpe": "MPE"}
 
 
-def decision_text(decision: str) -> str:
-    """The decision word with its colour markup."""
+_SHORT = {"conditional_pass": "pass (cond.)", "conditional_fail": "fail (cond.)"}
+
+
+def decision_text(decision: str, *, short: bool = False) -> str:
+    """The decision word with its colour markup; ``short`` abbreviates the ILAC-G8
+    conditional cases for narrow tables."""
     style = DECISION_STYLES.get(decision, "")
-    return f"[{style}]{decision}[/]" if style else decision
+    word = _SHORT.get(decision, decision) if short else decision
+    return f"[{style}]{word}[/]" if style else word
 
 
 def quantity_text(q: Any, *, bare: bool = False) -> str:
@@ -70,21 +75,23 @@ def points_table(points: list[Any], title: str = "Points") -> Table:
     """test/point, load, indication, error, U (k), MPE, decision: one row a point.
 
     Errors, U and MPE share one unit chosen so that they read as plain numbers."""
+    from rich import box
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True)
     units = {name: common_unit(getattr(p, name) for p in points) for name in _COLUMNS}
     shared = {units[name] for name in _SMALL if units[name] is not None}
     small = _small_unit(points, shared.pop()) if len(shared) == 1 else None
     if small is not None:
         units.update({name: small for name in _SMALL if units[name] is not None})
-    table.add_column("test / point", overflow="fold")
+    table.add_column("test / point", no_wrap=True)
     headings = {**_COLUMNS, "nominal": "load"}
     for name, heading in headings.items():
-        unit = f" [{units[name]}]" if units[name] is not None else ""
-        suffix = " (k)" if name == "expanded_uncertainty" else ""
-        table.add_column(escape(f"{heading}{unit}{suffix}"), justify="right", overflow="fold")
+        table.add_column(escape(heading), justify="right", no_wrap=True)
+        if name == "expanded_uncertainty":
+            table.add_column("k", justify="right", no_wrap=True)
     table.add_column("decision", no_wrap=True)
     for p in points:
         cells = []
@@ -93,9 +100,19 @@ def points_table(points: list[Any], title: str = "Points") -> Table:
             if name in _SMALL:
                 q = _in(q, units[name])
             text = quantity_text(q, bare=units[name] is not None)
-            if name == "expanded_uncertainty" and q is not None and p.coverage_factor:
-                text = f"{text} ({p.coverage_factor:.3g})"
+            if name == "expanded_uncertainty":
+                # GUM 7.2.6: an uncertainty is stated with at most two significant digits
+                if q is not None:
+                    text = f"{q.value:.2g}" if units[name] else f"{q.value:.2g} {q.unit}"
+                cells.append(escape(text))
+                text = f"{p.coverage_factor:.3g}" if p.coverage_factor else "-"
             cells.append(escape(text))
-        label = p.point if p.point.startswith(p.test) else f"{p.test} {p.point}"
-        table.add_row(escape(label), *cells, decision_text(p.decision))
+        table.add_row(escape(p.point), *cells, decision_text(p.decision, short=True))
+    groups: dict[str, list[str]] = {}
+    for name, heading in headings.items():
+        if units[name] is not None:
+            groups.setdefault(units[name], []).append(heading)
+    if groups:
+        table.caption = escape("; ".join(f"{', '.join(h)} in {u}" for u, h in groups.items()))
+        table.caption_justify = "left"
     return table

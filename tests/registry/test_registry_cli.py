@@ -52,7 +52,7 @@ def test_show_prints_header_standards_points_and_verification(delivered, capsys)
     assert main(["registry", "show", failed.id[:8]]) == 0
     out = capsys.readouterr().out
     for text in (failed.id, "JJG 539-2016", "W-M1-SET-01", "CAL-2023-0815", "2025-06-01",
-                 "weighing/01", "U [g] (k)", "1.2 (2)", "error [g]", "fail",
+                 "weighing/01", "error, U, MPE in g", "1.2", "fail",
                  "hash ok, signature ok", failed.key_id, "serial B123456789", "20.7 degC"):
         assert text in out, text
 
