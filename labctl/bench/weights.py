@@ -10,10 +10,11 @@ reproducible.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from labctl.errors import RunError
-from labctl.units import Quantity, check_dimension
+from labctl.units import Q_, Quantity, check_dimension
 
 # Nominal values are compared in integer nanograms: R 111 weights go down to 1 mg and
 # loads are computed in floating point (1.4 * 5 g), so this is exact enough and tiny.
@@ -21,20 +22,33 @@ _RESOLUTION_G = 1e-9
 _TOLERANCE = 1e-9  # relative tolerance on the requested mass
 
 
-def _nanograms(q: Quantity) -> float:
-    return float(q.to("g").magnitude) / _RESOLUTION_G
+@lru_cache(maxsize=256)
+def _ng_per(unit: Any) -> float | None:
+    """Nanograms in one ``unit`` (None: not a unit of mass). Cached: a run chooses
+    weights hundreds of times and a pint conversion costs microseconds."""
+    one = Q_(1.0, unit)
+    if one.dimensionality != _MASS.dimensionality:
+        return None
+    return float(one.to("g").magnitude) / _RESOLUTION_G
+
+
+_MASS = Q_(1.0, "kg")
+
+
+def _nanograms(q: Quantity, what: str) -> float:
+    factor = _ng_per(q.units)
+    if factor is None:
+        check_dimension(q, "kg", what=what)  # raises the clear UnitError
+    return float(q.magnitude) * factor  # type: ignore[operator]
 
 
 def _pieces(weights: Mapping[str, Any] | Iterable[Any]) -> list[tuple[str, int]]:
     """(id, nominal in ng) for each piece, from Weight objects or a mapping id -> nominal."""
     items: list[tuple[str, Any]] = (
         list(weights.items()) if isinstance(weights, Mapping) else [(w.id, w) for w in weights])
-    pieces = []
-    for id, w in items:
-        nominal = getattr(w, "nominal", w)
-        check_dimension(nominal, "kg", what=f"nominal value of weight {id!r}")
-        pieces.append((str(id), round(_nanograms(nominal))))
-    return pieces
+    return [(str(id), round(_nanograms(getattr(w, "nominal", w),
+                                       f"nominal value of weight {id!r}")))
+            for id, w in items]
 
 
 def choose_weights(mass: Quantity, weights: Mapping[str, Any] | Iterable[Any], *,
@@ -46,12 +60,11 @@ def choose_weights(mass: Quantity, weights: Mapping[str, Any] | Iterable[Any], *
     already on the load receptor). Raises ``UnitError`` when ``mass`` is not a mass and
     ``RunError`` when no combination makes it. A zero mass is the empty combination.
     """
-    check_dimension(mass, "kg", what="test load")
     if not isinstance(weights, Mapping):
         weights = list(weights)
     excluded = set(exclude)
     pieces = [(id, ng) for id, ng in _pieces(weights) if id not in excluded and ng > 0]
-    target_exact = _nanograms(mass)
+    target_exact = _nanograms(mass, "test load")
     target = round(target_exact)
     if abs(target_exact - target) > max(0.5, abs(target_exact) * _TOLERANCE):
         raise _cannot(mass, weights, excluded, "it is not a whole number of nanograms")
