@@ -28,6 +28,10 @@ One YAML file, shared by every bench of the lab (format in ``docs/benches.md``):
 A weight is known everywhere by its register id ``SET/ITEM`` (``M1-A/2kg*``). Loading
 checks everything once (units, dates, classes, unique ids) and reports the first bad
 place as ``file:line:col``; the objects it returns are plain immutable data.
+
+The file's schema lives in ``labctl.register_file``, the entries (``Weight``,
+``WeightSet``, ``MeasuringInstrument``...) in ``labctl.register_entries``; they are
+importable from here, which holds the ``Register`` and ``load_register``.
 """
 
 from __future__ import annotations
@@ -35,302 +39,30 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import pydantic
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from labctl.errors import ConfigError, UnitError
-from labctl.units import Quantity, parse_quantity
+from labctl.errors import ConfigError
+from labctl.register_entries import (
+    Certificate,
+    MeasuringInstrument,
+    QuantityCertificate,
+    Standard,
+    Weight,
+    WeightSet,
+)
+from labctl.register_file import (
+    CertificateFields,
+    InstrumentFields,
+    RegisterFile,
+    WeightItemFields,
+    WeightSetFields,
+)
+from labctl.units import Quantity
 from labctl.weight_classes import CLASSES, DOCUMENT, weight_mpe
 from labctl.yamlio import load_yaml, validation_error, where
-
-# ---------------------------------------------------------------------------------------
-# Parsing helpers for pydantic fields
-# ---------------------------------------------------------------------------------------
-
-
-def _quantity(value: Any) -> Quantity:
-    try:
-        return parse_quantity(value)
-    except UnitError as exc:
-        raise ValueError(exc.message) from exc
-
-
-def _difference(value: Any) -> Quantity:
-    """A quantity used as a difference (U, correction): 0.2 degC means 0.2 delta_degC."""
-    q = _quantity(value)
-    if not q._is_multiplicative:  # an offset unit such as degC
-        from labctl.units import Q_
-
-        q = Q_(q.magnitude, f"delta_{q.units}")
-    return q
-
-
-def _mass(value: Any) -> Quantity:
-    try:
-        return parse_quantity(value, expect="kg")
-    except UnitError as exc:
-        raise ValueError(f"{exc.message} (a mass is needed here, e.g. '500 mg' or '2 kg')") from exc
-
-
-def _iso_date(value: Any) -> Any:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValueError(f"expected an ISO date like 2027-03-31, got {value!r}")
-
-
-DiffQ = Annotated[Quantity, BeforeValidator(_difference)]
-MassQ = Annotated[Quantity, BeforeValidator(_mass)]
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-Id = Annotated[str, Field(min_length=1, pattern=r"^[^\s/]+$")]
-WeightClass = Literal["E1", "E2", "F1", "F2", "M1", "M1-2", "M2", "M2-3", "M3"]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True,
-                              populate_by_name=True)
-
-
-class _CertificateFields(_Model):
-    certificate: str | None = None
-    issued_by: str | None = None
-    calibrated: IsoDate | None = None
-    due: IsoDate | None = None
-    entered_by: str | None = None
-    checked_by: str | None = None
-
-    @model_validator(mode="after")
-    def _complete(self) -> _CertificateFields:
-        if self.certificate is None:
-            return self
-        missing = [k for k in ("issued_by", "calibrated", "due", "entered_by", "checked_by")
-                   if getattr(self, k) is None]
-        if missing:
-            raise ValueError(f"certificate {self.certificate!r} needs {', '.join(missing)}")
-        if self.due <= self.calibrated:  # type: ignore[operator]
-            raise ValueError(f"due date {self.due} is not after the calibration date "
-                             f"{self.calibrated}")
-        if self.entered_by.strip().lower() == self.checked_by.strip().lower():  # type: ignore[union-attr]
-            raise ValueError("checked_by must be another person than entered_by "
-                             "(every register entry is checked by a second person)")
-        return self
-
-
-class _WeightItem(_Model):
-    id: Id
-    nominal: MassQ
-    correction: MassQ | None = None         # conventional mass minus nominal
-    conventional_mass: MassQ | None = None  # or the conventional mass itself
-    U: MassQ | None = None
-    k: float | None = Field(default=None, gt=0)
-    weight_class: WeightClass | None = Field(default=None, alias="class")
-
-    @model_validator(mode="after")
-    def _certificate_or_class(self) -> _WeightItem:
-        if self.nominal.magnitude <= 0:
-            raise ValueError(f"nominal value {self.nominal:~P} must be positive")
-        if self.correction is not None and self.conventional_mass is not None:
-            raise ValueError("give either correction or conventional_mass, not both")
-        has_value = self.correction is not None or self.conventional_mass is not None
-        given = [has_value, self.U is not None, self.k is not None]
-        if any(given) and not all(given):
-            raise ValueError("a certificate value needs correction (or conventional_mass), "
-                             "U and k together; leave all three out for class only")
-        if self.U is not None and self.U.magnitude <= 0:
-            raise ValueError(f"U {self.U:~P} must be positive")
-        return self
-
-
-class _WeightSet(_CertificateFields):
-    id: Id
-    weight_class: WeightClass = Field(alias="class")
-    maker: str | None = None
-    serial: str | None = None
-    items: list[_WeightItem] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _unique_items(self) -> _WeightSet:
-        if self.certificate is None:
-            raise ValueError(f"weight set {self.id!r} needs its certificate (number, issued_by, "
-                             "calibrated, due, entered_by, checked_by)")
-        seen: set[str] = set()
-        for item in self.items:
-            if item.id in seen:
-                raise ValueError(f"weight id {item.id!r} appears twice in set {self.id!r} "
-                                 "(mark a second piece of the same nominal value, e.g. 2kg*)")
-            seen.add(item.id)
-        return self
-
-
-class _QuantityCertificate(_Model):
-    U: DiffQ
-    k: float = Field(gt=0)
-    correction: DiffQ | None = None
-
-
-class _Instrument(_CertificateFields):
-    id: Id
-    kind: str
-    maker: str | None = None
-    model: str | None = None
-    serial: str = Field(min_length=1)
-    quantities: dict[str, _QuantityCertificate] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _quantities_need_certificate(self) -> _Instrument:
-        if self.quantities and self.certificate is None:
-            raise ValueError(f"instrument {self.id!r} gives certificate values but no "
-                             "certificate (number, issued_by, calibrated, due, ...)")
-        return self
-
-
-class _RegisterFile(_Model):
-    lab: str | None = None
-    weight_sets: list[_WeightSet] = Field(default_factory=list)
-    instruments: list[_Instrument] = Field(default_factory=list)
-
-
-# ---------------------------------------------------------------------------------------
-# What the rest of labctl sees
-# ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """A calibration certificate as entered in the register."""
-
-    number: str
-    issued_by: str
-    calibrated: date
-    due: date
-    entered_by: str
-    checked_by: str
-
-
-@dataclass(frozen=True)
-class Standard:
-    """A register entry: a weight set or a measuring instrument.
-
-    ``where`` is the ``file:line:col`` of the entry, ``due_where`` that of its due date.
-    """
-
-    id: str
-    certificate: Certificate | None
-    where: str
-    due_where: str
-
-    @property
-    def due(self) -> date | None:
-        return self.certificate.due if self.certificate else None
-
-    def expired(self, on: date) -> bool:
-        """True when the certificate's due date has passed on day ``on``."""
-        return self.certificate is not None and self.certificate.due < on
-
-
-@dataclass(frozen=True)
-class Weight:
-    """One standard weight with what a calculation needs of its certificate.
-
-    ``basis`` is ``"certificate"`` (conventional mass with U and k from the certificate)
-    or ``"class"`` (conventional mass taken as nominal, u = MPE / sqrt(3), U and k None).
-    """
-
-    id: str                      # register id "SET/ITEM"
-    set_id: str
-    item: str
-    nominal: Quantity
-    conventional_mass: Quantity
-    u: Quantity                  # standard uncertainty of the conventional mass
-    U: Quantity | None
-    k: float | None
-    weight_class: str
-    mpe: Quantity | None         # OIML R 111-1 MPE of its class (None: not in the table)
-    basis: Literal["certificate", "class"]
-    certificate: str
-    issued_by: str
-    due: date
-    where: str = ""
-    calibrated: date | None = None
-
-    def expired(self, on: date) -> bool:
-        return self.due < on
-
-    def as_record(self) -> dict[str, Any]:
-        """JSON-ready certificate data (for the run record and the analysis)."""
-
-        return {
-            "id": self.id, "kind": "weight", "set": self.set_id,
-            "nominal": _q(self.nominal), "conventional_mass": _q(self.conventional_mass),
-            "u": _q(self.u), "U": _q(self.U), "k": self.k, "class": self.weight_class,
-            "mpe": _q(self.mpe), "mpe_document": DOCUMENT, "basis": self.basis,
-            "certificate": self.certificate, "issued_by": self.issued_by,
-            "due": self.due.isoformat(),
-            "calibrated": self.calibrated.isoformat() if self.calibrated else None,
-        }
-
-
-@dataclass(frozen=True)
-class WeightSet(Standard):
-    weight_class: str = "M1"
-    maker: str | None = None
-    serial: str | None = None
-    weights: tuple[Weight, ...] = ()
-
-
-@dataclass(frozen=True)
-class QuantityCertificate:
-    """Certificate values of a measuring instrument for one quantity."""
-
-    U: Quantity
-    k: float
-    correction: Quantity | None = None
-
-    @property
-    def u(self) -> Quantity:
-        return self.U / self.k
-
-
-@dataclass(frozen=True)
-class MeasuringInstrument(Standard):
-    kind: str = ""
-    serial: str = ""
-    maker: str | None = None
-    model: str | None = None
-    quantities: dict[str, QuantityCertificate] = field(default_factory=dict)
-
-    def as_record(self) -> dict[str, Any]:
-        cert = self.certificate
-        return {
-            "id": self.id, "kind": self.kind, "serial": self.serial,
-            "maker": self.maker, "model": self.model,
-            "certificate": cert.number if cert else None,
-            "issued_by": cert.issued_by if cert else None,
-            "due": cert.due.isoformat() if cert else None,
-            "quantities": {
-                name: {"U": _q(c.U), "k": c.k, "correction": _q(c.correction)}
-                for name, c in self.quantities.items()
-            },
-        }
-
-
-def _q(x: Quantity | None) -> dict[str, Any] | None:
-    """``{"value", "unit"}`` for JSON; the unit text parses back with labctl.units."""
-    if x is None:
-        return None
-    unit = f"{x.units:~P}"
-    if "Δ" in unit:  # a temperature difference: spell it so it parses back
-        unit = f"{x.units:C}"
-    return {"value": float(x.magnitude), "unit": unit}
 
 
 class Register:
@@ -420,7 +152,7 @@ def load_register(path: str | Path) -> Register:
         raise ConfigError("a register file is a mapping with weight_sets and instruments",
                           where=str(p))
     try:
-        model = _RegisterFile.model_validate(data)
+        model = RegisterFile.model_validate(data)
     except pydantic.ValidationError as exc:
         raise validation_error(exc, data, str(p)) from None
 
@@ -441,17 +173,18 @@ def load_register(path: str | Path) -> Register:
     return Register(p, text, model.lab, sets, instruments)
 
 
-def _certificate(m: _CertificateFields) -> Certificate | None:
+def _certificate(m: CertificateFields) -> Certificate | None:
     if m.certificate is None:
         return None
     return Certificate(m.certificate, m.issued_by or "", m.calibrated, m.due,  # type: ignore[arg-type]
                        m.entered_by or "", m.checked_by or "")
 
 
-def _weight_set(m: _WeightSet, data: Any, loc: tuple[Any, ...], file: str, claim: Any) -> WeightSet:
+def _weight_set(m: WeightSetFields, data: Any, loc: tuple[Any, ...], file: str,
+                claim: Any) -> WeightSet:
     place = claim(m.id, loc)
     cert = _certificate(m)
-    assert cert is not None  # _WeightSet requires it
+    assert cert is not None  # WeightSetFields requires it
     weights = []
     for j, item in enumerate(m.items):
         item_loc = (*loc, "items", j)
@@ -462,7 +195,7 @@ def _weight_set(m: _WeightSet, data: Any, loc: tuple[Any, ...], file: str, claim
     )
 
 
-def _weight(ws: _WeightSet, item: _WeightItem, cert: Certificate, place: str) -> Weight:
+def _weight(ws: WeightSetFields, item: WeightItemFields, cert: Certificate, place: str) -> Weight:
     cls = item.weight_class or ws.weight_class
     nominal = item.nominal
     try:
@@ -498,7 +231,7 @@ def _weight(ws: _WeightSet, item: _WeightItem, cert: Certificate, place: str) ->
     )
 
 
-def _instrument(m: _Instrument, data: Any, loc: tuple[Any, ...], file: str,
+def _instrument(m: InstrumentFields, data: Any, loc: tuple[Any, ...], file: str,
                 claim: Any) -> MeasuringInstrument:
     place = claim(m.id, loc)
     quantities = {

@@ -48,7 +48,8 @@ def discrimination(view: StepView, dut: Any, standards: Mapping[str, Any], table
         base_load = reference_load(before.weights, standards, unit, ctx.correlation)
         extra = reference_load(weights_added(before, after), standards, unit, ctx.correlation)
         b, a = reading_value(before, plate), reading_value(after, plate)
-        notes = ["pass/fail on the change of indication, without uncertainty",
+        notes = ["pass/fail on the change of indication, without uncertainty (no U: the "
+                 "U <= MPE/3 condition does not apply)",
                  "1.4 d added to the load as it stood (without the 0.1 d approach of "
                  "R 76-1 A.4.8)"]
         details: dict[str, Any] = {

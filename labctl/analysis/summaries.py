@@ -12,6 +12,8 @@ from labctl.analysis.error_budget import Extras, ZeroCorrection, error_budget
 from labctl.analysis.indication import Indication
 from labctl.analysis.journal_view import StepView
 
+_SAME = 1e-9  # relative spread below which repeated values count as equal
+
 
 @dataclass(frozen=True)
 class Series:
@@ -30,9 +32,16 @@ class Series:
 
     @property
     def s(self) -> float | None:
-        """Standard deviation of one weighing (None for fewer than 2 values)."""
+        """Standard deviation of one weighing (None for fewer than 2 values). Values
+        equal but for float rounding (P = I + d/2 - dL summed in another order) give 0,
+        not 1e-16: a spurious tiny s with n - 1 dof would make the Welch-Satterthwaite
+        dof of a budget astronomically large instead of infinite."""
         v = self.values
-        return statistics.stdev(v) if len(v) >= 2 else None
+        if len(v) < 2:
+            return None
+        if max(v) - min(v) <= _SAME * max(abs(x) for x in v):
+            return 0.0
+        return statistics.stdev(v)
 
 
 def repeatability_series(ctx: Context, view: StepView) -> list[Series]:
@@ -90,7 +99,7 @@ def zero_correction(ctx: Context) -> ZeroCorrection | None:
         result = error_budget(ind, ctx.plate, mpe, zero_rounding=False, extras=Extras(),
                               **ctx.budget_options())
         return ZeroCorrection(result.value, result.standard_uncertainty,
-                              result.effective_dof, f"{view.step}/{point.point}")
+                              result.effective_dof, point.point)
     return None
 
 

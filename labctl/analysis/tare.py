@@ -6,18 +6,26 @@ L_net is the conventional mass of the weights put on after the tare reading (the
 named by the option ``tare_reading``, ``tare`` by default, as the ``tare`` action
 journals it). The rounding of the net zero after taring takes the place of the rounding
 of zero in the budget; the change-point method applies as in the weighing test.
+
+With the change-point method, the net zero the tare device set is found the same way
+(R 76-1 A.4.4.3 applied after taring): a small net load L0 (10 e, above any
+zero-tracking range) is put on the tare, and a change-point search named by the option
+``tare_zero_reading`` (``tare_zero``) gives E0t = P0 - L0. The net error is then
+corrected, Ec = E - E0t, as the weighing test's is by the zero error E0. E0t is reported
+in ``details.tare_zero`` with the data file's limit for the tare device (0.25 e).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from typing import Any
 
 from labctl.analysis.context import WEIGHING_DEFAULTS, Context
-from labctl.analysis.error_budget import error_budget
-from labctl.analysis.indication import reading_value
-from labctl.analysis.journal_view import StepView, weights_added
+from labctl.analysis.error_budget import Extras, ZeroCorrection, error_budget
+from labctl.analysis.indication import Indication, change_point_of, reading_value
+from labctl.analysis.journal_view import PointView, Reading, StepView, weights_added
 from labctl.analysis.options import Options
 from labctl.analysis.points import PointResult
 from labctl.analysis.reference import reference_load
@@ -26,7 +34,43 @@ from labctl.analysis.summaries import Borrowed
 from labctl.analysis.weighing_mpe import MpeTable
 
 NAME = "tare"
-DEFAULTS: dict[str, Any] = {**WEIGHING_DEFAULTS, "tare_reading": "tare"}
+DEFAULTS: dict[str, Any] = {**WEIGHING_DEFAULTS, "tare_reading": "tare",
+                            "tare_zero_reading": "tare_zero"}
+
+
+def tare_zero(ctx: Context, point: PointView, tared: Reading
+              ) -> tuple[ZeroCorrection | None, dict[str, Any] | None, list[str]]:
+    """E0t, the error of the net zero after taring, by the point's change-point search
+    named ``tare_zero_reading`` (None when the point has none, or it was not found)."""
+    plate = ctx.plate
+    cp = change_point_of(point, plate, ctx.standards, name=ctx.options["tare_zero_reading"],
+                         correlation=ctx.correlation, after=tared)
+    if cp is None:
+        return None, None, []
+    if not cp.found:
+        return None, None, [f"the change point at the net zero was not found within "
+                            f"{cp.additions} additions: E0t is not subtracted"]
+    start = reading_value(cp.start, plate)
+    assert start is not None  # found implies a value
+    load = reference_load(weights_added(tared, cp.start), ctx.standards, plate.unit,
+                          ctx.correlation)
+    ind = Indication(point, cp.start, start + plate.d / 2 - cp.delta_mass, load, cp)
+    limit = ctx.table.tare_setting_mpe * plate.e
+    budget = error_budget(ind, plate, limit, extras=Extras(), measurand="E0t",
+                          reference="L0", **ctx.budget_options())
+    zero = ZeroCorrection(budget.value, budget.standard_uncertainty, budget.effective_dof,
+                          f"{point.point} (net zero after the tare)")
+    known = not math.isnan(limit)  # a data file may give no limit for the tare device
+    within = abs(budget.value) <= limit * (1 + 1e-9) if known else None
+    details = {"value": budget.value, "u": budget.standard_uncertainty,
+               "net_load": load.nominal, "limit": limit if known else None,
+               "within_limit": within, "additions": cp.additions}
+    notes = [f"net zero after taring E0t = {budget.value:.4g} {plate.unit} by change point "
+             f"at {load.nominal:g} {plate.unit}, subtracted (Ec = E - E0t)"]
+    if known:
+        notes.append(f"|E0t| {'<=' if within else '>'} {limit:.4g} {plate.unit}, the tare "
+                     f"device's limit ({ctx.table.tare_setting_mpe:g} e)")
+    return zero, details, notes
 
 
 def tare(view: StepView, dut: Any, standards: Mapping[str, Any], table: MpeTable,
@@ -50,7 +94,16 @@ def tare(view: StepView, dut: Any, standards: Mapping[str, Any], table: MpeTable
             results.append(unreadable_point(NAME, ind, mpe, ctx.plate, options["rule"],
                                             details=details))
             continue
-        extras, notes = borrowed.extras(net.nominal, change_point=ind.change_point is not None)
+        by_cp = ind.change_point is not None
+        extras, notes = borrowed.extras(net.nominal, change_point=by_cp)
+        if by_cp:
+            zero, zero_details, zero_notes = tare_zero(ctx, point, tared)
+            if zero is not None:
+                # the net zero of this tare replaces any zero error borrowed from a step
+                extras = dataclasses.replace(extras, zero=zero)
+                notes = [n for n in notes if not n.startswith("zero error E0")]
+                details["tare_zero"] = zero_details
+            notes = [*notes, *zero_notes]
         budget = error_budget(ind, ctx.plate, mpe, extras=extras, reference="Lnet",
                               **ctx.budget_options())
         results.append(error_point(NAME, ind, budget, mpe, ctx.plate,

@@ -3,7 +3,8 @@
 The numbers live in ``labctl/data/mpe/<key>.yaml`` (``jjg539-2016``: JJG 539-2016,
 which uses the accuracy classes and MPE of OIML R 76-1:2006 Tables 3 and 6); this module
 only reads and looks them up. Loads and MPEs in the file are in verification scale
-intervals e.
+intervals e. The class table (Table 3) is named by the file's ``classes:`` and read
+through ``labctl.metrology.scale_classes``, the table the scale drivers check plates with.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from importlib import resources
 from typing import Any
 
 from labctl.errors import ConfigError
+from labctl.metrology.scale_classes import ClassTable, load_class_table
 
 CATEGORIES = ("initial", "subsequent", "in_service")
 _KEY = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
@@ -31,17 +33,6 @@ class Band:
 
 
 @dataclass(frozen=True)
-class ClassRow:
-    """One row of the class table: e range (in the table's mass unit), n range, Min in e."""
-
-    e_min: tuple[float, str] | None
-    e_max: tuple[float, str] | None
-    n_min: float | None
-    n_max: float | None
-    min_capacity: float
-
-
-@dataclass(frozen=True)
 class MpeTable:
     """The metrological requirements of one document, as loaded from its data file."""
 
@@ -49,8 +40,9 @@ class MpeTable:
     document: str
     bands: Mapping[str, tuple[Band, ...]]
     category_factor: Mapping[str, float]
-    classes: Mapping[str, tuple[ClassRow, ...]]
+    classes: ClassTable
     zero_setting_mpe: float
+    tare_setting_mpe: float
     repetitions: Mapping[str, int]
     discrimination_added: float
     discrimination_change: float
@@ -88,18 +80,8 @@ class MpeTable:
         """Minimum capacity Min (in e) for the class and the scale's e (Table 3)."""
         from labctl.analysis.plate import convert
 
-        rows = self.classes.get(accuracy_class)
-        if not rows:
-            raise ConfigError(f"{self.document} lists no accuracy class {accuracy_class!r}")
         value, unit = e
-        for row in rows:
-            lo = convert(row.e_min[0], row.e_min[1], unit) if row.e_min else -math.inf
-            hi = convert(row.e_max[0], row.e_max[1], unit) if row.e_max else math.inf
-            if lo * (1 - _REL_TOL) <= value <= hi * (1 + _REL_TOL):
-                return row.min_capacity
-        raise ConfigError(
-            f"e = {value:g} {unit} is outside the range {self.document} allows for class "
-            f"{accuracy_class}")
+        return self.classes.min_capacity_in_e(accuracy_class, convert(value, unit, "g"))
 
     def _bands(self, accuracy_class: str) -> tuple[Band, ...]:
         try:
@@ -109,15 +91,6 @@ class MpeTable:
                 f"{self.document} has no MPE table for accuracy class {accuracy_class!r}",
                 hint=f"classes in the table: {', '.join(self.bands)}",
             ) from None
-
-
-def _mass(text: Any, where: str) -> tuple[float, str] | None:
-    if text is None:
-        return None
-    from labctl.units import parse_quantity
-
-    q = parse_quantity(text, expect="kg", where=where)
-    return float(q.magnitude), f"{q.units:~P}"
 
 
 @lru_cache(maxsize=16)
@@ -142,13 +115,7 @@ def load_mpe_table(key: str) -> MpeTable:
                        for b in rows)
             for cls, rows in data["mpe"].items()
         }
-        classes = {
-            cls: tuple(
-                ClassRow(_mass(r.get("e_min"), r.where()), _mass(r.get("e_max"), r.where()),
-                         r.get("n_min"), r.get("n_max"), float(r["min_capacity"]))
-                for r in rows)
-            for cls, rows in (data.get("classes") or {}).items()
-        }
+        classes = load_class_table(str(data["classes"]))
         rep = data.get("repeatability") or {}
         disc = data.get("discrimination") or {}
         return MpeTable(
@@ -158,6 +125,7 @@ def load_mpe_table(key: str) -> MpeTable:
             category_factor={k: float(v) for k, v in data["category_factor"].items()},
             classes=classes,
             zero_setting_mpe=float((data.get("zero_setting") or {}).get("mpe", math.nan)),
+            tare_setting_mpe=float((data.get("tare_setting") or {}).get("mpe", math.nan)),
             repetitions={k: int(v) for k, v in (rep.get("repetitions") or {}).items()},
             discrimination_added=float(disc.get("added", math.nan)),
             discrimination_change=float(disc.get("required_change", math.nan)),

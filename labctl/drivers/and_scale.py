@@ -30,6 +30,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from labctl.drivers.capabilities import Identity, WeighingReading
+from labctl.drivers.line_scale import LineScale, timeout_cause
 from labctl.drivers.scale import ScaleInstrument
 from labctl.errors import ConfigError, InstrumentError, InstrumentTimeout
 from labctl.protocols import and_line
@@ -46,14 +47,14 @@ def _is_ack(line: str) -> bool:
     return and_line.is_ack(line)
 
 
-class AndScale(ScaleInstrument):
+class AndScale(LineScale):
     """A scale or indicator speaking the A&D standard data format."""
 
     maker = "A&D"
     capabilities = ("scale",)
     option_names: ClassVar[frozenset[str]] = ScaleInstrument.option_names | {
         "acknowledge", "firmware"}
-    max_skipped = 8
+    other_lines_hint = "set the balance's data output mode to command mode (not stream)"
 
     def __init__(self, transport: Transport | None, *, name: str, **options: Any) -> None:
         super().__init__(transport, name=name, **options)
@@ -68,28 +69,12 @@ class AndScale(ScaleInstrument):
     # -- the exchange ---------------------------------------------------------------
     def _expect(self, command: str, wanted: Callable[[str], bool]) -> str:
         """Read lines until one is ``wanted``; an ``EC,Exx`` line raises."""
-        skipped: list[str] = []
-        for _ in range(self.max_skipped + 1):
-            try:
-                line = self.read(command)
-            except InstrumentTimeout as err:
-                if not skipped:
-                    raise
-                raise InstrumentTimeout(
-                    f"no reply to {command!r}, only other lines", instrument=self.name,
-                    command=command, reply=" | ".join(skipped),
-                    hint="a garbled reply, or the late reply of an earlier command") from err
-            if wanted(line):
-                return line
-            code = and_line.parse_error(line)
-            if code is not None:
-                raise self._error(command, code, line)
-            self.skipped.append(line)
-            skipped.append(line)
-        raise InstrumentError(
-            f"no reply to {command!r} among the {self.max_skipped + 1} lines received",
-            instrument=self.name, command=command, reply=line,
-            hint="set the balance's data output mode to command mode (not stream)")
+        return self.read_reply(command, wanted, self._check_error_line, self.skipped)
+
+    def _check_error_line(self, command: str, line: str) -> None:
+        code = and_line.parse_error(line)
+        if code is not None:
+            raise self._error(command, code, line)
 
     def _error(self, command: str, code: str, line: str) -> InstrumentError:
         meaning = and_line.ERRORS.get(code, f"error {code}")
@@ -117,7 +102,7 @@ class AndScale(ScaleInstrument):
                 return
             self._expect(command, _is_ack)
             if completions:
-                seconds = self.stable_timeout if timeout is None else float(timeout)
+                seconds = self.stable_seconds(timeout)
                 try:
                     with self.timeout(seconds):
                         self._expect(command, _is_ack)
@@ -145,7 +130,7 @@ class AndScale(ScaleInstrument):
     # -- Scale -----------------------------------------------------------------------
     def read_stable(self, timeout: float | None = None) -> WeighingReading:
         """``S``: the weight once stable (``EC,E11`` if the balance gives up)."""
-        seconds = self.stable_timeout if timeout is None else float(timeout)
+        seconds = self.stable_seconds(timeout)
         try:
             with self.timeout(seconds):
                 line = self.query("S")
@@ -161,12 +146,9 @@ class AndScale(ScaleInstrument):
                 self._control("C", 0, None)
         except InstrumentError:
             done = "the balance does not answer C either: is it connected and switched on?"
-        cause = ("lines that do not answer it came instead (garbled, or an earlier "
-                 "command's)" if err.reply else "the load did not settle (draught, vibration, "
-                 "a weight still moving) or the timeout is too short")
         raise InstrumentTimeout(
             f"no stable weight within {seconds:g} s", instrument=self.name, command="S",
-            reply=err.reply, hint=f"{cause}; {done}") from err
+            reply=err.reply, hint=f"{timeout_cause(err)}; {done}") from err
 
     def read_immediate(self) -> WeighingReading:
         """``Q``: the weight now, stable (ST) or not (US)."""

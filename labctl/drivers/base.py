@@ -12,14 +12,15 @@ A driver reads like its instrument's manual::
 - ``query``/``write`` go through the transport (one lock per resource); any
   ``InstrumentError`` coming out of them names the instrument and the command, a
   timeout stays an ``InstrumentTimeout``.
-- Units are parsed once, when the class is created; reading a ``measurement`` costs a
-  query, the parser and a fraction of a microsecond to build the pint Quantity.
-- A ``setting`` checks the value against its limits before anything is sent.
+- ``setting`` and ``measurement`` (in ``labctl.drivers.descriptors``, importable from
+  here) parse their units once, when the class is created; a ``setting`` checks the
+  value against its limits before anything is sent.
 - ``capabilities`` holds capability names (keys of ``drivers.capabilities.CAPABILITIES``);
   a class that claims one must define the capability's methods.
 - Options come from the bench file's ``options:``; a driver lists the ones it takes in
   ``option_names`` and an unknown one is refused. Transport options (``timeout``,
-  ``read_termination``...) are accepted and left to the transport.
+  ``read_termination``...) are accepted and left to the transport. ``option_quantity``
+  and ``option_seconds`` (``labctl.drivers.options``) read the ones with units.
 - A driver with ``needs_transport = False`` (the operator at the console, for example)
   is built with ``transport=None`` and gets a ``NullTransport``.
 """
@@ -28,183 +29,24 @@ from __future__ import annotations
 
 import abc
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields, replace
 from typing import Any, ClassVar
 
 from labctl.drivers.capabilities import CAPABILITIES, Identity
+from labctl.drivers.descriptors import measurement, quantity_maker, setting
+from labctl.drivers.options import option_quantity, option_seconds
 from labctl.errors import ConfigError, InstrumentError, TransportError
 from labctl.transport.base import Transport, TransportOptions
-from labctl.units import Q_, Unit, parse_quantity, parse_unit, ureg
+
+__all__ = [
+    "TRANSPORT_OPTION_NAMES", "Instrument", "NullTransport", "measurement", "option_quantity",
+    "option_seconds", "quantity_maker", "setting",
+]
 
 TRANSPORT_OPTION_NAMES = frozenset(f.name for f in fields(TransportOptions)) | {
     "resource", "baud", "baudrate", "backend"}
-
-
-# -- quantities, fast ---------------------------------------------------------
-def quantity_maker(unit: Unit | str | None) -> Callable[[Any], Any]:
-    """A function ``value -> Quantity(value, unit)`` with the unit parsed now.
-
-    pint's ``Quantity(value, unit)`` costs a few microseconds per call; this builds the
-    same object (same class, magnitude and units container) in a fraction of that. At
-    creation the result is compared with pint's own constructor and, should a pint
-    release ever change its internals, pint's constructor is used instead.
-    ``unit=None`` gives the value back unchanged (a bare number or text).
-    """
-    if unit is None:
-        return _unchanged
-    unit_obj = parse_unit(unit) if isinstance(unit, str) else unit
-    template = Q_(1.5, unit_obj)
-    cls, units = type(template), template._units
-    new = object.__new__
-
-    def make(value: Any) -> Any:
-        q = new(cls)
-        q._magnitude = value
-        q._units = units
-        return q
-
-    probe = make(1.5)
-    if vars(probe) != vars(template) or probe != template:  # pragma: no cover - pint changed
-        return lambda value: Q_(value, unit_obj)
-    return make
-
-
-def _unchanged(value: Any) -> Any:
-    return value
-
-
-def _format_number(value: float) -> str:
-    return f"{value:.12g}"
-
-
-# -- descriptors ---------------------------------------------------------------
-class _Typed:
-    """What ``setting`` and ``measurement`` share: a name, a parser and a unit."""
-
-    def __init__(self, unit: str | None, parser: Callable[[str], Any], doc: str | None):
-        self.unit: Unit | None = parse_unit(unit) if unit is not None else None
-        self.parser = parser
-        self._make = quantity_maker(self.unit)
-        self.name = "?"
-        self.__doc__ = doc
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def _parse(self, obj: Instrument, command: str, reply: str) -> Any:
-        try:
-            value = self.parser(reply)
-        except (ValueError, TypeError, IndexError) as exc:
-            raise InstrumentError(
-                f"cannot read {self.name} from the reply", instrument=obj.name,
-                command=command, reply=reply,
-                hint="the instrument answered something else than a value; check the "
-                     "command set and the line settings") from exc
-        return self._make(value)
-
-
-class measurement(_Typed):  # noqa: N801 - a descriptor reads like a keyword in a driver
-    """A read-only typed value: ``flow = measurement("MEAS:FLOW?", unit="L/min")``.
-
-    Reading ``instrument.flow`` sends ``get_cmd``, parses the reply with ``parser``
-    (``float`` by default) and returns a pint Quantity in ``unit`` (the bare parsed
-    value when ``unit`` is None).
-    """
-
-    def __init__(self, get_cmd: str, *, unit: str | None = None,
-                 parser: Callable[[str], Any] = float, doc: str | None = None):
-        super().__init__(unit, parser, doc)
-        self.get_cmd = get_cmd
-
-    def __get__(self, obj: Instrument | None, owner: type | None = None) -> Any:
-        if obj is None:
-            return self
-        reply = obj.query(self.get_cmd)
-        try:
-            return self._make(self.parser(reply))
-        except (ValueError, TypeError, IndexError):
-            return self._parse(obj, self.get_cmd, reply)  # raises the named error
-
-    def __set__(self, obj: Instrument, value: Any) -> None:
-        raise AttributeError(f"{self.name} is a measurement of {obj.name!r}: it cannot be set")
-
-
-class setting(_Typed):  # noqa: N801
-    """A typed value that can be set and (with ``get_cmd``) read back.
-
-    ``concentration = setting("SOUR:CONC", "SOUR:CONC?", unit="ug/m^3", limits=(0, 1000))``
-
-    Setting accepts a Quantity of a compatible unit, a text like ``"35 ug/m^3"`` or a
-    bare number taken in ``unit``. The value is checked against ``limits`` (in ``unit``;
-    numbers or quantity texts; None for an open end) before anything is sent, then
-    ``set_cmd`` is sent with the value formatted by ``formatter``: appended after a
-    space, or in place of ``{}`` if ``set_cmd`` holds one.
-    """
-
-    def __init__(self, set_cmd: str, get_cmd: str | None = None, *, unit: str | None = None,
-                 limits: tuple[Any, Any] | None = None, parser: Callable[[str], Any] = float,
-                 formatter: Callable[[Any], str] = _format_number, doc: str | None = None):
-        super().__init__(unit, parser, doc)
-        self.set_cmd = set_cmd
-        self.get_cmd = get_cmd
-        self.formatter = formatter
-        self.limits = None if limits is None else (self._limit(limits[0]),
-                                                   self._limit(limits[1]))
-
-    def _limit(self, value: Any) -> float | None:
-        if value is None:
-            return None
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        q = parse_quantity(value, expect=self.unit if self.unit is not None else None)
-        return float(q.m_as(self.unit)) if self.unit is not None else float(q.magnitude)
-
-    def __get__(self, obj: Instrument | None, owner: type | None = None) -> Any:
-        if obj is None:
-            return self
-        if self.get_cmd is None:
-            raise AttributeError(f"{self.name} of {obj.name!r} can be set but not read back")
-        reply = obj.query(self.get_cmd)
-        return self._parse(obj, self.get_cmd, reply)
-
-    def __set__(self, obj: Instrument, value: Any) -> None:
-        number = self._number(obj, value)
-        self._check_limits(obj, number)
-        text = self.formatter(number)
-        command = self.set_cmd.replace("{}", text) if "{}" in self.set_cmd \
-            else f"{self.set_cmd} {text}"
-        obj.write(command)
-
-    def _number(self, obj: Instrument, value: Any) -> Any:
-        where = f"instrument {obj.name!r}, setting {self.name!r}"
-        if self.unit is None:
-            if hasattr(value, "units"):
-                return float(parse_quantity(value, where=where, expect=ureg.dimensionless))
-            return value
-        if isinstance(value, bool):
-            raise ConfigError(f"expected a quantity in {self.unit:~P}, got {value!r}",
-                              where=where)
-        if isinstance(value, int | float):
-            return float(value)
-        q = parse_quantity(value, where=where, expect=self.unit)
-        return float(q.m_as(self.unit))
-
-    def _check_limits(self, obj: Instrument, number: Any) -> None:
-        if self.limits is None or not isinstance(number, int | float):
-            return
-        low, high = self.limits
-        bad = math.isnan(number) or (low is not None and number < low) or (
-            high is not None and number > high)
-        if bad:
-            unit = f" {self.unit:~P}" if self.unit is not None else ""
-            span = f"[{'-inf' if low is None else f'{low:g}'}, " \
-                   f"{'inf' if high is None else f'{high:g}'}]{unit}"
-            raise ConfigError(
-                f"{number:g}{unit} is outside the limits {span}",
-                where=f"instrument {obj.name!r}, setting {self.name!r}",
-                hint="nothing was sent to the instrument; choose a value within the limits")
 
 
 # -- the null transport ---------------------------------------------------------
@@ -420,34 +262,3 @@ def _protocol_methods(protocol: type) -> list[str]:
             if not key.startswith("_") and callable(value) and key not in names:
                 names.append(key)
     return names
-
-
-def option_quantity(instrument: str, options: dict[str, Any], key: str, expect: str,
-                    default: Any = None, *, bare_unit: str | None = None) -> Any:
-    """The option ``key`` parsed as a quantity of ``expect``'s dimension (or ``default``
-    when absent). A bare number is taken in ``bare_unit`` (refused when that is None).
-    Errors name the file place when the options came from YAML, else the instrument."""
-    value = options.get(key, default)
-    if value is None:
-        return None
-    where = getattr(options, "where", None)
-    place = where(key) if callable(where) and key in options else None
-    place = place or f"instrument {instrument!r}, option {key!r}"
-    if isinstance(value, int | float) and not isinstance(value, bool) and bare_unit is None:
-        raise ConfigError(f"{key}: {value!r} has no unit", where=place,
-                          hint=f"write it with its unit, e.g. '{value} {expect}'")
-    return parse_quantity(value, bare_unit if isinstance(value, int | float) else None,
-                          where=place, expect=expect)
-
-
-def option_seconds(instrument: str, options: dict[str, Any], key: str,
-                   default: float | None) -> float | None:
-    """A duration option (``30``, ``"30 s"``, ``"2 min"``) in seconds."""
-    q = option_quantity(instrument, options, key, "s", default, bare_unit="s")
-    if q is None:
-        return None
-    seconds = float(q.m_as("s"))
-    if not seconds > 0:
-        raise ConfigError(f"{key} must be a positive duration, got {q:~P}",
-                          where=f"instrument {instrument!r}, option {key!r}")
-    return seconds

@@ -30,7 +30,7 @@ from collections import deque
 from typing import Any
 
 from labctl.drivers.capabilities import Identity, WeighingReading
-from labctl.drivers.scale import ScaleInstrument
+from labctl.drivers.line_scale import LineScale, timeout_cause
 from labctl.errors import InstrumentError, InstrumentTimeout
 from labctl.protocols import mtsics
 from labctl.transport.base import Transport
@@ -38,13 +38,14 @@ from labctl.transport.base import Transport
 RESET_TIMEOUT = 5.0  # s, for the @ that cancels a command that timed out
 
 
-class MtSicsScale(ScaleInstrument):
+class MtSicsScale(LineScale):
     """A balance or scale speaking MT-SICS (Mettler Toledo and compatible indicators)."""
 
     maker = "Mettler Toledo"
     capabilities = ("scale",)
     error_replies = mtsics.ERRORS
-    max_skipped = 8  # unsolicited or stale lines skipped while waiting for a reply
+    other_lines_hint = ("another program or a print-out setting is sending on this line; "
+                        "switch the balance's interface to host (MT-SICS) mode")
 
     def __init__(self, transport: Transport | None, *, name: str, **options: Any) -> None:
         super().__init__(transport, name=name, **options)
@@ -55,32 +56,14 @@ class MtSicsScale(ScaleInstrument):
         """Send ``command``; return the first line whose head answers it. Error replies
         (``ES``, ``ET``, ``EL``) raise ``InstrumentError``."""
         head = mtsics.reply_head(command)
-        skipped: list[str] = []
         with self.transport.lock:
             self.write(command)
-            for _ in range(self.max_skipped + 1):
-                try:
-                    line = self.read(command)
-                except InstrumentTimeout as err:
-                    if not skipped:
-                        raise
-                    raise InstrumentTimeout(
-                        f"no reply to {command!r}, only other lines", instrument=self.name,
-                        command=command, reply=" | ".join(skipped),
-                        hint="a garbled reply, or the late reply of an earlier command") \
-                        from err
-                first = line.split(" ", 1)[0]
-                if first == head:
-                    return line
-                if first in mtsics.ERRORS:
-                    self.check_reply(command, line)
-                self.unsolicited.append(line)
-                skipped.append(line)
-        raise InstrumentError(
-            f"no reply to {command!r} among the {self.max_skipped + 1} lines received",
-            instrument=self.name, command=command, reply=line,
-            hint="another program or a print-out setting is sending on this line; "
-                 "switch the balance's interface to host (MT-SICS) mode")
+            return self.read_reply(command, lambda line: line.split(" ", 1)[0] == head,
+                                   self._check_error_line, self.unsolicited)
+
+    def _check_error_line(self, command: str, line: str) -> None:
+        if line.split(" ", 1)[0] in mtsics.ERRORS:
+            self.check_reply(command, line)
 
     def error_hint(self, code: str) -> str | None:
         return {
@@ -91,7 +74,7 @@ class MtSicsScale(ScaleInstrument):
 
     def _waiting(self, command: str, timeout: float | None) -> mtsics.Response:
         """A command that waits for stability, with its timeout and the @ recovery."""
-        seconds = self.stable_timeout if timeout is None else float(timeout)
+        seconds = self.stable_seconds(timeout)
         try:
             with self.timeout(seconds):
                 line = self.query(command)
@@ -108,12 +91,9 @@ class MtSicsScale(ScaleInstrument):
             done = "the command was cancelled with @, which also cleared the tare"
         except InstrumentError:
             done = "the balance does not answer @ either: is it connected and switched on?"
-        cause = ("lines that do not answer it came instead (garbled, or an earlier "
-                 "command's)" if err.reply else "the load did not settle (draught, vibration, "
-                 "a weight still moving) or the timeout is too short")
         raise InstrumentTimeout(
             f"no reply to {command} within {seconds:g} s", instrument=self.name,
-            command=command, reply=err.reply, hint=f"{cause}; {done}") from err
+            command=command, reply=err.reply, hint=f"{timeout_cause(err)}; {done}") from err
 
     def _response(self, command: str, line: str) -> mtsics.Response:
         try:

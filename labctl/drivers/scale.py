@@ -6,14 +6,19 @@ not what it claims over the wire)::
     options: {max: 15 kg, e: 5 g, d: 5 g, min: 100 g, class: III, unit: kg}
 
 - ``max`` (Max, required), ``e`` and ``d`` (either one; the other defaults to it),
-  ``min`` (Min; defaults to the OIML R76-1 minimum for the class: I 100 e, II 20 e
-  (e < 0.1 g) or 50 e, III 20 e, IIII 10 e), ``class`` (I, II, III or IIII; optional),
+  ``min`` (Min; defaults to the minimum capacity of OIML R76-1 Table 3 for the class and
+  e), ``class`` (I, II, III or IIII; optional),
   ``unit`` (the unit the scale indicates in; defaults to the unit of ``max``),
   ``stable_timeout`` (how long ``read_stable``, ``zero`` and ``tare`` wait for a stable
   value when the caller gives no timeout; default 30 s).
 - Checked against OIML R76-1: all masses; d <= e; e of the form 1, 2 or 5 x 10^k;
   e = d for classes III and IIII, d < e <= 10 d allowed for I and II; e <= Max;
-  Min < Max; n = Max / e within the class's limits.
+  Min < Max; with a class, e within the class's range and n = Max / e within the
+  class's limits (the widest over the class's rows of Table 3).
+
+The numbers (Table 3, the forms of e, the classes that need e = d, the 10 d) live in
+``labctl/data/oiml-r76-1-2006.yaml``, read through ``labctl.metrology.scale_classes``:
+the weighing analyses take Min from the same table.
 
 Readings come back as ``WeighingReading`` in the scale's unit, whatever unit the wire
 used (a line in g from a scale declared in kg is converted).
@@ -27,36 +32,13 @@ from typing import Any, ClassVar
 from labctl.drivers.base import Instrument, option_quantity, option_seconds, quantity_maker
 from labctl.drivers.capabilities import WeighingReading
 from labctl.errors import ConfigError, InstrumentError, UnitError
+from labctl.metrology.scale_classes import ClassTable, load_class_table
 from labctl.protocols.numbers import decimals_for
 from labctl.transport.base import Transport
 from labctl.units import parse_unit
 
-ACCURACY_CLASSES = ("I", "II", "III", "IIII")
-_CLASS_SPELLINGS = {"1": "I", "2": "II", "3": "III", "4": "IIII",
-                    "I": "I", "II": "II", "III": "III", "IIII": "IIII"}
-# OIML R76-1 table 3: number of verification scale intervals n = Max / e per class.
-N_LIMITS: dict[str, tuple[int, int | None]] = {
-    "I": (50_000, None), "II": (100, 100_000), "III": (100, 10_000), "IIII": (100, 1_000)}
+_CLASS_SPELLINGS = {"1": "I", "2": "II", "3": "III", "4": "IIII"}
 DEFAULT_STABLE_TIMEOUT = 30.0  # s
-
-
-def minimum_capacity_in_e(accuracy_class: str, e_in_grams: float) -> int:
-    """OIML R76-1 table 3: the minimum capacity Min, in verification scale intervals."""
-    if accuracy_class == "I":
-        return 100
-    if accuracy_class == "II":
-        return 20 if e_in_grams < 0.1 - 1e-12 else 50
-    if accuracy_class == "III":
-        return 20
-    return 10
-
-
-def _is_125(value: float) -> bool:
-    """True for 1, 2 or 5 times a power of ten."""
-    if not value > 0:
-        return False
-    mantissa = value / 10 ** math.floor(math.log10(value) + 1e-12)
-    return any(abs(mantissa - m) < 1e-6 for m in (1.0, 2.0, 5.0, 10.0))
 
 
 class ScaleInstrument(Instrument):
@@ -115,8 +97,12 @@ class ScaleInstrument(Instrument):
         if d_v > e_v * (1 + 1e-9):
             raise ConfigError(f"d ({d_v:g} {unit:~P}) is larger than e ({e_v:g} {unit:~P})",
                               where=self._where("d"), hint="OIML R76-1 requires d <= e")
-        if not _is_125(float(e.m_as("g"))):
-            raise ConfigError(f"e = {e_v:g} {unit:~P} is not 1, 2 or 5 times a power of ten",
+        table = load_class_table()
+        e_grams = float(e.m_as("g"))
+        if not table.is_interval_value(e_grams):
+            forms = ", ".join(f"{m:g}" for m in table.mantissas[:-1])
+            raise ConfigError(f"e = {e_v:g} {unit:~P} is not {forms} or "
+                              f"{table.mantissas[-1]:g} times a power of ten",
                               where=self._where("e"), hint="OIML R76-1 3.4.2")
         if e_v > max_v:
             raise ConfigError(f"e ({e_v:g} {unit:~P}) is larger than Max ({max_v:g} {unit:~P})",
@@ -124,18 +110,18 @@ class ScaleInstrument(Instrument):
         self.accuracy_class: str | None = None
         if options.get("class") is not None:
             text = str(options["class"]).strip().upper()
-            if text not in _CLASS_SPELLINGS:
+            text = _CLASS_SPELLINGS.get(text, text)
+            if text not in table.classes:
                 raise ConfigError(f"unknown accuracy class {options['class']!r}",
                                   where=self._where("class"),
-                                  hint=f"one of {', '.join(ACCURACY_CLASSES)}")
-            self.accuracy_class = _CLASS_SPELLINGS[text]
-            self._check_class(max_v, e_v, d_v)
+                                  hint=f"one of {', '.join(table.classes)}")
+            self.accuracy_class = text
+            self._check_class(table, max_v, e_v, d_v, e_grams)
         min_q = mass("min")
         if min_q is not None:
             min_v = float(min_q.m_as(unit))
         elif self.accuracy_class is not None:
-            e_grams = float(e.m_as("g"))
-            min_v = minimum_capacity_in_e(self.accuracy_class, e_grams) * e_v
+            min_v = table.min_capacity_in_e(self.accuracy_class, e_grams) * e_v
         else:
             min_v = None
         if min_v is not None and not (0 < min_v < max_v):
@@ -147,18 +133,28 @@ class ScaleInstrument(Instrument):
         self.min_load = self._make(min_v) if min_v is not None else None
         self.decimals = decimals_for(d_v)
 
-    def _check_class(self, max_v: float, e_v: float, d_v: float) -> None:
+    def _check_class(self, table: ClassTable, max_v: float, e_v: float, d_v: float,
+                     e_grams: float) -> None:
         cls, unit = self.accuracy_class, self.unit
-        if cls in ("III", "IIII") and abs(d_v - e_v) > 1e-9 * e_v:
+        assert cls is not None
+        if cls in table.e_equals_d and abs(d_v - e_v) > 1e-9 * e_v:
             raise ConfigError(f"class {cls} requires e = d (e = {e_v:g}, d = {d_v:g} {unit:~P})",
                               where=self._where("d"), hint="OIML R76-1 3.4.2")
-        if d_v < e_v and e_v > 10 * d_v * (1 + 1e-9):
-            raise ConfigError(f"e ({e_v:g}) is more than 10 d ({d_v:g} {unit:~P})",
-                              where=self._where("e"), hint="OIML R76-1 3.4.2: d < e <= 10 d")
+        ratio = table.max_e_over_d
+        if d_v < e_v and e_v > ratio * d_v * (1 + 1e-9):
+            raise ConfigError(f"e ({e_v:g}) is more than {ratio:g} d ({d_v:g} {unit:~P})",
+                              where=self._where("e"),
+                              hint=f"OIML R76-1 3.4.2: d < e <= {ratio:g} d")
+        try:
+            table.row(cls, e_grams)
+        except ConfigError as exc:
+            raise ConfigError(exc.message, where=self._where("e"),
+                              hint="OIML R76-1 table 3") from None
         n = round(max_v / e_v)
-        low, high = N_LIMITS[cls]
-        if n < low or (high is not None and n > high):
-            span = f"{low}..{high}" if high is not None else f">= {low}"
+        low, high = table.n_limits(cls)
+        if (low is not None and n < low) or (high is not None and n > high):
+            span = (f"{low}..{high}" if low is not None and high is not None
+                    else f">= {low}" if low is not None else f"<= {high}")
             raise ConfigError(f"n = Max/e = {n} is outside {span} for class {cls}",
                               where=self._where("max"), hint="OIML R76-1 table 3")
 

@@ -95,7 +95,11 @@ def _change_point(action: PlannedAction, ex: Execution) -> None:
     indication is at least I + d; every addition is a ``load`` event (when the weight set
     cannot make the new total by adding, everything is taken off and put on again) and
     every reading a ``reading`` named ``as`` with ``change_step`` (0 for I) and, on the
-    last one, ``change_found``. The analysis takes dL from the weights added."""
+    last one, ``change_found``. The analysis takes dL from the weights added.
+
+    The conditions are checked before I only: the search is one determination of P,
+    taking seconds of clock time, so its readings are not each preceded by a reading of
+    the environment (the periodic check, ``check_every``, comes with the next point)."""
     a = action.args
     scale, handler = ex.instruments[action.role], ex.instruments[a["loader"]]
     ex.before_reading()
@@ -111,7 +115,6 @@ def _change_point(action: PlannedAction, ex: Execution) -> None:
             handler.place(load)
         ex.emit("load", **ex.tags, role=a["loader"], weights=list(load.weights),
                 nominal=inc["mass"], position=load.position, add=inc["add"])
-        ex.before_reading()
         reading = scale.read_stable(timeout=a["timeout"])
         rise = reading.value - start.value
         found = bool(rise >= a["threshold"] * (1 - 1e-9))

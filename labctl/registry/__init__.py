@@ -1,8 +1,9 @@
 """Records, their canonical JSON and signatures, the outbox and the registry.
 
 Modules: ``record`` (the pydantic record model; light), ``canonical`` (RFC 8785 and
-the record hash), ``signing`` (the lab's Ed25519 key), ``tables`` and ``store`` (the
-SQLAlchemy registry), ``outbox`` (local durable queue with retries), ``errors``.
+the record hash), ``signing`` (the lab's Ed25519 key), ``tables``, ``database``,
+``integrity`` and ``store`` (the SQLAlchemy registry), ``outbox`` (local durable queue
+with retries), ``errors``.
 
 Names are imported lazily, so ``from labctl.registry import Record`` does not load
 SQLAlchemy or cryptography.

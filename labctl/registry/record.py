@@ -300,12 +300,11 @@ def _point_dict(point: Any) -> Any:
         data = point.to_dict()
     else:
         data = point
-    if isinstance(data, Mapping) and data.get("budget") is not None:
-        where = f"points[{data.get('point', '?')}].budget"
-        data = {**data, "budget": _json_value(data["budget"], where, inf_as_null=True)}
-    if isinstance(data, Mapping) and data.get("details"):
-        where = f"points[{data.get('point', '?')}].details"
-        data = {**data, "details": _json_value(data["details"], where, inf_as_null=False)}
+    # A budget's infinite dof are written as None; anything else infinite is refused.
+    for key, inf_as_null in (("budget", True), ("details", False)):
+        if isinstance(data, Mapping) and data.get(key) is not None:
+            where = f"points[{data.get('point', '?')}].{key}"
+            data = {**data, key: _json_value(data[key], where, inf_as_null=inf_as_null)}
     return data
 
 

@@ -10,6 +10,9 @@ URLs: ``sqlite:///relative.db``, ``sqlite:////absolute/path.db``, ``sqlite://`` 
 memory), ``postgresql+psycopg://user:password@host:5432/database`` (``postgresql://`` is
 taken to mean psycopg 3). To keep labctl's tables in a PostgreSQL schema, add
 ``?options=-csearch_path%3Dmyschema`` to the URL.
+
+Engines and transactions are made in ``labctl.registry.database``; the checks of a stored
+record's integrity are in ``labctl.registry.integrity``.
 """
 
 from __future__ import annotations
@@ -23,20 +26,25 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from labctl.registry.canonical import CanonicalDocument, load_json
+from labctl.registry.database import (
+    Transaction,
+    make_engine,
+    not_a_path,
+    parse_url,
+    unavailable,
+)
 from labctl.registry.errors import (
     ChainMoved,
-    RecordError,
     RecordNotFound,
     RegistryConflict,
     RegistryError,
     RegistryUnavailable,
 )
+from labctl.registry.integrity import row_problems
 from labctl.registry.record import Record
 from labctl.registry.signing import key_id, load_public_key, public_key_text, verify_record
 from labctl.registry.tables import keys, metadata, records
@@ -84,15 +92,15 @@ def open_registry(url: str | None = None) -> Registry:
 
         registry_path().parent.mkdir(parents=True, exist_ok=True)
         url = default_registry_url()
-    parsed = _parse_url(url)
+    parsed = parse_url(url)
     shown = parsed.render_as_string(hide_password=True)
-    if parsed.get_backend_name() == "sqlite" and not _not_a_path(parsed):
+    if parsed.get_backend_name() == "sqlite" and not not_a_path(parsed):
         parent = Path(str(parsed.database)).parent
         if not parent.is_dir():
             raise RegistryUnavailable(f"directory {parent} does not exist",
                                       where=f"registry {shown}",
                                       hint="create it or fix the path in the URL")
-    engine = _make_engine(parsed, shown)
+    engine = make_engine(parsed, shown)
     try:
         with engine.connect() as conn:
             conn.execution_options(labctl_write=True)
@@ -100,7 +108,7 @@ def open_registry(url: str | None = None) -> Registry:
                 metadata.create_all(conn, checkfirst=True)
     except DBAPIError as err:
         engine.dispose()
-        raise _unavailable(shown, err) from err
+        raise unavailable(shown, err) from err
     return Registry(engine, shown)
 
 
@@ -111,7 +119,7 @@ def registry_name(url: str | None = None) -> str:
         from labctl.paths import default_registry_url
 
         url = default_registry_url()
-    return _parse_url(url).render_as_string(hide_password=True)
+    return parse_url(url).render_as_string(hide_password=True)
 
 
 class Registry:
@@ -382,7 +390,7 @@ class Registry:
                         problems.append(f"{where}: stored JSON is not an object")
                     expected_previous = row.hash
                     continue
-                problems.extend(f"{where}: {p}" for p in _row_problems(row, doc, known))
+                problems.extend(f"{where}: {p}" for p in row_problems(row, doc, known))
                 previous = doc.get("previous")
                 if previous != expected_previous:
                     problems.append(
@@ -426,152 +434,11 @@ class Registry:
                                 f"of lab {lab!r}", where=self._where,
                                 hint="a lab corrects its own records only")
 
-    def _read(self) -> _Tx:
-        return _Tx(self, write=False)
+    def _read(self) -> Transaction:
+        return Transaction(self._engine, self.url, write=False)
 
-    def _write(self) -> _Tx:
-        return _Tx(self, write=True)
-
-
-class _Tx:
-    """A transaction on the registry that turns connection failures into RegistryUnavailable.
-
-    On SQLite a write transaction starts with BEGIN IMMEDIATE, so two writers queue on
-    the database lock instead of failing when the second tries to write.
-    """
-
-    def __init__(self, registry: Registry, *, write: bool):
-        self._registry = registry
-        self._write = write
-        self._conn: Connection | None = None
-        self._tx: Any = None
-
-    def __enter__(self) -> Connection:
-        try:
-            conn = self._registry._engine.connect()
-            if self._write:
-                conn.execution_options(labctl_write=True)
-            self._conn = conn
-            self._tx = conn.begin()
-        except DBAPIError as err:
-            if self._conn is not None:
-                self._conn.close()
-            raise _unavailable(self._registry.url, err) from err
-        return conn
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
-        assert self._conn is not None
-        try:
-            if exc_type is None:
-                self._tx.commit()
-            else:
-                self._tx.rollback()
-        except DBAPIError as err:
-            if exc_type is None:
-                raise _unavailable(self._registry.url, err) from err
-        finally:
-            self._conn.close()
-        if exc is not None and isinstance(exc, DBAPIError) and not isinstance(exc, IntegrityError):
-            raise _unavailable(self._registry.url, exc) from exc
-        return False
-
-
-def _row_problems(row: Any, doc: dict[str, Any], known: dict[str, Ed25519PublicKey]) -> list[str]:
-    """What is wrong with one stored record: its columns against its document, the
-    canonical form of its JSON, its hash and its signature under the stored keys."""
-    problems = []
-    for column in ("id", "lab", "hash", "key_id"):
-        if getattr(row, column) != doc.get(column):
-            problems.append(f"column {column} ({getattr(row, column)}) differs from the "
-                            f"record's {column} ({doc.get(column)})")
-    if row.link != (doc.get("previous") or ""):
-        problems.append("column link differs from the record's previous")
-    try:
-        canonical = CanonicalDocument(doc)
-    except RecordError as err:  # NaN or the like written into the row
-        return [*problems, err.render()]
-    if canonical.json().decode("utf-8") != row.document:
-        problems.append("stored JSON is not in canonical form (edited outside labctl?)")
-    computed = canonical.hash()
-    key = known.get(str(doc.get("key_id")))
-    if key is None:
-        problems.append(f"key {doc.get('key_id')} is not in this registry")
-        if doc.get("hash") != computed:
-            problems.append("hash mismatch: the content changed after signing")
-    else:
-        problems.extend(p.split(": ", 1)[1]
-                        for p in verify_record(doc, key, computed_hash=computed))
-    return problems
-
-
-def _parse_url(url: str) -> URL:
-    try:
-        parsed = make_url(url)
-    except ArgumentError as err:
-        raise RegistryError(f"{url!r} is not a registry URL",
-                            hint="use sqlite:///path.db or postgresql+psycopg://user@host/db"
-                            ) from err
-    backend, _, driver = parsed.drivername.partition("+")
-    if backend == "sqlite":
-        if driver not in ("", "pysqlite"):
-            raise RegistryError(f"registry URL {url!r}: driver {driver!r} is not supported",
-                                hint="use sqlite:///path.db")
-        if not _not_a_path(parsed):
-            absolute = Path(str(parsed.database)).expanduser().resolve()
-            parsed = parsed.set(database=absolute.as_posix())
-        return parsed
-    if backend in ("postgresql", "postgres"):
-        if driver not in ("", "psycopg"):
-            raise RegistryError(f"registry URL {url!r}: driver {driver!r} is not supported",
-                                hint="use postgresql+psycopg://user@host/db")
-        return parsed.set(drivername="postgresql+psycopg")
-    raise RegistryError(f"registry URL {url!r}: {backend!r} databases are not supported",
-                        hint="use sqlite:///path.db or postgresql+psycopg://user@host/db")
-
-
-def _not_a_path(url: URL) -> bool:
-    """True for an in-memory SQLite database or a ``file:`` URI (left as given)."""
-    database = url.database or ""
-    return database in ("", ":memory:") or database.startswith("file:")
-
-
-def _make_engine(url: URL, shown: str) -> Engine:
-    try:
-        if url.get_backend_name() == "sqlite":
-            memory = url.database in (None, "", ":memory:")
-            engine = create_engine(url, poolclass=StaticPool if memory else None,
-                                   connect_args={"timeout": 30})
-            _sqlite_transactions(engine, memory=memory)
-            return engine
-        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
-    except ImportError as err:
-        raise RegistryError(f"cannot use registry {shown}: {err}",
-                            hint="install the driver: pip install 'labctl[postgres]'") from err
-    except (ArgumentError, NoSuchModuleError) as err:
-        raise RegistryError(f"cannot use registry {shown}: {err}") from err
-
-
-def _sqlite_transactions(engine: Engine, *, memory: bool) -> None:
-    """Let SQLAlchemy, not the sqlite3 module, begin transactions (see the SQLAlchemy
-    SQLite dialect docs), in WAL mode with full syncs, so records survive a power loss."""
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        if not memory:
-            dbapi_connection.execute("PRAGMA journal_mode=WAL")
-            dbapi_connection.execute("PRAGMA synchronous=FULL")
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        write = conn.get_execution_options().get("labctl_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-
-def _unavailable(shown: str, err: DBAPIError) -> RegistryUnavailable:
-    reason = str(err.orig).strip().splitlines()[0] if err.orig is not None else str(err)
-    return RegistryUnavailable(f"cannot reach the registry: {reason}", where=f"registry {shown}",
-                               hint="check that the server is running and the URL is right")
+    def _write(self) -> Transaction:
+        return Transaction(self._engine, self.url, write=True)
 
 
 def _now() -> str:

@@ -65,12 +65,12 @@ class Transport(ABC):
         """``InstrumentTimeout`` naming the instrument, the resource, the command and the
         seconds waited; ``partial`` is what arrived without the read termination."""
         if partial:
-            what = (f"no complete reply within {waited:.3g} s from {self.resource}: "
+            what = (f"no complete reply within {waited:.2g} s from {self.resource}: "
                     f"got {len(partial)} byte(s) without the read termination "
                     f"{self.options.read_termination!r}")
             hint = "check the read termination in the bench file's options"
         else:
-            what = f"no reply within {waited:.3g} s from {self.resource}"
+            what = f"no reply within {waited:.2g} s from {self.resource}"
             hint = ("is it switched on and connected, is the address right? "
                     "a slow instrument needs a longer timeout in the bench file's options")
         return InstrumentTimeout(what, instrument=self.options.instrument, command=command,
@@ -95,8 +95,57 @@ class Transport(ABC):
                               command=command,
                               hint=hint or "check the cable or network and reopen the bench")
 
+    def closed_error(self, command: str | None) -> TransportError:
+        """``TransportError`` for a command on a transport that was closed."""
+        return self.link_error("the connection is closed", command,
+                               hint="open the transport again")
+
     def __enter__(self) -> Transport:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class CommandTransport(Transport):
+    """A ``Transport`` that remembers the last command written, so that the errors of
+    the ``read`` that follows name it.
+
+    Subclasses implement ``_write(command)`` and ``_read_line(command)``; ``write``,
+    ``read`` and ``query`` call them with the lock held.
+    """
+
+    def __init__(self, resource: str, options: TransportOptions) -> None:
+        super().__init__(resource, options)
+        opts = self.options
+        self._wterm = opts.write_termination.encode(opts.encoding)
+        self._rterm = opts.read_termination.encode(opts.encoding)
+        self._last_command: str | None = None
+        self._closed = False
+
+    def write(self, command: str) -> None:
+        with self.lock:
+            self._last_command = command
+            self._write(command)
+
+    def read(self) -> str:
+        with self.lock:
+            return self._read_line(self._last_command)
+
+    def query(self, command: str) -> str:
+        with self.lock:
+            self._last_command = command
+            self._write(command)
+            return self._read_line(command)
+
+    @abstractmethod
+    def _write(self, command: str) -> None:
+        """Send ``command`` plus the write termination (the lock is held)."""
+
+    @abstractmethod
+    def _read_line(self, command: str | None) -> str:
+        """Read one reply line to ``command`` (the lock is held)."""
+
+    def _check_open(self, command: str | None) -> None:
+        if self._closed:
+            raise self.closed_error(command)

@@ -19,7 +19,8 @@ from collections.abc import Callable
 import serial
 
 from labctl.errors import TransportError
-from labctl.transport.base import Transport, TransportOptions
+from labctl.transport.base import TransportOptions
+from labctl.transport.buffered import BufferedTransport
 from labctl.transport.resources import ResourceInfo, parse_resource
 
 CHUNK = 4096
@@ -36,7 +37,7 @@ def _open_hint(info: ResourceInfo) -> str:
     return "check the resource in the bench file"
 
 
-class SerialTransport(Transport):
+class SerialTransport(BufferedTransport):
     """A ``Transport`` over a pyserial port."""
 
     def __init__(self, resource: str, options: TransportOptions | None = None, *,
@@ -66,35 +67,8 @@ class SerialTransport(Transport):
             self._fd: int | None = port.fileno()
         except (AttributeError, NotImplementedError, OSError, serial.SerialException):
             self._fd = None
-        self._buf = bytearray()
-        self._wterm = opts.write_termination.encode(opts.encoding)
-        self._rterm = opts.read_termination.encode(opts.encoding)
-        self._last_command: str | None = None
-        self._closed = False
 
     # -- Transport -------------------------------------------------------
-    def write(self, command: str) -> None:
-        with self.lock:
-            self._last_command = command
-            self._write(command)
-
-    def read(self) -> str:
-        with self.lock:
-            return self._read_line(self._last_command)
-
-    def query(self, command: str) -> str:
-        with self.lock:
-            self._last_command = command
-            self._write(command)
-            return self._read_line(command)
-
-    def read_bytes(self, count: int) -> bytes:
-        with self.lock:
-            self._fill(lambda buf: count if len(buf) >= count else -1, self._last_command)
-            data = bytes(self._buf[:count])
-            del self._buf[:count]
-            return data
-
     def discard_input(self) -> None:
         with self.lock:
             self._buf.clear()
@@ -120,11 +94,6 @@ class SerialTransport(Transport):
         return self._port
 
     # -- internals -------------------------------------------------------
-    def _check_open(self, command: str | None) -> None:
-        if self._closed:
-            raise self.link_error("the connection is closed", command,
-                                  hint="open the transport again")
-
     def _write(self, command: str) -> None:
         self._check_open(command)
         try:
@@ -135,13 +104,6 @@ class SerialTransport(Transport):
                                   ) from exc
         except (serial.SerialException, OSError) as exc:
             raise self.link_error(f"connection lost ({exc})", command) from exc
-
-    def _read_line(self, command: str | None) -> str:
-        term = self._rterm
-        end = self._fill(lambda buf: buf.find(term), command)
-        line = bytes(self._buf[:end])
-        del self._buf[: end + len(term)]
-        return self.decode(line, command)
 
     def _fill(self, complete: Callable[[bytearray], int], command: str | None) -> int:
         """Read until ``complete(buffer)`` gives an index >= 0, or raise on timeout."""

@@ -10,16 +10,18 @@ clock it waits in short sleeps until the deadline.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from labctl.sim.clock import Clock
 from labctl.sim.device import SimDevice
-from labctl.transport.base import Transport, TransportOptions
+from labctl.transport.base import TransportOptions
+from labctl.transport.buffered import BufferedTransport
 
 # Longest single real-time sleep while polling a device that has nothing queued.
 POLL_INTERVAL = 0.005
 
 
-class SimTransport(Transport):
+class SimTransport(BufferedTransport):
     """A ``Transport`` whose other end is a simulator object in the same process."""
 
     def __init__(self, device: SimDevice, options: TransportOptions | None = None,
@@ -28,33 +30,8 @@ class SimTransport(Transport):
         self.device = device
         self.clock = clock if clock is not None else device.clock
         self._virtual = bool(getattr(self.clock, "virtual", False))
-        self._buf = bytearray()
-        self._wterm = self.options.write_termination.encode(self.options.encoding)
-        self._rterm = self.options.read_termination.encode(self.options.encoding)
-        self._last_command: str | None = None
-        self._closed = False
 
     # -- Transport -------------------------------------------------------
-    def write(self, command: str) -> None:
-        with self.lock:
-            self._last_command = command
-            self._check_link(command)
-            self.device.write(command.encode(self.options.encoding) + self._wterm)
-
-    def read(self) -> str:
-        with self.lock:
-            command = self._last_command
-            raw = self._read_until_term(command)
-            return self.decode(raw, command)
-
-    def read_bytes(self, count: int) -> bytes:
-        with self.lock:
-            command = self._last_command
-            self._fill(lambda buf: count if len(buf) >= count else -1, command)
-            data = bytes(self._buf[:count])
-            del self._buf[:count]
-            return data
-
     def query(self, command: str) -> str:
         # The hot path of every simulated reading: write and read inlined, one lock.
         with self.lock:
@@ -71,7 +48,7 @@ class SimTransport(Transport):
                 if idx >= 0 and idx + len(self._rterm) == len(chunk):
                     return self.decode(chunk[:idx], command)
                 buf += chunk
-            return self.decode(self._read_until_term(command), command)
+            return self._read_line(command)
 
     def discard_input(self) -> None:
         with self.lock:
@@ -86,20 +63,15 @@ class SimTransport(Transport):
 
     # -- internals -------------------------------------------------------
     def _check_link(self, command: str | None) -> None:
-        if self._closed:
-            raise self.link_error("the connection is closed", command,
-                                  hint="open the transport again")
+        self._check_open(command)
         if not self.device.connected:
             raise self.link_error("the simulated link is disconnected", command)
 
-    def _read_until_term(self, command: str | None) -> bytes:
-        term = self._rterm
-        end = self._fill(lambda buf: buf.find(term), command)
-        line = bytes(self._buf[:end])
-        del self._buf[: end + len(term)]
-        return line
+    def _write(self, command: str) -> None:
+        self._check_link(command)
+        self.device.write(command.encode(self.options.encoding) + self._wterm)
 
-    def _fill(self, complete, command: str | None) -> int:
+    def _fill(self, complete: Callable[[bytearray], int], command: str | None) -> int:
         """Read from the device until ``complete(buffer)`` gives an index >= 0; wait on
         the clock for delayed bytes; raise on timeout or a lost link."""
         buf = self._buf

@@ -18,7 +18,7 @@ from pyvisa import constants
 from pyvisa.errors import InvalidSession, VisaIOError
 
 from labctl.errors import TransportError
-from labctl.transport.base import Transport, TransportOptions
+from labctl.transport.base import CommandTransport, TransportOptions
 
 _managers: dict[str, pyvisa.ResourceManager] = {}
 _managers_lock = threading.Lock()
@@ -59,7 +59,7 @@ def _open_hint(resource: str) -> str:
     return "is it switched on and connected, is the address right?"
 
 
-class VisaTransport(Transport):
+class VisaTransport(CommandTransport):
     """A ``Transport`` over a pyvisa message-based resource."""
 
     def __init__(self, resource: str, options: TransportOptions | None = None) -> None:
@@ -83,27 +83,8 @@ class VisaTransport(Transport):
                 f"cannot open {resource} through pyvisa {opts.visa_backend}: "
                 f"{_describe(exc)}", instrument=opts.instrument, hint=_open_hint(resource),
             ) from exc
-        self._wterm = opts.write_termination.encode(opts.encoding)
-        self._rterm = opts.read_termination.encode(opts.encoding)
-        self._last_command: str | None = None
-        self._closed = False
 
     # -- Transport -------------------------------------------------------
-    def write(self, command: str) -> None:
-        with self.lock:
-            self._last_command = command
-            self._write(command)
-
-    def read(self) -> str:
-        with self.lock:
-            return self._read(self._last_command)
-
-    def query(self, command: str) -> str:
-        with self.lock:
-            self._last_command = command
-            self._write(command)
-            return self._read(command)
-
     def read_bytes(self, count: int) -> bytes:
         with self.lock:
             command = self._last_command
@@ -159,18 +140,14 @@ class VisaTransport(Transport):
 
     # -- internals -------------------------------------------------------
     def _write(self, command: str) -> None:
-        if self._closed:
-            raise self.link_error("the connection is closed", command,
-                                  hint="open the transport again")
+        self._check_open(command)
         try:
             self._res.write_raw(command.encode(self.options.encoding) + self._wterm)
         except Exception as exc:
             raise self._error(exc, command) from exc
 
-    def _read(self, command: str | None) -> str:
-        if self._closed:
-            raise self.link_error("the connection is closed", command,
-                                  hint="open the transport again")
+    def _read_line(self, command: str | None) -> str:
+        self._check_open(command)
         try:
             raw = self._res.read_raw()
         except Exception as exc:
@@ -188,8 +165,7 @@ class VisaTransport(Transport):
                 return self.link_error("the instrument closed the connection", command)
             return self.timeout_error(command, self.options.timeout)
         if isinstance(exc, InvalidSession) or self._closed:
-            return self.link_error("the connection is closed", command,
-                                   hint="open the transport again")
+            return self.closed_error(command)
         if isinstance(exc, VisaIOError | OSError):
             return self.link_error(f"connection lost ({_describe(exc)})", command)
         return self.link_error(f"I/O failed ({_describe(exc)})", command)

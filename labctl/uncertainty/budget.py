@@ -15,10 +15,11 @@ This is the Python API the procedures and the analyses use, and what a budget fi
 
 Units: every input may carry a unit. The model is evaluated once with pint quantities
 to derive the result's unit and to refuse a model that mixes dimensions (mm + K); that
-check is cached per model and set of units, so building the same kind of budget again
-costs no pint work. The numbers are then converted to coherent SI units for the
-evaluation, and the result is given in ``measurand``'s unit, or else in the unit pint
-derives from the inputs' units (``mm + mm`` -> mm, ``V / mA`` -> V/mA).
+check is cached per model and set of units (:mod:`labctl.uncertainty.unit_plan`), so
+building the same kind of budget again costs no pint work. The numbers are then
+converted to coherent SI units for the evaluation, and the result is given in
+``measurand``'s unit, or else in the unit pint derives from the inputs' units
+(``mm + mm`` -> mm, ``V / mA`` -> V/mA).
 
 Correlations enter the GUM evaluation through the covariance sandwich u_c^2 = c' V c
 with the automatic-derivative sensitivities c; a component's ``share`` is then
@@ -34,259 +35,35 @@ dof (Willink, Metrologia 44 (2007) 340; for one set of paired observations it is
 c' S c is the sample variance of the combined observations). Inputs correlated with a
 different finite dof are treated as uncorrelated in the denominator, and the result
 carries a note saying so.
+
+``Coverage`` and ``McmOptions`` live in :mod:`labctl.uncertainty.budget_options`,
+``BudgetResult`` and ``Component`` in :mod:`labctl.uncertainty.budget_result`,
+``BudgetError`` in :mod:`labctl.uncertainty.budget_error`; all are importable from here.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from labctl.errors import ConfigError, UnitError
+from labctl.errors import ConfigError
+from labctl.uncertainty.budget_error import BudgetError, relocate
+from labctl.uncertainty.budget_options import Coverage, McmOptions
+from labctl.uncertainty.budget_result import BudgetResult, Component
 from labctl.uncertainty.expression import CONSTANTS, Expression, compile_expression
-from labctl.uncertainty.gum import (
-    DEFAULT_PROBABILITY,
-    coverage_factor,
-    coverage_probability,
-    propagate,
-    welch_satterthwaite,
-)
+from labctl.uncertainty.gum import propagate, welch_satterthwaite
 from labctl.uncertainty.inputs import Input
+from labctl.uncertainty.unit_plan import unit_plan
 
 if TYPE_CHECKING:
-    from labctl.uncertainty.decision import Decision, Specification
+    from labctl.uncertainty.decision import Specification
     from labctl.uncertainty.mcm import GumValidation, McmResult
 
-
-class BudgetError(ConfigError):
-    """A budget that cannot be evaluated; ``key`` is the path of the offending entry
-    (as in a budget file: ``("inputs", "d", "unit")``, ``("correlations", 2)``...)."""
-
-    def __init__(self, message: str, *, key: tuple[Any, ...] = (), hint: str | None = None,
-                 where: str | None = None, unit_error: bool = False):
-        self.key = key
-        self.unit_error = unit_error
-        super().__init__(message, where=where, hint=hint)
-
-
-def _relocate(err: ConfigError, key: tuple[Any, ...]) -> BudgetError:
-    if isinstance(err, BudgetError):
-        return err
-    return BudgetError(err.message, key=key, hint=err.hint,
-                       unit_error=isinstance(err, UnitError))
-
-
-@dataclass(frozen=True, slots=True)
-class Coverage:
-    """Coverage: a probability (k from Student's t at the effective dof) or a fixed k."""
-
-    probability: float | None = None
-    k: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.probability is not None and self.k is not None:
-            raise BudgetError("give a coverage probability or a coverage factor k, not both",
-                              key=("coverage",))
-        if self.probability is not None and not 0.0 < self.probability < 1.0:
-            raise BudgetError(f"the coverage probability must lie between 0 and 1, got "
-                              f"{self.probability}", key=("coverage", "probability"),
-                              hint="write 0.95 for 95 %")
-        if self.k is not None and not (math.isfinite(self.k) and self.k > 0):
-            raise BudgetError(f"the coverage factor must be positive, got {self.k}",
-                              key=("coverage", "k"))
-
-    def factor(self, dof: float) -> tuple[float, float]:
-        """(k, p) at ``dof`` effective degrees of freedom."""
-        if self.k is not None:
-            return self.k, coverage_probability(self.k, dof)
-        p = DEFAULT_PROBABILITY if self.probability is None else self.probability
-        return coverage_factor(p, dof), p
-
-
-@dataclass(frozen=True, slots=True)
-class McmOptions:
-    """How to run the Monte Carlo evaluation (JCGM 101)."""
-
-    trials: int = 1_000_000
-    seed: int | None = None
-    adaptive: bool = False
-    significant_digits: int = 2
-    max_trials: int = 10_000_000
-    keep_draws: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Component:
-    """One line of the budget table, in the input's unit (contribution: result's unit)."""
-
-    name: str
-    value: float
-    unit: str
-    standard_uncertainty: float
-    distribution: str
-    dof: float
-    sensitivity: float  # d(result, result unit) / d(input, input unit)
-    contribution: float  # u_i(y) = |c_i| u(x_i), result unit
-    share: float  # share of the variance u_c^2
-    kind: str = "standard"
-    description: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "value": self.value,
-            "unit": self.unit,
-            "standard_uncertainty": self.standard_uncertainty,
-            "distribution": self.distribution,
-            "dof": None if math.isinf(self.dof) else self.dof,
-            "sensitivity": self.sensitivity,
-            "contribution": self.contribution,
-            "share": self.share,
-            "kind": self.kind,
-        }
-
-
-@dataclass(frozen=True)
-class BudgetResult:
-    """The evaluated budget: GUM result, components, and optionally Monte Carlo,
-    its validation of the GUM result, and a conformity decision."""
-
-    measurand: str
-    model: str
-    value: float
-    unit: str
-    standard_uncertainty: float
-    effective_dof: float  # math.inf or an integer value
-    coverage_factor: float
-    coverage_probability: float
-    expanded_uncertainty: float
-    components: tuple[Component, ...]
-    correlations: tuple[tuple[str, str, float], ...] = ()
-    second_order_variance: float | None = None
-    mcm: McmResult | None = None
-    validation: GumValidation | None = None
-    decision: Decision | None = None
-    specification: Specification | None = None
-    notes: tuple[str, ...] = field(default=())
-
-    @property
-    def interval(self) -> tuple[float, float]:
-        """The GUM coverage interval y -/+ U."""
-        return (self.value - self.expanded_uncertainty, self.value + self.expanded_uncertainty)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object of ``labctl uncertainty --json`` (and of a record's budget)."""
-        mcm = None
-        if self.mcm is not None:
-            mcm = self.mcm.to_dict()
-            mcm["validated"] = None if self.validation is None else self.validation.passed
-            mcm["validation"] = None if self.validation is None else self.validation.to_dict()
-        decision = None
-        if self.decision is not None:
-            decision = self.decision.to_dict()
-            if self.specification is not None:
-                decision["specification"] = self.specification.to_dict()
-        return {
-            "measurand": self.measurand,
-            "model": self.model,
-            "value": self.value,
-            "unit": self.unit,
-            "standard_uncertainty": self.standard_uncertainty,
-            "effective_dof": None if math.isinf(self.effective_dof) else int(self.effective_dof),
-            "coverage_factor": self.coverage_factor,
-            "coverage_probability": self.coverage_probability,
-            "expanded_uncertainty": self.expanded_uncertainty,
-            "interval": list(self.interval),
-            "components": [c.to_dict() for c in self.components],
-            "correlations": [list(c) for c in self.correlations],
-            "second_order_variance": self.second_order_variance,
-            "mcm": mcm,
-            "decision": decision,
-            "notes": list(self.notes),
-        }
-
-
-# --------------------------------------------------------------------------- units
-
-
-@dataclass(frozen=True, slots=True)
-class _UnitPlan:
-    scales: tuple[float, ...]  # input unit -> coherent unit: x_si = offset + scale * x
-    offsets: tuple[float, ...]
-    out_scale: float
-    out_offset: float
-    unit: str
-
-
-def _scale_offset(unit: Any) -> tuple[float, float]:
-    """(scale, offset) from a pint unit to its coherent SI unit (offset: degC, degF)."""
-    from labctl.units import Q_
-
-    zero = float(Q_(0.0, unit).to_base_units().magnitude)
-    one = float(Q_(1.0, unit).to_base_units().magnitude)
-    return one - zero, zero
-
-
-@lru_cache(maxsize=1024)
-def _conversion(unit: str | None) -> tuple[float, float]:
-    """(scale, offset) from the unit written ``unit`` to its coherent SI unit."""
-    from labctl.units import parse_unit
-
-    return _scale_offset(parse_unit(unit))
-
-
-_PLANS: dict[tuple[Any, ...], _UnitPlan] = {}
-
-
-def _unit_plan(expr: Expression, names: tuple[str, ...], inputs: Mapping[str, Input],
-               out_unit: str | None) -> _UnitPlan:
-    key = (expr.text, tuple(inputs[n].unit for n in names), out_unit,
-           tuple(inputs[n].value for n in names if n in expr.exponent_names))
-    plan = _PLANS.get(key)
-    if plan is None:
-        plan = _derive_units(expr, names, inputs, out_unit)
-        if len(_PLANS) > 4096:
-            _PLANS.clear()
-        _PLANS[key] = plan
-    return plan
-
-
-def _derive_units(expr: Expression, names: tuple[str, ...], inputs: Mapping[str, Input],
-                  out_unit: str | None) -> _UnitPlan:
-    from labctl.units import Q_, check_dimension, parse_unit, ureg
-
-    scales, offsets, quantities = [], [], {}
-    for n in names:
-        unit = inputs[n].unit
-        try:
-            scale, offset = _conversion(unit)
-            quantities[n] = Q_(inputs[n].value, parse_unit(unit))
-        except ConfigError as err:
-            raise _relocate(err, ("inputs", n, "unit")) from err
-        scales.append(scale)
-        offsets.append(offset)
-    try:
-        result = expr.evaluate(quantities, backend="pint")
-    except ConfigError as err:
-        raise _relocate(err, ("model",)) from err
-    derived = getattr(result, "units", ureg.dimensionless)
-    if out_unit is not None:
-        try:
-            target = parse_unit(out_unit)
-            check_dimension(ureg.Quantity(1.0, derived), target,
-                            what=f"the model's result (in {format(derived, '~C') or '1'})")
-        except ConfigError as err:
-            raise _relocate(err, ("measurand", "unit")) from err
-        unit_text = out_unit
-    else:
-        target = derived
-        unit_text = format(derived, "~C")
-    out_scale, out_offset = _scale_offset(target)
-    return _UnitPlan(tuple(scales), tuple(offsets), out_scale, out_offset, unit_text)
+__all__ = ["Budget", "BudgetError", "BudgetResult", "Component", "Correlations", "Coverage",
+           "McmOptions"]
 
 
 # --------------------------------------------------------------------------- budget
@@ -321,7 +98,7 @@ class Budget:
             self.expression = (model if isinstance(model, Expression)
                                else compile_expression(model))
         except ConfigError as err:
-            raise _relocate(err, ("model",)) from err
+            raise relocate(err, ("model",)) from err
         if isinstance(measurand, tuple):
             self.measurand, self.unit = measurand
         else:
@@ -340,7 +117,7 @@ class Budget:
             raise BudgetError("second-order terms (GUM 5.1.2 note) are defined for "
                               "uncorrelated inputs only", key=("second_order",),
                               hint="remove the correlations or the second-order option")
-        self._plan = _unit_plan(self.expression, self.names, self.inputs, self.unit)
+        self._plan = unit_plan(self.expression, self.names, self.inputs, self.unit)
         if specification is not None:
             self.set_specification(specification, rule, r)
 
@@ -464,7 +241,7 @@ class Budget:
             gum = propagate(self.expression, names, values, uncs, self._matrix,
                             self.second_order)
         except ConfigError as err:
-            raise _relocate(err, ("model",)) from err
+            raise relocate(err, ("model",)) from err
         notes: list[str] = []
         out_scale = plan.out_scale
         value = (gum.value - plan.out_offset) / out_scale
@@ -596,7 +373,7 @@ class Budget:
                              significant_digits=options.significant_digits,
                              max_trials=options.max_trials, keep_draws=options.keep_draws)
         except ConfigError as err:
-            raise _relocate(err, ("model",)) from err
+            raise relocate(err, ("model",)) from err
         except ValueError as exc:
             raise BudgetError(f"Monte Carlo: {exc}", key=("monte_carlo",)) from exc
         return result, validate_gum(value, big_u, result, options.significant_digits)

@@ -283,44 +283,44 @@ def _compile(text: str, node: ast.AST, funcs: Mapping[str, Callable[..., Any]]) 
         else:
             op, symbol = _BINOPS[type(node.op)]
             what = f"'{symbol}'"
-        fail = _failure(text, node, what)
-
-        def binop(ns: Mapping[str, Any]) -> Any:
-            a = left(ns)
-            b = right(ns)
-            try:
-                return op(a, b)
-            except (ArithmeticError, ValueError, TypeError) as exc:
-                raise fail(exc, a, b) from exc
-
-        return binop
+        return _apply2(op, left, right, _failure(text, node, what))
     if isinstance(node, ast.Call):
         name = node.func.id  # type: ignore[attr-defined]
         fn = funcs[name]
         fail = _failure(text, node, f"{name}()")
         args = [_compile(text, a, funcs) for a in node.args]
         if len(args) == 1:
-            (arg,) = args
-
-            def call(ns: Mapping[str, Any]) -> Any:
-                a = arg(ns)
-                try:
-                    return fn(a)
-                except (ArithmeticError, ValueError, TypeError) as exc:
-                    raise fail(exc, a) from exc
-        else:
-            a0, a1 = args
-
-            def call(ns: Mapping[str, Any]) -> Any:
-                a = a0(ns)
-                b = a1(ns)
-                try:
-                    return fn(a, b)
-                except (ArithmeticError, ValueError, TypeError) as exc:
-                    raise fail(exc, a, b) from exc
-
-        return call
+            return _apply1(fn, args[0], fail)
+        return _apply2(fn, args[0], args[1], fail)
     raise ExpressionError(f"internal: node {type(node).__name__} was not checked")
+
+
+def _apply1(fn: Callable[[Any], Any], arg: Node, fail: Callable[..., ConfigError]) -> Node:
+    """The node ``fn(arg)``; a failure of ``fn`` raises ``fail``'s error."""
+
+    def node(ns: Mapping[str, Any]) -> Any:
+        a = arg(ns)
+        try:
+            return fn(a)
+        except (ArithmeticError, ValueError, TypeError) as exc:
+            raise fail(exc, a) from exc
+
+    return node
+
+
+def _apply2(fn: Callable[[Any, Any], Any], left: Node, right: Node,
+            fail: Callable[..., ConfigError]) -> Node:
+    """The node ``fn(left, right)`` (an operator or a function of two arguments)."""
+
+    def node(ns: Mapping[str, Any]) -> Any:
+        a = left(ns)
+        b = right(ns)
+        try:
+            return fn(a, b)
+        except (ArithmeticError, ValueError, TypeError) as exc:
+            raise fail(exc, a, b) from exc
+
+    return node
 
 
 def _power(base: Any, exponent: Any) -> Any:

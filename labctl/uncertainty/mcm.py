@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -180,6 +180,20 @@ def _summarise(
     return mean, std, symmetric, shortest
 
 
+def _result(y: np.ndarray, coverage_probability: float, keep_draws: bool) -> McmResult:
+    """The summary of the output draws ``y`` of every trial."""
+    mean, std, symmetric, shortest = _summarise(y, coverage_probability, keep_draws)
+    return McmResult(
+        value=mean,
+        standard_uncertainty=std,
+        interval=symmetric,
+        shortest_interval=shortest,
+        coverage_probability=coverage_probability,
+        trials=int(y.size),
+        draws=y if keep_draws else None,
+    )
+
+
 def _run_fixed(
     model: Model, sampler: _Sampler, rng: np.random.Generator, trials: int, block_size: int
 ) -> np.ndarray:
@@ -227,16 +241,7 @@ def run_mcm(
         )
     coverage_ranks(int(trials), p)  # enough trials for this coverage?
     y = _run_fixed(model, sampler, rng, int(trials), int(block_size))
-    mean, std, symmetric, shortest = _summarise(y, p, keep_draws)
-    return McmResult(
-        value=mean,
-        standard_uncertainty=std,
-        interval=symmetric,
-        shortest_interval=shortest,
-        coverage_probability=p,
-        trials=int(trials),
-        draws=y if keep_draws else None,
-    )
+    return _result(y, p, keep_draws)
 
 
 def _run_adaptive(
@@ -289,18 +294,11 @@ def _run_adaptive(
             RuntimeWarning,
             stacklevel=3,
         )
-    y_all = np.concatenate(blocks)
-    mean, std, symmetric, shortest = _summarise(y_all, p, keep_draws)
-    return McmResult(
-        value=mean,
-        standard_uncertainty=std,
-        interval=symmetric,
-        shortest_interval=shortest,
-        coverage_probability=p,
-        trials=int(y_all.size),
-        draws=y_all if keep_draws else None,
+    result = _result(np.concatenate(blocks), p, keep_draws)
+    return replace(
+        result,
         converged=converged,
-        numerical_tolerance=numerical_tolerance(std, significant_digits),
+        numerical_tolerance=numerical_tolerance(result.standard_uncertainty, significant_digits),
     )
 
 

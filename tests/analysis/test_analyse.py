@@ -57,7 +57,7 @@ def test_the_shipped_procedure_loads_and_names_known_analyses(procedure):
     assert [a.analysis for a in procedure.analyses] == [
         "zero_setting", "weighing_error", "eccentricity", "repeatability", "discrimination",
         "tare"]
-    assert procedure.parameters["change_point"].default is False
+    assert procedure.parameters["change_point"].default is True
     weighing = procedure.step("weighing")
     assert weighing.sequence == "up_down" and len(weighing.points) == 5
 

@@ -1,7 +1,8 @@
-"""Shared test data for the bench tests."""
+"""Shared test data and checks for the bench tests."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,3 +47,17 @@ def line_of(path: Path, needle: str, nth: int = 1) -> int:
             if nth == 0:
                 return number
     raise AssertionError(f"{needle!r} not in {path}")
+
+
+def assert_one_line_naming_the_place(error: Exception, path: Path, pattern: str,
+                                     marker: str | tuple[str, int] | None) -> None:
+    """``error`` reads as one line ``path:LINE:COL: ...`` matching ``pattern``; with a
+    ``marker`` (a needle, or a needle and which of its lines), LINE is the marker's line."""
+    text = str(error)
+    assert "\n" not in text
+    assert re.search(pattern, text), text
+    m = re.match(rf"{re.escape(str(path))}:(\d+):(\d+): ", text)
+    assert m, text
+    if marker is not None:
+        needle, nth = marker if isinstance(marker, tuple) else (marker, 1)
+        assert int(m.group(1)) == line_of(path, needle, nth), text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 from labctl.bench import load_bench
 from labctl.errors import ConfigError, UnitError
 
-from .helpers import line_of
+from .helpers import assert_one_line_naming_the_place
 
 
 def test_good_bench(write_bench: Callable[..., Path]) -> None:
@@ -96,14 +95,7 @@ def test_bad_bench_is_one_line_naming_the_place(write_bench: Callable[..., Path]
     path = write_bench(replace={old: new})
     with pytest.raises(ConfigError) as info:
         load_bench(path)
-    text = str(info.value)
-    assert "\n" not in text
-    assert re.search(pattern, text), text
-    m = re.match(rf"{re.escape(str(path))}:(\d+):(\d+): ", text)
-    assert m, text
-    if marker is not None:
-        needle, nth = marker if isinstance(marker, tuple) else (marker, 1)
-        assert int(m.group(1)) == line_of(path, needle, nth), text
+    assert_one_line_naming_the_place(info.value, path, pattern, marker)
 
 
 def test_data_plate_unit_is_a_unit_error(write_bench: Callable[..., Path]) -> None:

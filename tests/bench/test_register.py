@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from labctl.errors import ConfigError
 from labctl.register import MeasuringInstrument, WeightSet, load_register
 from labctl.units import Q_
 
-from .helpers import REGISTER, line_of
+from .helpers import REGISTER, assert_one_line_naming_the_place, line_of
 
 GOOD = """\
 lab: Test lab
@@ -133,13 +132,7 @@ def test_bad_register_is_one_line_naming_the_place(tmp_path: Path, old: str, new
     path = write(tmp_path, GOOD.replace(old, new, 1))
     with pytest.raises(ConfigError) as info:
         load_register(path)
-    text = str(info.value)
-    assert "\n" not in text
-    assert re.search(pattern, text), text
-    m = re.match(rf"{re.escape(str(path))}:(\d+):(\d+): ", text)
-    assert m, text
-    if marker is not None:
-        assert int(m.group(1)) == line_of(path, marker), text
+    assert_one_line_naming_the_place(info.value, path, pattern, marker)
 
 
 def test_missing_register_file(tmp_path: Path) -> None:

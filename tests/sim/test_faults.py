@@ -5,51 +5,33 @@ from __future__ import annotations
 import contextlib
 
 import pytest
+import simdevices_for_tests
 
 from labctl.errors import ConfigError, InstrumentError, InstrumentTimeout, TransportError
 from labctl.sim.clock import VirtualClock
-from labctl.sim.device import Reply, SimDevice
+from labctl.sim.device import Reply
 from labctl.sim.faults import Fault, FaultPlan, FaultyDevice
 from labctl.transport import TransportOptions
 from labctl.transport.sim import SimTransport
 from labctl.yamlio import loads_yaml
 
 
-class Meter(SimDevice):
-    """``MEAS?`` gives 1.0, 2.0, ...; ``ECHO x`` gives x; ``SET x`` stores x silently;
-    ``GET?`` gives the stored value; ``SLOW?`` answers 0.5 s later; ``CRC?`` gives a line
-    ending in its checksum."""
-
-    name = "meter"
+class Meter(simdevices_for_tests.Meter):
+    """The shared test meter, but ``SLOW?`` answers "late" 0.5 s later and ``CRC?``
+    gives a line ending in its checksum; ``model_constant`` is an attribute of the model."""
 
     def __init__(self, clock, power_on_lines: tuple[str, ...] = ()) -> None:
-        self._lines = power_on_lines
-        self.count = 0
-        self.value = "0"
         self.model_constant = 42
-        super().__init__(clock)
-
-    def power_on(self) -> list[str]:
-        return list(self._lines)
+        super().__init__(clock, power_on_lines)
 
     def handle(self, line: str) -> list[str | Reply]:
-        word, _, arg = line.partition(" ")
-        if word == "MEAS?":
-            self.count += 1
-            return [f"{self.count:.1f}"]
-        if word == "ECHO":
-            return [arg]
-        if word == "SET":
-            self.value = arg
-            return []
-        if word == "GET?":
-            return [self.value]
+        word = line.partition(" ")[0]
         if word == "SLOW?":
             return [Reply("late", 0.5)]
         if word == "CRC?":
             body = "DATA=12.5;T=21.0"
             return [f"{body}*{sum(body.encode()) % 256:02X}"]
-        return []
+        return super().handle(line)
 
 
 def checksum_ok(line: str) -> bool:

@@ -11,41 +11,22 @@ from collections.abc import Iterator
 import pytest
 import pyvisa
 import serial
+from simdevices_for_tests import Meter
 
 from labctl.errors import ConfigError, TransportError
 from labctl.sim.clock import RealClock, VirtualClock
-from labctl.sim.device import Reply, SimDevice
 from labctl.sim.faults import FaultyDevice
 from labctl.sim.server import SimServer
 
 pytestmark = pytest.mark.realtime
 
 
-class Echo(SimDevice):
-    """``*IDN?``, ``MEAS?`` (1.0, 2.0, ...), ``ECHO x``, ``SLOW? s`` (reply s seconds later)."""
+class Echo(Meter):
+    """The shared test meter under another name: ``*IDN?``, ``MEAS?`` (1.0, 2.0, ...),
+    ``ECHO x``, ``SLOW? s`` (reply s seconds later)."""
 
     name = "echo"
-
-    def __init__(self, clock, power_on_lines: tuple[str, ...] = ()) -> None:
-        self._lines = power_on_lines
-        self.count = 0
-        super().__init__(clock)
-
-    def power_on(self) -> list[str]:
-        return list(self._lines)
-
-    def handle(self, line: str) -> list[str | Reply]:
-        word, _, arg = line.partition(" ")
-        if word == "*IDN?":
-            return ["LABCTL,ECHO,1,1.0"]
-        if word == "MEAS?":
-            self.count += 1
-            return [f"{self.count:.1f}"]
-        if word == "ECHO":
-            return [arg]
-        if word == "SLOW?":
-            return [Reply("done", float(arg))]
-        return []
+    idn = "LABCTL,ECHO,1,1.0"
 
 
 @pytest.fixture

@@ -275,7 +275,7 @@ def test_budget_errors_are_config_errors() -> None:
 
 
 def test_building_the_same_budget_again_reuses_the_unit_check(monkeypatch) -> None:
-    from labctl.uncertainty import budget as module
+    from labctl.uncertainty import unit_plan as module
 
     scale_budget()  # first build: the pint check runs and is cached
 

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from gum_examples import H1_MODEL, H1_VALUES
 from uncertainties import ufloat
 
 from labctl.errors import ConfigError, UnitError
@@ -16,9 +17,7 @@ from labctl.uncertainty.expression import (
 )
 from labctl.units import Q_
 
-H1 = "l_s + d - l_s*(delta_alpha*theta + alpha_s*delta_theta)"
-H1_VALUES = {"l_s": 50.000623, "d": 0.000215, "delta_alpha": 0.0, "theta": -0.1,
-             "alpha_s": 11.5e-6, "delta_theta": 0.0}
+H1 = H1_MODEL  # GUM H.1, the end gauge
 
 
 def test_names_in_order_of_first_use_without_constants_and_functions() -> None:

@@ -11,8 +11,9 @@ import math
 from pathlib import Path
 
 import pytest
+from gum_examples import h1_budget
 
-from labctl.uncertainty import Budget, Coverage, Input, McmOptions, load_budget
+from labctl.uncertainty import Budget, Input, McmOptions, load_budget
 from labctl.uncertainty.gum import coverage_factor
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "budgets"
@@ -65,20 +66,6 @@ def test_coverage_probability_inverts_coverage_factor() -> None:
 
 
 # --------------------------------------------------------------------------- GUM H.1
-
-
-def h1_budget(**kw) -> Budget:
-    return Budget(
-        "l_s + d - l_s*(delta_alpha*theta + alpha_s*delta_theta)",
-        {
-            "l_s": Input.expanded(50.000623, 0.000075, k=3, dof=18, unit="mm"),
-            "d": Input.standard(0.000215, 0.0000097, dof=25, unit="mm"),
-            "delta_alpha": Input.rectangular(0, 1e-6, reliability=0.10, unit="1/K"),
-            "theta": Input.standard(-0.1, 0.41, unit="K"),
-            "alpha_s": Input.rectangular(11.5e-6, 2e-6, unit="1/K"),
-            "delta_theta": Input.rectangular(0, 0.05, reliability=0.5, unit="K"),
-        },
-        measurand=("l", "mm"), coverage=Coverage(probability=0.99), **kw)
 
 
 def test_gum_h1_end_gauge() -> None:

@@ -9,6 +9,7 @@ that talks to it (``sim://<name>``):
 - ``weight_loader``: an automatic weight loader (``weight-loader``);
 - ``thermohygrometer``: a thermo-hygrometer in the simulated room.
 
-The scales and the loader share the ``WeighingPlatform`` of ``labctl.sim.weighing``
-through the world; ``sequential`` holds the base of devices whose commands take time.
+The scales and the loader share the ``WeighingPlatform`` of
+``labctl.sim.weighing_platform`` through the world; ``sequential`` holds the base of
+devices whose commands take time, ``scale_front`` what the two scales share.
 """

@@ -30,42 +30,34 @@ from typing import Any
 
 from labctl.protocols import and_line
 from labctl.sim.device import Reply
-from labctl.sim.devices.sequential import SequentialDevice
-from labctl.sim.weighing import SCALE_KEYS, Indication, ParamReader, ScaleModel, build_scale
+from labctl.sim.devices.scale_front import ScaleFront
+from labctl.sim.params import ParamReader
+from labctl.sim.scale_model import Indication, ScaleModel
+from labctl.sim.weighing import SCALE_KEYS, build_scale
 from labctl.sim.world import World
 
 NAME = "and-scale"
 KEYS = (*SCALE_KEYS, "ack")
 
 
-class AndScaleSim(SequentialDevice):
+class AndScaleSim(ScaleFront):
     """The device: an A&D-format front on a ``ScaleModel``."""
 
     name = NAME
-    read_termination = b"\r\n"
-    write_termination = b"\r\n"
+    corrupted_reply = and_line.format_error("E00")
 
     def __init__(self, clock: Any, model: ScaleModel, *, serial: str = "T0000001",
                  type_name: str = "LABCTL-SIM AD 15", ack: bool = True) -> None:
-        self.model = model
-        self.serial = serial
-        self.type_name = type_name
         self.ack = ack
         self._commands: dict[str, Callable[[float], list[str | Reply]]] = {
             "Q": self._immediate, "SI": self._immediate, "S": self._stable,
             "C": self._cancel, "Z": self._zero, "R": self._zero, "T": self._tare,
             "?PT": self._tare_weight, "?SN": self._serial, "?TN": self._model,
         }
-        super().__init__(clock)
+        super().__init__(clock, model, serial=serial, type_name=type_name)
 
     # -- the protocol -----------------------------------------------------------------
-    def handle(self, line: str) -> list[str | Reply]:
-        text = line.strip()
-        if not text:
-            return []
-        start = self.start_time()
-        if any(c == "\ufffd" or ord(c) > 126 for c in text):
-            return [self.reply_at(start, and_line.format_error("E00"))]
+    def dispatch(self, start: float, text: str) -> list[str | Reply]:
         if text.startswith("PT:"):
             return self._preset_tare(start, text)
         handler = self._commands.get(text)
@@ -94,19 +86,15 @@ class AndScaleSim(SequentialDevice):
     def _immediate(self, start: float) -> list[str | Reply]:
         return [self.reply_at(start, self._line(self.model.indicate(start)))]
 
-    def _stable_time(self, start: float) -> float | None:
-        return self.model.next_stable(start, start + self.model.p.timeout)
-
     def _stable(self, start: float) -> list[str | Reply]:
-        limit = start + self.model.p.timeout
-        at = self._stable_time(start)
-        out = self.model.first_out_of_range(start, at if at is not None else limit)
+        at = self.stable_time(start)
+        out = self.out_of_range(start, at)
         if out is not None:  # out of range shows at once, stable or not
             m = self.model
             return [self.reply_at(out[0], and_line.format_overload(
                 m.unit, m.decimals, negative=out[1] == "-"))]
         if at is None:
-            return [self._error(limit, "E11")]
+            return [self._error(self.timeout_at(start), "E11")]
         return [self.reply_at(at, self._line(self.model.indicate(at)))]
 
     def _cancel(self, start: float) -> list[str | Reply]:
@@ -114,26 +102,20 @@ class AndScaleSim(SequentialDevice):
         return self._control([self._ak(self.clock.now())])
 
     def _zero(self, start: float) -> list[str | Reply]:
-        first = self._ak(start)
-        at = self._stable_time(start)
-        if at is None:
-            return self._control([first, self._error(start + self.model.p.timeout, "E11")])
-        model = self.model
-        if model.zero_check(at) != "A":
-            return self._control([first, self._error(at, "E07")])
-        model.schedule(at, lambda: model.set_zero(at))
-        return self._control([first, self._ak(at)])
+        return self._once_stable(start, lambda at: self.zero_at(at) == "A")
 
     def _tare(self, start: float) -> list[str | Reply]:
+        return self._once_stable(start, lambda at: self.tare_at(at)[0] == "S")
+
+    def _once_stable(self, start: float, done: Callable[[float], bool]) -> list[str | Reply]:
+        """<AK> now; once the load is stable, <AK> if ``done(at)`` else ``EC,E07``
+        (outside the range); ``EC,E11`` if the load does not settle in time."""
         first = self._ak(start)
-        at = self._stable_time(start)
+        at = self.stable_time(start)
         if at is None:
-            return self._control([first, self._error(start + self.model.p.timeout, "E11")])
-        model = self.model
-        if model.tare_check(at) != "S":
+            return self._control([first, self._error(self.timeout_at(start), "E11")])
+        if not done(at):
             return self._control([first, self._error(at, "E07")])
-        value = model.round(model.raw(at) - model.zero_point)
-        model.schedule(at, lambda: setattr(model, "tare", value))
         return self._control([first, self._ak(at)])
 
     def _tare_weight(self, start: float) -> list[str | Reply]:

@@ -31,27 +31,25 @@ from typing import Any
 
 from labctl.protocols import mtsics
 from labctl.sim.device import Reply
-from labctl.sim.devices.sequential import SequentialDevice
-from labctl.sim.weighing import SCALE_KEYS, ParamReader, ScaleModel, build_scale
+from labctl.sim.devices.scale_front import ScaleFront
+from labctl.sim.params import ParamReader
+from labctl.sim.scale_model import ScaleModel
+from labctl.sim.weighing import SCALE_KEYS, build_scale
 from labctl.sim.world import World
 
 NAME = "mtsics-scale"
 KEYS = (*SCALE_KEYS, "power_on_message")
 
 
-class MtSicsScaleSim(SequentialDevice):
+class MtSicsScaleSim(ScaleFront):
     """The device: an MT-SICS front on a ``ScaleModel``."""
 
     name = NAME
-    read_termination = b"\r\n"
-    write_termination = b"\r\n"
+    corrupted_reply = "ET"
 
     def __init__(self, clock: Any, model: ScaleModel, *, serial: str = "B000000001",
                  type_name: str = "LABCTL-SIM MT 15", firmware: str = "1.00",
                  power_on_message: bool = True) -> None:
-        self.model = model
-        self.serial = serial
-        self.type_name = type_name
         self.firmware = firmware
         self.power_on_message = power_on_message
         self._commands: dict[str, Callable[[float], list[str | Reply]]] = {
@@ -59,19 +57,13 @@ class MtSicsScaleSim(SequentialDevice):
             "ZI": self._zero_now, "T": self._tare, "TI": self._tare_now, "TA": self._tare_value,
             "TAC": self._clear_tare, "I2": self._i2, "I3": self._i3, "I4": self._i4,
         }
-        super().__init__(clock)
+        super().__init__(clock, model, serial=serial, type_name=type_name)
 
     def power_on(self) -> list[str]:
         return [mtsics.text_response("I4", "A", self.serial)] if self.power_on_message else []
 
     # -- the protocol -----------------------------------------------------------------
-    def handle(self, line: str) -> list[str | Reply]:
-        text = line.strip()
-        if not text:
-            return []
-        start = self.start_time()
-        if any(c == "\ufffd" or ord(c) > 126 for c in text):
-            return [self.reply_at(start, "ET")]
+    def dispatch(self, start: float, text: str) -> list[str | Reply]:
         name, _, args = text.partition(" ")
         handler = self._commands.get(name)
         if handler is None:
@@ -89,17 +81,13 @@ class MtSicsScaleSim(SequentialDevice):
         self.model.tare = 0.0
         return [self.reply_at(self.clock.now(), mtsics.text_response("I4", "A", self.serial))]
 
-    def _stable_time(self, start: float) -> float | None:
-        return self.model.next_stable(start, start + self.model.p.timeout)
-
     def _stable(self, start: float) -> list[str | Reply]:
-        limit = start + self.model.p.timeout
-        at = self._stable_time(start)
-        out = self.model.first_out_of_range(start, at if at is not None else limit)
+        at = self.stable_time(start)
+        out = self.out_of_range(start, at)
         if out is not None:  # overload shows at once, stable or not
             return [self.reply_at(out[0], f"S {out[1]}")]
         if at is None:
-            return [self.reply_at(limit, "S I")]
+            return [self.reply_at(self.timeout_at(start), "S I")]
         ind = self.model.indicate(at)
         if ind.overload or ind.underload:
             return [self.reply_at(at, "S +" if ind.overload else "S -")]
@@ -112,14 +100,10 @@ class MtSicsScaleSim(SequentialDevice):
         return [self.reply_at(start, self._weight("S", "S" if ind.stable else "D", ind.value))]
 
     def _zero(self, start: float) -> list[str | Reply]:
-        at = self._stable_time(start)
+        at = self.stable_time(start)
         if at is None:
-            return [self.reply_at(start + self.model.p.timeout, "Z I")]
-        status = self.model.zero_check(at)
-        if status == "A":
-            model = self.model
-            model.schedule(at, lambda: model.set_zero(at))
-        return [self.reply_at(at, f"Z {status}")]
+            return [self.reply_at(self.timeout_at(start), "Z I")]
+        return [self.reply_at(at, f"Z {self.zero_at(at)}")]
 
     def _zero_now(self, start: float) -> list[str | Reply]:
         status = self.model.zero_check(start)
@@ -130,15 +114,12 @@ class MtSicsScaleSim(SequentialDevice):
         return [self.reply_at(start, "ZI S" if stable else "ZI D")]
 
     def _tare(self, start: float) -> list[str | Reply]:
-        at = self._stable_time(start)
+        at = self.stable_time(start)
         if at is None:
-            return [self.reply_at(start + self.model.p.timeout, "T I")]
-        status = self.model.tare_check(at)
+            return [self.reply_at(self.timeout_at(start), "T I")]
+        status, value = self.tare_at(at)
         if status != "S":
             return [self.reply_at(at, f"T {status}")]
-        model = self.model
-        value = model.round(model.raw(at) - model.zero_point)
-        model.schedule(at, lambda: setattr(model, "tare", value))
         return [self.reply_at(at, self._weight("T", "S", value))]
 
     def _tare_now(self, start: float) -> list[str | Reply]:

@@ -1,0 +1,169 @@
+"""The change-point method as the shipped procedure uses it by default: the net zero
+after a tare found by change point (Ec = E - E0t), a search that needs more than ten
+additions, repeated P equal to the last float bit, and what every point says about
+U <= MPE/3. Synthetic journals (weighing_journal.py)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from weighing_journal import PLATE, SMALL, STANDARDS, Journal, mass
+
+from labctl.analysis import ANALYSES, OPTION_DEFAULTS, load_mpe_table
+from labctl.analysis.journal_view import JournalView
+from labctl.analysis.options import Options
+from labctl.registry.canonical import canonical_json
+
+D = 0.005
+NET = ("S/2kg", "S/500g")
+
+
+def run(name: str, j: Journal, step: str, standards=None, **options):
+    opts = Options.build(name, OPTION_DEFAULTS[name], options, {"category": "initial"})
+    return ANALYSES[name](JournalView(j.events).step(step), dict(PLATE),
+                          standards or STANDARDS, load_mpe_table("jjg539-2016"), opts)
+
+
+def tare_point(j: Journal, n: int, *, zero_after: int | None, net_start: float,
+               net_after: int) -> None:
+    """Tare 5 kg; the net zero by change point at 10 e (50 g) if ``zero_after``; the
+    tare weights off and on again with the net load; the net change point."""
+    j.start("tare", f"tare/{n:02d}").load("S/5kg").read("tare", 5.0)
+    if zero_after is not None:
+        j.load("S/50g", add=True).change_point(0.050, zero_after, name="tare_zero")
+        j.unload().load("S/5kg")
+    j.load(*NET, add=True).change_point(net_start, net_after).unload().finish()
+
+
+def test_the_net_zero_after_the_tare_corrects_the_net_error():
+    j = Journal()
+    tare_point(j, 1, zero_after=3, net_start=2.500, net_after=2)
+    (point,) = run("tare", j, "tare")
+    e0t = 0.050 + D / 2 - 3 * 0.0005 - mass("S/50g")          # +1.0006 g
+    e = 2.500 + D / 2 - 2 * 0.0005 - mass(*NET)                  # +1.473 g
+    assert point.nominal.value == pytest.approx(2.5)             # the net load only
+    assert point.error.value == pytest.approx(e - e0t, abs=1e-12)
+    names = [c["name"] for c in point.budget["components"]]
+    assert names == ["I", "h", "dL", "dP", "Lnet", "E0"]
+    zero = point.details["tare_zero"]
+    assert zero["value"] == pytest.approx(e0t, abs=1e-12)
+    assert zero["net_load"] == pytest.approx(0.05) and zero["additions"] == 3
+    assert zero["limit"] == pytest.approx(0.25 * D) and zero["within_limit"] is True
+    assert "E0t = 0.001001 kg by change point" in point.notes
+    assert "|E0t| <= 0.00125 kg" in point.notes
+    # u of E0t: its search resolution (0.25 g half-width), the three 0.5 g pieces
+    # (linear sum) and the 50 g weight
+    comps = {c["name"]: c for c in point.budget["components"]}
+    assert comps["E0"]["standard_uncertainty"] == pytest.approx(
+        math.hypot(0.00025 / math.sqrt(3), 3 * STANDARDS[SMALL[0]]["u"]["value"] / 1e6,
+                   STANDARDS["S/50g"]["u"]["value"] / 1e6), rel=1e-9)
+    assert point.decision == "pass" and point.rule == "simple"
+
+
+def test_a_net_zero_beyond_a_quarter_e_is_said():
+    j = Journal()
+    tare_point(j, 1, zero_after=1, net_start=2.500, net_after=2)   # E0t = +2.0 g
+    (point,) = run("tare", j, "tare")
+    assert point.details["tare_zero"]["within_limit"] is False
+    assert "|E0t| > 0.00125 kg, the tare device's limit (0.25 e)" in point.notes
+
+
+def test_without_a_net_zero_search_the_net_error_is_not_corrected():
+    j = Journal()
+    tare_point(j, 1, zero_after=None, net_start=2.500, net_after=2)
+    (point,) = run("tare", j, "tare")
+    assert point.error.value == pytest.approx(2.500 + D / 2 - 0.001 - mass(*NET), abs=1e-12)
+    assert [c["name"] for c in point.budget["components"]] == ["I", "h", "dL", "dP", "Lnet"]
+    assert "tare_zero" not in point.details
+
+
+def test_a_net_zero_search_that_was_not_found_is_noted():
+    j = Journal()
+    j.start("tare", "tare/01").load("S/5kg").read("tare", 5.0).load("S/50g", add=True)
+    j.read("tare_zero", 0.050, change_step=0)
+    j.load(SMALL[0], add=True).read("tare_zero", 0.050, change_step=1, change_found=False)
+    j.unload().load("S/5kg").load(*NET, add=True).change_point(2.500, 2).unload().finish()
+    (point,) = run("tare", j, "tare")
+    assert "change point at the net zero was not found within 1 additions" in point.notes
+    assert "E0" not in [c["name"] for c in point.budget["components"]]
+
+
+def test_a_start_reading_shown_one_interval_high_needs_eleven_additions():
+    """Noise showed I = 2505 g for a load whose indication before rounding lies just
+    under 2502.5 g: the next readings show 2500 g, and the indication reaches I + d =
+    2510 g only after 11 pieces. P = I + d/2 - dL is still the indication before
+    rounding, which is why the shipped procedure allows 12 additions."""
+    pieces = [f"X/500mg-{i}" for i in range(12)]
+    standards = {**STANDARDS, **{p: {**STANDARDS[SMALL[0]], "id": p} for p in pieces}}
+    j = Journal()
+    j.start("weighing", "weighing/01").load(*NET).read("change_point", 2.505, change_step=0)
+    for k in range(1, 12):
+        value = 2.510 if k == 11 else (2.500 if k < 6 else 2.505)
+        j.load(pieces[k - 1], add=True).read(
+            "change_point", value, change_step=k, **({"change_found": True} if k == 11 else {}))
+    j.finish()
+    (point,) = run("weighing_error", j, "weighing", standards)
+    p = 2.505 + D / 2 - 11 * 0.0005                               # 2502.0 g
+    assert point.indication.value == pytest.approx(p)
+    assert point.details["change_point"]["additions"] == 11
+    assert point.error.value == pytest.approx(p - mass(*NET), abs=1e-12)
+
+
+def _repeated(j: Journal, step: str, values_after: list[int]) -> None:
+    for i, after in enumerate(values_after, start=1):
+        j.start(step, f"{step}/{i:02d}").load(*NET).change_point(2.500, after).unload()
+        j.finish()
+
+
+def test_equal_p_give_s_zero_and_an_infinite_dof_that_a_record_can_hold():
+    """P = I + d/2 - dL sums the conventional masses of the pieces in the order they
+    went on: equal P can differ in the last bit. s must then be 0, not 1e-16 (which
+    would give a Welch-Satterthwaite dof of 1e47, beyond what a record's canonical JSON
+    can hold)."""
+    j = Journal()
+    pieces = list(reversed(SMALL))
+    for i in range(1, 4):
+        j.start("repeatability", f"repeatability/{i:02d}").load(*NET)
+        j.change_point(2.500, 3, pieces=pieces if i == 2 else None).unload().finish()
+    j.start("weighing", "weighing/01").load(*NET).change_point(2.500, 2).finish()
+    (series,) = run("repeatability", j, "repeatability")
+    assert series.details["s"] == 0.0 and series.error.value == 0.0
+    (point,) = run("weighing_error", j, "weighing", repeatability_step="repeatability")
+    comps = {c["name"]: c for c in point.budget["components"]}
+    assert comps["dR"]["standard_uncertainty"] == 0.0
+    assert point.budget["effective_dof"] is None                 # infinite
+    canonical_json(point.model_dump(mode="json"))                # representable
+
+
+def test_the_zero_error_is_named_by_its_point():
+    j = Journal()
+    j.start("zero_setting", "zero_setting/01").load("S/50g").change_point(0.050, 4).finish()
+    j.start("weighing", "weighing/01").load(*NET).change_point(2.500, 2).finish()
+    (point,) = run("weighing_error", j, "weighing", zero_step="zero_setting")
+    assert "from zero_setting/01 subtracted" in point.notes
+
+
+@pytest.mark.parametrize(("name", "step"), [
+    ("zero_setting", "zero_setting"), ("weighing_error", "weighing"),
+    ("eccentricity", "eccentricity"), ("repeatability", "repeatability"), ("tare", "tare"),
+    ("discrimination", "discrimination")])
+def test_every_point_says_whether_u_is_within_a_third_of_the_mpe(name, step):
+    j = Journal()
+    if step == "zero_setting":
+        j.start(step, f"{step}/01").load("S/50g").change_point(0.050, 4).finish()
+    elif step == "tare":
+        tare_point(j, 1, zero_after=3, net_start=2.500, net_after=2)
+    elif step == "discrimination":
+        j.start(step, f"{step}/01").load(*NET).read("before", 2.500)
+        j.load("S/5g", "S/2g", add=True).read("after", 2.505).finish()
+    elif step == "repeatability":
+        _repeated(j, step, [2, 2, 3])
+    else:
+        j.start(step, f"{step}/01").load(*NET).change_point(2.500, 2).finish()
+    (point,) = run(name, j, step)
+    assert point.rule == "simple"
+    assert "MPE/3" in point.notes
+    if point.expanded_uncertainty is not None:
+        big_u, mpe = point.expanded_uncertainty.value, point.mpe.value
+        assert ("U <= MPE/3" in point.notes) == (big_u <= mpe / 3)

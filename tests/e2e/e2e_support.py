@@ -1,0 +1,86 @@
+"""Shared helpers of the end-to-end tests: paths, bench and procedure copies, journals.
+
+Imported by name (``from e2e_support import ...``): pytest puts this folder on
+``sys.path`` because it has no ``__init__.py``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+PROCEDURE = ROOT / "procedures" / "scale-jjg539.yaml"
+SHIPPED_BENCH = ROOT / "benches" / "sim-scale.yaml"
+REGISTER = ROOT / "benches" / "register.yaml"
+SHORT_PROCEDURE = HERE / "e2e-short-scale.yaml"
+SERVED_BENCH = HERE / "benches" / "served-scale.yaml"
+
+
+def registry_url(folder: Path) -> str:
+    """An embedded registry of its own for one test."""
+    return f"sqlite:///{folder / 'registry.db'}"
+
+
+def copy_text(source: Path, dest: Path, replace: Mapping[str, str] | None = None) -> Path:
+    """``source`` copied to ``dest`` with each ``old -> new`` replaced; each ``old`` must
+    occur exactly once (so an edit cannot silently miss, and lines keep their numbers
+    when ``new`` has as many lines as ``old``)."""
+    text = source.read_text(encoding="utf-8")
+    for old, new in (replace or {}).items():
+        count = text.count(old)
+        assert count == 1, f"{old!r} occurs {count} times in {source}"
+        text = text.replace(old, new)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(text, encoding="utf-8")
+    return dest
+
+
+def bench_copy(folder: Path, *, replace: Mapping[str, str] | None = None,
+               register_replace: Mapping[str, str] | None = None,
+               name: str = "sim-scale.yaml") -> Path:
+    """The shipped bench and its register copied into ``folder`` (text edits optional)."""
+    copy_text(REGISTER, folder / "register.yaml", register_replace)
+    return copy_text(SHIPPED_BENCH, folder / name, replace)
+
+
+def bench_with(folder: Path, edit: Callable[[dict[str, Any]], None],
+               name: str = "sim-scale.yaml") -> Path:
+    """The shipped bench, its data changed by ``edit``, written into ``folder`` with a
+    copy of the register. (Comments are lost; use ``bench_copy`` when the file's line
+    numbers matter.)"""
+    data = yaml.safe_load(SHIPPED_BENCH.read_text(encoding="utf-8"))
+    edit(data)
+    shutil.copy(REGISTER, folder / "register.yaml")
+    path = folder / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def journal_events(path: Path) -> list[dict[str, Any]]:
+    """The events of a journal file (a torn last line is an error here)."""
+    from labctl.procedures.journal import read_journal
+
+    events, problems = read_journal(path)
+    assert problems == [], problems
+    return events
+
+
+def only_run(runs_dir: Path) -> Path:
+    """The journal of the one run in ``runs_dir``."""
+    runs = sorted(p for p in runs_dir.iterdir() if p.is_dir())
+    assert len(runs) == 1, runs
+    return runs[0] / "journal.jsonl"
+
+
+def simple_decision(error: float, big_u: float, mpe: float) -> str:
+    """ILAC-G8 simple acceptance of an error against +/- MPE, with the four results of
+    ``labctl.uncertainty.decision`` (closed intervals)."""
+    if abs(error) <= mpe:
+        return "pass" if abs(error) + big_u <= mpe else "conditional_pass"
+    return "conditional_fail" if abs(error) - big_u <= mpe else "fail"

@@ -1,0 +1,232 @@
+"""Bad input, end to end through ``labctl run``: exit status 2 and one line on stderr
+naming the place (file:line:col, or instrument and command).
+
+What can be checked beforehand is refused before anything moves: no journal, no
+weight placed, no zero set. An instrument that fails during the run (a fault plan on
+its simulator) ends the run with the journal closed (``run_finished`` failed) and every
+instrument's safe state reached.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_support import (
+    PROCEDURE,
+    SHIPPED_BENCH,
+    bench_copy,
+    bench_with,
+    copy_text,
+    journal_events,
+    only_run,
+    registry_url,
+)
+
+from labctl.cli import main
+
+
+@pytest.fixture
+def moves(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records every action that moves a weight or sets the scale (not the safe state)."""
+    from labctl.drivers.mtsics_scale import MtSicsScale
+    from labctl.drivers.weights import AutoWeightLoader
+
+    calls: list[str] = []
+    for cls, names in ((AutoWeightLoader, ("place", "add")),
+                       (MtSicsScale, ("zero", "tare", "read_stable", "read_immediate"))):
+        for name in names:
+            real = getattr(cls, name)
+
+            def spy(self: Any, *args: Any, _real: Any = real, _name: str = name,
+                    **kwargs: Any) -> Any:
+                calls.append(f"{self.name}.{_name}")
+                return _real(self, *args, **kwargs)
+
+            monkeypatch.setattr(cls, name, spy)
+    return calls
+
+
+def run(procedure: Path, bench: Path, folder: Path, *extra: str) -> int:
+    return main(["run", str(procedure), "--bench", str(bench), "--runs-dir",
+                 str(folder / "runs"), "--registry", registry_url(folder), "-q", *extra])
+
+
+def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("labctl: error: "), lines[0]
+    return lines[0]
+
+
+# -- refused before anything moves ---------------------------------------------------
+
+def proc_edit(old: str, new: str) -> Callable[[Path], tuple[Path, Path]]:
+    def make(folder: Path) -> tuple[Path, Path]:
+        return copy_text(PROCEDURE, folder / "proc.yaml", {old: new}), SHIPPED_BENCH
+    return make
+
+
+def bench_edit(old: str, new: str) -> Callable[[Path], tuple[Path, Path]]:
+    def make(folder: Path) -> tuple[Path, Path]:
+        return PROCEDURE, bench_copy(folder, replace={old: new})
+    return make
+
+
+ZERO_STEP_ZERO = ("      - unload: {role: loader}\n      - zero: {role: dut}\n"
+                  "      - load: {role: loader, mass: load, position: centre}\n")
+EXPIRED = {"    calibrated: 2025-09-15\n    due: 2027-09-14":
+           "    calibrated: 2019-09-15\n    due: 2021-09-14"}
+
+# case -> (make the files, the file the error names, text of the line it names, message)
+REFUSED = {
+    "procedure YAML": (proc_edit("kind: verification", "kind: verification: initial"),
+                       "proc", "kind: verification: initial", r"malformed YAML: mapping"),
+    "bench YAML": (bench_edit("    role: dut\n", "    role: dut: scale\n"),
+                   "bench", "role: dut: scale", r"malformed YAML: mapping"),
+    "unknown driver": (bench_edit("driver: mtsics-scale", "driver: nope-scale"),
+                       "bench", "driver: nope-scale", r"unknown driver 'nope-scale'"),
+    "unknown capability": (proc_edit("loader: {capability: weight_handler}",
+                                     "loader: {capability: teleporter}"),
+                           "proc", "teleporter", r".*unknown capability 'teleporter'"),
+    "unknown role": (proc_edit(ZERO_STEP_ZERO, ZERO_STEP_ZERO.replace("{role: dut}",
+                                                                      "{role: balance}")),
+                     "proc", "zero: {role: balance}", r".*'balance'"),
+    "missing role": (bench_edit("    role: loader\n", "    role: feeder\n"),
+                     "bench", "instruments:",
+                     r"the bench has no instrument in role 'loader' \(capability "
+                     r"'weight_handler'\)"),
+    "role bound to a driver without its capability": (
+        lambda folder: (PROCEDURE, bench_copy(folder, replace={
+            "    role: loader\n": "    role: feeder\n",
+            "    role: environment\n": "    role: loader\n"})),
+        "bench", "role: loader", r".*'loader'.*weight_handler"),
+    "unit that does not fit": (
+        proc_edit("      - {load: Min}\n      - {load: 500 * e}",
+                  "      - {load: 30 ug/m^3}\n      - {load: 500 * e}"),
+        "proc", "load", r"load at weighing/01: .*µg/m³ does not fit: expected a unit of "
+                        r"\[mass\]"),
+    "load above Max": (proc_edit("      - {load: 2000 * e}", "      - {load: Max + 10 * e}"),
+                       "proc", "load", r".*15\.05 kg on the receptor is above .*15\.045 kg"),
+    "weights the set cannot make": (
+        proc_edit("      - {load: 500 * e}\n      - {load: Max / 2}",
+                  "      - {load: 500 * e + 0.04 * d}\n      - {load: Max / 2}"),
+        "proc", "load", r".*cannot make a load of 2\.5002 kg"),
+    "expired standard": (
+        lambda folder: (PROCEDURE, bench_copy(folder, register_replace=EXPIRED)),
+        "register", "due: 2021-09-14",
+        r"standard 'M1-A' is out of calibration: due 2021-09-14.*--allow-expired REASON"),
+    "resource that does not open": (
+        bench_edit("resource: sim://mtsics-scale", "resource: TCPIP::127.0.0.1::1::SOCKET"),
+        "bench", "TCPIP::127.0.0.1::1::SOCKET",
+        r"instrument 'scale': cannot open TCPIP::127\.0\.0\.1::1::SOCKET"),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_refused_before_anything_moves(case: str, tmp_path: Path, moves: list[str],
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    make, which, named, message = REFUSED[case]
+    procedure, bench = make(tmp_path)
+    assert run(procedure, bench, tmp_path) == 2
+    line = one_error_line(capsys)
+    file = {"proc": procedure, "bench": bench, "register": bench.parent / "register.yaml"}
+    found = re.match(rf"labctl: error: {re.escape(str(file[which]))}:(\d+):\d+: {message}",
+                     line)
+    assert found, line
+    text = file[which].read_text(encoding="utf-8").splitlines()[int(found[1]) - 1]
+    assert named in text, (line, text)  # the line the error names is the culprit's
+    assert not (tmp_path / "runs").exists()  # no journal: the run never started
+    assert moves == []
+
+
+def test_an_expired_standard_accepted_with_a_reason(tmp_path: Path, moves: list[str],
+                                                    capsys: pytest.CaptureFixture[str]
+                                                    ) -> None:
+    bench = bench_copy(tmp_path, register_replace=EXPIRED)
+    reason = "recalibration booked for next week; check weighing against CP-A passed"
+    out = tmp_path / "record.json"
+    assert run(PROCEDURE, bench, tmp_path, "--allow-expired", reason, "--json", str(out)) == 0
+    assert "error" not in capsys.readouterr().err
+    record = json.loads(out.read_text(encoding="utf-8"))
+    assert record["allow_expired"] == reason
+    weights = [s for s in record["standards"] if s["register_id"].startswith("M1-A/")]
+    assert weights and all(s["expired_allowed"] == reason and s["due_date"] == "2021-09-14"
+                           for s in weights)
+    started = journal_events(only_run(tmp_path / "runs"))[0]
+    assert started["allow_expired"] == reason
+    assert moves  # this one did run
+
+
+def test_allow_expired_needs_a_reason(tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(PROCEDURE, SHIPPED_BENCH, tmp_path, "--allow-expired", "  ") == 2
+    assert "--allow-expired needs a reason" in one_error_line(capsys)
+    assert not (tmp_path / "runs").exists()
+
+
+# -- an instrument that fails during the run -----------------------------------------
+
+FAULTS = {
+    "scale replies garbage": ("scale", [{"kind": "garbage", "commands": ["S"], "after": 4,
+                                         "count": 1}],
+                              r"instrument 'scale', command 'S', reply .*not ascii"),
+    "scale does not reply": ("scale", [{"kind": "timeout", "commands": ["S"], "after": 4}],
+                             r"instrument 'scale', command 'S': no reply to S within"),
+    "loader replies garbage": ("loader", [{"kind": "garbage", "commands": ["LOAD"],
+                                           "after": 3, "count": 1}],
+                               r"instrument 'loader', command 'LOAD [^']*'"),
+}
+
+
+@pytest.mark.parametrize("case", list(FAULTS))
+def test_an_instrument_failing_during_the_run(case: str, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import labctl.bench.runtime as runtime
+
+    instrument, faults, message = FAULTS[case]
+
+    def edit(data: dict[str, Any]) -> None:
+        data["instruments"][instrument]["sim"]["faults"] = faults
+
+    bench = bench_with(tmp_path, edit)
+    opened: list[Any] = []
+    safe: list[str] = []
+    real_open = runtime.open_bench
+
+    def open_bench(*args: Any, **kwargs: Any) -> Any:
+        bench = real_open(*args, **kwargs)
+        for name, driver in bench.instruments.items():
+            def safe_state(_driver: Any = driver, _name: str = name) -> None:
+                safe.append(_name)
+                type(_driver).safe_state(_driver)
+
+            driver.safe_state = safe_state
+        opened.append(bench)
+        return bench
+
+    monkeypatch.setattr(runtime, "open_bench", open_bench)
+    assert run(PROCEDURE, bench, tmp_path) == 2
+    line = one_error_line(capsys)
+    assert re.match(r"labctl: error: run \S+ failed: " + message, line), line
+
+    events = journal_events(only_run(tmp_path / "runs"))
+    assert events[-1]["type"] == "run_finished" and events[-1]["state"] == "failed"
+    errors = [e for e in events if e["type"] == "error"]
+    assert [(e["during"], e["instrument"]) for e in errors] == [("run", instrument)]
+    assert errors[0]["command"] and errors[0]["command"] in line
+    assert [e["type"] for e in events].count("reading") >= 1  # it did run for a while
+
+    # teardown: every instrument was put in its safe state, without error; the
+    # loader took every weight off the receptor
+    (bench_,) = opened
+    assert set(safe) == set(bench_.instruments)
+    platform = bench_.devices["loader"].platform
+    assert platform.last.weights == {}
+    fault_device = bench_.devices[instrument]
+    assert fault_device.events and fault_device.events[0].kind == faults[0]["kind"]

@@ -1,0 +1,207 @@
+"""kill -9 during ``labctl run``, then ``labctl run --resume RUN_ID``: the run completes,
+its record is in the registry, and no reading is lost or repeated.
+
+The first session is the real command in a subprocess that SIGKILLs itself right after
+its N-th reading reached the journal (``e2e_killed_run.py``), so where it dies is
+deterministic. The resume is the real command too, in process. An uninterrupted run of
+the same procedure on the same bench says which readings each point must have.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_support import (
+    HERE,
+    PROCEDURE,
+    SHIPPED_BENCH,
+    journal_events,
+    only_run,
+    registry_url,
+)
+
+from labctl.calibration import CalibrationRequest, calibrate, reanalyse
+from labctl.cli import main
+
+SCRIPT = HERE / "e2e_killed_run.py"
+
+
+def finished_attempts(events: list[dict[str, Any]]) -> dict[str, int]:
+    """point -> its finished attempt; each point must finish exactly once."""
+    finished = [(e["point"], e["attempt"]) for e in events if e["type"] == "point_finished"]
+    attempts = dict(finished)
+    assert len(attempts) == len(finished), Counter(p for p, _ in finished).most_common(3)
+    return attempts
+
+
+def used_readings(events: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """point -> the readings of its finished attempt."""
+    attempts = finished_attempts(events)
+    out: dict[str, list[dict[str, Any]]] = {p: [] for p in attempts}
+    for e in events:
+        if e["type"] == "reading" and e.get("point") in attempts \
+                and e["attempt"] == attempts[e["point"]]:
+            out[e["point"]].append(e)
+    return out
+
+
+def profile(readings: list[dict[str, Any]]) -> Counter[str]:
+    """What one point attempt read: the names of its readings, where a change-point
+    search (readings with ``change_step``) counts once, and only when it is whole: steps
+    0, 1, ..., n without a gap or a repeat, the last saying whether it found the change."""
+    names: Counter[str] = Counter()
+    searches: dict[str, list[list[dict[str, Any]]]] = {}
+    for r in readings:
+        if r.get("change_step") is None:
+            names[r["name"]] += 1
+        elif r["change_step"] == 0:
+            searches.setdefault(r["name"], []).append([r])
+        else:
+            searches[r["name"]][-1].append(r)
+    for name, runs in searches.items():
+        for search in runs:
+            assert [r["change_step"] for r in search] == list(range(len(search)))
+            assert search[-1]["change_found"] is not None
+            assert all(r.get("change_found") is None for r in search[:-1])
+            names[f"{name} (search)"] += 1
+    return names
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """The events of an uninterrupted run of the same procedure on the same bench (the
+    same seed: on the virtual clock it reads what the killed run reads, in order)."""
+    folder = tmp_path_factory.mktemp("reference")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LABCTL_HOME", str(folder / "home"))
+        result = calibrate(CalibrationRequest(
+            PROCEDURE, SHIPPED_BENCH, registry=registry_url(folder), runs_dir=folder / "runs"))
+    return journal_events(result.journal_path)
+
+
+# Where the first session dies: right after this reading (point, name, change_step).
+KILLS = {
+    # in the middle of weighing/05's change-point search, 0.1 e weights on the receptor
+    "change point": ("weighing/05", "change_point", 3),
+    # tare/01 has just set its tare, the tare weights on the receptor
+    "after a tare": ("tare/01", "tare", None),
+}
+
+
+@pytest.mark.parametrize("where", list(KILLS))
+def test_kill_9_then_resume(where: str, tmp_path: Path, reference: list[dict[str, Any]],
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    readings = [(e["point"], e["name"], e.get("change_step")) for e in reference
+                if e["type"] == "reading"]
+    assert KILLS[where] in readings, f"the procedure no longer reads {KILLS[where]}"
+    kill_after = readings.index(KILLS[where]) + 1
+    runs, url, out = tmp_path / "runs", registry_url(tmp_path), tmp_path / "record.json"
+    common = [str(PROCEDURE), "--bench", str(SHIPPED_BENCH), "--runs-dir", str(runs),
+              "--registry", url, "-q"]
+    killed = subprocess.run([sys.executable, str(SCRIPT), str(kill_after), "run", *common],
+                            capture_output=True, text=True, timeout=60)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    journal = only_run(runs)
+    run_id = journal.parent.name
+    before = journal_events(journal)
+    assert [e["type"] for e in before].count("reading") == kill_after
+    last = before[-1]  # died right after this reading was journalled
+    assert (last["type"], last["point"], last["name"], last.get("change_step")) == (
+        "reading", *KILLS[where])
+    assert "run_finished" not in {e["type"] for e in before}
+    done_before = finished_attempts(before)
+    interrupted = before[-1]["point"]
+    assert interrupted not in done_before
+
+    assert main(["run", *common, "--resume", run_id, "--json", str(out)]) == 0
+    capsys.readouterr()
+    events = journal_events(journal)
+
+    # the journal goes on from where it stopped: nothing before the kill is lost
+    assert events[:len(before)] == before
+    assert [e["seq"] for e in events] == list(range(len(events)))
+    resumed = events[len(before)]
+    assert resumed["type"] == "resumed_run" and resumed["attempt"] == 2
+    assert resumed["from_seq"] == before[-1]["seq"]
+    assert events[-1]["type"] == "run_finished" and events[-1]["state"] == "done"
+
+    # every planned point finished exactly once; the points finished before the kill
+    # were not measured again, the interrupted one was (attempt 2)
+    plan = next(e for e in events if e["type"] == "plan")
+    attempts = finished_attempts(events)
+    assert list(attempts) == [p["point"] for p in plan["points"]]
+    started_again = {e["point"] for e in events[len(before):] if e["type"] == "point_started"}
+    assert not started_again & set(done_before)
+    assert attempts[interrupted] == 2
+    assert all(attempts[p] == 1 for p in done_before)
+
+    # no reading lost or repeated: each point's finished attempt holds exactly the
+    # readings an uninterrupted run takes, and those of the points finished before
+    # the kill are the very ones journalled then
+    used = used_readings(events)
+    expected = {p: profile(rs) for p, rs in used_readings(reference).items()}
+    assert {p: profile(rs) for p, rs in used.items()} == expected
+    kept = {e["seq"] for e in before if e["type"] == "reading"}
+    for point in done_before:
+        assert used[point] and all(r["seq"] in kept for r in used[point]), point
+    used_seqs = {r["seq"] for rs in used.values() for r in rs}
+    dropped = [e for e in events if e["type"] == "reading" and e["seq"] not in used_seqs]
+    assert dropped and {e["point"] for e in dropped} == {interrupted}
+    assert all(e["attempt"] == 1 for e in dropped)  # the torn attempt, kept but not used
+
+    # the record: stored, of this run and journal, its points a fresh analysis of the
+    # journal; the analysis used the readings of the finished attempts only
+    record = json.loads(out.read_text(encoding="utf-8"))
+    started = events[0]
+    assert record["run_id"] == run_id and record["id"] == started["record_id"]
+    assert record["journal_sha256"] == hashlib.sha256(journal.read_bytes()).hexdigest()
+    fresh = [p.model_dump(mode="json") for p in reanalyse(journal, PROCEDURE)]
+    assert record["points"] == json.loads(json.dumps(fresh))
+    for p in record["points"]:
+        seq = p["details"].get("reading_seq")
+        if seq is not None:
+            assert seq in used_seqs, p["point"]
+    from labctl.registry.store import open_registry
+
+    with open_registry(url) as registry:
+        stored = registry.document(record["id"])
+    assert stored["points"] == record["points"] and stored["run_id"] == run_id
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known issue (see the e2e report): a resumed session opens the bench anew, so the "
+    "scale's zero is its power-on zero, while the weighing test is corrected by the E0 "
+    "the first session's zero-setting step found on another zero"))
+def test_points_resumed_mid_step_keep_the_zero_their_correction_belongs_to(
+        tmp_path: Path) -> None:
+    """Noise-free scale with a 2 g offset: 7.5 kg up (weighing/03, before the stop) and
+    down (weighing/07, after the resume) must give the same error, as they do in an
+    uninterrupted run."""
+    from e2e_support import bench_with
+
+    def edit(data: dict[str, Any]) -> None:
+        data["instruments"]["scale"]["sim"].update(offset="2 g", noise="0 g")
+
+    bench = bench_with(tmp_path, edit)
+    request = CalibrationRequest(PROCEDURE, bench, registry=registry_url(tmp_path),
+                                 runs_dir=tmp_path / "runs")
+
+    def stop(event: dict[str, Any]) -> None:
+        if event["type"] == "point_finished" and event["point"] == "weighing/04":
+            raise KeyboardInterrupt  # the run is torn down, then resumed like a killed one
+
+    with pytest.raises(KeyboardInterrupt):
+        calibrate(request, on_event=stop)
+    request.resume = only_run(tmp_path / "runs").parent.name
+    points = {p.point: p for p in calibrate(request).points}
+    up, down = points["weighing/03"], points["weighing/07"]
+    assert up.details["attempt"] == down.details["attempt"] == 1
+    assert down.error.value == pytest.approx(up.error.value, abs=0.5e-3)  # one 0.1 e step
