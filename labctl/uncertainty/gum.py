@@ -50,13 +50,20 @@ def coverage_probability(k: float, dof: float = math.inf) -> float:
     return float(2.0 * special.stdtr(dof, k) - 1.0)
 
 
+#: Effective degrees of freedom above this are reported as infinite: t_p(nu) equals the
+#: normal quantile to better than 1e-6 there, and a component whose contribution is
+#: negligible (u_i/u_c ~ 1e-9) would otherwise give nu ~ 1e36, a number no record holds.
+DOF_INFINITE = 1e6
+
+
 def welch_satterthwaite(combined_uncertainty: float, contributions: Sequence[float],
                         dofs: Sequence[float]) -> float:
     """Effective degrees of freedom (GUM G.2b), truncated to the integer below (G.6.4).
 
     ``contributions`` are the u_i(y) = |c_i| u(x_i); components with infinite dof add
     nothing to the denominator. Returns ``math.inf`` when no finite-dof component
-    contributes (or the combined uncertainty is zero), else an integer >= 1 as a float
+    contributes, when nu exceeds ``DOF_INFINITE``, or when the combined uncertainty is
+    zero; else an integer >= 1 as a float
     (``int(nu)`` is exact).
     """
     if combined_uncertainty <= 0.0:
@@ -69,6 +76,8 @@ def welch_satterthwaite(combined_uncertainty: float, contributions: Sequence[flo
     if denominator == 0.0:
         return math.inf
     nu = 1.0 / denominator
+    if nu > DOF_INFINITE:
+        return math.inf
     # 1e-9 keeps an exact integer (one dominant component with 18 dof gives 18, not 17)
     # from being truncated after rounding in the sums above.
     return float(max(1, math.floor(nu * (1.0 + 1e-9))))

@@ -298,3 +298,15 @@ def test_monte_carlo_note_for_t_inputs_without_variance() -> None:
     four = Budget("x", {"x": Input.samples([1.0, 2.0, 3.0, 2.5])}).evaluate(
         McmOptions(trials=10_000, seed=1))
     assert not any("no finite variance" in n for n in four.notes)
+
+
+def test_a_negligible_finite_dof_component_gives_infinite_effective_dof():
+    # u_i/u_c ~ 1e-10 with 2 dof would give nu_eff ~ 1e40 by W-S; it is reported as
+    # infinite (k from the normal), and the JSON holds null, not a 41-digit integer.
+    from labctl.uncertainty import Budget, Input
+
+    result = Budget("a + b", {"a": Input.standard(1.0, 1.0),
+                              "b": Input.standard(0.0, 1e-10, dof=2)}).evaluate()
+    assert math.isinf(result.effective_dof)
+    assert result.to_dict()["effective_dof"] is None
+    assert result.coverage_factor == pytest.approx(2.0, abs=1e-3)
