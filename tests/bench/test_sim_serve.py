@@ -65,8 +65,9 @@ def _lines(stream: object, out: queue.Queue[str]) -> None:
 
 
 @pytest.mark.realtime
-def test_serve_the_shipped_bench_and_query_the_scale_with_pyserial() -> None:
-    import serial  # pyserial only: the client knows nothing of labctl
+def test_serve_the_shipped_bench_and_query_the_scale_with_pyserial_and_pyvisa() -> None:
+    import pyvisa  # plain pyvisa-py and pyserial: the client knows nothing of labctl
+    import serial
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "labctl.cli", "sim", "serve", str(SHIPPED), "--pty"],
@@ -94,6 +95,16 @@ def test_serve_the_shipped_bench_and_query_the_scale_with_pyserial() -> None:
             port_.write(b"SI\r\n")
             reply = port_.readline().decode("ascii")
             assert re.fullmatch(r"S [SD] +-?\d+\.\d{3} kg\r\n", reply), reply
+        rm = pyvisa.ResourceManager("@py")
+        try:
+            scale = rm.open_resource(visa, read_termination="\r\n",
+                                     write_termination="\r\n", timeout=2000)
+            assert scale.query("I4") == 'I4 A "B523041877"'
+            reply = scale.query("SI")
+            assert re.fullmatch(r"S [SD] +-?\d+\.\d{3} kg", reply), reply
+            scale.close()
+        finally:
+            rm.close()
         with serial.Serial(addresses["thermo"][2], timeout=2) as tty:  # the pseudo-terminal
             tty.write(b"*IDN?\r\n")
             assert tty.readline() == b"LABCTL-SIM,TH-100,TH100-25-0173,1.2.0\r\n"
