@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING
 
 from labctl.errors import ConfigError
@@ -25,11 +24,11 @@ CLASSES = ("E1", "E2", "F1", "F2", "M1", "M1-2", "M2", "M2-3", "M3")
 @lru_cache(maxsize=1)
 def _table() -> tuple[str, dict[int, dict[str, float]]]:
     """(unit of the MPE values, {nominal in micrograms: {class: MPE}})."""
+    from labctl.metrology.datafiles import load_data_file
     from labctl.units import parse_quantity
-    from labctl.yamlio import loads_yaml
 
-    text = resources.files("labctl.data").joinpath(TABLE_FILE).read_text(encoding="utf-8")
-    data = loads_yaml(text, f"labctl/data/{TABLE_FILE}")
+    data = load_data_file("", TABLE_FILE.removesuffix(".yaml"), what="weight class table",
+                          hint="the package's data files are missing: reinstall labctl")
     rows: dict[int, dict[str, float]] = {}
     for nominal, row in data["mpe"].items():
         q = parse_quantity(nominal, expect="kg", where=data["mpe"].where(nominal))

@@ -10,18 +10,16 @@ through ``labctl.metrology.scale_classes``, the table the scale drivers check pl
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from labctl.errors import ConfigError
+from labctl.metrology.datafiles import load_data_file
 from labctl.metrology.scale_classes import ClassTable, load_class_table
 
 CATEGORIES = ("initial", "subsequent", "in_service")
-_KEY = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 # A load at a band limit is in the lower band; allow for float noise in load/e.
 _REL_TOL = 1e-9
 
@@ -96,19 +94,9 @@ class MpeTable:
 @lru_cache(maxsize=16)
 def load_mpe_table(key: str) -> MpeTable:
     """The table ``labctl/data/mpe/<key>.yaml`` (``key`` like ``jjg539-2016``)."""
-    from labctl.yamlio import loads_yaml
-
-    if not _KEY.match(key):
-        raise ConfigError(f"bad MPE table name {key!r}",
-                          hint="write the document and edition like 'jjg539-2016'")
+    data = load_data_file("mpe", key, what="MPE table",
+                          hint="data.mpe names a file in labctl/data/mpe/")
     name = f"labctl/data/mpe/{key}.yaml"
-    try:
-        text = resources.files("labctl.data").joinpath(f"mpe/{key}.yaml").read_text(
-            encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"no MPE table {key!r}", where=name,
-                          hint="data.mpe names a file in labctl/data/mpe/") from None
-    data = loads_yaml(text, name)
     try:
         bands = {
             cls: tuple(Band(None if b["up_to"] is None else float(b["up_to"]), float(b["mpe"]))

@@ -10,17 +10,14 @@ analyses take Min from it (``labctl/data/mpe/jjg539-2016.yaml`` names this table
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from labctl.errors import ConfigError
 
 DEFAULT = "oiml-r76-1-2006"
-_KEY = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 _REL_TOL = 1e-9
 
 
@@ -125,19 +122,10 @@ def load_class_table(key: str = DEFAULT) -> ClassTable:
 
 @lru_cache(maxsize=8)
 def _load(key: str) -> ClassTable:
-    from labctl.yamlio import loads_yaml
+    from labctl.metrology.datafiles import load_data_file
 
-    if not _KEY.match(key):
-        raise ConfigError(f"bad class table name {key!r}",
-                          hint="write the document and edition like 'oiml-r76-1-2006'")
+    data = load_data_file("", key, what="class table", hint="name a file in labctl/data/")
     name = f"labctl/data/{key}.yaml"
-    try:
-        text = resources.files("labctl.data").joinpath(f"{key}.yaml").read_text(
-            encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"no class table {key!r}", where=name,
-                          hint="name a file in labctl/data/") from None
-    data = loads_yaml(text, name)
     try:
         classes = {
             cls: tuple(
