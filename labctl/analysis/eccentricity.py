@@ -53,7 +53,8 @@ def eccentricity(view: StepView, dut: Any, standards: Mapping[str, Any], table: 
                 notes.append(f"difference to the centre {diff:+.4g} {ctx.plate.unit}")
         else:
             notes.append("no centre reading: no difference to the centre")
-        extras, borrowed_notes = borrowed.extras(load, change_point=ind.change_point is not None)
+        extras, borrowed_notes = borrowed.extras(
+            load, change_point=ind.change_point is not None, finished_seq=ind.point.finished_seq)
         budget = error_budget(ind, ctx.plate, mpe, extras=extras, **ctx.budget_options())
         results.append(error_point(NAME, ind, budget, mpe, ctx.plate,
                                    fraction=ctx.table.test_load_fraction,

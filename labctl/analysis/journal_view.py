@@ -5,6 +5,10 @@ step, the points that were measured and, for each point, the ``load`` and ``read
 events of its *finished* attempt: a point counts as measured when a ``point_finished``
 follows its ``point_started`` with the same attempt; the readings of an attempt that
 never finished (a crash, then ``--resume``) stay in the journal and are ignored here.
+A point of a step with ``on_resume: redo`` may have several finished attempts (measured
+before the interruption and again on resume): the view holds each, in attempt order,
+and each knows the ``seq`` of its ``point_finished`` (``finished_seq``), so an analysis
+can tell which measurement of another step preceded it.
 
 Besides grouping, the view replays the ``load`` events in journal order, so each reading
 knows which standard weights stood on the load receptor when it was taken, and where.
@@ -68,6 +72,8 @@ class PointView:
     loads: tuple[LoadEvent, ...]
     readings: tuple[Reading, ...]
     direction: str | None = None     # "up" / "down" from the plan (up_down steps)
+    finished_seq: int = 0            # seq of this attempt's point_finished
+    earlier_attempts: tuple[int, ...] = ()  # finished attempts of this point before it
 
     def readings_named(self, name: str) -> list[Reading]:
         return [r for r in self.readings if r.name == name]
@@ -94,7 +100,8 @@ class PointView:
 
 @dataclass(frozen=True)
 class StepView:
-    """The measured points of one step, in plan order."""
+    """The measured points of one step, in plan order (a point measured again by a
+    resume with ``on_resume: redo`` once per finished attempt, in attempt order)."""
 
     step: str
     points: tuple[PointView, ...]
@@ -137,6 +144,7 @@ class JournalView:
         started: dict[tuple[str, str], set[int]] = {}
         first_seen: dict[tuple[str, str], int] = {}
         finished: dict[tuple[str, str], set[int]] = {}
+        finished_seq: dict[tuple[str, str, int], int] = {}
         loads: dict[tuple[str, str, int], list[LoadEvent]] = {}
         readings: dict[tuple[str, str, int], list[Reading]] = {}
         loose: dict[str, list[Reading]] = {}
@@ -165,6 +173,8 @@ class JournalView:
                 first_seen.setdefault((str(step), str(point)), int(ev.get("seq", 0)))
             elif kind == "point_finished":
                 finished.setdefault((str(step), str(point)), set()).add(attempt)
+                finished_seq.setdefault((str(step), str(point), attempt),
+                                        int(ev.get("seq", 0)))
             elif kind == "load":
                 weights = tuple(str(w) for w in ev.get("weights") or ())
                 add = bool(ev.get("add", False))
@@ -213,15 +223,18 @@ class JournalView:
                 if not done:
                     unfinished.append(key[1])
                     continue
-                attempt = max(done)
                 index, variables = plan.get(key, (len(measured), {}))
-                measured.append(PointView(
-                    step=step_id, point=key[1], index=index, attempt=attempt,
-                    variables=variables,
-                    loads=tuple(loads.get((*key, attempt), ())),
-                    readings=tuple(readings.get((*key, attempt), ())),
-                    direction=directions.get(key),
-                ))
+                attempts = sorted(done)
+                for n, attempt in enumerate(attempts):
+                    measured.append(PointView(
+                        step=step_id, point=key[1], index=index, attempt=attempt,
+                        variables=variables,
+                        loads=tuple(loads.get((*key, attempt), ())),
+                        readings=tuple(readings.get((*key, attempt), ())),
+                        direction=directions.get(key),
+                        finished_seq=finished_seq.get((*key, attempt), 0),
+                        earlier_attempts=tuple(attempts[:n]),
+                    ))
             steps[step_id] = StepView(step_id, tuple(measured), tuple(unfinished),
                                       tuple(loose.get(step_id, ())), self)
         return steps

@@ -86,21 +86,56 @@ def eccentricity_spread(ctx: Context, view: StepView) -> EccentricitySpread | No
     return EccentricitySpread(load, diff)
 
 
-def zero_correction(ctx: Context) -> ZeroCorrection | None:
-    """E0 by change point from the option ``zero_step`` (its first found change point)."""
+@dataclass(frozen=True)
+class ZeroResult:
+    """One measurement of the zero step's E0, and the ``seq`` of its ``point_finished``."""
+
+    finished_seq: int
+    correction: ZeroCorrection
+
+
+def zero_corrections(ctx: Context) -> tuple[ZeroResult, ...]:
+    """E0 by change point from the option ``zero_step``: of each measurement of that step
+    (the first one, and one more each time a resume measured it again: ``on_resume:
+    redo``), its first found change point, in journal order."""
     view = ctx.other_step("zero_step")
     if view is None:
-        return None
-    for point in view.points:
+        return ()
+    found: dict[int, ZeroResult] = {}
+    for point in sorted(view.points, key=lambda p: p.finished_seq):
+        measurement = len(point.earlier_attempts)
+        if measurement in found:
+            continue
         ind = ctx.indication(point)
         if ind.change_point is None or ind.value is None:
             continue
         mpe = ctx.table.zero_setting_mpe * ctx.plate.e
         result = error_budget(ind, ctx.plate, mpe, zero_rounding=False, extras=Extras(),
                               **ctx.budget_options())
-        return ZeroCorrection(result.value, result.standard_uncertainty,
-                              result.effective_dof, point.point)
-    return None
+        label = point.point if not point.earlier_attempts \
+            else f"{point.point} attempt {point.attempt}"
+        found[measurement] = ZeroResult(point.finished_seq, ZeroCorrection(
+            result.value, result.standard_uncertainty, result.effective_dof, label))
+    return tuple(sorted(found.values(), key=lambda z: z.finished_seq))
+
+
+def zero_correction(ctx: Context, finished_seq: int | None = None) -> ZeroCorrection | None:
+    """The E0 that applies to a point whose attempt finished at ``finished_seq``: of the
+    zero step's measurement that most recently precedes it in the journal (the first
+    measurement when none precedes it, or without ``finished_seq``)."""
+    return pick_zero(zero_corrections(ctx), finished_seq)
+
+
+def pick_zero(zeros: tuple[ZeroResult, ...],
+              finished_seq: int | None) -> ZeroCorrection | None:
+    if not zeros:
+        return None
+    chosen = zeros[0]
+    if finished_seq is not None:
+        for z in zeros:
+            if z.finished_seq < finished_seq:
+                chosen = z
+    return chosen.correction
 
 
 @dataclass(frozen=True)
@@ -112,7 +147,12 @@ class Borrowed:
     repeatability_step: str = ""
     spread: EccentricitySpread | None = None
     eccentricity_step: str = ""
-    zero: ZeroCorrection | None = None
+    zeros: tuple[ZeroResult, ...] = ()
+
+    @property
+    def zero(self) -> ZeroCorrection | None:
+        """E0 of the zero step's first measurement."""
+        return pick_zero(self.zeros, None)
 
     @classmethod
     def create(cls, ctx: Context, *, repeatability: bool = True, eccentricity: bool = True,
@@ -127,12 +167,16 @@ class Borrowed:
             repeatability_step=rep_view.step if rep_view is not None else "",
             spread=spread if spread is not None and spread.load > 0 else None,
             eccentricity_step=ecc_view.step if ecc_view is not None else "",
-            zero=zero_correction(ctx) if zero else None,
+            zeros=zero_corrections(ctx) if zero else (),
         )
 
-    def extras(self, load: float, *, change_point: bool) -> tuple[Extras, list[str]]:
+    def extras(self, load: float, *, change_point: bool,
+               finished_seq: int | None = None) -> tuple[Extras, list[str]]:
         """The borrowed components for a point at ``load``, and notes saying where from.
-        The zero error corrects only an error found by change point."""
+        The zero error corrects only an error found by change point; it is the E0 of the
+        zero step's measurement that most recently precedes the point's finished attempt
+        (``finished_seq``; a resume may have measured the zero again, ``on_resume:
+        redo``)."""
         notes: list[str] = []
         rep = None
         if self.series:
@@ -149,8 +193,8 @@ class Borrowed:
             notes.append(f"eccentricity: largest difference to the centre "
                          f"{self.spread.max_difference:.4g} {self.unit} at "
                          f"{self.spread.load:g} {self.unit} (step {self.eccentricity_step!r})")
-        zero = self.zero if change_point else None
+        zero = pick_zero(self.zeros, finished_seq) if change_point else None
         if zero is not None:
-            notes.append(f"zero error E0 = {self.zero.value:.4g} {self.unit} from "
-                         f"{self.zero.point} subtracted (corrected error Ec = E - E0)")
+            notes.append(f"zero error E0 = {zero.value:.4g} {self.unit} from "
+                         f"{zero.point} subtracted (corrected error Ec = E - E0)")
         return Extras(repeatability=rep, eccentricity=ecc, zero=zero), notes

@@ -95,7 +95,8 @@ def tare(view: StepView, dut: Any, standards: Mapping[str, Any], table: MpeTable
                                             details=details))
             continue
         by_cp = ind.change_point is not None
-        extras, notes = borrowed.extras(net.nominal, change_point=by_cp)
+        extras, notes = borrowed.extras(net.nominal, change_point=by_cp,
+                                        finished_seq=point.finished_seq)
         if by_cp:
             zero, zero_details, zero_notes = tare_zero(ctx, point, tared)
             if zero is not None:

@@ -43,7 +43,8 @@ def weighing_error(view: StepView, dut: Any, standards: Mapping[str, Any], table
             results.append(unreadable_point(NAME, ind, mpe, ctx.plate, options["rule"],
                                             details=details))
             continue
-        extras, notes = borrowed.extras(load, change_point=ind.change_point is not None)
+        extras, notes = borrowed.extras(load, change_point=ind.change_point is not None,
+                                         finished_seq=point.finished_seq)
         budget = error_budget(ind, ctx.plate, mpe, extras=extras, **ctx.budget_options())
         results.append(error_point(NAME, ind, budget, mpe, ctx.plate,
                                    fraction=ctx.table.test_load_fraction, notes=notes,

@@ -9,6 +9,10 @@ zero-setting device, not to the weighing range).
 Read without the change point, the indication is rounded to d: a zero error below
 d/2 cannot show, and the expanded uncertainty (rounding of the zero and of the
 indication) is larger than the limit; the note says so. Use ``change_point: true``.
+
+A step marked ``on_resume: redo`` is measured again when a run is resumed: each finished
+attempt is reported, labelled with its attempt (``details.attempt``); the later one says
+so in its notes. Each E0 corrects the points measured after it (``zero_step``).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ def zero_setting(view: StepView, dut: Any, standards: Mapping[str, Any], table: 
     results: list[PointResult] = []
     for point in view.points:
         ind = ctx.indication(point)
-        details = {"limit_in_e": table.zero_setting_mpe}
+        details: dict[str, Any] = {"limit_in_e": table.zero_setting_mpe}
         if ind.value is None:
             results.append(unreadable_point(NAME, ind, limit, ctx.plate, options["rule"],
                                             details=details))
@@ -47,6 +51,12 @@ def zero_setting(view: StepView, dut: Any, standards: Mapping[str, Any], table: 
         budget = error_budget(ind, ctx.plate, limit, extras=Extras(), measurand="E0",
                               reference="L0", **ctx.budget_options())
         notes = []
+        if point.earlier_attempts:
+            earlier = ", ".join(str(a) for a in point.earlier_attempts)
+            details["remeasured_on_resume"] = True
+            notes.append(f"measured again when the run was resumed (attempt "
+                         f"{point.attempt}; attempt {earlier} before it is reported too): "
+                         f"its E0 applies to the points measured after it")
         if ind.change_point is None:
             notes.append("rounded indication: zero errors below d/2 do not show; "
                          "use change_point: true for this test")

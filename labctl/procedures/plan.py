@@ -101,6 +101,7 @@ class PlannedStep:
     points: tuple[PlannedPoint, ...]
     after: tuple[PlannedAction, ...]
     loads_after_before: Mapping[str, Receptor] | None
+    on_resume: str = "continue"                 # "redo": measured again on resume
 
 
 @dataclass(frozen=True)
@@ -340,7 +341,7 @@ class _Planner:
                                        variables, actions, start, at))
         after = self._actions(step.after, self.namespace, None)
         return PlannedStep(step.id, step.title, step.where, before, tuple(points), after,
-                           after_before)
+                           after_before, step.on_resume)
 
     def _snapshot(self) -> dict[str, Receptor] | None:
         if any(r is None for r in self.receptors.values()):

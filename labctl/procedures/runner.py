@@ -237,7 +237,7 @@ class Runner:
             self.machine.to(RunState.RUNNING)
             self.watch.check(force=True)
             for step in self.plan.steps:
-                self._step(step)
+                self._step(step, redo=self._redo(step))
             self._finish()
         except KeyboardInterrupt as exc:
             self._teardown(RunState.ABORTED, "interrupted by the operator (Ctrl-C)", exc)
@@ -289,9 +289,22 @@ class Runner:
                        model=identity.model, serial=identity.serial,
                        firmware=identity.firmware)
 
-    def _step(self, step: PlannedStep) -> None:
+    def _redo(self, step: PlannedStep) -> bool:
+        """On resume, whether ``step`` (``on_resume: redo``) is measured again whole:
+        some of its points were measured before, and a point at or after it is left to
+        measure (on a bench opened anew, the state it set up is gone)."""
         progress = self.progress
-        if progress is not None and step.id in progress.finished_steps:
+        if progress is None or step.on_resume != "redo":
+            return False
+        if not any(p.point in progress.finished_points for p in step.points):
+            return False
+        points = self.plan.points
+        first = points.index(step.points[0]) if step.points else len(points)
+        return any(p.point not in progress.finished_points for p in points[first:])
+
+    def _step(self, step: PlannedStep, *, redo: bool = False) -> None:
+        progress = self.progress
+        if progress is not None and step.id in progress.finished_steps and not redo:
             return
         attempt = (progress.step_attempts.get(step.id, 0) if progress else 0) + 1
         self._emit("step_started", step=step.id, attempt=attempt)
@@ -300,7 +313,8 @@ class Runner:
             self._do(action, tags)
         skipped = False
         for point in step.points:
-            if progress is not None and point.point in progress.finished_points:
+            if progress is not None and point.point in progress.finished_points \
+                    and not redo:
                 skipped = True
                 continue
             self._point(step, point, restore=skipped)

@@ -317,6 +317,10 @@ class Step(_Model):
     points: list[dict[str, PointValue]] = Field(default_factory=list)
     sequence: Literal["once", "up_down"] = "once"
     repeat: int = Field(1, ge=1)
+    # on resume: "continue" skips the step's finished points; "redo" measures the whole
+    # step again first (new attempts) when any point at or after it is left to measure,
+    # for a step that sets up a state the later points depend on (the zero)
+    on_resume: Literal["continue", "redo"] = "continue"
     before: list[AnyAction] = Field(default_factory=list)
     actions: list[AnyAction] = Field(default_factory=list)
     after: list[AnyAction] = Field(default_factory=list)

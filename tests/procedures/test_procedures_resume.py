@@ -193,3 +193,31 @@ def test_run_ids_and_where_runs_live(mini, labctl_home: Path) -> None:
     bench, clock = make_bench()
     outcome = run_procedure(mini, bench, clock=clock, run_id=run_id, resume=True)
     assert outcome.state == "done" and outcome.journal_path == run_journal_path(run_id)
+
+
+def test_a_redo_step_is_measured_again_first_on_resume(variant, tmp_path: Path) -> None:
+    """``on_resume: redo``: a finished step is measured again (new attempts, the earlier
+    kept) before the resume goes on; a run without an interruption measures it once."""
+    zeroing = ("  - id: weighing\n",
+               "  - id: zeroing\n    on_resume: redo\n    before:\n"
+               "      - unload: {role: loader}\n      - zero: {role: dut}\n"
+               "    actions:\n      - read: {role: dut, as: zero}\n  - id: weighing\n")
+    procedure = load_procedure(variant(zeroing))
+    assert procedure.steps[0].on_resume == "redo" and procedure.steps[1].on_resume == "continue"
+    journal = tmp_path / "journal.jsonl"
+    bench, clock = make_bench()
+    bench.role("dut").fail("read_stable", 4, lambda: InstrumentError("no reply"))
+    with pytest.raises(RunAborted):  # zeroing/01, then weighing/01 twice, then fails
+        run_procedure(procedure, bench, clock=clock, journal_path=journal, run_id="r")
+    bench, clock = make_bench()
+    events = resume_run(journal, procedure, bench, clock=clock).events
+    resumed = next(i for i, e in enumerate(events) if e["type"] == "resumed_run")
+    later = [(e["type"], e.get("step"), e.get("point"), e.get("attempt"))
+             for e in events[resumed:] if e["type"] in ("step_started", "point_started")]
+    assert later[:3] == [("step_started", "zeroing", None, 2),
+                         ("point_started", "zeroing", "zeroing/01", 2),
+                         ("step_started", "weighing", None, 2)]
+    finished = [(e["point"], e["attempt"]) for e in events if e["type"] == "point_finished"]
+    assert [a for p, a in finished if p == "zeroing/01"] == [1, 2]
+    assert [p for p, _ in finished if p != "zeroing/01"] == [
+        p.point for p in plan_of(procedure, bench).points if p.step != "zeroing"]
