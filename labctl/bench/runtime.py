@@ -116,6 +116,7 @@ class Bench:
         self._roles = {inst.role: self.instruments[inst.name]
                        for inst in config.instruments.values() if inst.role}
         self._closed = False
+        self._safe_at: int | None = None  # activity count when the safe states last held
 
     # -- what the record needs ------------------------------------------------------
     @property
@@ -252,7 +253,17 @@ class Bench:
                 driver.safe_state()
             except Exception as exc:  # noqa: BLE001 - collected for the caller to report
                 errors.append(exc)
+        self._safe_at = None if errors else self._activity()
         return errors
+
+    def _activity(self) -> int:
+        return sum(getattr(d, "activity", 0) for d in self.instruments.values())
+
+    @property
+    def in_safe_state(self) -> bool:
+        """True when every instrument reached its safe state and nothing was sent to any
+        of them since (leaving the ``with`` block then does not command them again)."""
+        return self._safe_at is not None and self._safe_at == self._activity()
 
     def close(self) -> list[LabctlError | Exception]:
         """Close every instrument (idempotent); errors are returned like safe_state_all's."""
@@ -271,7 +282,7 @@ class Bench:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if not self._closed:
+        if not self._closed and not self.in_safe_state:
             self.safe_state_all()
         self.close()
 

@@ -86,6 +86,10 @@ class Instrument(abc.ABC):
     # Replies that mean "error" whatever the command, e.g. ("ES", "ET", "EL"); a reply
     # equal to one of them (or starting with it and a blank) raises InstrumentError.
     error_replies: ClassVar[dict[str, str]] = {}
+    #: Exchanges with the instrument so far (commands sent, replies read, and for a
+    #: driver without a transport its own actions): the bench compares it to know
+    #: whether anything happened since the safe states were last applied.
+    activity: int = 0
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -135,6 +139,7 @@ class Instrument(abc.ABC):
     # -- talking ---------------------------------------------------------------
     def write(self, command: str) -> None:
         """Send one command (the transport adds the termination)."""
+        self.activity += 1
         try:
             self.transport.write(command)
         except InstrumentError as err:
@@ -142,6 +147,7 @@ class Instrument(abc.ABC):
 
     def read(self, command: str | None = None) -> str:
         """Read one reply line; ``command`` names what it answers, for errors."""
+        self.activity += 1
         try:
             return self.transport.read()
         except InstrumentError as err:
@@ -149,6 +155,7 @@ class Instrument(abc.ABC):
 
     def query(self, command: str) -> str:
         """Send ``command`` and return its reply, checked against ``error_replies``."""
+        self.activity += 1
         try:
             reply = self.transport.query(command)
         except InstrumentError as err:

@@ -155,6 +155,7 @@ class ManualWeights(Instrument):
         return ", ".join(f"{w} ({self.nominals[w]})" if w in self.nominals else w for w in ids)
 
     def _ask(self, command: str, text: str) -> None:
+        self.activity += 1
         out = self._out()
         out.write(f"[{self.name}] {text}\n  Press Enter when done (a = abort): ")
         out.flush()

@@ -205,3 +205,34 @@ def test_safe_state_all_collects_errors_and_close_is_idempotent(
     assert len(errors) == 1 and "refused" in str(errors[0])
     assert FakeScale.safe_calls == 1
     assert bench.close() == [] and bench.close() == []
+
+
+def test_leaving_the_bench_does_not_repeat_safe_states_nothing_has_undone() -> None:
+    """The runner's teardown already made every instrument safe: leaving the ``with``
+    block must not unload the loader a second time; after a command it must."""
+    from labctl.drivers.capabilities import WeightLoad
+
+    config = load_bench(Path(__file__).resolve().parents[2] / "benches" / "sim-scale.yaml")
+    with config.open(VirtualClock()) as bench:
+        loader = bench.role("loader")
+        calls: list[str] = []
+        original = loader.safe_state
+
+        def counting() -> None:
+            calls.append("safe")
+            original()
+
+        loader.safe_state = counting  # type: ignore[method-assign]
+        assert bench.safe_state_all() == [] and bench.in_safe_state
+    assert calls == ["safe"]  # not again on exit
+
+    with config.open(VirtualClock()) as bench:
+        loader = bench.role("loader")
+        calls.clear()
+        original = loader.safe_state
+        loader.safe_state = counting  # type: ignore[method-assign]
+        bench.safe_state_all()
+        first = bench.weight_set()[0].id
+        loader.place(WeightLoad((first,)))   # something happened since
+        assert not bench.in_safe_state
+    assert calls == ["safe", "safe"]
