@@ -113,7 +113,8 @@ def calibrate(request: CalibrationRequest, *, on_event: OnEvent | Sequence[OnEve
             extra = {"record_id": new_record_id(),
                      "dut": instrument_info(config, "dut", dut),
                      "standards_data": [s.as_record() for s in bench.standards_used()],
-                     "environment_stated": _stated(bench.environment_stated)}
+                     "environment_stated": _stated(bench.environment_stated),
+                     "expired_standards": list(getattr(bench, "expired", ()))}
         outcome = run_procedure(
             procedure, bench, clock=clock, journal_path=journal_path,
             parameters=None if request.resume else dict(request.parameters),
@@ -223,16 +224,10 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
     dut_info = info.get("dut") or {}
     identity = next((e for e in events if e.get("type") == "identified"
                      and e.get("role") == "dut"), {})
-    standards = []
-    for s in info.get("standards_data") or []:
-        if s.get("kind") == "weight":
-            standards.append({
-                "register_id": s["id"], "description": f"weight {s['nominal']['value']:g} "
-                f"{s['nominal']['unit']} ({s.get('basis')})", "accuracy_class": s.get("class"),
-                "certificate": s.get("certificate") or "-",
-                "calibration_date": s.get("calibrated") or s["due"], "due_date": s["due"],
-                "expanded_uncertainty": s.get("U"), "coverage_factor": s.get("k"),
-                "expired_allowed": info.get("allow_expired")})
+    expired = set(info.get("expired_standards") or ())
+    standards = [_standard_used(s, info.get("allow_expired")
+                                if expired & {s.get("id"), s.get("set")} else None)
+                 for s in info.get("standards_data") or [] if s.get("certificate")]
     procedure_ref = {"id": procedure.id, "version": procedure.version,
                      "title": procedure.title, "document": procedure.document,
                      "kind": procedure.kind,
@@ -251,6 +246,30 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
         seed=info.get("seed"), virtual_clock=bool(info.get("virtual_clock")),
         labctl_version=info.get("labctl_version") or "0", operator=info.get("operator") or "-",
         started=_wall(info), finished=_wall(finished))
+
+
+def _standard_used(s: Mapping[str, Any], allow_expired: str | None) -> dict[str, Any]:
+    """A register entry's certificate data (journalled at run start) as a record's
+    ``standards`` item: a standard weight, or a measuring instrument such as the
+    thermo-hygrometer whose readings judged the environment."""
+    if s.get("kind") == "weight":
+        nominal = s["nominal"]
+        description = (f"weight {nominal['value']:g} {nominal['unit']} "
+                       f"({'certificate' if s.get('basis') == 'certificate' else 'class only'})")
+        return {"register_id": s["id"], "description": description,
+                "accuracy_class": s.get("class"), "certificate": s["certificate"],
+                "calibration_date": s.get("calibrated") or s["due"], "due_date": s["due"],
+                "expanded_uncertainty": s.get("U"), "coverage_factor": s.get("k"),
+                "expired_allowed": allow_expired}
+    quantities = ", ".join(
+        f"{name} U = {q['U']['value']:g} {q['U']['unit']} (k = {q['k']:g})"
+        for name, q in (s.get("quantities") or {}).items() if q.get("U"))
+    description = " ".join(str(s.get(k)) for k in ("kind", "maker", "model") if s.get(k))
+    description += f", serial {s.get('serial')}" + (f"; {quantities}" if quantities else "")
+    return {"register_id": s["id"], "description": description,
+            "certificate": s["certificate"],
+            "calibration_date": s.get("calibrated") or s["due"], "due_date": s["due"],
+            "expired_allowed": allow_expired}
 
 
 def store_record(record: Any, registry: str | None) -> tuple[Any, Any]:

@@ -127,6 +127,7 @@ class MeasuringInstrument(Standard):
             "certificate": cert.number if cert else None,
             "issued_by": cert.issued_by if cert else None,
             "due": cert.due.isoformat() if cert else None,
+            "calibrated": cert.calibrated.isoformat() if cert else None,
             "quantities": {
                 name: {"U": _q(c.U), "k": c.k, "correction": _q(c.correction)}
                 for name, c in self.quantities.items()
