@@ -49,6 +49,7 @@ from bench_cli import (  # noqa: E402
     import_chains,
     parse_importtime,
     self_time_by_package,
+    time_once,
 )
 
 GOAL_S = 2.0
@@ -173,16 +174,6 @@ def report_profile(fn: Callable[[], object], top: int, what: str = "one warm run
 
 def cli_command(procedure: Path, bench: Path) -> list[str]:
     return console_script() + ["run", str(procedure), "--bench", str(bench)]
-
-
-def time_cli(cmd: list[str], env: dict[str, str]) -> float:
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - t0
-    if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
-        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: " + " | ".join(tail))
-    return elapsed
 
 
 def cold_import_profile(cmd: list[str], env: dict[str, str], top: int) -> None:
@@ -313,8 +304,8 @@ def _time_cli_runs(procedure: Path, bench: Path, home: str, cli_runs: int, med: 
     cmd = cli_command(procedure, bench)
     passes, clis = [], []
     for _ in range(cli_runs):
-        passes.append(time_cli([sys.executable, "-c", "pass"], env))
-        clis.append(time_cli(cmd, env))
+        passes.append(time_once([sys.executable, "-c", "pass"], env))
+        clis.append(time_once(cmd, env))
     cli, base = statistics.median(clis), statistics.median(passes)
     print(f"\n`labctl run` console command, cold start, median of {cli_runs}:")
     print(f"  {Path(cmd[0]).name} run {procedure.name} --bench {bench.name}")

@@ -7,6 +7,11 @@ a traceback. Anything else escaping is a bug in labctl.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
 
 class LabctlError(Exception):
     """Base of all expected errors. ``str(err)`` is the full one-line message."""
@@ -69,3 +74,16 @@ class InstrumentTimeout(TransportError):
 
 class RunError(LabctlError):
     """A run cannot start or continue (missing role, expired standard, bad resume id...)."""
+
+
+def read_bytes(path: Path, error: type[LabctlError], *, missing: str, unreadable: str,
+               hint: str | None = None) -> bytes:
+    """The bytes of the file at ``path``. A missing file is ``error(missing)`` with
+    ``hint``; one that cannot be read is ``error("<unreadable>: <the system's reason>")``;
+    both at ``path``."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise error(missing, where=str(path), hint=hint) from exc
+    except OSError as exc:
+        raise error(f"{unreadable}: {exc.strerror}", where=str(path)) from exc

@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from labctl.errors import RunError
+from labctl.errors import RunError, read_bytes
 from labctl.sim.clock import Clock
 
 
@@ -72,13 +72,8 @@ class _Scan:
 
 
 def _scan(path: Path) -> _Scan:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise JournalError("journal not found", where=str(path),
-                           hint="check the run id or the path") from exc
-    except OSError as exc:
-        raise JournalError(f"cannot read the journal: {exc.strerror}", where=str(path)) from exc
+    data = read_bytes(path, JournalError, missing="journal not found",
+                      unreadable="cannot read the journal", hint="check the run id or the path")
     events: list[dict[str, Any]] = []
     problems: list[str] = []
     lines = data.split(b"\n")

@@ -30,7 +30,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from labctl.drivers.capabilities import CAPABILITIES
-from labctl.errors import ConfigError, UnitError
+from labctl.errors import ConfigError, UnitError, read_bytes
 from labctl.procedures.values import IDENT, NUMBER_FIRST, Value
 from labctl.yamlio import loads_yaml, validation_error, where
 
@@ -427,13 +427,8 @@ class Procedure(_Model):
 def load_procedure(path: str | Path) -> Procedure:
     """Read, validate and check a procedure file; ``ConfigError`` at ``file:line:col``."""
     p = Path(path)
-    try:
-        content = p.read_bytes()
-    except FileNotFoundError as exc:
-        raise ConfigError("procedure file not found", where=str(p),
-                          hint="check the path") from exc
-    except OSError as exc:
-        raise ConfigError(f"cannot read the procedure: {exc.strerror}", where=str(p)) from exc
+    content = read_bytes(p, ConfigError, missing="procedure file not found",
+                         unreadable="cannot read the procedure", hint="check the path")
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:

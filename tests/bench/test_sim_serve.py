@@ -3,19 +3,13 @@ queried with plain pyserial (no labctl code on the client side)."""
 
 from __future__ import annotations
 
-import os
-import queue
 import re
-import signal
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 import pytest
+from simserve_for_tests import serve, served_addresses, stop
 
 from labctl.cli import main
 from labctl.commands.sim import parse_ports
@@ -59,29 +53,14 @@ def test_a_bad_bench_is_one_line(write_bench: Callable[..., Path],
                     err), err
 
 
-def _lines(stream: object, out: queue.Queue[str]) -> None:
-    for line in stream:  # type: ignore[attr-defined]
-        out.put(line)
-
-
 @pytest.mark.realtime
 def test_serve_the_shipped_bench_and_query_the_scale_with_pyserial_and_pyvisa() -> None:
     import pyvisa  # plain pyvisa-py and pyserial: the client knows nothing of labctl
     import serial
 
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "labctl.cli", "sim", "serve", str(SHIPPED), "--pty"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True).start()
+    proc = serve(SHIPPED, "--pty", cwd=ROOT)
     try:
-        addresses: dict[str, list[str]] = {}
-        deadline = time.monotonic() + 10
-        while len(addresses) < 3:
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            name, _, rest = line.strip().partition(": ")
-            addresses[name] = rest.split()
+        addresses = served_addresses(proc, 3, timeout=10)
         assert set(addresses) == {"scale", "loader", "thermo"}
         visa, url = addresses["scale"][:2]
         port = int(url.rsplit(":", 1)[1])
@@ -109,11 +88,6 @@ def test_serve_the_shipped_bench_and_query_the_scale_with_pyserial_and_pyvisa() 
             tty.write(b"*IDN?\r\n")
             assert tty.readline() == b"LABCTL-SIM,TH-100,TH100-25-0173,1.2.0\r\n"
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            _, err = proc.communicate(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
+        err = stop(proc)
     assert proc.returncode == 0, err
     assert "stopped" in err

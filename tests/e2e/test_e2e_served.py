@@ -8,13 +8,6 @@ short procedure through them on the real clock: once over pyvisa
 from __future__ import annotations
 
 import json
-import os
-import queue
-import signal
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,45 +22,21 @@ from e2e_support import (
     only_run,
     registry_url,
 )
+from simserve_for_tests import serve, served_addresses, stop
 
 from labctl.cli import main
 
 pytestmark = pytest.mark.realtime
 
 
-def _lines(stream: Any, out: queue.Queue[str]) -> None:
-    for line in stream:
-        out.put(line)
-
-
 @pytest.fixture(scope="module")
 def served() -> Iterator[dict[str, list[str]]]:
     """``labctl sim serve`` of the test bench: instrument -> its printed addresses."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "labctl.cli", "sim", "serve", str(SERVED_BENCH)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True).start()
+    proc = serve(SERVED_BENCH)
     try:
-        addresses: dict[str, list[str]] = {}
-        deadline = time.monotonic() + 20
-        while len(addresses) < 2:
-            try:
-                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            except queue.Empty:
-                proc.kill()
-                pytest.fail(f"labctl sim serve printed no addresses: {proc.stderr.read()}")
-            name, _, rest = line.strip().partition(": ")
-            addresses[name] = rest.split()
-        yield addresses
+        yield served_addresses(proc, 2, timeout=20)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            _, err = proc.communicate(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
+        err = stop(proc)
         assert proc.returncode == 0, err
 
 

@@ -65,11 +65,17 @@ def _journal(path: Path, count: int) -> list[dict]:
         return [journal.append("reading", value=float(i)) for i in range(count)]
 
 
+def _journal_and_tail(path: Path, count: int, tail: bytes) -> list[dict]:
+    """``_journal(path, count)``, then ``tail`` appended as a crash would leave it."""
+    written = _journal(path, count)
+    with open(path, "ab") as fh:
+        fh.write(tail)
+    return written
+
+
 def test_a_torn_last_line_is_dropped_and_reported(tmp_path: Path) -> None:
     path = tmp_path / "journal.jsonl"
-    written = _journal(path, 3)
-    with open(path, "ab") as fh:
-        fh.write(b'{"seq": 3, "type": "rea')
+    written = _journal_and_tail(path, 3, b'{"seq": 3, "type": "rea')
     events, problems = read_journal(path)
     assert events == written
     assert len(problems) == 1 and f"{path}:4: torn last line dropped" in problems[0]
@@ -77,9 +83,7 @@ def test_a_torn_last_line_is_dropped_and_reported(tmp_path: Path) -> None:
 
 def test_reopen_moves_the_torn_line_aside_and_continues(tmp_path: Path) -> None:
     path = tmp_path / "journal.jsonl"
-    written = _journal(path, 2)
-    with open(path, "ab") as fh:
-        fh.write(b'{"seq": 2, "ty')
+    written = _journal_and_tail(path, 2, b'{"seq": 2, "ty')
     journal, events, problems = Journal.reopen(path, VirtualClock())
     assert events == written and problems
     event = journal.append("resumed_run")
@@ -91,9 +95,7 @@ def test_reopen_moves_the_torn_line_aside_and_continues(tmp_path: Path) -> None:
 
 def test_a_garbled_last_line_with_its_newline_counts_as_torn(tmp_path: Path) -> None:
     path = tmp_path / "journal.jsonl"
-    written = _journal(path, 2)
-    with open(path, "ab") as fh:
-        fh.write(b"\0\0\0\0\n")
+    written = _journal_and_tail(path, 2, b"\0\0\0\0\n")
     events, problems = read_journal(path)
     assert events == written and "torn last line" in problems[0]
 
