@@ -72,14 +72,16 @@ def main(argv: list[str] | None = None) -> int:
     except LabctlError as err:
         click.echo(f"labctl: error: {err}", err=True)
         return err.exit_code
-    except click.exceptions.Abort:
-        click.echo("labctl: aborted", err=True)
+    except click.exceptions.Abort as exc:  # click turns Ctrl-C into Abort
+        cause = exc.__context__
+        reason = str(cause) if isinstance(cause, KeyboardInterrupt) and str(cause) else ""
+        click.echo(f"labctl: {reason or 'aborted'}", err=True)
         return 130
     except click.ClickException as err:
         err.show()
         return 2
-    except KeyboardInterrupt:
-        click.echo("labctl: interrupted", err=True)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP during a run
+        click.echo(f"labctl: {exc or 'interrupted'}", err=True)
         return 130
     return 0
 

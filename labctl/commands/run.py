@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +64,7 @@ def run(procedure: Path, bench: Path, registry_url: str | None, json_file: Path 
         return
     from labctl.commands.run_progress import RunProgress
 
-    with RunProgress(console, enabled=not quiet) as progress:
+    with RunProgress(console, enabled=not quiet) as progress, _terminate_as_interrupt():
         result = calibrate(request, on_event=progress.on_event)
     _summary(console, result)
     if json_file is not None:
@@ -69,6 +73,29 @@ def run(procedure: Path, bench: Path, registry_url: str | None, json_file: Path 
             click.echo(text)
         else:
             json_file.write_text(text + "\n", encoding="utf-8")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP during a run: handled like Ctrl-C (safe states, journal closed,
+    the run resumable), with the signal named in the journal."""
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """While a run goes on, SIGTERM (a service stop, a CI timeout) and SIGHUP (the
+    terminal closed) end it the way Ctrl-C does instead of killing it mid-command."""
+    def handler(signum: int, _frame: object) -> None:
+        raise Terminated(f"stopped by signal {signal.Signals(signum).name}")
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _dry_run(request: Any, console: Any) -> None:

@@ -240,7 +240,7 @@ class Runner:
                 self._step(step, redo=self._redo(step))
             self._finish()
         except KeyboardInterrupt as exc:
-            self._teardown(RunState.ABORTED, "interrupted by the operator (Ctrl-C)", exc)
+            self._teardown(RunState.ABORTED, _describe(exc), exc)
             raise
         except AbortRequested as exc:
             outcome = self._teardown(RunState.ABORTED, exc.message, exc)
@@ -470,7 +470,7 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, LabctlError):
         return str(exc)
     if isinstance(exc, KeyboardInterrupt):
-        return "interrupted by the operator (Ctrl-C)"
+        return str(exc) or "interrupted by the operator (Ctrl-C)"
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
