@@ -1,0 +1,63 @@
+"""What the plan needs from the bench: ``PlanContext`` (the instruments by role, the
+``--param`` overrides, the weight chooser), and the procedure's roles bound to the
+bench's instruments by capability (``bind_roles``, ``implements``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from labctl.drivers.capabilities import CAPABILITIES
+from labctl.errors import RunError
+from labctl.procedures.procedure_model import Procedure
+
+ChooseWeights = Callable[[Any, frozenset[str]], tuple[str, ...]]
+"""``choose(mass, exclude) -> register ids`` of weights making ``mass``; RunError if none."""
+
+
+@dataclass
+class PlanContext:
+    """What the plan needs from the bench and the command line.
+
+    ``roles``: role name -> the instrument bound to it (absent: the bench lacks it);
+    ``parameters``: overrides of the procedure's parameters (``--param``, text or typed);
+    ``choose_weights``: ``(mass, exclude) -> weight ids`` (needed by ``load`` actions).
+    """
+
+    roles: Mapping[str, Any]
+    parameters: Mapping[str, Any] | None = None
+    choose_weights: ChooseWeights | None = None
+
+
+def implements(instrument: Any, capability: str) -> bool:
+    """Whether ``instrument`` offers ``capability``: its class's declared ``capabilities``
+    (names like ``"scale"`` or protocol classes) when it has them, so no attribute of the
+    instrument is read (no I/O); else a structural check against the protocol."""
+    proto = CAPABILITIES[capability]
+    declared = getattr(type(instrument), "capabilities", None)
+    if declared is not None:
+        return any(c == capability or proto in getattr(c, "__mro__", ()) for c in declared)
+    return isinstance(instrument, proto)
+
+
+def bind_roles(procedure: Procedure, roles: Mapping[str, Any]) -> dict[str, Any]:
+    """The procedure's roles bound on the bench; ``RunError`` for a missing required role
+    or an instrument without the capability (at the role's declaration)."""
+    bound: dict[str, Any] = {}
+    for name, spec in procedure.roles.items():
+        at = procedure.where("roles", name)
+        instrument = roles.get(name)
+        if instrument is None:
+            if spec.optional:
+                continue
+            raise RunError(f"the bench has no instrument for role {name!r} "
+                           f"(capability {spec.capability})", where=at,
+                           hint=f"give an instrument `role: {name}` in the bench file")
+        if not implements(instrument, spec.capability):
+            label = getattr(instrument, "name", type(instrument).__name__)
+            raise RunError(f"role {name!r} needs capability {spec.capability!r}, which "
+                           f"instrument {label!r} does not offer", where=at,
+                           hint="bind the role to another instrument in the bench file")
+        bound[name] = instrument
+    return bound
