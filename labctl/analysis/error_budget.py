@@ -14,9 +14,13 @@ Model, change point (R 76-1 A.4.4.3):
          left out with the change-point method, where E0 corrects the zero instead
     L    conventional mass of the reference weights (certificate U/k, or class MPE/sqrt(3);
          several pieces: see labctl.analysis.reference)
-    h    d/2 of the formula P = I + d/2 - dL (no uncertainty)
+    h    d/2 of R 76-1's formula P = I + d/2 - dL (no uncertainty)
     dL   conventional mass of the change-point weights added
-    dP   resolution of the change-point search: rectangular, value 0, half-width step/2
+    dP   where in the last step the indication changed: rectangular, value step/2,
+         half-width step/2. R 76-1's P is the lower end of the step that holds the
+         indication before rounding ([P, P + step)); labctl centres it (GUM 3.2.4: a
+         known systematic effect is corrected), so that E, E0 and E0t are unbiased and
+         the rectangle is centred on the value. In E - E0 the two step/2 cancel.
     E0   the zero error found by change point in the zero-setting step (when asked), so
          that E - E0 is R 76-1's corrected error Ec
     dR   repeatability: value 0, u = s of the repeatability step at the nearest load,
@@ -31,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from labctl.analysis.indication import Indication
+from labctl.analysis.indication import Indication, reading_value
 from labctl.analysis.plate import ScalePlate
 
 if TYPE_CHECKING:
@@ -71,7 +75,8 @@ def error_budget(ind: Indication, plate: ScalePlate, mpe: float, *, rule: str = 
     inputs: dict[str, Any] = {}
     terms: list[str] = []
     cp = ind.change_point
-    start = ind.value if cp is None else ind.value - plate.d / 2 + cp.delta_mass
+    start = ind.value if cp is None else reading_value(cp.start, plate)
+    assert start is not None  # a found change point has a start value
     if cp is None:
         inputs["I"] = Input.resolution(start, plate.d, unit=unit,
                                        description="indication, rounded to d")
@@ -85,13 +90,15 @@ def error_budget(ind: Indication, plate: ScalePlate, mpe: float, *, rule: str = 
                                      description="indication at the start of the "
                                                  "change-point search")
         inputs["h"] = Input.standard(plate.d / 2, 0.0, unit=unit,
-                                     description="d/2 of P = I + d/2 - dL")
+                                     description="d/2 of R 76-1's P = I + d/2 - dL")
         inputs["dL"] = Input.standard(cp.delta_mass, cp.delta_u, unit=unit,
                                       description=f"change-point weights added "
                                                   f"({cp.additions} x {cp.step:g} {unit})")
-        inputs["dP"] = Input.rectangular(0.0, cp.step / 2, unit=unit,
-                                         description="resolution of the change-point "
-                                                     "search (one step)")
+        inputs["dP"] = Input.rectangular(cp.step / 2, cp.step / 2, unit=unit,
+                                         description="change within the last step "
+                                                     "(resolution of the search): P "
+                                                     "centred in it, +s/2; R 76-1's "
+                                                     "I + d/2 - dL is its lower end")
         terms += ["I", "+ h", "- dL", "+ dP"]
     inputs[reference] = Input.standard(
         ind.load.mass, ind.load.u, unit=unit,

@@ -4,7 +4,8 @@ that load.
 
 One PointResult per series (points of the step with the same nominal load): the
 ``error`` is the range max - min of the indications (P by change point when the points
-have one), the ``mpe`` the absolute MPE at that load. The range of two rounded
+have one; centred in the last step, which shifts each P by s/2 and leaves the range and s
+as they are), the ``mpe`` the absolute MPE at that load. The range of two rounded
 indications carries the rounding of each (rectangular, half-width d/2, so u = d/sqrt(6));
 by change point, the resolution of each search (half-width step/2). ``details`` gives
 the standard deviation s of one weighing (the weighing budgets borrow it through the

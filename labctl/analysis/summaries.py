@@ -33,7 +33,7 @@ class Series:
     @property
     def s(self) -> float | None:
         """Standard deviation of one weighing (None for fewer than 2 values). Values
-        equal but for float rounding (P = I + d/2 - dL summed in another order) give 0,
+        equal but for float rounding (P = I + d/2 - dL + s/2 summed in another order) give 0,
         not 1e-16: a spurious tiny s with n - 1 dof would make the Welch-Satterthwaite
         dof of a budget astronomically large instead of infinite."""
         v = self.values
@@ -97,7 +97,8 @@ class ZeroResult:
 def zero_corrections(ctx: Context) -> tuple[ZeroResult, ...]:
     """E0 by change point from the option ``zero_step``: of each measurement of that step
     (the first one, and one more each time a resume measured it again: ``on_resume:
-    redo``), its first found change point, in journal order."""
+    redo``), its first found change point, in journal order. E0 = P - L0 with P centred
+    in the last step, as in the zero-setting test and in the points it corrects."""
     view = ctx.other_step("zero_step")
     if view is None:
         return ()

@@ -10,9 +10,13 @@ of zero in the budget; the change-point method applies as in the weighing test.
 With the change-point method, the net zero the tare device set is found the same way
 (R 76-1 A.4.4.3 applied after taring): a small net load L0 (10 e, above any
 zero-tracking range) is put on the tare, and a change-point search named by the option
-``tare_zero_reading`` (``tare_zero``) gives E0t = P0 - L0. The net error is then
-corrected, Ec = E - E0t, as the weighing test's is by the zero error E0. E0t is reported
-in ``details.tare_zero`` with the data file's limit for the tare device (0.25 e).
+``tare_zero_reading`` (``tare_zero``) gives E0t = P0 - L0. P0 is centred in the last
+step like every P (``P0 = I + d/2 - dL + s/2``; R 76-1's ``I + d/2 - dL`` is the lower
+end of the step that holds the net zero's indication before rounding, s/2 low on
+average), so E0t is reported without that offset; in Ec the s/2 of P and of P0 cancel.
+The net error is then corrected, Ec = E - E0t, as the weighing test's is by the zero
+error E0. E0t is reported in ``details.tare_zero`` with the data file's limit for the
+tare device (0.25 e).
 """
 
 from __future__ import annotations
@@ -24,7 +28,13 @@ from typing import Any
 
 from labctl.analysis.context import WEIGHING_DEFAULTS, Context
 from labctl.analysis.error_budget import Extras, ZeroCorrection, error_budget
-from labctl.analysis.indication import Indication, change_point_of, reading_value
+from labctl.analysis.indication import (
+    Indication,
+    centring_note,
+    change_point_of,
+    change_point_value,
+    reading_value,
+)
 from labctl.analysis.journal_view import PointView, Reading, StepView, weights_added
 from labctl.analysis.options import Options
 from labctl.analysis.points import PointResult
@@ -54,7 +64,7 @@ def tare_zero(ctx: Context, point: PointView, tared: Reading
     assert start is not None  # found implies a value
     load = reference_load(weights_added(tared, cp.start), ctx.standards, plate.unit,
                           ctx.correlation)
-    ind = Indication(point, cp.start, start + plate.d / 2 - cp.delta_mass, load, cp)
+    ind = Indication(point, cp.start, change_point_value(start, plate, cp), load, cp)
     limit = ctx.table.tare_setting_mpe * plate.e
     budget = error_budget(ind, plate, limit, extras=Extras(), measurand="E0t",
                           reference="L0", **ctx.budget_options())
@@ -66,7 +76,8 @@ def tare_zero(ctx: Context, point: PointView, tared: Reading
                "net_load": load.nominal, "limit": limit if known else None,
                "within_limit": within, "additions": cp.additions}
     notes = [f"net zero after taring E0t = {budget.value:.4g} {plate.unit} by change point "
-             f"at {load.nominal:g} {plate.unit}, subtracted (Ec = E - E0t)"]
+             f"at {load.nominal:g} {plate.unit}, subtracted (Ec = E - E0t); "
+             f"{centring_note(start, plate, cp, 'its P0')}"]
     if known:
         notes.append(f"|E0t| {'<=' if within else '>'} {limit:.4g} {plate.unit}, the tare "
                      f"device's limit ({ctx.table.tare_setting_mpe:g} e)")

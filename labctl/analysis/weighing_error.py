@@ -2,9 +2,11 @@
 
 E = I - L, with L the conventional mass of the weights on the receptor (certificate:
 nominal + correction; class only: nominal); with the change-point method E = P - L, and
-E - E0 when a zero step found E0 by change point. The MPE is that of the load (nominal,
-in e) for the scale's class and the run's category. Each point also says whether the
-load was increasing or decreasing (from the plan; else from the order of the loads).
+E - E0 when a zero step found E0 by change point (P centred in the last step, P = I +
+d/2 - dL + s/2, in E and E0 alike: see labctl.analysis.indication). The MPE is that of
+the load (nominal, in e) for the scale's class and the run's category. Each point also
+says whether the load was increasing or decreasing (from the plan; else from the order
+of the loads).
 """
 
 from __future__ import annotations

@@ -6,6 +6,13 @@ on, and the zero error is E0 = I - L0, or P - L0 by the change-point method. The
 0.25 e comes from the data file and is not doubled in service (it belongs to the
 zero-setting device, not to the weighing range).
 
+By change point, P is centred in the last step: P = I + d/2 - dL + s/2 (s = 0.1 e, the
+step). R 76-1's P = I + d/2 - dL is the lower end of the step that holds the indication
+before rounding, so the E0 it gives is on average s/2 = 0.05 e low, a fifth of the
+limit, while its budget (dP, rectangular, half-width s/2) assumes it centred; labctl
+corrects that known offset (GUM 3.2.4). The E0 that corrects the other tests
+(``zero_step``) is the same centred value, so Ec = E - E0 does not change.
+
 Read without the change point, the indication is rounded to d: a zero error below
 d/2 cannot show, and the expanded uncertainty (rounding of the zero and of the
 indication) is larger than the limit; the note says so. Use ``change_point: true``.

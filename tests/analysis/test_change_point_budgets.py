@@ -1,11 +1,14 @@
 """The change-point method as the shipped procedure uses it by default: the net zero
 after a tare found by change point (Ec = E - E0t), a search that needs more than ten
-additions, repeated P equal to the last float bit, and what every point says about
-U <= MPE/3. Synthetic journals (weighing_journal.py)."""
+additions, repeated P equal to the last float bit, what every point says about
+U <= MPE/3, and that P centred in the last step (I + d/2 - dL + s/2) finds a known
+error without bias. Synthetic journals (weighing_journal.py)."""
 
 from __future__ import annotations
 
 import math
+import random
+import statistics
 
 import pytest
 from weighing_journal import PLATE, SMALL, STANDARDS, Journal, mass
@@ -16,6 +19,7 @@ from labctl.analysis.options import Options
 from labctl.registry.canonical import canonical_json
 
 D = 0.005
+S = 0.0005          # one change-point addition, 0.1 e: P = I + d/2 - dL + S/2
 NET = ("S/2kg", "S/500g")
 
 
@@ -38,32 +42,35 @@ def tare_point(j: Journal, n: int, *, zero_after: int | None, net_start: float,
 
 def test_the_net_zero_after_the_tare_corrects_the_net_error():
     j = Journal()
-    tare_point(j, 1, zero_after=3, net_start=2.500, net_after=2)
+    tare_point(j, 1, zero_after=4, net_start=2.500, net_after=2)
     (point,) = run("tare", j, "tare")
-    e0t = 0.050 + D / 2 - 3 * 0.0005 - mass("S/50g")          # +1.0006 g
-    e = 2.500 + D / 2 - 2 * 0.0005 - mass(*NET)                  # +1.473 g
+    e0t = 0.050 + D / 2 - 4 * 0.0005 + S / 2 - mass("S/50g")  # +0.7506 g
+    e = 2.500 + D / 2 - 2 * 0.0005 + S / 2 - mass(*NET)          # +1.723 g
     assert point.nominal.value == pytest.approx(2.5)             # the net load only
     assert point.error.value == pytest.approx(e - e0t, abs=1e-12)
     names = [c["name"] for c in point.budget["components"]]
     assert names == ["I", "h", "dL", "dP", "Lnet", "E0"]
     zero = point.details["tare_zero"]
     assert zero["value"] == pytest.approx(e0t, abs=1e-12)
-    assert zero["net_load"] == pytest.approx(0.05) and zero["additions"] == 3
+    assert zero["net_load"] == pytest.approx(0.05) and zero["additions"] == 4
     assert zero["limit"] == pytest.approx(0.25 * D) and zero["within_limit"] is True
-    assert "E0t = 0.001001 kg by change point" in point.notes
+    assert "E0t = 0.0007506 kg by change point" in point.notes
+    assert "its P0 centred in the last step (+s/2): R 76-1's I + d/2 - dL = 0.0505 kg, " \
+        "+ 0.00025 kg" in point.notes
     assert "|E0t| <= 0.00125 kg" in point.notes
-    # u of E0t: its search resolution (0.25 g half-width), the three 0.5 g pieces
+    # u of E0t: its search resolution (0.25 g half-width), the four 0.5 g pieces
     # (linear sum) and the 50 g weight
     comps = {c["name"]: c for c in point.budget["components"]}
     assert comps["E0"]["standard_uncertainty"] == pytest.approx(
-        math.hypot(0.00025 / math.sqrt(3), 3 * STANDARDS[SMALL[0]]["u"]["value"] / 1e6,
+        math.hypot(0.00025 / math.sqrt(3), 4 * STANDARDS[SMALL[0]]["u"]["value"] / 1e6,
                    STANDARDS["S/50g"]["u"]["value"] / 1e6), rel=1e-9)
+    assert comps["dP"]["value"] == pytest.approx(S / 2)        # the net P centred too
     assert point.decision == "pass" and point.rule == "simple"
 
 
 def test_a_net_zero_beyond_a_quarter_e_is_said():
     j = Journal()
-    tare_point(j, 1, zero_after=1, net_start=2.500, net_after=2)   # E0t = +2.0 g
+    tare_point(j, 1, zero_after=1, net_start=2.500, net_after=2)   # E0t = +2.25 g
     (point,) = run("tare", j, "tare")
     assert point.details["tare_zero"]["within_limit"] is False
     assert "|E0t| > 0.00125 kg, the tare device's limit (0.25 e)" in point.notes
@@ -73,7 +80,8 @@ def test_without_a_net_zero_search_the_net_error_is_not_corrected():
     j = Journal()
     tare_point(j, 1, zero_after=None, net_start=2.500, net_after=2)
     (point,) = run("tare", j, "tare")
-    assert point.error.value == pytest.approx(2.500 + D / 2 - 0.001 - mass(*NET), abs=1e-12)
+    assert point.error.value == pytest.approx(2.500 + D / 2 - 0.001 + S / 2 - mass(*NET),
+                                              abs=1e-12)
     assert [c["name"] for c in point.budget["components"]] == ["I", "h", "dL", "dP", "Lnet"]
     assert "tare_zero" not in point.details
 
@@ -89,25 +97,99 @@ def test_a_net_zero_search_that_was_not_found_is_noted():
     assert "E0" not in [c["name"] for c in point.budget["components"]]
 
 
+def _search(j: Journal, x: float, pieces: list[str], *, name: str = "change_point",
+            high: bool = False) -> int:
+    """A noise-free change-point search on a scale whose indication before rounding is
+    ``x`` (kg) at the start and rises with the conventional mass of each 0.5 g piece;
+    ``high``: noise showed the start reading one interval high. Returns the additions."""
+    shown = round(x / D) + (1 if high else 0)         # in d
+    j.read(name, shown * D, change_step=0)
+    k = 0
+    while True:
+        k += 1
+        now = round((x + k * S) / D)
+        found = now >= shown + 1
+        j.load(pieces[k - 1], add=True, nominal_kg=S).read(
+            name, now * D, change_step=k, **({"change_found": True} if found else {}))
+        if found:
+            return k
+
+
+PIECES = [f"X/500mg-{i}" for i in range(25)]
+WITH_PIECES = {**STANDARDS, **{p: {**STANDARDS[SMALL[0]], "id": p} for p in PIECES}}
+
+
 def test_a_start_reading_shown_one_interval_high_needs_eleven_additions():
-    """Noise showed I = 2505 g for a load whose indication before rounding lies just
-    under 2502.5 g: the next readings show 2500 g, and the indication reaches I + d =
-    2510 g only after 11 pieces. P = I + d/2 - dL is still the indication before
-    rounding, which is why the shipped procedure allows 12 additions."""
-    pieces = [f"X/500mg-{i}" for i in range(12)]
-    standards = {**STANDARDS, **{p: {**STANDARDS[SMALL[0]], "id": p} for p in pieces}}
+    """The indication before rounding lies at 2502.3 g, just under the rounding limit
+    2502.5 g: the scale should show 2500 g, and the indication would reach 2505 g after
+    one piece. Noise showed I = 2505 g instead: the readings after it show 2505 g too,
+    and 2510 g (I + d) comes only after 11 pieces, on the limit 2507.5 g one d further.
+    P = I + d/2 - dL + s/2 is then the same as the correct start reading gives (and
+    still the centre of the step that holds the indication before rounding), which is
+    why the shipped procedure allows 12 additions and the centring needs no exception."""
+    x = 2.5023                                                # kg, before rounding
     j = Journal()
-    j.start("weighing", "weighing/01").load(*NET).read("change_point", 2.505, change_step=0)
-    for k in range(1, 12):
-        value = 2.510 if k == 11 else (2.500 if k < 6 else 2.505)
-        j.load(pieces[k - 1], add=True).read(
-            "change_point", value, change_step=k, **({"change_found": True} if k == 11 else {}))
+    j.start("weighing", "weighing/01").load(*NET)
+    assert _search(j, x, PIECES, high=True) == 11
     j.finish()
-    (point,) = run("weighing_error", j, "weighing", standards)
-    p = 2.505 + D / 2 - 11 * 0.0005                               # 2502.0 g
-    assert point.indication.value == pytest.approx(p)
-    assert point.details["change_point"]["additions"] == 11
-    assert point.error.value == pytest.approx(p - mass(*NET), abs=1e-12)
+    j.start("weighing", "weighing/02").load(*NET)
+    assert _search(j, x, PIECES) == 1                         # the correct start: 2500 g
+    j.finish()
+    noisy, correct = run("weighing_error", j, "weighing", WITH_PIECES)
+    p = 2.505 + D / 2 - 11 * 0.0005 + S / 2                    # 2502.25 g
+    assert noisy.indication.value == pytest.approx(p)
+    assert correct.indication.value == pytest.approx(p)
+    assert noisy.details["change_point"]["additions"] == 11
+    assert noisy.error.value == pytest.approx(p - mass(*NET), abs=1e-12)
+    assert noisy.error.value == pytest.approx(correct.error.value, abs=1e-12)
+    assert abs(noisy.indication.value - x) <= S / 2
+    assert "R 76-1's I + d/2 - dL = 2.502 kg, + 0.00025 kg" in noisy.notes
+
+
+def test_a_known_error_is_found_without_bias():
+    """Many noise-free journals of a scale with a known zero error and a known error at
+    2.5 kg (uniform over several d, so the indication before rounding falls anywhere in
+    the step): E0, E and Ec = E - E0 come back within half a step (one step for Ec, the
+    difference of two searches) and without bias, also when the start reading was shown
+    one interval high. R 76-1's uncentred P would be s/2 low on average in E0 and E."""
+    rng = random.Random(539)
+    residuals: dict[str, list[float]] = {"E0": [], "E": [], "Ec": []}
+    uncentred: list[float] = []
+    for n in range(60):
+        e0_true = rng.uniform(-0.002, 0.002)
+        j = Journal()
+        j.start("zero_setting", "zero_setting/01").load("S/50g")
+        _search(j, mass("S/50g") + e0_true, PIECES, high=n % 5 == 0)
+        j.finish()
+        truths = []
+        for i in range(1, 6):
+            e_true = e0_true + rng.uniform(-0.006, 0.006)
+            x = mass(*NET) + e_true
+            # noise shows a start reading high only just under a rounding limit
+            high = i == 5 and (x / D) % 1 > 0.5 - S / D and (x / D) % 1 < 0.5
+            j.start("weighing", f"weighing/{i:02d}").load(*NET)
+            _search(j, x, PIECES, high=bool(high))
+            j.finish()
+            truths.append(e_true)
+        (zero,) = run("zero_setting", j, "zero_setting", WITH_PIECES)
+        residuals["E0"].append(zero.error.value - e0_true)
+        dp = {c["name"]: c["value"] for c in zero.budget["components"]}["dP"]
+        assert dp == pytest.approx(S / 2)
+        uncentred.append(zero.error.value - dp - e0_true)
+        plain = run("weighing_error", j, "weighing", WITH_PIECES)
+        corrected = run("weighing_error", j, "weighing", WITH_PIECES, zero_step="zero_setting")
+        for e_true, p, c in zip(truths, plain, corrected, strict=True):
+            residuals["E"].append(p.error.value - e_true)
+            residuals["Ec"].append(c.error.value - (e_true - e0_true))
+            assert c.error.value == pytest.approx(p.error.value - zero.error.value, abs=1e-12)
+    for name, values in residuals.items():
+        bound = S if name == "Ec" else S / 2
+        assert max(abs(v) for v in values) <= bound * (1 + 1e-9), name
+        # rectangular over one step: s/sqrt(12) per value; the mean within 4 sigma of 0
+        sigma = (S / math.sqrt(6) if name == "Ec" else S / math.sqrt(12)) / math.sqrt(
+            len(values))
+        assert abs(statistics.fmean(values)) <= 4 * sigma, name
+    assert statistics.fmean(uncentred) == pytest.approx(-S / 2, abs=4 * S / math.sqrt(12 * 60))
 
 
 def _repeated(j: Journal, step: str, values_after: list[int]) -> None:

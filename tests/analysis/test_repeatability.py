@@ -70,7 +70,9 @@ def test_change_point_values_are_used_when_present():
         j.start("repeatability", f"repeatability/{n:02d}").load(*HALF)
         j.read("indication", 7.5).change_point(7.5, rises_after=n + 1).unload().finish()
     (point,) = run("repeatability", j, "repeatability")
-    # P = I + d/2 - dL with dL = 1.0, 1.5, 2.0 g: range 1 g
+    # P = I + d/2 - dL + s/2 with dL = 1.0, 1.5, 2.0 g: range 1 g (the s/2 cancel),
+    # mean 7.5 + 2.5 - 1.5 + 0.25 g
     assert point.error.value == pytest.approx(0.001)
+    assert point.details["mean"] == pytest.approx(7.5 + 0.0025 - 0.0015 + 0.00025)
     assert point.details["methods"] == ["change_point"]
     assert point.decision == "pass"

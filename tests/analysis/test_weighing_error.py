@@ -8,11 +8,15 @@ import pytest
 from weighing_journal import SMALL, STANDARDS, Journal, mass, u_linear
 
 from labctl.analysis import OPTION_DEFAULTS, load_mpe_table, weighing_error
+from labctl.analysis.error_budget import error_budget
+from labctl.analysis.indication import indication_of
 from labctl.analysis.journal_view import JournalView
 from labctl.analysis.options import Options
+from labctl.analysis.plate import ScalePlate
 from labctl.uncertainty import coverage_factor
 
 D = 0.005                        # d = e = 5 g, in kg
+S = 0.0005                       # one change-point addition, 0.1 e
 U_ROUND = D / math.sqrt(12)      # rounding of one indication
 K = coverage_factor(0.9545)      # infinite dof
 LOAD_7_5 = ("S/5kg", "S/2kg", "S/500g")
@@ -109,9 +113,11 @@ def test_change_point_gives_the_indication_before_rounding(journal: Journal):
     j.start("weighing", "weighing/01").load(*LOAD_7_5).read("indication", 7.500)
     j.change_point(7.500, rises_after=3).finish()
     (point,) = run(j)
-    # P = I + d/2 - dL, dL = 3 x 0.5 g
-    p = 7.500 + D / 2 - 0.0015
+    # P = I + d/2 - dL + s/2, dL = 3 x 0.5 g: R 76-1's P, centred in the last step
+    p = 7.500 + D / 2 - 0.0015 + S / 2
     assert point.indication.value == pytest.approx(p)
+    assert ("P centred in the last step (+s/2): R 76-1's I + d/2 - dL = 7.501 kg, "
+            "+ 0.00025 kg") in point.notes.split("; ")
     assert point.error.value == pytest.approx(p - mass(*LOAD_7_5), abs=1e-12)
     assert point.details["method"] == "change_point"
     assert point.details["change_point"]["additions"] == 3
@@ -122,6 +128,15 @@ def test_change_point_gives_the_indication_before_rounding(journal: Journal):
     u = math.sqrt((0.00025 / math.sqrt(3)) ** 2 + u_small**2 + u_linear(*LOAD_7_5) ** 2)
     assert point.expanded_uncertainty.value == pytest.approx(K * u, rel=1e-9)
     assert [c["name"] for c in point.budget["components"]] == ["I", "h", "dL", "dP", "L"]
+    comps = {c["name"]: c for c in point.budget["components"]}
+    assert comps["I"]["value"] == pytest.approx(7.500)
+    assert comps["dP"]["value"] == pytest.approx(S / 2)
+    assert comps["dP"]["distribution"] == "rectangular"
+    # the component says so (its description: in the BudgetResult, not in the record)
+    plate = ScalePlate.from_data(PLATE_III)
+    ind = indication_of(JournalView(j.events).step("weighing").points[0], plate, STANDARDS)
+    (dp,) = [c for c in error_budget(ind, plate, 0.005).components if c.name == "dP"]
+    assert "P centred in it, +s/2" in dp.description and "R 76-1" in dp.description
     assert point.decision == "pass"
     assert "U <= MPE/3" in point.notes
 
@@ -142,7 +157,7 @@ def test_a_change_point_not_found_falls_back_to_the_rounded_indication(journal: 
 
 def test_the_zero_error_and_the_repeatability_enter_the_budget():
     j = Journal()
-    # zero step: 50 g, change point after 4 additions: E0 = 50 + 2.5 - 2 - 49.9994 g
+    # zero step: 50 g, change point after 4 additions: E0 = 50 + 2.5 - 2 + 0.25 - 49.9994 g
     j.start("zero_setting", "zero_setting/01").load("S/50g").read("indication", 0.050)
     j.change_point(0.050, rises_after=4).finish()
     # repeatability at 7.5 kg: s of 7.500, 7.505, 7.500
@@ -151,9 +166,12 @@ def test_the_zero_error_and_the_repeatability_enter_the_budget():
     j.start("weighing", "weighing/01").load(*LOAD_7_5).read("indication", 7.500)
     j.change_point(7.500, rises_after=3).finish()
     (point,) = run(j, zero_step="zero_setting", repeatability_step="repeatability")
-    e0 = 0.050 + D / 2 - 0.002 - mass("S/50g")
-    e = 7.500 + D / 2 - 0.0015 - mass(*LOAD_7_5)
+    e0 = 0.050 + D / 2 - 0.002 + S / 2 - mass("S/50g")
+    e = 7.500 + D / 2 - 0.0015 + S / 2 - mass(*LOAD_7_5)
     assert point.error.value == pytest.approx(e - e0, abs=1e-12)
+    # the s/2 of P and of the zero's P cancel: Ec as with R 76-1's formula
+    assert point.error.value == pytest.approx(
+        (7.500 - 0.0015 - mass(*LOAD_7_5)) - (0.050 - 0.002 - mass("S/50g")), abs=1e-12)
     comps = {c["name"]: c for c in point.budget["components"]}
     assert comps["E0"]["value"] == pytest.approx(e0)
     s = 0.005 / math.sqrt(3)   # stdev of (0, 5, 0) g
@@ -227,7 +245,7 @@ def test_change_point_with_the_load_placed_anew(journal: Journal):
     j.load(SMALL[1], add=True).read("change_point", 0.105, change_step=3, change_found=True)
     j.finish()
     (point,) = run(j)
-    p = 0.100 + D / 2 - 0.0025
+    p = 0.100 + D / 2 - 0.0025 + S / 2
     assert point.indication.value == pytest.approx(p)
     assert point.error.value == pytest.approx(p - mass("S/100g"), abs=1e-12)
     cp = point.details["change_point"]
@@ -244,4 +262,4 @@ def test_change_point_readings_without_step_numbers_form_one_search(journal: Jou
     j.finish()
     (point,) = run(j)
     assert point.details["method"] == "change_point"
-    assert point.indication.value == pytest.approx(7.500 + D / 2 - 0.001)
+    assert point.indication.value == pytest.approx(7.500 + D / 2 - 0.001 + S / 2)

@@ -11,6 +11,7 @@ from weighing_journal import SMALL, STANDARDS, Journal, mass
 from labctl.uncertainty import coverage_factor
 
 D = 0.005
+S = 0.0005   # one change-point addition, 0.1 e: P = I + d/2 - dL + s/2
 
 
 def test_change_point_zero_error_within_a_quarter_e():
@@ -18,8 +19,9 @@ def test_change_point_zero_error_within_a_quarter_e():
     j.start("zero_setting", "zero_setting/01").unload().load("S/50g").read("indication", 0.05)
     j.change_point(0.050, rises_after=4).unload().finish()
     (point,) = run("zero_setting", j, "zero_setting")
-    e0 = 0.050 + D / 2 - 0.002 - mass("S/50g")
+    e0 = 0.050 + D / 2 - 0.002 + S / 2 - mass("S/50g")      # +0.7506 g
     assert point.error.value == pytest.approx(e0, abs=1e-12)
+    assert point.indication.value == pytest.approx(0.050 + D / 2 - 0.002 + S / 2)
     assert point.mpe.value == pytest.approx(0.25 * D)
     u = math.sqrt((0.00025 / math.sqrt(3)) ** 2 + (4 * STANDARDS[SMALL[0]]["u"]["value"] / 1e6)
                   ** 2 + (0.5e-6) ** 2)
@@ -31,9 +33,9 @@ def test_change_point_zero_error_within_a_quarter_e():
 def test_a_zero_off_by_half_an_e_fails():
     j = Journal()
     j.start("zero_setting", "zero_setting/01").load("S/50g").read("indication", 0.05)
-    j.change_point(0.050, rises_after=1).finish()   # E0 = 2.5 - 0.5 = 2 g > 1.25 g
+    j.change_point(0.050, rises_after=1).finish()   # E0 = 2.5 - 0.5 + 0.25 = 2.25 g > 1.25 g
     (point,) = run("zero_setting", j, "zero_setting")
-    assert point.error.value == pytest.approx(0.002 + 0.0000006)
+    assert point.error.value == pytest.approx(0.002 + S / 2 + 0.0000006)
     assert point.decision == "fail"
 
 
