@@ -12,11 +12,13 @@ middle or a gap in ``seq`` (a ``JournalError`` naming the file and line).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import os
-from collections.abc import Mapping
+import signal
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
@@ -26,6 +28,24 @@ from typing import Any
 
 from labctl.errors import RunError, read_bytes
 from labctl.sim.clock import Clock
+
+_DEFERRED = frozenset(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP while one event is written: their handlers raise
+    an exception, which landing between the write and ``next_seq += 1`` would leave a
+    torn line or a repeated ``seq``. Held signals arrive right after."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 class JournalError(RunError):
@@ -230,17 +250,18 @@ class Journal:
         event.update(to_json(fields))
         data = (json.dumps(event, ensure_ascii=False, separators=(",", ":"),
                            allow_nan=False) + "\n").encode("utf-8")
-        try:
-            view = memoryview(data)
-            while view:
-                written = os.write(self._fd, view)
-                view = view[written:]
-            os.fsync(self._fd)
-        except OSError as exc:
-            raise JournalError(f"cannot write the journal: {exc.strerror}",
-                               where=str(self.path),
-                               hint="free disk space or check the file system") from exc
-        self.next_seq += 1
+        with _signals_deferred():
+            try:
+                view = memoryview(data)
+                while view:
+                    written = os.write(self._fd, view)
+                    view = view[written:]
+                os.fsync(self._fd)
+            except OSError as exc:
+                raise JournalError(f"cannot write the journal: {exc.strerror}",
+                                   where=str(self.path),
+                                   hint="free disk space or check the file system") from exc
+            self.next_seq += 1
         return event
 
     def close(self) -> None:

@@ -24,7 +24,9 @@ def _events(journal: Path) -> list[dict]:
 
 
 @pytest.mark.realtime
-def test_sigterm_mid_run_tears_down_and_the_run_resumes(tmp_path: Path) -> None:
+def test_sigterm_mid_run_tears_down_and_the_run_resumes(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
     runs = tmp_path / "runs"
     registry = f"sqlite:///{tmp_path / 'registry.db'}"
     common = ["procedures/scale-jjg539.yaml", "--bench", "benches/sim-scale.yaml",
@@ -65,7 +67,8 @@ def test_sigterm_mid_run_tears_down_and_the_run_resumes(tmp_path: Path) -> None:
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:
-        assert main(["run", *common, "--resume", journal.parent.name]) == 0
+        status = main(["run", *common, "--resume", journal.parent.name])
+        assert status == 0, capsys.readouterr().err
     finally:
         os.chdir(cwd)
     events = _events(journal)
