@@ -40,6 +40,7 @@ class Component:
             "contribution": self.contribution,
             "share": self.share,
             "kind": self.kind,
+            **({"description": self.description} if self.description else {}),
         }
 
 
