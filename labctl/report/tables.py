@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -95,11 +96,16 @@ def points_table(points: list[Any], title: str = "Points") -> Table:
     table.add_column("decision", no_wrap=True)
     for p in points:
         cells = []
+        big_u = _in(p.expanded_uncertainty, units["expanded_uncertainty"])
         for name in _COLUMNS:
             q = getattr(p, name)
             if name in _SMALL:
                 q = _in(q, units[name])
             text = quantity_text(q, bare=units[name] is not None)
+            if name == "error" and q is not None and big_u is not None and big_u.value > 0:
+                # GUM 7.2.6: the value to the last digit of its two-digit uncertainty
+                decimals = max(0, 1 - math.floor(math.log10(big_u.value)))
+                text = f"{q.value:.{decimals}f}" + ("" if units[name] else f" {q.unit}")
             if name == "expanded_uncertainty":
                 # GUM 7.2.6: an uncertainty is stated with at most two significant digits
                 if q is not None:
