@@ -135,7 +135,8 @@ class Plan:
         if self.max_load is not None:
             lines.append(f"most load allowed: {self.max_load:~P}")
         for step in self.steps:
-            lines.append(f"step {step.id}: {step.title} ({len(step.points)} points)")
+            count = len(step.points)
+            lines.append(f"step {step.id}: {step.title} ({count} point{'' if count == 1 else 's'})")
             lines += [f"  before: {a.describe()}" for a in step.before]
             for p in step.points:
                 variables = ", ".join(f"{k}={_text(v)}" for k, v in p.variables.items())
