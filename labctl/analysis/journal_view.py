@@ -58,6 +58,8 @@ class Reading:
     position: str | None = None
     change_step: int | None = None     # change_point readings: 0 for I, then k
     change_found: bool | None = None   # on the last change_point reading
+    discrimination_pieces: int | None = None  # discrimination readings: small pieces on
+    discrimination_found: bool | None = None  # on the last discrimination_step reading
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,10 @@ class JournalView:
                                  else int(ev["change_step"])),
                     change_found=(None if ev.get("change_found") is None
                                   else bool(ev["change_found"])),
+                    discrimination_pieces=(None if ev.get("discrimination_pieces") is None
+                                           else int(ev["discrimination_pieces"])),
+                    discrimination_found=(None if ev.get("discrimination_found") is None
+                                          else bool(ev["discrimination_found"])),
                 )
                 if point is None:
                     loose.setdefault(str(step), []).append(reading)

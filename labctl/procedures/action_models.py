@@ -146,10 +146,33 @@ class ChangePointAction(Action):
         return {"role": "scale", "loader": "weight_handler"}
 
 
+class DiscriminationAction(Action):
+    """The discrimination test of OIML R 76-1 A.4.8.2 (digital indication): ``pieces``
+    weights of ``step`` (0.1 d) are put on the load, taken off one at a time until the
+    indication falls to I - d, one is put back and ``extra`` (1.4 d) is added. The weight
+    handler only places, adds or takes all off: a piece is taken off by unloading and
+    placing the load again with one piece fewer."""
+
+    kind: ClassVar[str] = "discrimination"
+    capability: ClassVar[str | None] = "scale"
+    expressions: ClassVar[tuple[str, ...]] = ("step", "extra", "pieces", "timeout")
+    role: str
+    loader: str
+    step: Scalar
+    extra: Scalar
+    pieces: Scalar = 10
+    as_: str = Field("discrimination", alias="as")
+    timeout: Scalar = "60 s"
+
+    @property
+    def roles(self) -> dict[str, str | None]:
+        return {"role": "scale", "loader": "weight_handler"}
+
+
 ACTIONS: dict[str, type[Action]] = {
     cls.kind: cls for cls in (ZeroAction, TareAction, ClearTareAction, LoadAction,
                               UnloadAction, WaitAction, ReadAction, PromptAction,
-                              ChangePointAction)
+                              ChangePointAction, DiscriminationAction)
 }
 
 

@@ -4,8 +4,10 @@ action vocabulary), journaling what it did through ``emit``.
 The runner owns the order, the state and the journal; this module only knows what each
 action asks of a capability: ``zero``/``tare``/``clear_tare``/``read`` of a ``Scale``,
 ``load``/``unload`` of a ``WeightHandler``, ``wait`` on the clock (through the
-conditions watch), ``prompt`` to the operator, and ``change_point`` (the OIML R 76-1
-A.4.4.3 method: small weights added one step at a time until the indication rises).
+conditions watch), ``prompt`` to the operator, ``change_point`` (the OIML R 76-1
+A.4.4.3 method: small weights added one step at a time until the indication rises) and
+``discrimination`` (R 76-1 A.4.8.2: small weights taken off one at a time until the
+indication falls by d, one put back, then 1.4 d added).
 """
 
 from __future__ import annotations
@@ -124,6 +126,59 @@ def _change_point(action: PlannedAction, ex: Execution) -> None:
             return
 
 
+def _discrimination(action: PlannedAction, ex: Execution) -> None:
+    """OIML R 76-1 A.4.8.2 (digital indication) on the load standing on the receptor:
+    add the N small pieces (0.1 d each) and read I (``<as>_start``); take the pieces off
+    one at a time, reading after each (``<as>_step``), until the indication is at most
+    I - d; put one piece back and add the extra load (1.4 d) and read (``<as>_extra``):
+    a working scale shows I + d. Every reading carries ``discrimination_pieces``, the
+    number of small pieces on; the last ``<as>_step`` has ``discrimination_found``
+    (false when the indication never fell, with every piece off: then no extra is put
+    on). The weight handler only places, adds or takes all off: a piece is taken off by
+    unloading and placing the load again with one piece fewer (an unload ``load`` event,
+    then one with ``add: false`` and every weight left on). The conditions are checked
+    before I only, as for the change point."""
+    a = action.args
+    scale, handler = ex.instruments[action.role], ex.instruments[a["loader"]]
+    pieces: tuple[tuple[str, ...], ...] = a["pieces"]
+    n = len(pieces)
+    name, position = a["name"], a["position"]
+
+    def put(weights: tuple[str, ...], nominal: Any, add: bool) -> None:
+        load = WeightLoad(weights=weights, position=position)
+        (handler.add if add else handler.place)(load)
+        ex.emit("load", **ex.tags, role=a["loader"], weights=list(load.weights),
+                nominal=nominal, position=position, add=add)
+
+    def read(suffix: str, on: int, **extra: Any) -> Any:
+        reading = scale.read_stable(timeout=a["timeout"])
+        _emit_reading(ex, action.role, f"{name}_{suffix}", reading,
+                      discrimination_pieces=on, **extra)
+        return reading
+
+    put(tuple(w for p in pieces for w in p), a["step"] * n, True)
+    ex.before_reading()
+    start = read("start", n)
+    limit = start.value - a["threshold"] * (1 - 1e-9)
+    for k in range(n - 1, -1, -1):
+        # one piece off: everything off, then the load and k pieces placed again
+        _unload(PlannedAction("unload", action.where, a["loader"]), ex)
+        put((*a["load"], *(w for p in pieces[:k] for w in p)),
+            a["load_mass"] + a["step"] * k, False)
+        reading = scale.read_stable(timeout=a["timeout"])
+        found = bool(reading.value <= limit)
+        flag = {"discrimination_found": found} if found or k == 0 else {}
+        _emit_reading(ex, action.role, f"{name}_step", reading, discrimination_pieces=k,
+                      **flag)
+        if found:
+            break
+    else:  # never fell by d with every piece off: no extra load (the analysis fails it)
+        return
+    put(pieces[k], a["step"], True)
+    put(tuple(a["extra_weights"]), a["extra"], True)
+    read("extra", k + 1)
+
+
 def _emit_reading(ex: Execution, role: str, name: str, reading: Any, **extra: Any) -> None:
     value = reading.value
     ex.emit("reading", **ex.tags, role=role, name=name, value=float(value.magnitude),
@@ -143,6 +198,7 @@ _EXECUTORS: dict[str, Callable[[PlannedAction, Execution], None]] = {
     "read": _read,
     "prompt": _prompt,
     "change_point": _change_point,
+    "discrimination": _discrimination,
 }
 
 

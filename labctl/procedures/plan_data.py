@@ -49,6 +49,10 @@ class PlannedAction:
         if self.kind == "change_point":
             return (f"change point on {self.role}: add {a['step']:~P} with {a['loader']} "
                     f"until +{a['threshold']:~P}, at most {a['max_steps']} times")
+        if self.kind == "discrimination":
+            return (f"discrimination on {self.role} (R 76-1 A.4.8.2): {len(a['pieces'])} x "
+                    f"{a['step']:~P} on with {a['loader']}, off one at a time until "
+                    f"-{a['threshold']:~P}, one back, then +{a['extra']:~P}")
         return f"{self.kind} {self.role}"
 
 
@@ -100,7 +104,7 @@ class Plan:
 
     def readings_expected(self, point_id: str) -> dict[str, int]:
         """Reading name -> how many readings a finished attempt of the point holds
-        (change-point readings vary in number and are left out)."""
+        (change-point and discrimination readings vary in number and are left out)."""
         counts: dict[str, int] = {}
         for action in self.point(point_id).actions:
             if action.kind == "read":

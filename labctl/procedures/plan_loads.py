@@ -1,5 +1,6 @@
 """The weight-load bookkeeping of the planner: what stands on each weight handler's
-receptor as the plan goes, the ``load``, ``unload`` and ``change_point`` actions planned
+receptor as the plan goes, the ``load``, ``unload``, ``change_point`` and
+``discrimination`` actions planned
 against it, the weights chosen for every load, and the total checked against the most
 load allowed.
 
@@ -13,7 +14,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from labctl.errors import LabctlError, RunError
-from labctl.procedures.action_models import POSITIONS, Action, ChangePointAction, LoadAction
+from labctl.procedures.action_models import (
+    POSITIONS,
+    Action,
+    ChangePointAction,
+    DiscriminationAction,
+    LoadAction,
+)
 from labctl.procedures.plan_context import ChooseWeights
 from labctl.procedures.plan_data import LoadGroup, PlannedAction, Receptor
 from labctl.procedures.plan_values import _count, _quantity, _seconds
@@ -109,6 +116,58 @@ class LoadPlanning:
                               "max_steps": max_steps, "threshold": threshold,
                               "timeout": timeout, "position": position,
                               "increments": tuple(increments)})
+
+    def _discrimination(self, action: DiscriminationAction, namespace: Mapping[str, Any],
+                        what: str) -> PlannedAction:
+        """OIML R 76-1 A.4.8.2: the ``pieces`` small weights (``step`` each) and the
+        ``extra`` load are chosen here, apart from the weights of the load on the receptor
+        and from each other; the whole is checked against the most load allowed."""
+        step = _quantity(action.value("step"), namespace, "kg", f"{what}: step")
+        extra = _quantity(action.value("extra"), namespace, "kg", f"{what}: extra")
+        for key, value in (("step", step), ("extra", extra)):
+            if value.magnitude <= 0:
+                raise RunError(f"{what}: {key} {value:~P} must be more than zero",
+                               where=action.where)
+        pieces = _count(action.value("pieces"), namespace, f"{what}: pieces")
+        timeout = _seconds(action.value("timeout"), namespace, f"{what}: timeout",
+                           positive=True)
+        threshold = self._role_attribute(action.role, "d", action.where, what)
+        base = self.receptors.get(action.loader, ())
+        if base is None:
+            raise RunError(f"{what}: after a change point the weights on the receptor are "
+                           f"known only at run time", where=action.where,
+                           hint=f"unload {action.loader} and load the test load again")
+        if not base:
+            raise RunError(f"{what}: nothing stands on {action.loader}'s receptor to test "
+                           f"the discrimination at", where=action.where,
+                           hint="load the test load before the discrimination action")
+        position = base[0].position
+        self._check_total((*base, LoadGroup((), position, step * pieces + extra)),
+                          action, what)
+        in_use = frozenset(w for g in base for w in g.weights)
+        chosen: list[tuple[str, ...]] = []
+        for k in range(1, pieces + 1):
+            taken = in_use.union(*chosen)
+            try:
+                chosen.append(self._choose(step, taken, action, what))
+            except RunError as exc:
+                raise RunError(
+                    f"{what}: the weight set cannot make piece {k} of the {pieces} pieces "
+                    f"of {step:~P} (R 76-1 A.4.8.2) apart from the load: "
+                    f"{exc.message.removeprefix(what + ': ')}",
+                    where=action.where,
+                    hint=exc.hint or f"add {pieces} pieces of {step:~P} to the bench's "
+                                     "standards") from None
+        extra_weights = self._choose(extra, in_use.union(*chosen), action,
+                                     f"{what}: extra {extra:~P}")
+        self.receptors[action.loader] = None  # how many pieces stay on is known at run time
+        return PlannedAction("discrimination", action.where, action.role,
+                             {"name": action.as_, "loader": action.loader, "step": step,
+                              "extra": extra, "threshold": threshold, "timeout": timeout,
+                              "position": position,
+                              "load": tuple(w for g in base for w in g.weights),
+                              "load_mass": sum((g.mass for g in base), step * 0),
+                              "pieces": tuple(chosen), "extra_weights": extra_weights})
 
     def _position(self, action: LoadAction, namespace: Mapping[str, Any], what: str) -> str:
         position = namespace.get(action.position, action.position)

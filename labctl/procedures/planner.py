@@ -197,4 +197,5 @@ _BUILDERS: dict[str, Callable[..., PlannedAction]] = {
     "read": _Planner._read,
     "prompt": _Planner._prompt,
     "change_point": _Planner._change_point,
+    "discrimination": _Planner._discrimination,
 }

@@ -72,10 +72,25 @@ def used_readings(events: list[dict[str, Any]]) -> dict[tuple[str, int], list[di
 def profile(readings: list[dict[str, Any]]) -> Counter[str]:
     """What one point attempt read: the names of its readings, where a change-point
     search (readings with ``change_step``) counts once, and only when it is whole: steps
-    0, 1, ..., n without a gap or a repeat, the last saying whether it found the change."""
+    0, 1, ..., n without a gap or a repeat, the last saying whether it found the change.
+    So does a discrimination test (readings with ``discrimination_pieces``): a start with
+    N pieces, steps N-1, N-2, ... down to the one flagged ``discrimination_found``, then
+    the extra with one piece back."""
     names: Counter[str] = Counter()
     searches: dict[str, list[list[dict[str, Any]]]] = {}
+    discrimination = [r for r in readings if r.get("discrimination_pieces") is not None]
+    if discrimination:
+        start, *steps, extra = discrimination
+        assert start["name"].endswith("_start") and extra["name"].endswith("_extra")
+        pieces = [r["discrimination_pieces"] for r in steps]
+        assert pieces == list(range(start["discrimination_pieces"] - 1, pieces[-1] - 1, -1))
+        assert steps[-1]["discrimination_found"] is True
+        assert all(r.get("discrimination_found") is None for r in steps[:-1])
+        assert extra["discrimination_pieces"] == pieces[-1] + 1
+        names["discrimination (test)"] += 1
     for r in readings:
+        if r.get("discrimination_pieces") is not None:
+            continue
         if r.get("change_step") is None:
             names[r["name"]] += 1
         elif r["change_step"] == 0:

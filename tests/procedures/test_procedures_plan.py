@@ -177,3 +177,37 @@ def test_when_drops_actions_and_change_point_plans_its_additions(variant) -> Non
         grams = sum({"500mg": .5, "500mg*": .5, "500mg**": .5, "1g": 1, "2g": 2, "2g*": 2,
                      "5g": 5}[w] for w in on)
         assert grams == pytest.approx(0.5 * k)
+
+
+DISCRIMINATION = ("      - read: {role: dut, as: indication, mode: immediate}\n",
+                  "      - read: {role: dut, as: indication, mode: immediate}\n"
+                  "      - discrimination: {role: dut, loader: loader, step: 0.1 * d, "
+                  "extra: 1.4 * d, pieces: PIECES}\n")
+
+
+def _discrimination(variant, pieces: int):
+    old, new = DISCRIMINATION
+    return variant((old, new.replace("PIECES", str(pieces))))
+
+
+def test_discrimination_plans_its_pieces_apart_from_the_load(variant) -> None:
+    bench, _ = make_bench()
+    plan = make_plan(load_procedure(_discrimination(variant, 3)), context(bench))
+    action = plan.steps[2].points[0].actions[2]
+    assert action.kind == "discrimination" and action.args["threshold"] == Q_(5, "g")
+    pieces = action.args["pieces"]
+    assert sorted(pieces) == [("500mg",), ("500mg*",), ("500mg**",)]
+    assert action.args["extra_weights"] == ("5g", "2g")
+    assert action.args["load"] == ("5kg", "2kg", "500g")
+    assert not set(action.args["load"]) & {w for p in pieces for w in p}
+    assert "R 76-1 A.4.8.2" in action.describe()
+
+
+def test_discrimination_is_refused_when_the_set_lacks_the_pieces(variant) -> None:
+    path = _discrimination(variant, 4)   # the fakes' set has three 0.5 g pieces
+    bench, _ = make_bench()
+    with pytest.raises(RunError) as err:
+        make_plan(load_procedure(path), context(bench))
+    text = str(err.value)
+    assert text.startswith(location(path, "discrimination: {role"))
+    assert "piece 4 of the 4 pieces of 0.5 g" in text

@@ -260,6 +260,36 @@ def test_change_point_adds_until_the_indication_rises(variant, tmp_path: Path) -
     assert [a["nominal"] for a in added][:1] == [{"value": 0.5, "unit": "g"}]
 
 
+def test_discrimination_takes_pieces_off_then_adds_1_4_d(variant, tmp_path: Path) -> None:
+    procedure = load_procedure(variant(
+        ("      - read: {role: dut, as: indication, mode: immediate}\n",
+         "      - read: {role: dut, as: indication, mode: immediate}\n"
+         "      - discrimination: {role: dut, loader: loader, step: 0.1 * d, extra: 1.4 * d,"
+         " pieces: 3}\n")))
+    # gain 1.4e-4 on 7.5 kg: with 3 x 0.5 g on, 7502.55 g shows 7505 g (I); with 2 on,
+    # 7502.05 g shows 7500 g (I - d); one back and 7 g: 7509.55 g shows 7510 g (I + d).
+    bench, clock = make_bench(gain=1.4e-4)
+    outcome = run(procedure, bench, clock, tmp_path)
+    assert outcome.state == "done"
+    point = [e for e in outcome.events if e.get("point") == "repeatability/01"]
+    readings = [e for e in point if e["type"] == "reading"
+                and e["name"].startswith("discrimination")]
+    assert [(r["name"], r["discrimination_pieces"], r["value"]) for r in readings] == [
+        ("discrimination_start", 3, 7505.0), ("discrimination_step", 2, 7500.0),
+        ("discrimination_extra", 3, 7510.0)]
+    assert readings[1]["discrimination_found"] is True
+    assert "discrimination_found" not in readings[0] and "discrimination_found" not in \
+        readings[2]
+    loads = [e for e in point if e["type"] == "load"
+             and readings[0]["seq"] - 2 < e["seq"] < readings[-1]["seq"]]
+    # the pieces added; one taken off as all off and the load with two pieces placed
+    # again; one put back; the 1.4 d added
+    assert [(e["add"], len(e["weights"])) for e in loads] == [
+        (True, 3), (False, 0), (False, 5), (True, 1), (True, 2)]
+    assert loads[-1]["weights"] == ["5g", "2g"]
+    assert loads[2]["nominal"] == {"value": 7501.0, "unit": "g"}
+
+
 @pytest.mark.parametrize("parameters", [None, {"change_point": "true"}])
 def test_the_shipped_procedure_on_the_simulated_bench(repo_root: Path, tmp_path: Path,
                                                       parameters) -> None:
