@@ -117,6 +117,7 @@ class Bench:
                        for inst in config.instruments.values() if inst.role}
         self._closed = False
         self._safe_at: int | None = None  # activity count when the safe states last held
+        self._choices: dict[tuple[Any, ...], tuple[str, ...]] = {}
 
     # -- what the record needs ------------------------------------------------------
     @property
@@ -213,10 +214,17 @@ class Bench:
         return self.config.weight_set()
 
     def choose_weights(self, mass: Quantity, *, exclude: Iterable[str] = ()) -> tuple[str, ...]:
-        """The fewest of the bench's weights that make ``mass`` (see ``choose_weights``)."""
+        """The fewest of the bench's weights that make ``mass`` (see ``choose_weights``).
+        The set does not change while the bench is open, so each answer is kept: a
+        change-point procedure asks for the same few masses hundreds of times."""
         from labctl.bench.weights import choose_weights
 
-        return choose_weights(mass, self.weight_set(), exclude=exclude)
+        key = (float(mass.magnitude), mass.units, frozenset(exclude))
+        chosen = self._choices.get(key)
+        if chosen is None:
+            chosen = choose_weights(mass, self.weight_set(), exclude=key[2])
+            self._choices[key] = chosen
+        return chosen
 
     def standards_used(self) -> list[Weight | MeasuringInstrument]:
         """Certificate data of what the bench uses: each weight, then each certified
