@@ -29,6 +29,11 @@ class RunProgress:
         self._done_points: set[str] = set()
 
     def __enter__(self) -> RunProgress:
+        return self
+
+    def _start(self) -> None:
+        """The bar appears with the run's first event: a refusal before anything
+        moves (a bad file, a missing role) prints its one line without it."""
         if self.enabled:
             from rich.progress import (
                 BarColumn,
@@ -44,7 +49,6 @@ class RunProgress:
                 console=self.console, transient=False)
             self._progress.__enter__()
             self._task = self._progress.add_task("starting", total=None, clock="")
-        return self
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
@@ -52,7 +56,9 @@ class RunProgress:
 
     def on_event(self, event: dict[str, Any]) -> None:
         if self._progress is None:
-            return
+            self._start()
+            if self._progress is None:
+                return
         kind = event.get("type")
         t = float(event.get("t") or 0.0)
         if self._t0 is None:
