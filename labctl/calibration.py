@@ -184,6 +184,28 @@ def reanalyse(journal: str | Path, procedure_path: str | Path) -> list[Any]:
     return analyse_events(load_procedure(procedure_path), events)
 
 
+def correct(journal: str | Path, procedure_path: str | Path, supersedes: str,
+            registry: str | None = None) -> tuple[Any, Any]:
+    """A correction: the run's journal analysed again (with the procedure file the run
+    used, or a corrected one with the same id) into a NEW record that names the one it
+    supersedes; records are never changed. Returns (signed record, delivery report)."""
+    from labctl.procedures.journal import journal_sha256, read_journal
+    from labctl.procedures.schema import load_procedure
+    from labctl.registry.record import new_record_id
+
+    procedure = load_procedure(procedure_path)
+    events, _problems = read_journal(journal)
+    started = run_info(events).get("procedure") or {}
+    if started.get("id") not in (None, procedure.id):
+        raise RunError(f"the run was made with procedure {started.get('id')!r}, not "
+                       f"{procedure.id!r}", where=str(procedure_path),
+                       hint="give the procedure file of the run")
+    points = analyse_events(procedure, events)
+    record = build_record(procedure, events, points, journal_sha256=journal_sha256(journal),
+                          record_id=new_record_id(), supersedes=supersedes)
+    return store_record(record, registry)
+
+
 def _wall(event: Mapping[str, Any]) -> datetime:
     return datetime.fromisoformat(str(event["wall"]).replace("Z", "+00:00")).astimezone(UTC)
 
@@ -212,8 +234,10 @@ def environment_summary(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: list[Any], *,
-                 journal_sha256: str) -> Any:
-    """The (unsigned) record of a finished run."""
+                 journal_sha256: str, record_id: str | None = None,
+                 supersedes: str | None = None) -> Any:
+    """The (unsigned) record of a finished run: the one chosen at its start, or with
+    ``record_id`` and ``supersedes`` a correction of an earlier record."""
     from labctl.registry.record import Record
 
     info = run_info(events)
@@ -235,7 +259,8 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
                                                                    procedure.category),
                      "sha256": procedure.sha256}
     return Record(
-        id=info["record_id"], lab=info.get("lab") or "-", run_id=info["run_id"],
+        id=record_id or info["record_id"], supersedes=supersedes,
+        lab=info.get("lab") or "-", run_id=info["run_id"],
         dut={"role": "dut", "driver": dut_info.get("driver") or "-",
              "maker": identity.get("maker", ""), "model": identity.get("model", ""),
              "serial": identity.get("serial", ""), "firmware": identity.get("firmware"),

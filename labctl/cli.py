@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                     "Evaluate an uncertainty budget file (GUM and Monte Carlo)."),
     "run": ("labctl.commands.run", "run", "Run a procedure on a bench."),
     "registry": ("labctl.commands.registry", "registry", "Look at records in a registry."),
+    "reanalyse": ("labctl.commands.reanalyse", "reanalyse",
+                  "Analyse a run again from its journal; store a correction."),
     "sim": ("labctl.commands.sim", "sim", "Serve simulated instruments in real time."),
 }
 
