@@ -127,18 +127,14 @@ class PromptAction(Action):
         return {}
 
 
-class ChangePointAction(Action):
-    """The change-point method (OIML R 76-1 A.4.4.3): add ``step`` at a time until the
-    indication rises by one ``d``; every addition and reading is journaled."""
+class SearchAction(Action):
+    """A search on the load standing on the receptor: the scale (``role``) is read while
+    the weight handler (``loader``) adds or takes off ``step`` weights."""
 
-    kind: ClassVar[str] = "change_point"
     capability: ClassVar[str | None] = "scale"
-    expressions: ClassVar[tuple[str, ...]] = ("step", "max_steps", "timeout")
     role: str
     loader: str
     step: Scalar
-    max_steps: Scalar = 10
-    as_: str = Field("change_point", alias="as")
     timeout: Scalar = "60 s"
 
     @property
@@ -146,7 +142,17 @@ class ChangePointAction(Action):
         return {"role": "scale", "loader": "weight_handler"}
 
 
-class DiscriminationAction(Action):
+class ChangePointAction(SearchAction):
+    """The change-point method (OIML R 76-1 A.4.4.3): add ``step`` at a time until the
+    indication rises by one ``d``; every addition and reading is journaled."""
+
+    kind: ClassVar[str] = "change_point"
+    expressions: ClassVar[tuple[str, ...]] = ("step", "max_steps", "timeout")
+    max_steps: Scalar = 10
+    as_: str = Field("change_point", alias="as")
+
+
+class DiscriminationAction(SearchAction):
     """The discrimination test of OIML R 76-1 A.4.8.2 (digital indication): ``pieces``
     weights of ``step`` (0.1 d) are put on the load, taken off one at a time until the
     indication falls to I - d, one is put back and ``extra`` (1.4 d) is added. The weight
@@ -154,19 +160,10 @@ class DiscriminationAction(Action):
     placing the load again with one piece fewer."""
 
     kind: ClassVar[str] = "discrimination"
-    capability: ClassVar[str | None] = "scale"
     expressions: ClassVar[tuple[str, ...]] = ("step", "extra", "pieces", "timeout")
-    role: str
-    loader: str
-    step: Scalar
     extra: Scalar
     pieces: Scalar = 10
     as_: str = Field("discrimination", alias="as")
-    timeout: Scalar = "60 s"
-
-    @property
-    def roles(self) -> dict[str, str | None]:
-        return {"role": "scale", "loader": "weight_handler"}
 
 
 ACTIONS: dict[str, type[Action]] = {

@@ -20,6 +20,7 @@ from labctl.procedures.action_models import (
     ChangePointAction,
     DiscriminationAction,
     LoadAction,
+    SearchAction,
 )
 from labctl.procedures.plan_context import ChooseWeights
 from labctl.procedures.plan_data import LoadGroup, PlannedAction, Receptor
@@ -72,19 +73,9 @@ class LoadPlanning:
 
     def _change_point(self, action: ChangePointAction, namespace: Mapping[str, Any],
                       what: str) -> PlannedAction:
-        step = _quantity(action.value("step"), namespace, "kg", f"{what}: step")
-        if step.magnitude <= 0:
-            raise RunError(f"{what}: step {step:~P} must be more than zero",
-                           where=action.where)
+        step, timeout, threshold, base = self._search_setup(
+            action, namespace, what, "find the change point of")
         max_steps = _count(action.value("max_steps"), namespace, f"{what}: max_steps")
-        timeout = _seconds(action.value("timeout"), namespace, f"{what}: timeout",
-                           positive=True)
-        threshold = self._role_attribute(action.role, "d", action.where, what)
-        base = self.receptors.get(action.loader, ())
-        if not base:
-            raise RunError(f"{what}: nothing stands on {action.loader}'s receptor to find "
-                           f"the change point of", where=action.where,
-                           hint="load the test load before the change_point action")
         in_use = frozenset(w for g in base for w in g.weights)
         position = base[0].position
         self._check_total((*base, LoadGroup((), position, step * max_steps)), action, what)
@@ -122,25 +113,10 @@ class LoadPlanning:
         """OIML R 76-1 A.4.8.2: the ``pieces`` small weights (``step`` each) and the
         ``extra`` load are chosen here, apart from the weights of the load on the receptor
         and from each other; the whole is checked against the most load allowed."""
-        step = _quantity(action.value("step"), namespace, "kg", f"{what}: step")
-        extra = _quantity(action.value("extra"), namespace, "kg", f"{what}: extra")
-        for key, value in (("step", step), ("extra", extra)):
-            if value.magnitude <= 0:
-                raise RunError(f"{what}: {key} {value:~P} must be more than zero",
-                               where=action.where)
+        step, timeout, threshold, base = self._search_setup(
+            action, namespace, what, "test the discrimination at")
+        extra = self._positive(action, namespace, what, "extra")
         pieces = _count(action.value("pieces"), namespace, f"{what}: pieces")
-        timeout = _seconds(action.value("timeout"), namespace, f"{what}: timeout",
-                           positive=True)
-        threshold = self._role_attribute(action.role, "d", action.where, what)
-        base = self.receptors.get(action.loader, ())
-        if base is None:
-            raise RunError(f"{what}: after a change point the weights on the receptor are "
-                           f"known only at run time", where=action.where,
-                           hint=f"unload {action.loader} and load the test load again")
-        if not base:
-            raise RunError(f"{what}: nothing stands on {action.loader}'s receptor to test "
-                           f"the discrimination at", where=action.where,
-                           hint="load the test load before the discrimination action")
         position = base[0].position
         self._check_total((*base, LoadGroup((), position, step * pieces + extra)),
                           action, what)
@@ -168,6 +144,33 @@ class LoadPlanning:
                               "load": tuple(w for g in base for w in g.weights),
                               "load_mass": sum((g.mass for g in base), step * 0),
                               "pieces": tuple(chosen), "extra_weights": extra_weights})
+
+    def _positive(self, action: SearchAction, namespace: Mapping[str, Any], what: str,
+                  key: str) -> Any:
+        value = _quantity(action.value(key), namespace, "kg", f"{what}: {key}")
+        if value.magnitude <= 0:
+            raise RunError(f"{what}: {key} {value:~P} must be more than zero",
+                           where=action.where)
+        return value
+
+    def _search_setup(self, action: SearchAction, namespace: Mapping[str, Any], what: str,
+                      purpose: str) -> tuple[Any, float, Any, Receptor]:
+        """What a search on the load (change point, discrimination) starts from: its step
+        (a mass), timeout, the scale's d, and the load standing on the receptor."""
+        step = self._positive(action, namespace, what, "step")
+        timeout = _seconds(action.value("timeout"), namespace, f"{what}: timeout",
+                           positive=True)
+        threshold = self._role_attribute(action.role, "d", action.where, what)
+        base = self.receptors.get(action.loader, ())
+        if base is None:
+            raise RunError(f"{what}: after a search the weights on the receptor are "
+                           f"known only at run time", where=action.where,
+                           hint=f"unload {action.loader} and load the test load again")
+        if not base:
+            raise RunError(f"{what}: nothing stands on {action.loader}'s receptor to "
+                           f"{purpose}", where=action.where,
+                           hint=f"load the test load before the {action.kind} action")
+        return step, timeout, threshold, base
 
     def _position(self, action: LoadAction, namespace: Mapping[str, Any], what: str) -> str:
         position = namespace.get(action.position, action.position)
