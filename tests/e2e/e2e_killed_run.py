@@ -1,6 +1,7 @@
 """``labctl run`` that kills itself with SIGKILL right after its N-th reading.
 
-Used by test_e2e_resume.py: ``python e2e_killed_run.py N run PROCEDURE --bench ...``.
+Used by test_e2e_resume.py: ``python e2e_killed_run.py N run PROCEDURE --bench ...``,
+and with ``--signal TERM`` first by test_e2e_signals.py (SIGTERM at a known point).
 The reading is journalled (and fsync'd) before any ``on_event`` hook sees it, so the
 kill leaves a journal that ends with that reading, as ``kill -9`` at that moment would.
 The hook is added to the one the command itself passes to ``calibrate``; everything
@@ -18,7 +19,7 @@ import labctl.calibration as calibration
 from labctl.cli import main
 
 
-def killed_run(kill_after: int, argv: list[str]) -> int:
+def killed_run(kill_after: int, argv: list[str], sig: int = signal.SIGKILL) -> int:
     real_calibrate = calibration.calibrate
     readings = 0
 
@@ -27,7 +28,7 @@ def killed_run(kill_after: int, argv: list[str]) -> int:
         if event["type"] == "reading":
             readings += 1
             if readings == kill_after:
-                os.kill(os.getpid(), signal.SIGKILL)
+                os.kill(os.getpid(), sig)
 
     def calibrate(request: Any, *, on_event: Any = None, prompt: Any = None) -> Any:
         hooks = [] if on_event is None else [on_event] if callable(on_event) else list(on_event)
@@ -39,4 +40,8 @@ def killed_run(kill_after: int, argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(killed_run(int(sys.argv[1]), sys.argv[2:]))
+    args = sys.argv[2:]
+    chosen = signal.SIGKILL
+    if args[:1] == ["--signal"]:
+        chosen, args = signal.Signals[f"SIG{args[1]}"], args[2:]
+    sys.exit(killed_run(int(sys.argv[1]), args, chosen))
