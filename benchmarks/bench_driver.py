@@ -29,10 +29,10 @@ from contextlib import contextmanager
 
 import pyvisa
 
+from labctl.clock import RealClock
 from labctl.drivers.base import Instrument, measurement
 from labctl.drivers.capabilities import Identity
 from labctl.drivers.mtsics_scale import MtSicsScale
-from labctl.sim.clock import RealClock
 from labctl.sim.device import SimDevice
 from labctl.sim.devices import mtsics_scale
 from labctl.sim.server import SimServer

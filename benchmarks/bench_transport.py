@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import pyvisa
 
-from labctl.sim.clock import RealClock, VirtualClock
+from labctl.clock import RealClock, VirtualClock
 from labctl.sim.device import SimDevice
 from labctl.sim.server import SimServer
 from labctl.transport import TransportOptions, open_transport

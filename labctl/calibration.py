@@ -79,7 +79,7 @@ def prepare(request: CalibrationRequest) -> tuple[Any, Any]:
 
 def make_clock(config: Any, realtime: bool) -> Any:
     """A virtual clock for an all-simulated bench (unless ``realtime``), else a real one."""
-    from labctl.sim.clock import RealClock, VirtualClock
+    from labctl.clock import RealClock, VirtualClock
 
     simulated = all(i.simulated or not i.needs_transport for i in config.instruments.values())
     return VirtualClock() if simulated and not realtime else RealClock()

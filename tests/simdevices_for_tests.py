@@ -7,7 +7,7 @@ No labctl simulator is needed to use it.
 
 from __future__ import annotations
 
-from labctl.sim.clock import Clock
+from labctl.clock import Clock
 from labctl.sim.device import Reply, SimDevice
 
 

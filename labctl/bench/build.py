@@ -13,8 +13,8 @@ from labctl.errors import ConfigError, LabctlError
 
 if TYPE_CHECKING:
     from labctl.bench.config import BenchConfig, InstrumentConfig
+    from labctl.clock import Clock
     from labctl.register import Weight
-    from labctl.sim.clock import Clock
     from labctl.sim.device import SimDevice
     from labctl.sim.world import World
 

@@ -23,8 +23,8 @@ from labctl.yamlio import load_yaml, validation_error, where
 
 if TYPE_CHECKING:
     from labctl.bench.runtime import Bench
+    from labctl.clock import Clock
     from labctl.drivers.capabilities import EnvironmentReading
-    from labctl.sim.clock import Clock
     from labctl.transport.base import TransportOptions
 
 # Keys of an instrument's ``options`` that set up the transport; the rest go to the driver.

@@ -22,9 +22,9 @@ from labctl.errors import ConfigError, LabctlError, RunError, TransportError
 
 if TYPE_CHECKING:
     from labctl.bench.config import BenchConfig, InstrumentConfig
+    from labctl.clock import Clock
     from labctl.drivers.capabilities import EnvironmentReading, Identity
     from labctl.register import MeasuringInstrument, Register, Weight
-    from labctl.sim.clock import Clock
     from labctl.sim.device import SimDevice
     from labctl.sim.world import World
     from labctl.units import Quantity

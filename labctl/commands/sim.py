@@ -47,7 +47,7 @@ def serve(bench: Path, host: str, use_pty: bool, port_specs: tuple[str, ...],
     """Serve the simulators of BENCH in real time on TCP ports (and pseudo-terminals)."""
     from labctl.bench import load_bench
     from labctl.bench.build import build_simulators, build_world
-    from labctl.sim.clock import RealClock
+    from labctl.clock import RealClock
     from labctl.sim.server import SimServer
 
     config = load_bench(bench)

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from labctl.clock import Clock
 from labctl.errors import RunError
 from labctl.procedures.schema import Conditions
 from labctl.procedures.state import RunState, StateMachine
-from labctl.sim.clock import Clock
 
 Emit = Callable[..., dict[str, Any]]
 _TOLERANCE = 1e-9

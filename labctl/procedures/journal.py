@@ -26,8 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from labctl.clock import Clock
 from labctl.errors import RunError, read_bytes
-from labctl.sim.clock import Clock
 
 _DEFERRED = frozenset(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
                      if hasattr(signal, name))

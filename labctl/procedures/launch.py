@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from labctl.clock import Clock
 from labctl.errors import RunError
 from labctl.procedures.actions import console_prompt
 from labctl.procedures.bench_access import BenchLike, _bench_roles
@@ -26,7 +27,6 @@ from labctl.procedures.resume import (
 from labctl.procedures.run_loop import MAX_PAUSE, OnEvent, Runner
 from labctl.procedures.run_outcome import RunOutcome
 from labctl.procedures.state import RunControl
-from labctl.sim.clock import Clock
 
 
 def run_procedure(procedure: Procedure, bench: BenchLike, *, clock: Clock,

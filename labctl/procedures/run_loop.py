@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from labctl.clock import Clock
 from labctl.errors import RunError
 from labctl.procedures.actions import Execution, execute
 from labctl.procedures.bench_access import BenchLike, _bench_roles
@@ -19,7 +20,6 @@ from labctl.procedures.resume import Progress
 from labctl.procedures.run_outcome import AbortRequested, RunOutcome
 from labctl.procedures.state import RunControl, RunState, StateMachine
 from labctl.procedures.teardown import Teardown, _describe
-from labctl.sim.clock import Clock
 
 OnEvent = Callable[[dict[str, Any]], None]
 

@@ -16,7 +16,7 @@ import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from labctl.sim.clock import Clock
+from labctl.clock import Clock
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from labctl.clock import Clock
 from labctl.protocols.numbers import decimals_for
-from labctl.sim.clock import Clock
 from labctl.sim.weighing_platform import LoadStep, WeighingPlatform
 from labctl.units import parse_quantity, parse_unit
 

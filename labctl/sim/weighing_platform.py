@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from labctl.sim.clock import Clock
+from labctl.clock import Clock
 
 POSITIONS = ("centre", "front", "back", "left", "right")
 PLATFORM = "weighing_platform"

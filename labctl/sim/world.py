@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from labctl.sim.clock import Clock
+from labctl.clock import Clock
 
 T = TypeVar("T")
 

@@ -14,7 +14,7 @@ from labctl.transport.base import Transport, TransportOptions
 from labctl.transport.resources import ResourceInfo, parse_resource
 
 if TYPE_CHECKING:
-    from labctl.sim.clock import Clock
+    from labctl.clock import Clock
     from labctl.sim.device import SimDevice
 
 __all__ = ["ResourceInfo", "Transport", "TransportOptions", "open_transport", "parse_resource"]

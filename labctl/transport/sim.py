@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from labctl.sim.clock import Clock
+from labctl.clock import Clock
 from labctl.sim.device import SimDevice
 from labctl.transport.base import TransportOptions
 from labctl.transport.buffered import BufferedTransport

@@ -124,8 +124,8 @@ def test_a_bad_option_names_its_place():
 
 def _run_on_sim(tmp_path: Path, gain: float | None = None) -> list:
     from labctl.bench.config import load_bench
+    from labctl.clock import VirtualClock
     from labctl.procedures.runner import run_procedure
-    from labctl.sim.clock import VirtualClock
 
     bench_dir = tmp_path / "bench"
     bench_dir.mkdir()

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from labctl.bench import Bench, load_bench
+from labctl.clock import VirtualClock
 from labctl.errors import ConfigError, InstrumentTimeout, RunError
 from labctl.register import MeasuringInstrument, Weight
-from labctl.sim.clock import VirtualClock
 from labctl.units import Q_
 
 from .fakes import FakeLoader, FakeScale, FakeScaleSim

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from labctl.bench import load_bench
+from labctl.clock import VirtualClock
 from labctl.drivers.capabilities import WeightLoad
 from labctl.register import load_register
-from labctl.sim.clock import VirtualClock
 from labctl.units import Q_
 
 from .helpers import REGISTER, ROOT

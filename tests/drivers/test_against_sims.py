@@ -6,12 +6,12 @@ import math
 
 import pytest
 
+from labctl.clock import VirtualClock
 from labctl.drivers.and_scale import AndScale
 from labctl.drivers.capabilities import Identity, WeightLoad
 from labctl.drivers.mtsics_scale import MtSicsScale
 from labctl.drivers.weights import AutoWeightLoader
 from labctl.errors import InstrumentError, InstrumentTimeout
-from labctl.sim.clock import VirtualClock
 from labctl.sim.devices import and_scale, mtsics_scale, weight_loader
 from labctl.sim.world import World
 from labctl.transport.base import TransportOptions

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from labctl.clock import RealClock
 from labctl.drivers.and_scale import AndScale
 from labctl.drivers.capabilities import WeightLoad
 from labctl.drivers.mtsics_scale import MtSicsScale
 from labctl.drivers.weights import AutoWeightLoader
 from labctl.errors import InstrumentError
-from labctl.sim.clock import RealClock
 from labctl.sim.devices import and_scale, mtsics_scale, weight_loader
 from labctl.sim.server import SimServer
 from labctl.sim.world import World

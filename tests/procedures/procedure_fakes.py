@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from labctl.clock import VirtualClock
 from labctl.drivers.capabilities import (
     EnvironmentReading,
     Identity,
@@ -23,7 +24,6 @@ from labctl.drivers.capabilities import (
     WeightLoad,
 )
 from labctl.errors import InstrumentError, RunError
-from labctl.sim.clock import VirtualClock
 from labctl.units import Q_
 
 HERE = Path(__file__).resolve().parent

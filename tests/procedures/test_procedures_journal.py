@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from labctl.clock import VirtualClock
 from labctl.procedures.journal import (
     Journal,
     JournalError,
@@ -16,7 +17,6 @@ from labctl.procedures.journal import (
     read_journal,
     to_json,
 )
-from labctl.sim.clock import VirtualClock
 from labctl.units import Q_
 
 

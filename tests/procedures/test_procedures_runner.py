@@ -299,7 +299,7 @@ def test_the_shipped_procedure_on_the_simulated_bench(repo_root: Path, tmp_path:
     if not procedure_path.exists() or not bench_path.exists():
         pytest.skip("procedures/scale-jjg539.yaml or benches/sim-scale.yaml is not written yet")
     bench_module = pytest.importorskip("labctl.bench")
-    from labctl.sim.clock import VirtualClock
+    from labctl.clock import VirtualClock
 
     clock = VirtualClock()
     procedure = load_procedure(procedure_path)

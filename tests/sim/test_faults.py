@@ -7,8 +7,8 @@ import contextlib
 import pytest
 import simdevices_for_tests
 
+from labctl.clock import VirtualClock
 from labctl.errors import ConfigError, InstrumentError, InstrumentTimeout, TransportError
-from labctl.sim.clock import VirtualClock
 from labctl.sim.device import Reply
 from labctl.sim.faults import Fault, FaultPlan, FaultyDevice
 from labctl.transport import TransportOptions

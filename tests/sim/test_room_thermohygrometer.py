@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from labctl.clock import VirtualClock
 from labctl.drivers.capabilities import CAPABILITIES, Environment, EnvironmentReading
 from labctl.drivers.registry import driver_class
 from labctl.drivers.thermohygrometer import ThermoHygrometer
 from labctl.errors import ConfigError, InstrumentError
-from labctl.sim.clock import VirtualClock
 from labctl.sim.devices.thermohygrometer import ThermoHygrometerSim
 from labctl.sim.registry import simulator_factory
 from labctl.sim.world import World

@@ -13,8 +13,8 @@ import pyvisa
 import serial
 from simdevices_for_tests import Meter
 
+from labctl.clock import RealClock, VirtualClock
 from labctl.errors import ConfigError, TransportError
-from labctl.sim.clock import RealClock, VirtualClock
 from labctl.sim.faults import FaultyDevice
 from labctl.sim.server import SimServer
 

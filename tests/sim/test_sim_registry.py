@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from labctl.clock import VirtualClock
 from labctl.errors import ConfigError
 from labctl.sim import registry
-from labctl.sim.clock import VirtualClock
 from labctl.sim.device import SimDevice
 from labctl.sim.world import World
 from labctl.transport import TransportOptions, open_transport

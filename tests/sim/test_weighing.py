@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
+from labctl.clock import VirtualClock
 from labctl.errors import ConfigError, UnitError
-from labctl.sim.clock import VirtualClock
 from labctl.sim.weighing import (
     ParamReader,
     ScaleModel,

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
+from labctl.clock import VirtualClock
 from labctl.errors import ConfigError
-from labctl.sim.clock import VirtualClock
 from labctl.sim.devices import and_scale, mtsics_scale, weight_loader
 from labctl.sim.world import World
 

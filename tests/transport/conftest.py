@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from simdevices_for_tests import Meter
 
-from labctl.sim.clock import VirtualClock
+from labctl.clock import VirtualClock
 from labctl.transport import TransportOptions
 from labctl.transport.sim import SimTransport
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from labctl.clock import RealClock
 from labctl.errors import InstrumentError, InstrumentTimeout, TransportError
-from labctl.sim.clock import RealClock
 from labctl.sim.server import SimServer
 from labctl.transport import TransportOptions, open_transport
 from labctl.transport.serial import SerialTransport

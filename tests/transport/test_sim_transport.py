@@ -4,8 +4,8 @@ import time
 
 import pytest
 
+from labctl.clock import RealClock, VirtualClock
 from labctl.errors import InstrumentError, InstrumentTimeout, TransportError
-from labctl.sim.clock import RealClock, VirtualClock
 from labctl.transport import TransportOptions, open_transport
 from labctl.transport.sim import SimTransport
 

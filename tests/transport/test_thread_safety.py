@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from labctl.sim.clock import RealClock, VirtualClock
+from labctl.clock import RealClock, VirtualClock
 from labctl.sim.device import Reply
 from labctl.sim.server import SimServer
 from labctl.transport import Transport, TransportOptions, open_transport

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from labctl.sim.clock import Clock
+from labctl.clock import Clock
 from labctl.sim.device import Reply, SimDevice
 
 

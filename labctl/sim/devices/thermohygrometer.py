@@ -30,8 +30,8 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
+from labctl.clock import Clock
 from labctl.errors import ConfigError
-from labctl.sim.clock import Clock
 from labctl.sim.device import Reply, SimDevice
 from labctl.sim.room import ROOM_KEYS, Room, to_kelvin_difference, to_percent, to_seconds
 from labctl.sim.world import World
