@@ -32,10 +32,10 @@ import pyvisa
 from labctl.clock import RealClock
 from labctl.drivers.base import Instrument, measurement
 from labctl.drivers.capabilities import Identity
-from labctl.drivers.mtsics_scale import MtSicsScale
+from labctl.drivers.weighing.mtsics_scale import MtSicsScale
 from labctl.sim.device import SimDevice
-from labctl.sim.devices import mtsics_scale
 from labctl.sim.server import SimServer
+from labctl.sim.weighing import mtsics_scale_sim as mtsics_scale
 from labctl.sim.world import World
 from labctl.transport import TransportOptions, open_transport
 

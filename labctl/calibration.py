@@ -130,7 +130,7 @@ def calibrate(request: CalibrationRequest, *, on_event: OnEvent | Sequence[OnEve
 
 def instrument_info(config: Any, role: str, driver: Any) -> dict[str, Any]:
     """Driver name and data plate of the instrument in ``role``, as JSON for the journal."""
-    from labctl.analysis.plate import quantity_in
+    from labctl.analysis.weighing.plate import quantity_in
 
     inst = next((i for i in config.instruments.values() if i.role == role), None)
     plate: dict[str, Any] = {}

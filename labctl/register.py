@@ -45,6 +45,7 @@ from typing import Any, Literal
 import pydantic
 
 from labctl.errors import ConfigError
+from labctl.metrology.weighing.weight_classes import CLASSES, DOCUMENT, weight_mpe
 from labctl.register_entries import (
     Certificate,
     MeasuringInstrument,
@@ -61,7 +62,6 @@ from labctl.register_file import (
     WeightSetFields,
 )
 from labctl.units import Quantity
-from labctl.weight_classes import CLASSES, DOCUMENT, weight_mpe
 from labctl.yamlio import load_yaml, validation_error, where
 
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from labctl.metrology.weighing.weight_classes import DOCUMENT
 from labctl.units import Quantity
-from labctl.weight_classes import DOCUMENT
 
 
 @dataclass(frozen=True)

@@ -22,22 +22,22 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from labctl.analysis.context import AnalysisFunction
-from labctl.analysis.discrimination import DEFAULTS as _DISCRIMINATION
-from labctl.analysis.discrimination import discrimination
-from labctl.analysis.eccentricity import DEFAULTS as _ECCENTRICITY
-from labctl.analysis.eccentricity import eccentricity
 from labctl.analysis.journal_view import JournalView
 from labctl.analysis.options import Options
 from labctl.analysis.points import PointResult, QuantityValue, overall_decision
-from labctl.analysis.repeatability import DEFAULTS as _REPEATABILITY
-from labctl.analysis.repeatability import repeatability
-from labctl.analysis.tare import DEFAULTS as _TARE
-from labctl.analysis.tare import tare
-from labctl.analysis.weighing_error import DEFAULTS as _WEIGHING_ERROR
-from labctl.analysis.weighing_error import weighing_error
-from labctl.analysis.weighing_mpe import MpeTable, load_mpe_table
-from labctl.analysis.zero_setting import DEFAULTS as _ZERO_SETTING
-from labctl.analysis.zero_setting import zero_setting
+from labctl.analysis.weighing.discrimination import DEFAULTS as _DISCRIMINATION
+from labctl.analysis.weighing.discrimination import discrimination
+from labctl.analysis.weighing.eccentricity import DEFAULTS as _ECCENTRICITY
+from labctl.analysis.weighing.eccentricity import eccentricity
+from labctl.analysis.weighing.repeatability import DEFAULTS as _REPEATABILITY
+from labctl.analysis.weighing.repeatability import repeatability
+from labctl.analysis.weighing.tare import DEFAULTS as _TARE
+from labctl.analysis.weighing.tare import tare
+from labctl.analysis.weighing.weighing_error import DEFAULTS as _WEIGHING_ERROR
+from labctl.analysis.weighing.weighing_error import weighing_error
+from labctl.analysis.weighing.weighing_mpe import MpeTable, load_mpe_table
+from labctl.analysis.weighing.zero_setting import DEFAULTS as _ZERO_SETTING
+from labctl.analysis.weighing.zero_setting import zero_setting
 from labctl.errors import ConfigError
 
 __all__ = [

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from labctl.analysis.indication import Indication
-from labctl.analysis.plate import ScalePlate
 from labctl.analysis.points import PointResult, QuantityValue
+from labctl.analysis.weighing.indication import Indication
+from labctl.analysis.weighing.plate import ScalePlate
 
 if TYPE_CHECKING:
     from labctl.uncertainty import BudgetResult

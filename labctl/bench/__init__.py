@@ -7,6 +7,6 @@ it into a ``Bench``. ``choose_weights`` picks the standard weights that make a l
 
 from labctl.bench.config import BenchConfig, InstrumentConfig, load_bench
 from labctl.bench.runtime import Bench
-from labctl.bench.weights import choose_weights
+from labctl.bench.weight_choice import choose_weights
 
 __all__ = ["Bench", "BenchConfig", "InstrumentConfig", "choose_weights", "load_bench"]

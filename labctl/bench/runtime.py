@@ -217,7 +217,7 @@ class Bench:
         """The fewest of the bench's weights that make ``mass`` (see ``choose_weights``).
         The set does not change while the bench is open, so each answer is kept: a
         change-point procedure asks for the same few masses hundreds of times."""
-        from labctl.bench.weights import choose_weights
+        from labctl.bench.weight_choice import choose_weights
 
         key = (float(mass.magnitude), mass.units, frozenset(exclude))
         chosen = self._choices.get(key)

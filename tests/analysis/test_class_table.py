@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from labctl.analysis.weighing_mpe import load_mpe_table
+from labctl.analysis.weighing.weighing_mpe import load_mpe_table
 from labctl.errors import ConfigError
-from labctl.metrology.scale_classes import load_class_table
+from labctl.metrology.weighing.scale_classes import load_class_table
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from labctl.analysis.weighing_mpe import load_mpe_table
+from labctl.analysis.weighing.weighing_mpe import load_mpe_table
 from labctl.errors import ConfigError
 
 

@@ -8,11 +8,11 @@ import pytest
 from weighing_journal import SMALL, STANDARDS, Journal, mass, u_linear
 
 from labctl.analysis import OPTION_DEFAULTS, load_mpe_table, weighing_error
-from labctl.analysis.error_budget import error_budget
-from labctl.analysis.indication import indication_of
 from labctl.analysis.journal_view import JournalView
 from labctl.analysis.options import Options
-from labctl.analysis.plate import ScalePlate
+from labctl.analysis.weighing.error_budget import error_budget
+from labctl.analysis.weighing.indication import indication_of
+from labctl.analysis.weighing.plate import ScalePlate
 from labctl.uncertainty import coverage_factor
 
 D = 0.005                        # d = e = 5 g, in kg

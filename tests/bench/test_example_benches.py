@@ -81,7 +81,7 @@ def test_template_describes_real_hardware_that_satisfies_the_procedure() -> None
     one_gram = [w.id for w in pieces if w.nominal == Q_(1, "g")]
     assert one_gram[:12] == [f"CP-B/1g-{i:02d}" for i in range(1, 13)]
     assert sum(w.nominal.m_as("kg") for w in pieces) > 30.1
-    from labctl.bench.weights import choose_weights
+    from labctl.bench.weight_choice import choose_weights
 
     for load in ("200 g", "5 kg", "10 kg", "15 kg", "20 kg", "30 kg"):
         chosen = choose_weights(Q_(load), pieces)

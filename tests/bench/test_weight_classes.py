@@ -7,8 +7,8 @@ import math
 import pytest
 
 from labctl.errors import ConfigError
+from labctl.metrology.weighing.weight_classes import class_uncertainty, weight_mpe
 from labctl.units import Q_
-from labctl.weight_classes import class_uncertainty, weight_mpe
 
 
 @pytest.mark.parametrize(("cls", "nominal", "mpe_mg"), [

@@ -7,12 +7,14 @@ import math
 import pytest
 
 from labctl.clock import VirtualClock
-from labctl.drivers.and_scale import AndScale
 from labctl.drivers.capabilities import Identity, WeightLoad
-from labctl.drivers.mtsics_scale import MtSicsScale
-from labctl.drivers.weights import AutoWeightLoader
+from labctl.drivers.weighing.and_scale import AndScale
+from labctl.drivers.weighing.mtsics_scale import MtSicsScale
+from labctl.drivers.weighing.weights import AutoWeightLoader
 from labctl.errors import InstrumentError, InstrumentTimeout
-from labctl.sim.devices import and_scale, mtsics_scale, weight_loader
+from labctl.sim.weighing import and_scale_sim as and_scale
+from labctl.sim.weighing import mtsics_scale_sim as mtsics_scale
+from labctl.sim.weighing import weight_loader_sim as weight_loader
 from labctl.sim.world import World
 from labctl.transport.base import TransportOptions
 from labctl.transport.sim import SimTransport

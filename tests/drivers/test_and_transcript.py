@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from labctl.drivers.and_scale import AndScale
 from labctl.drivers.capabilities import Identity, Scale
+from labctl.drivers.weighing.and_scale import AndScale
 from labctl.errors import ConfigError, InstrumentError, InstrumentTimeout
 from labctl.units import Q_
 

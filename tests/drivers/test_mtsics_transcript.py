@@ -7,7 +7,7 @@ import math
 import pytest
 
 from labctl.drivers.capabilities import Identity, Scale
-from labctl.drivers.mtsics_scale import MtSicsScale
+from labctl.drivers.weighing.mtsics_scale import MtSicsScale
 from labctl.errors import InstrumentError, InstrumentTimeout
 from labctl.units import Q_
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from labctl.drivers.and_scale import AndScale
-from labctl.drivers.mtsics_scale import MtSicsScale
 from labctl.drivers.registry import driver_class, driver_names
-from labctl.drivers.weights import AutoWeightLoader, ManualWeights
+from labctl.drivers.weighing.and_scale import AndScale
+from labctl.drivers.weighing.mtsics_scale import MtSicsScale
+from labctl.drivers.weighing.weights import AutoWeightLoader, ManualWeights
 from labctl.errors import ConfigError
 
 

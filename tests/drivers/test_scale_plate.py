@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from labctl.drivers.and_scale import AndScale
-from labctl.drivers.mtsics_scale import MtSicsScale
+from labctl.drivers.weighing.and_scale import AndScale
+from labctl.drivers.weighing.mtsics_scale import MtSicsScale
 from labctl.errors import ConfigError, UnitError
 from labctl.units import Q_
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-import labctl.drivers.scale as scale_module
-from labctl.drivers.mtsics_scale import MtSicsScale
+import labctl.drivers.weighing.scale as scale_module
+from labctl.drivers.weighing.mtsics_scale import MtSicsScale
 from labctl.errors import ConfigError
-from labctl.metrology.scale_classes import ClassTable, load_class_table
+from labctl.metrology.weighing.scale_classes import ClassTable, load_class_table
 from labctl.units import Q_
 
 from .transcript import Transcript

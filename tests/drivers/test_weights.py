@@ -8,7 +8,7 @@ import pytest
 
 from labctl.drivers.base import NullTransport
 from labctl.drivers.capabilities import Identity, WeightHandler, WeightLoad
-from labctl.drivers.weights import AutoWeightLoader, ManualWeights
+from labctl.drivers.weighing.weights import AutoWeightLoader, ManualWeights
 from labctl.errors import ConfigError, InstrumentError, InstrumentTimeout
 
 from .transcript import TIMEOUT, Transcript

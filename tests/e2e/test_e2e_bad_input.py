@@ -33,8 +33,8 @@ from labctl.cli import main
 @pytest.fixture
 def moves(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Records every action that moves a weight or sets the scale (not the safe state)."""
-    from labctl.drivers.mtsics_scale import MtSicsScale
-    from labctl.drivers.weights import AutoWeightLoader
+    from labctl.drivers.weighing.mtsics_scale import MtSicsScale
+    from labctl.drivers.weighing.weights import AutoWeightLoader
 
     calls: list[str] = []
     for cls, names in ((AutoWeightLoader, ("place", "add")),

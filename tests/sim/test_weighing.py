@@ -9,7 +9,7 @@ import pytest
 
 from labctl.clock import VirtualClock
 from labctl.errors import ConfigError, UnitError
-from labctl.sim.weighing import (
+from labctl.sim.weighing.build import (
     ParamReader,
     ScaleModel,
     ScaleParams,

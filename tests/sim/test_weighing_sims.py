@@ -8,7 +8,9 @@ import pytest
 
 from labctl.clock import VirtualClock
 from labctl.errors import ConfigError
-from labctl.sim.devices import and_scale, mtsics_scale, weight_loader
+from labctl.sim.weighing import and_scale_sim as and_scale
+from labctl.sim.weighing import mtsics_scale_sim as mtsics_scale
+from labctl.sim.weighing import weight_loader_sim as weight_loader
 from labctl.sim.world import World
 
 PLATE = {"max": "15 kg", "e": "5 g", "d": "5 g"}

@@ -10,6 +10,6 @@ that talks to it (``sim://<name>``):
 - ``thermohygrometer``: a thermo-hygrometer in the simulated room.
 
 The scales and the loader share the ``WeighingPlatform`` of
-``labctl.sim.weighing_platform`` through the world; ``sequential`` holds the base of
+``labctl.sim.weighing.weighing_platform`` through the world; ``sequential`` holds the base of
 devices whose commands take time, ``scale_front`` what the two scales share.
 """

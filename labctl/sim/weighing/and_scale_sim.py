@@ -19,7 +19,7 @@ function on (``ack: true``, the default)::
 <AK> is the byte 06h, sent as a line. With ``ack: false`` control commands (C, Z, R, T,
 PT:) get no reply at all, errors included. Data: 9 characters with sign and decimal
 point (the decimals of d), unit right-aligned in 3. Parameters: see
-``labctl.sim.weighing``, plus ``ack``. Defaults: model ``"LABCTL-SIM AD 15"``, serial
+``labctl.sim.weighing.build``, plus ``ack``. Defaults: model ``"LABCTL-SIM AD 15"``, serial
 ``"T0000001"``.
 """
 
@@ -30,10 +30,10 @@ from typing import Any
 
 from labctl.protocols import and_line
 from labctl.sim.device import Reply
-from labctl.sim.devices.scale_front import ScaleFront
 from labctl.sim.params import ParamReader
-from labctl.sim.scale_model import Indication, ScaleModel
-from labctl.sim.weighing import SCALE_KEYS, build_scale
+from labctl.sim.weighing.build import SCALE_KEYS, build_scale
+from labctl.sim.weighing.scale_front_sim import ScaleFront
+from labctl.sim.weighing.scale_model import Indication, ScaleModel
 from labctl.sim.world import World
 
 NAME = "and-scale"

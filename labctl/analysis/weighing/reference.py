@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from labctl.analysis.plate import quantity_in
+from labctl.analysis.weighing.plate import quantity_in
 from labctl.errors import ConfigError
 
 

@@ -28,12 +28,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from labctl.analysis.context import Context
-from labctl.analysis.error_budget import Extras, error_budget
 from labctl.analysis.journal_view import StepView
 from labctl.analysis.options import Options
 from labctl.analysis.points import PointResult
 from labctl.analysis.results import error_point, unreadable_point
-from labctl.analysis.weighing_mpe import MpeTable
+from labctl.analysis.weighing.error_budget import Extras, error_budget
+from labctl.analysis.weighing.weighing_mpe import MpeTable
 from labctl.errors import ConfigError
 
 NAME = "zero_setting"

@@ -1,7 +1,7 @@
 """Weight handlers: who puts the standard weights on the load receptor.
 
 ``AutoWeightLoader`` drives an automatic weight loader (labctl's simulated one, or any
-device speaking its line protocol, see ``labctl.sim.devices.weight_loader``)::
+device speaking its line protocol, see ``labctl.sim.weighing.weight_loader_sim``)::
 
     *IDN?                     <maker>,<model>,<serial>,<firmware>
     LOAD <position> <id>,...  OK | ERR <reason>      put weights on an empty receptor

@@ -4,7 +4,7 @@ The numbers live in ``labctl/data/mpe/<key>.yaml`` (``jjg539-2016``: JJG 539-201
 which uses the accuracy classes and MPE of OIML R 76-1:2006 Tables 3 and 6); this module
 only reads and looks them up. Loads and MPEs in the file are in verification scale
 intervals e. The class table (Table 3) is named by the file's ``classes:`` and read
-through ``labctl.metrology.scale_classes``, the table the scale drivers check plates with.
+through ``labctl.metrology.weighing.scale_classes``, the table the scale drivers check plates with.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from labctl.errors import ConfigError
 from labctl.metrology.datafiles import load_data_file
-from labctl.metrology.scale_classes import ClassTable, load_class_table
+from labctl.metrology.weighing.scale_classes import ClassTable, load_class_table
 
 CATEGORIES = ("initial", "subsequent", "in_service")
 # A load at a band limit is in the lower band; allow for float noise in load/e.
@@ -76,7 +76,7 @@ class MpeTable:
 
     def min_capacity_in_e(self, accuracy_class: str, e: tuple[float, str]) -> float:
         """Minimum capacity Min (in e) for the class and the scale's e (Table 3)."""
-        from labctl.analysis.plate import convert
+        from labctl.analysis.weighing.plate import convert
 
         value, unit = e
         return self.classes.min_capacity_in_e(accuracy_class, convert(value, unit, "g"))

@@ -21,7 +21,7 @@ stability (``S``, ``Z``, ``T``) gets the timeout given to it or the ``stable_tim
 option; when that passes, the pending command is cancelled with ``@`` (which also clears
 the tare) so that its late reply cannot be taken for the next one's.
 
-Driver options: the data plate (see ``labctl.drivers.scale``) and ``stable_timeout``.
+Driver options: the data plate (see ``labctl.drivers.weighing.scale``) and ``stable_timeout``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from collections import deque
 from typing import Any
 
 from labctl.drivers.capabilities import Identity, WeighingReading
-from labctl.drivers.line_scale import LineScale, timeout_cause
+from labctl.drivers.weighing.line_scale import LineScale, timeout_cause
 from labctl.errors import InstrumentError, InstrumentTimeout
 from labctl.protocols import mtsics
 from labctl.transport.base import Transport

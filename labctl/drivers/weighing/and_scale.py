@@ -19,7 +19,7 @@ Commands used (CR LF terminated), with the replies the driver accepts::
 Replies carry no command name: the driver takes the first line of the kind it waits
 for (a data line, <AK>, ``EC,..``) and skips others.
 
-Driver options: the data plate (see ``labctl.drivers.scale``), ``stable_timeout``,
+Driver options: the data plate (see ``labctl.drivers.weighing.scale``), ``stable_timeout``,
 ``acknowledge`` (default true), ``firmware`` (the A&D format has no firmware query).
 """
 
@@ -30,8 +30,8 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from labctl.drivers.capabilities import Identity, WeighingReading
-from labctl.drivers.line_scale import LineScale, timeout_cause
-from labctl.drivers.scale import ScaleInstrument
+from labctl.drivers.weighing.line_scale import LineScale, timeout_cause
+from labctl.drivers.weighing.scale import ScaleInstrument
 from labctl.errors import ConfigError, InstrumentError, InstrumentTimeout
 from labctl.protocols import and_line
 from labctl.transport.base import Transport

@@ -8,9 +8,9 @@ import statistics
 from dataclasses import dataclass
 
 from labctl.analysis.context import Context
-from labctl.analysis.error_budget import Extras, ZeroCorrection, error_budget
-from labctl.analysis.indication import Indication
 from labctl.analysis.journal_view import StepView
+from labctl.analysis.weighing.error_budget import Extras, ZeroCorrection, error_budget
+from labctl.analysis.weighing.indication import Indication
 
 _SAME = 1e-9  # relative spread below which repeated values count as equal
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from labctl.sim.device import Reply
 from labctl.sim.devices.sequential import SequentialDevice
-from labctl.sim.scale_model import ScaleModel
+from labctl.sim.weighing.scale_model import ScaleModel
 
 
 class ScaleFront(SequentialDevice):

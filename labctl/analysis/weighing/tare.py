@@ -27,21 +27,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from labctl.analysis.context import WEIGHING_DEFAULTS, Context
-from labctl.analysis.error_budget import Extras, ZeroCorrection, error_budget
-from labctl.analysis.indication import (
+from labctl.analysis.journal_view import PointView, Reading, StepView, weights_added
+from labctl.analysis.options import Options
+from labctl.analysis.points import PointResult
+from labctl.analysis.results import error_point, unreadable_point
+from labctl.analysis.weighing.error_budget import Extras, ZeroCorrection, error_budget
+from labctl.analysis.weighing.indication import (
     Indication,
     centring_note,
     change_point_of,
     change_point_value,
     reading_value,
 )
-from labctl.analysis.journal_view import PointView, Reading, StepView, weights_added
-from labctl.analysis.options import Options
-from labctl.analysis.points import PointResult
-from labctl.analysis.reference import reference_load
-from labctl.analysis.results import error_point, unreadable_point
-from labctl.analysis.summaries import Borrowed
-from labctl.analysis.weighing_mpe import MpeTable
+from labctl.analysis.weighing.reference import reference_load
+from labctl.analysis.weighing.summaries import Borrowed
+from labctl.analysis.weighing.weighing_mpe import MpeTable
 
 NAME = "tare"
 DEFAULTS: dict[str, Any] = {**WEIGHING_DEFAULTS, "tare_reading": "tare",

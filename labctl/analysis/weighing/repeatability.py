@@ -19,13 +19,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from labctl.analysis.context import WEIGHING_DEFAULTS, Context
-from labctl.analysis.indication import Indication
 from labctl.analysis.journal_view import StepView
 from labctl.analysis.options import Options
 from labctl.analysis.points import PointResult, QuantityValue
 from labctl.analysis.results import uncertainty_notes
-from labctl.analysis.summaries import Series, repeatability_series
-from labctl.analysis.weighing_mpe import MpeTable
+from labctl.analysis.weighing.indication import Indication
+from labctl.analysis.weighing.summaries import Series, repeatability_series
+from labctl.analysis.weighing.weighing_mpe import MpeTable
 
 NAME = "repeatability"
 DEFAULTS: dict[str, Any] = {

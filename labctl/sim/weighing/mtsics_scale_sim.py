@@ -19,7 +19,7 @@ Commands (CR LF, or a bare LF or CR) and replies (CR LF)::
 The weight value stands right-aligned in 10 characters with the decimals of d. At power
 on the balance sends ``I4 A "<serial>"`` unasked (``power_on_message: false`` stops it).
 A reply that needs a stable load comes when the load has settled (``Reply`` delay), so
-on a virtual clock ``S`` costs no wall time. Parameters: see ``labctl.sim.weighing``,
+on a virtual clock ``S`` costs no wall time. Parameters: see ``labctl.sim.weighing.build``,
 plus ``power_on_message``. Defaults: model ``"LABCTL-SIM MT 15"``, serial ``"B000000001"``,
 firmware ``"1.00"``.
 """
@@ -31,10 +31,10 @@ from typing import Any
 
 from labctl.protocols import mtsics
 from labctl.sim.device import Reply
-from labctl.sim.devices.scale_front import ScaleFront
 from labctl.sim.params import ParamReader
-from labctl.sim.scale_model import ScaleModel
-from labctl.sim.weighing import SCALE_KEYS, build_scale
+from labctl.sim.weighing.build import SCALE_KEYS, build_scale
+from labctl.sim.weighing.scale_front_sim import ScaleFront
+from labctl.sim.weighing.scale_model import ScaleModel
 from labctl.sim.world import World
 
 NAME = "mtsics-scale"

@@ -47,8 +47,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from labctl.analysis.journal_view import JournalViewError, PointView, Reading
-from labctl.analysis.plate import ScalePlate, convert
-from labctl.analysis.reference import ReferenceLoad, reference_load
+from labctl.analysis.weighing.plate import ScalePlate, convert
+from labctl.analysis.weighing.reference import ReferenceLoad, reference_load
 
 _RISE_TOLERANCE = 1e-6  # of d: a rise of exactly one d counts
 

@@ -33,7 +33,7 @@ from typing import Any
 from labctl.errors import ConfigError
 from labctl.sim.device import Reply
 from labctl.sim.devices.sequential import SequentialDevice
-from labctl.sim.weighing import POSITIONS, ParamReader, WeighingPlatform, shared_platform
+from labctl.sim.weighing.build import POSITIONS, ParamReader, WeighingPlatform, shared_platform
 from labctl.sim.world import World
 from labctl.units import parse_quantity
 

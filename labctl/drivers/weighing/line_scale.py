@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import ClassVar
 
-from labctl.drivers.scale import ScaleInstrument
+from labctl.drivers.weighing.scale import ScaleInstrument
 from labctl.errors import InstrumentError, InstrumentTimeout
 
 

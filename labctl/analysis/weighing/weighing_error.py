@@ -3,7 +3,7 @@
 E = I - L, with L the conventional mass of the weights on the receptor (certificate:
 nominal + correction; class only: nominal); with the change-point method E = P - L, and
 E - E0 when a zero step found E0 by change point (P centred in the last step, P = I +
-d/2 - dL + s/2, in E and E0 alike: see labctl.analysis.indication). The MPE is that of
+d/2 - dL + s/2, in E and E0 alike: see labctl.analysis.weighing.indication). The MPE is that of
 the load (nominal, in e) for the scale's class and the run's category. Each point also
 says whether the load was increasing or decreasing (from the plan; else from the order
 of the loads).
@@ -15,13 +15,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from labctl.analysis.context import WEIGHING_DEFAULTS, Context
-from labctl.analysis.error_budget import error_budget
 from labctl.analysis.journal_view import StepView
 from labctl.analysis.options import Options
 from labctl.analysis.points import PointResult
 from labctl.analysis.results import error_point, unreadable_point
-from labctl.analysis.summaries import Borrowed
-from labctl.analysis.weighing_mpe import MpeTable
+from labctl.analysis.weighing.error_budget import error_budget
+from labctl.analysis.weighing.summaries import Borrowed
+from labctl.analysis.weighing.weighing_mpe import MpeTable
 
 NAME = "weighing_error"
 DEFAULTS: dict[str, Any] = dict(WEIGHING_DEFAULTS)

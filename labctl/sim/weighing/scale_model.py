@@ -29,7 +29,7 @@ import numpy as np
 
 from labctl.clock import Clock
 from labctl.protocols.numbers import decimals_for
-from labctl.sim.weighing_platform import LoadStep, WeighingPlatform
+from labctl.sim.weighing.weighing_platform import LoadStep, WeighingPlatform
 from labctl.units import parse_quantity, parse_unit
 
 

@@ -1,9 +1,9 @@
 """The physics of weighing: a load receptor with weights on it, and a scale reading it.
 
-- ``labctl.sim.weighing_platform``: ``WeighingPlatform``, the shared physical object
+- ``labctl.sim.weighing.weighing_platform``: ``WeighingPlatform``, the shared physical object
   (``world.get("weighing_platform")``): which weights lie on the load receptor, and where,
   as steps in clock time;
-- ``labctl.sim.scale_model``: ``ScaleModel``, the metrology of one scale looking at a
+- ``labctl.sim.weighing.scale_model``: ``ScaleModel``, the metrology of one scale looking at a
   platform (settling, stability, errors, zero and tare, overload);
 - ``labctl.sim.params``: ``ParamReader``, which reads a simulator's ``sim:`` mapping;
 - here: building a ``ScaleModel`` from those parameters (``build_scale``). Every name
@@ -41,8 +41,8 @@ from collections.abc import Mapping
 
 from labctl.errors import ConfigError, UnitError
 from labctl.sim.params import ParamReader, device_rng
-from labctl.sim.scale_model import Indication, ScaleModel, ScaleParams
-from labctl.sim.weighing_platform import PLATFORM, POSITIONS, LoadStep, WeighingPlatform
+from labctl.sim.weighing.scale_model import Indication, ScaleModel, ScaleParams
+from labctl.sim.weighing.weighing_platform import PLATFORM, POSITIONS, LoadStep, WeighingPlatform
 from labctl.sim.world import World
 from labctl.units import parse_quantity, parse_unit
 

@@ -17,7 +17,7 @@ not what it claims over the wire)::
   class's limits (the widest over the class's rows of Table 3).
 
 The numbers (Table 3, the forms of e, the classes that need e = d, the 10 d) live in
-``labctl/data/oiml-r76-1-2006.yaml``, read through ``labctl.metrology.scale_classes``:
+``labctl/data/oiml-r76-1-2006.yaml``, read through ``labctl.metrology.weighing.scale_classes``:
 the weighing analyses take Min from the same table.
 
 Readings come back as ``WeighingReading`` in the scale's unit, whatever unit the wire
@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 from labctl.drivers.base import Instrument, option_quantity, option_seconds, quantity_maker
 from labctl.drivers.capabilities import WeighingReading
 from labctl.errors import ConfigError, InstrumentError, UnitError
-from labctl.metrology.scale_classes import ClassTable, load_class_table
+from labctl.metrology.weighing.scale_classes import ClassTable, load_class_table
 from labctl.protocols.numbers import decimals_for
 from labctl.transport.base import Transport
 from labctl.units import parse_unit

@@ -13,7 +13,7 @@ Model, change point (R 76-1 A.4.4.3):
     I0   rounding of the zero (or of the net zero after a tare): value 0, half-width d/2;
          left out with the change-point method, where E0 corrects the zero instead
     L    conventional mass of the reference weights (certificate U/k, or class MPE/sqrt(3);
-         several pieces: see labctl.analysis.reference)
+         several pieces: see labctl.analysis.weighing.reference)
     h    d/2 of R 76-1's formula P = I + d/2 - dL (no uncertainty)
     dL   conventional mass of the change-point weights added
     dP   where in the last step the indication changed: rectangular, value step/2,
@@ -35,8 +35,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from labctl.analysis.indication import Indication, reading_value
-from labctl.analysis.plate import ScalePlate
+from labctl.analysis.weighing.indication import Indication, reading_value
+from labctl.analysis.weighing.plate import ScalePlate
 
 if TYPE_CHECKING:
     from labctl.uncertainty import BudgetResult
