@@ -102,6 +102,13 @@ class Plugins(Generic[T]):
             self._loaded[name] = obj
             return obj
 
+    def __getitem__(self, name: str) -> T:
+        return self.get(name)
+
+    def items(self) -> list[tuple[str, T]]:
+        """(name, object) of every plug-in of the group, loaded."""
+        return list(self.all().items())
+
     def all(self) -> dict[str, T]:
         """Every plug-in of the group, loaded."""
         return {name: self.get(name) for name in self.names()}

@@ -59,7 +59,9 @@ def check_binding(role: str, capability: str, driver: str, capabilities: tuple[s
     if capability not in CAPABILITIES:
         raise RunError(f"unknown capability {capability!r} asked for role {role!r}",
                        hint=f"capabilities: {', '.join(CAPABILITIES)}")
-    if capability not in capabilities:
+    from labctl.drivers.capabilities import provides
+
+    if not provides(capabilities, capability):
         has = ", ".join(capabilities) or "none"
         raise RunError(
             f"role {role!r} needs capability {capability!r} but its driver {driver!r} "

@@ -106,7 +106,7 @@ class Instrument(abc.ABC):
                        for attr in dir(cls) if not attr.startswith("__"))
         if not abstract:
             for name in cls.capabilities:
-                missing = [m for m in _protocol_methods(CAPABILITIES[name])
+                missing = [m for m in _protocol_methods(CAPABILITIES.get(name))
                            if not callable(getattr(cls, m, None))]
                 if missing:
                     raise TypeError(f"{cls.__name__} claims capability {name!r} but lacks "

@@ -1,14 +1,26 @@
 """Capability protocols: what a procedure may ask of the instrument bound to a role.
 
-Procedures name capabilities (``scale``, ``weight_handler``, ``environment``), never
-driver classes. A driver declares the capabilities it implements in ``capabilities``;
-the bench checks the binding before anything moves.
+Procedures name capabilities (``meter``, ``source``, ``environment``, and a family's own
+such as the weighing family's ``scale`` and ``weight_handler``), never driver classes. A
+driver declares the capabilities it implements in ``capabilities``; the bench checks the
+binding before anything moves. Capabilities are plug-ins: ``CAPABILITIES`` reads the
+``labctl.capabilities`` entry-point group (name -> protocol class).
+
+The core's generic capabilities, which every family can use:
+
+- ``Meter``: one or more named measurements (``measurements``), each read with
+  ``measure(name, stable=..., timeout=...)`` into a ``Reading``;
+- ``Source``: a set point and an output (``set_point``, ``output``, ``ready``);
+- ``Environment``: temperature, humidity, pressure, any of them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+
+from labctl.plugins import Plugins
 
 if TYPE_CHECKING:
     from pint import Quantity
@@ -23,14 +35,17 @@ class Identity:
 
 
 @dataclass(frozen=True)
-class WeighingReading:
-    """One indication of a scale."""
+class Reading:
+    """One reading of a meter: the value of the measurement asked for, any other values
+    the same reply carried (``values``, by name), the instrument's own stability flag
+    where it has one (None where it does not), status flags (``overload``, ``underload``,
+    ``out_of_range``, ...) and the reply as received."""
 
-    value: Quantity          # the indication, in the scale's unit
-    stable: bool             # the scale's own stability flag
-    overload: bool = False   # above Max + 9 e
-    underload: bool = False  # below zero limit
-    raw: str = ""            # the line as received, kept for the journal
+    value: Quantity | None
+    stable: bool | None = None
+    flags: frozenset[str] = frozenset()
+    raw: str = ""
+    values: Mapping[str, Quantity] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -38,6 +53,19 @@ class EnvironmentReading:
     temperature: Quantity | None = None
     humidity: Quantity | None = None
     pressure: Quantity | None = None
+
+    def quantities(self) -> dict[str, Quantity]:
+        """The quantities read, by name (temperature, humidity, pressure)."""
+        return {name: q for name in ("temperature", "humidity", "pressure")
+                if (q := getattr(self, name)) is not None}
+
+
+@dataclass(frozen=True)
+class DataPlate:
+    """What an instrument states about itself, for the journal and the analyses: its
+    metrological data (ranges, resolution, class...) as quantities or words by name."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
 
 
 @runtime_checkable
@@ -52,45 +80,26 @@ class Instrument(Protocol):
 
 
 @runtime_checkable
-class Scale(Instrument, Protocol):
-    """A non-automatic weighing instrument (capability name ``scale``)."""
+class Meter(Instrument, Protocol):
+    """An instrument that measures (capability name ``meter``). ``measurements`` names
+    what it can read; ``measure(None)`` reads the first."""
 
-    capacity: Quantity   # Max
-    d: Quantity          # actual scale interval
-    e: Quantity          # verification scale interval
-    min_load: Quantity | None     # Min (None when neither given nor implied by a class)
-    accuracy_class: str | None    # I, II, III, IIII (None for a scale without one)
+    measurements: ClassVar[tuple[str, ...]]
 
-    def read_stable(self, timeout: float | None = None) -> WeighingReading: ...
-
-    def read_immediate(self) -> WeighingReading: ...
-
-    def zero(self) -> None: ...
-
-    def tare(self) -> WeighingReading: ...
-
-    def clear_tare(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class WeightLoad:
-    """Standard weights placed together on the load receptor."""
-
-    weights: tuple[str, ...]          # register ids of the individual weights
-    position: str = "centre"          # centre, front, back, left, right
-    extras: dict[str, str] = field(default_factory=dict)
+    def measure(self, name: str | None = None, *, stable: bool = False,
+                timeout: float | None = None) -> Reading: ...
 
 
 @runtime_checkable
-class WeightHandler(Instrument, Protocol):
-    """Puts named standard weights on a scale and takes them off
-    (capability name ``weight_handler``)."""
+class Source(Instrument, Protocol):
+    """An instrument that makes a quantity (capability name ``source``): a set point
+    per named setting, an output on/off, and whether what it makes is ready (stable)."""
 
-    def place(self, load: WeightLoad) -> None: ...
+    def set_point(self, name: str, value: Quantity) -> None: ...
 
-    def add(self, load: WeightLoad) -> None: ...
+    def output(self, on: bool) -> None: ...
 
-    def remove_all(self) -> None: ...
+    def ready(self) -> bool: ...
 
 
 @runtime_checkable
@@ -100,8 +109,25 @@ class Environment(Instrument, Protocol):
     def read_environment(self) -> EnvironmentReading: ...
 
 
-CAPABILITIES: dict[str, type] = {
-    "scale": Scale,
-    "weight_handler": WeightHandler,
-    "environment": Environment,
-}
+def _is_protocol(obj: Any) -> str | None:
+    if isinstance(obj, type) and getattr(obj, "_is_protocol", False):
+        return None
+    return "is not a capability protocol class (a typing.Protocol)"
+
+
+CAPABILITIES: Plugins[type] = Plugins("labctl.capabilities", "capability", _is_protocol)
+"""Capability name -> protocol class (the ``labctl.capabilities`` entry-point group)."""
+
+
+def capability(name: str, *, where: str | None = None) -> type:
+    """The protocol class of capability ``name``; ``ConfigError`` for an unknown one."""
+    return CAPABILITIES.get(name, where=where)
+
+
+def provides(declared: tuple[str, ...] | list[str], wanted: str) -> bool:
+    """Whether a driver declaring capabilities ``declared`` offers ``wanted``: one of
+    them is it, or extends it (a ``scale`` is a ``meter``)."""
+    if wanted in declared:
+        return True
+    proto = CAPABILITIES.get(wanted)
+    return any(proto in CAPABILITIES.get(name).__mro__ for name in declared)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from labctl.drivers.capabilities import WeightLoad
+from labctl.drivers.weighing.capabilities import WeightLoad
 from labctl.procedures.journal import unit_text
 from labctl.procedures.plan import PlannedAction
 

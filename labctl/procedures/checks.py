@@ -31,11 +31,12 @@ def role_attributes(capability: str) -> tuple[str, ...]:
     """What ``role.attribute`` may read from a role of ``capability``: the data the
     capability protocol declares (a scale's capacity, e, d, min_load, accuracy_class)."""
     names: list[str] = []
-    for cls in reversed(CAPABILITIES[capability].__mro__):
+    for cls in reversed(CAPABILITIES.get(capability).__mro__):
         if cls is Instrument or not getattr(cls, "_is_protocol", False):
             continue
-        names += [n for n in cls.__dict__.get("__annotations__", {})
-                  if not n.startswith("_") and n not in names]
+        names += [n for n, kind in cls.__dict__.get("__annotations__", {}).items()
+                  if not n.startswith("_") and n not in names
+                  and not str(kind).startswith("ClassVar")]
     return tuple(names)
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from labctl.drivers.capabilities import CAPABILITIES
+from labctl.drivers.capabilities import CAPABILITIES, provides
 from labctl.errors import RunError
 from labctl.procedures.procedure_model import Procedure
 
@@ -34,11 +34,15 @@ def implements(instrument: Any, capability: str) -> bool:
     """Whether ``instrument`` offers ``capability``: its class's declared ``capabilities``
     (names like ``"scale"`` or protocol classes) when it has them, so no attribute of the
     instrument is read (no I/O); else a structural check against the protocol."""
-    proto = CAPABILITIES[capability]
     declared = getattr(type(instrument), "capabilities", None)
     if declared is not None:
-        return any(c == capability or proto in getattr(c, "__mro__", ()) for c in declared)
-    return isinstance(instrument, proto)
+        return provides(tuple(c if isinstance(c, str) else _name_of(c) for c in declared),
+                        capability)
+    return isinstance(instrument, CAPABILITIES.get(capability))
+
+
+def _name_of(protocol: type) -> str:
+    return next((n for n, cls in CAPABILITIES.items() if cls is protocol), repr(protocol))
 
 
 def bind_roles(procedure: Procedure, roles: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from labctl.drivers.base import Instrument
-from labctl.drivers.capabilities import Identity, WeighingReading, WeightLoad
+from labctl.drivers.capabilities import Identity
+from labctl.drivers.weighing.capabilities import WeighingReading, WeightLoad
 from labctl.errors import InstrumentError
 from labctl.sim.device import SimDevice
 from labctl.sim.world import World
@@ -78,6 +79,12 @@ class FakeScale(Instrument):
 
     def read_stable(self, timeout: float | None = None) -> WeighingReading:
         return self.read_immediate()
+
+    measurements = ("mass",)
+
+    def measure(self, name: str | None = None, *, stable: bool = False,
+                timeout: float | None = None) -> WeighingReading:
+        return self.read_stable(timeout) if stable else self.read_immediate()
 
     def read_immediate(self) -> WeighingReading:
         reply = self.query("W?")

@@ -35,7 +35,7 @@ def test_open_binds_roles_and_talks_to_simulators(write_bench: Callable[..., Pat
         assert bench.seed == 11 and bench.name == "test-bench" and bench.lab == "Test lab"
         assert bench.allow_expired is None and bench.expired == ()
         ids = bench.choose_weights(Q_(7.5, "kg"))
-        from labctl.drivers.capabilities import WeightLoad
+        from labctl.drivers.weighing.capabilities import WeightLoad
 
         bench.role("loader").place(WeightLoad(ids))
         shown = bench.role("dut").read_immediate().value
@@ -210,7 +210,7 @@ def test_safe_state_all_collects_errors_and_close_is_idempotent(
 def test_leaving_the_bench_does_not_repeat_safe_states_nothing_has_undone() -> None:
     """The runner's teardown already made every instrument safe: leaving the ``with``
     block must not unload the loader a second time; after a command it must."""
-    from labctl.drivers.capabilities import WeightLoad
+    from labctl.drivers.weighing.capabilities import WeightLoad
 
     config = load_bench(Path(__file__).resolve().parents[2] / "benches" / "sim-scale.yaml")
     with config.open(VirtualClock()) as bench:

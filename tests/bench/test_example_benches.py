@@ -29,7 +29,7 @@ import yaml
 from labctl.bench import load_bench
 from labctl.calibration import CalibrationRequest, calibrate, required_roles
 from labctl.clock import VirtualClock
-from labctl.drivers.capabilities import WeightLoad
+from labctl.drivers.weighing.capabilities import WeightLoad
 from labctl.procedures.schema import load_procedure
 from labctl.units import Q_
 

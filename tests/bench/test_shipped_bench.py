@@ -6,7 +6,7 @@ from datetime import date
 
 from labctl.bench import load_bench
 from labctl.clock import VirtualClock
-from labctl.drivers.capabilities import WeightLoad
+from labctl.drivers.weighing.capabilities import WeightLoad
 from labctl.register import load_register
 from labctl.units import Q_
 

@@ -7,8 +7,9 @@ import math
 import pytest
 
 from labctl.clock import VirtualClock
-from labctl.drivers.capabilities import Identity, WeightLoad
+from labctl.drivers.capabilities import Identity
 from labctl.drivers.weighing.and_scale import AndScale
+from labctl.drivers.weighing.capabilities import WeightLoad
 from labctl.drivers.weighing.mtsics_scale import MtSicsScale
 from labctl.drivers.weighing.weights import AutoWeightLoader
 from labctl.errors import InstrumentError, InstrumentTimeout

@@ -6,8 +6,9 @@ import math
 
 import pytest
 
-from labctl.drivers.capabilities import Identity, Scale
+from labctl.drivers.capabilities import Identity
 from labctl.drivers.weighing.and_scale import AndScale
+from labctl.drivers.weighing.capabilities import Scale
 from labctl.errors import ConfigError, InstrumentError, InstrumentTimeout
 from labctl.units import Q_
 

@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from labctl.drivers.capabilities import Identity, Scale
+from labctl.drivers.capabilities import Identity
+from labctl.drivers.weighing.capabilities import Scale
 from labctl.drivers.weighing.mtsics_scale import MtSicsScale
 from labctl.errors import InstrumentError, InstrumentTimeout
 from labctl.units import Q_

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from labctl.clock import RealClock
-from labctl.drivers.capabilities import WeightLoad
 from labctl.drivers.weighing.and_scale import AndScale
+from labctl.drivers.weighing.capabilities import WeightLoad
 from labctl.drivers.weighing.mtsics_scale import MtSicsScale
 from labctl.drivers.weighing.weights import AutoWeightLoader
 from labctl.errors import InstrumentError

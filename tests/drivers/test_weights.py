@@ -7,7 +7,8 @@ import io
 import pytest
 
 from labctl.drivers.base import NullTransport
-from labctl.drivers.capabilities import Identity, WeightHandler, WeightLoad
+from labctl.drivers.capabilities import Identity
+from labctl.drivers.weighing.capabilities import WeightHandler, WeightLoad
 from labctl.drivers.weighing.weights import AutoWeightLoader, ManualWeights
 from labctl.errors import ConfigError, InstrumentError, InstrumentTimeout
 

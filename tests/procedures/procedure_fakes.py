@@ -16,13 +16,8 @@ from typing import Any
 import numpy as np
 
 from labctl.clock import VirtualClock
-from labctl.drivers.capabilities import (
-    EnvironmentReading,
-    Identity,
-    Scale,
-    WeighingReading,
-    WeightLoad,
-)
+from labctl.drivers.capabilities import EnvironmentReading, Identity
+from labctl.drivers.weighing.capabilities import Scale, WeighingReading, WeightLoad
 from labctl.errors import InstrumentError, RunError
 from labctl.units import Q_
 
@@ -126,6 +121,12 @@ class FakeScale(_Fake):
     def read_immediate(self) -> WeighingReading:
         self._call("read_immediate")
         return self._reading(False)
+
+    measurements = ("mass",)
+
+    def measure(self, name: str | None = None, *, stable: bool = False,
+                timeout: float | None = None) -> WeighingReading:
+        return self.read_stable(timeout) if stable else self.read_immediate()
 
     def zero(self) -> None:
         self._call("zero")

@@ -29,7 +29,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from labctl.drivers.capabilities import Identity, WeighingReading
+from labctl.drivers.capabilities import Identity
+from labctl.drivers.weighing.capabilities import WeighingReading
 from labctl.drivers.weighing.line_scale import LineScale, timeout_cause
 from labctl.drivers.weighing.scale import ScaleInstrument
 from labctl.errors import ConfigError, InstrumentError, InstrumentTimeout

@@ -29,7 +29,8 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from labctl.drivers.capabilities import Identity, WeighingReading
+from labctl.drivers.capabilities import Identity
+from labctl.drivers.weighing.capabilities import WeighingReading
 from labctl.drivers.weighing.line_scale import LineScale, timeout_cause
 from labctl.errors import InstrumentError, InstrumentTimeout
 from labctl.protocols import mtsics

@@ -30,7 +30,7 @@ import math
 from typing import Any, ClassVar
 
 from labctl.drivers.base import Instrument, option_quantity, option_seconds, quantity_maker
-from labctl.drivers.capabilities import WeighingReading
+from labctl.drivers.weighing.capabilities import WeighingReading
 from labctl.errors import ConfigError, InstrumentError, UnitError
 from labctl.metrology.weighing.scale_classes import ClassTable, load_class_table
 from labctl.protocols.numbers import decimals_for
@@ -46,6 +46,7 @@ class ScaleInstrument(Instrument):
 
     option_names: ClassVar[frozenset[str]] = frozenset(
         {"max", "e", "d", "min", "class", "unit", "stable_timeout"})
+    measurements: ClassVar[tuple[str, ...]] = ("mass",)
 
     def __init__(self, transport: Transport | None, *, name: str, **options: Any) -> None:
         super().__init__(transport, name=name, **options)
@@ -159,6 +160,15 @@ class ScaleInstrument(Instrument):
                               where=self._where("max"), hint="OIML R76-1 table 3")
 
     # -- readings ------------------------------------------------------------------
+    def measure(self, name: str | None = None, *, stable: bool = False,
+                timeout: float | None = None) -> WeighingReading:
+        """The ``meter`` capability: the indication (``mass``), stable or immediate."""
+        if name not in (None, "mass"):
+            raise InstrumentError(f"a scale measures mass, not {name!r}",
+                                  instrument=self.name, command="measure",
+                                  hint="read `mass` (or give no quantity)")
+        return self.read_stable(timeout) if stable else self.read_immediate()
+
     def reading(self, value: float, wire_unit: str, *, stable: bool, raw: str,
                 command: str, overload: bool = False, underload: bool = False
                 ) -> WeighingReading:

@@ -32,7 +32,8 @@ from typing import Any, ClassVar, TextIO
 
 from labctl import __version__
 from labctl.drivers.base import Instrument, option_seconds
-from labctl.drivers.capabilities import Identity, WeightLoad
+from labctl.drivers.capabilities import Identity
+from labctl.drivers.weighing.capabilities import WeightLoad
 from labctl.errors import ConfigError, InstrumentError
 from labctl.transport.base import Transport
 
