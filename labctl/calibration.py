@@ -66,7 +66,8 @@ def required_roles(procedure: Any) -> tuple[dict[str, str], set[str]]:
 def prepare(request: CalibrationRequest) -> tuple[Any, Any]:
     """Load and cross-check the procedure and the bench; nothing is opened."""
     from labctl.bench import load_bench
-    from labctl.procedures.schema import load_procedure, resolve_parameters
+    from labctl.procedures.loading import load_procedure
+    from labctl.procedures.parameters import resolve_parameters
 
     procedure = load_procedure(request.procedure)
     config = load_bench(request.bench)
@@ -88,8 +89,8 @@ def make_clock(config: Any, realtime: bool) -> Any:
 def calibrate(request: CalibrationRequest, *, on_event: OnEvent | Sequence[OnEvent] | None = None,
               prompt: Callable[[str], str] | None = None) -> CalibrationResult:
     """Run (or resume) a calibration and store its signed record. See the module doc."""
+    from labctl.procedures.launch import run_procedure
     from labctl.procedures.resume import find_journal, run_journal_path
-    from labctl.procedures.runner import run_procedure
     from labctl.registry.record import new_record_id
 
     procedure, config = prepare(request)
@@ -168,17 +169,14 @@ def analyse_events(procedure: Any, events: Sequence[Mapping[str, Any]]) -> list[
     """The analysis of a journal: pure; the data plate and certificates come from it."""
     from labctl.analysis import analyse
 
-    info = run_info(events)
-    plate = (info.get("dut") or {}).get("data_plate") or {}
-    dut = {"capacity": plate.get("max"), "e": plate.get("e"), "d": plate.get("d"),
-           "min_load": plate.get("min"), "accuracy_class": plate.get("class")}
-    return analyse(procedure, events, info.get("standards_data") or [], dut)
+    run_info(events)
+    return analyse(procedure, events)
 
 
 def reanalyse(journal: str | Path, procedure_path: str | Path) -> list[Any]:
     """Analyse a finished run again from its journal, without touching an instrument."""
     from labctl.procedures.journal import read_journal
-    from labctl.procedures.schema import load_procedure
+    from labctl.procedures.loading import load_procedure
 
     events, _problems = read_journal(journal)
     return analyse_events(load_procedure(procedure_path), events)
@@ -190,7 +188,7 @@ def correct(journal: str | Path, procedure_path: str | Path, supersedes: str,
     used, or a corrected one with the same id) into a NEW record that names the one it
     supersedes; records are never changed. Returns (signed record, delivery report)."""
     from labctl.procedures.journal import journal_sha256, read_journal
-    from labctl.procedures.schema import load_procedure
+    from labctl.procedures.loading import load_procedure
     from labctl.registry.record import new_record_id
 
     procedure = load_procedure(procedure_path)

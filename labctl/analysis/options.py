@@ -15,7 +15,6 @@ COMMON: dict[str, Any] = {
     "rule": "simple",          # decision rule, see labctl.uncertainty.decision.RULES
     "r": 1.0,                  # guard-band multiplier for rule guard_band_rU
     "coverage_probability": 0.9545,  # coverage of the expanded uncertainty (k = 2 normal)
-    "weight_correlation": 1.0,  # correlation between the pieces of one load
 }
 
 

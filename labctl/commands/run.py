@@ -50,7 +50,7 @@ def run(procedure: Path, bench: Path, registry_url: str | None, json_file: Path 
     from rich.console import Console
 
     from labctl.calibration import CalibrationRequest, calibrate
-    from labctl.procedures.schema import parse_overrides
+    from labctl.procedures.parameters import parse_overrides
 
     request = CalibrationRequest(
         procedure=procedure, bench=bench, registry=registry_url,
@@ -100,7 +100,7 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 def _dry_run(request: Any, console: Any) -> None:
     from labctl.calibration import make_clock, prepare
-    from labctl.procedures.runner import plan_run
+    from labctl.procedures.launch import plan_run
 
     procedure, config = prepare(request)
     clock = make_clock(config, request.realtime)

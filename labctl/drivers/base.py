@@ -245,6 +245,15 @@ class Instrument(abc.ABC):
         """Release the connection (closing twice is harmless)."""
         self.transport.close()
 
+    def set_point(self, name: str, value: Any) -> None:
+        """Set the ``setting`` descriptor ``name`` (the ``source`` capability's set
+        point): checked against its unit and limits, then sent."""
+        if setting_named(type(self), name) is None:
+            raise InstrumentError(f"{type(self).__name__} has no setting {name!r}",
+                                  instrument=self.name, command=name,
+                                  hint=f"its settings: {', '.join(settings_of(type(self)))}")
+        setattr(self, name, value)
+
     def __enter__(self) -> Instrument:
         return self
 
@@ -269,3 +278,14 @@ def _protocol_methods(protocol: type) -> list[str]:
             if not key.startswith("_") and callable(value) and key not in names:
                 names.append(key)
     return names
+
+
+def setting_named(cls: type, name: str) -> Any:
+    """The ``setting`` descriptor ``name`` of a driver class, or None."""
+    found = getattr(cls, name, None)
+    return found if isinstance(found, setting) else None
+
+
+def settings_of(cls: type) -> list[str]:
+    """The names of a driver class's ``setting`` descriptors."""
+    return sorted(n for n in dir(cls) if setting_named(cls, n) is not None)

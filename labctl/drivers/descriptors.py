@@ -157,6 +157,13 @@ class setting(_Typed):  # noqa: N801
             else f"{self.set_cmd} {text}"
         obj.write(command)
 
+    def check(self, obj: Instrument, value: Any) -> Any:
+        """The number ``value`` would be sent as, checked against the unit and the
+        limits, with nothing sent (a plan checks its set points this way)."""
+        number = self._number(obj, value)
+        self._check_limits(obj, number)
+        return number
+
     def _number(self, obj: Instrument, value: Any) -> Any:
         where = f"instrument {obj.name!r}, setting {self.name!r}"
         if self.unit is None:

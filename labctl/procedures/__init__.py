@@ -2,9 +2,10 @@
 
 Import what you use from the submodules; this package imports nothing heavy itself::
 
-    from labctl.procedures.schema import load_procedure
-    from labctl.procedures.plan import PlanContext, make_plan
-    from labctl.procedures.runner import run_procedure
+    from labctl.procedures.loading import load_procedure
+    from labctl.procedures.plan_context import PlanContext
+    from labctl.procedures.planner import make_plan
+    from labctl.procedures.launch import run_procedure
     from labctl.procedures.resume import resume_run
     from labctl.procedures.journal import read_journal
 

@@ -1,24 +1,47 @@
-"""The actions of a procedure's steps (docs/contracts.md, "Procedure YAML"): one pydantic
-model per action, ``ACTIONS`` (name -> model) and ``AnyAction``, the tagged union a
-step's ``before``, ``actions`` and ``after`` lists hold."""
+"""Actions as plug-ins (docs/families.md): the ``Action`` base, ``ACTIONS`` (the
+``labctl.actions`` entry-point group: action kind -> ``Action`` subclass) and
+``action_union()``, the tagged union a step's ``before``, ``actions`` and ``after``
+lists hold.
+
+One class per action kind holds everything about it:
+
+- its pydantic model: the keys it takes in the procedure file (``role`` keys checked
+  against the declared roles, ``expressions`` compiled at load time);
+- ``check(...)``: what it refuses at load time beyond its shape (file:line:col);
+- ``plan(planning, namespace, what)``: what it needs at plan time and what it refuses
+  then, giving a ``PlannedAction`` whose ``args`` hold every value evaluated;
+- ``execute(planned, ex)``: what it does on the bench and what it journals;
+- ``describe(planned)``: one line of ``labctl run --dry-run``;
+- ``expected_readings(planned)``: the readings a finished attempt holds (progress and
+  resume checks).
+
+State that outlives one action (the weights on a receptor, a source's output) is a
+``labctl.procedures.planning.PlanState`` of the family, which also says how to restore
+it on resume. The core's generic actions (``set``, ``output``, ``settle``, ``read``,
+``record_series``, ``wait``, ``prompt``) are in ``labctl.procedures.generic``; the
+weighing family's in ``labctl.procedures.weighing``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Union
 
-from pydantic import Discriminator, Field, PrivateAttr, Tag, model_validator
+from pydantic import Discriminator, PrivateAttr, Tag, model_validator
 from pydantic_core import PydanticCustomError
 
-from labctl.procedures.model_base import Scalar, _Model
+from labctl.plugins import Plugins
+from labctl.procedures.model_base import _Model
 from labctl.procedures.values import Value
 
-POSITIONS: tuple[str, ...] = ("centre", "front", "back", "left", "right")
-"""Where a weight handler can put a load on the receptor."""
+if TYPE_CHECKING:
+    from labctl.procedures.execution import Execution
+    from labctl.procedures.plan_data import PlannedAction
+    from labctl.procedures.planning import Planning
 
 
 class Action(_Model):
-    """One action of a step: a mapping with one key, the action's name."""
+    """One action of a step: a mapping with one key, the action's kind."""
 
     kind: ClassVar[str]
     capability: ClassVar[str | None] = None          # capability of ``role``
@@ -60,117 +83,61 @@ class Action(_Model):
         """Role keys of this action -> the capability each needs."""
         return {"role": self.capability}
 
+    def expression_sources(self) -> dict[str, tuple[str, Any]]:
+        """Expression key -> (its key in the file, its source text), for the keys given
+        (compiled by ``load_procedure``, read back with ``value``)."""
+        out: dict[str, tuple[str, Any]] = {}
+        for key in self.expressions:
+            source = getattr(self, key)
+            if source is not None:
+                out[key] = (type(self).model_fields[key].alias or key, source)
+        return out
 
-class ZeroAction(Action):
-    kind: ClassVar[str] = "zero"
-    capability: ClassVar[str | None] = "scale"
-    role: str
+    # -- the plug-in hooks -----------------------------------------------------------
+    def check(self, check: Any) -> None:  # noqa: B027 - most actions check nothing more
+        """Refuse at load time what the shape cannot express; ``check`` is a
+        ``labctl.procedures.checks.ActionCheck`` (the procedure, the step, the place).
+        Nothing beyond the shape by default."""
 
+    def plan(self, planning: Planning, namespace: Mapping[str, Any],
+             what: str) -> PlannedAction:
+        """The action with every value evaluated. Default: the role, and ``as`` as
+        ``name`` when the action has one."""
+        from labctl.procedures.plan_data import PlannedAction
 
-class TareAction(Action):
-    kind: ClassVar[str] = "tare"
-    capability: ClassVar[str | None] = "scale"
-    role: str
-    as_: str = Field("tare", alias="as")
+        args = {"name": self.as_} if hasattr(self, "as_") else {}
+        return PlannedAction(self.kind, self.where, getattr(self, "role", None), args)
 
+    @classmethod
+    def execute(cls, action: PlannedAction, ex: Execution) -> None:
+        """Do the planned action; every event it causes is emitted before it returns."""
+        raise NotImplementedError(f"action {cls.kind!r} does not say how it is executed")
 
-class ClearTareAction(Action):
-    kind: ClassVar[str] = "clear_tare"
-    capability: ClassVar[str | None] = "scale"
-    role: str
+    @classmethod
+    def describe(cls, action: PlannedAction) -> str:
+        """One line for the dry run."""
+        return f"{action.kind} {action.role}" if action.role else action.kind
 
-
-class LoadAction(Action):
-    kind: ClassVar[str] = "load"
-    capability: ClassVar[str | None] = "weight_handler"
-    expressions: ClassVar[tuple[str, ...]] = ("mass",)
-    role: str
-    mass: Scalar
-    position: str = "centre"
-    add: bool = False
-
-
-class UnloadAction(Action):
-    kind: ClassVar[str] = "unload"
-    capability: ClassVar[str | None] = "weight_handler"
-    role: str
-
-
-class WaitAction(Action):
-    kind: ClassVar[str] = "wait"
-    expressions: ClassVar[tuple[str, ...]] = ("duration",)
-    duration: Scalar
-
-    @property
-    def roles(self) -> dict[str, str | None]:
+    @classmethod
+    def expected_readings(cls, action: PlannedAction) -> dict[str, int]:
+        """Reading name -> how many readings of it a finished attempt holds (actions
+        whose count is known only at run time give nothing)."""
         return {}
 
 
-class ReadAction(Action):
-    kind: ClassVar[str] = "read"
-    capability: ClassVar[str | None] = "scale"
-    expressions: ClassVar[tuple[str, ...]] = ("count", "interval", "timeout")
-    role: str
-    as_: str = Field("indication", alias="as")
-    mode: Literal["stable", "immediate"] = "stable"
-    count: Scalar = 1
-    interval: Scalar = "0 s"
-    timeout: Scalar = "60 s"
+def _is_action(obj: Any) -> str | None:
+    if isinstance(obj, type) and issubclass(obj, Action) and isinstance(
+            getattr(obj, "kind", None), str):
+        return None
+    return "is not an Action subclass with a kind"
 
 
-class PromptAction(Action):
-    kind: ClassVar[str] = "prompt"
-    message: str
-
-    @property
-    def roles(self) -> dict[str, str | None]:
-        return {}
+ACTIONS: Plugins[type[Action]] = Plugins("labctl.actions", "action", _is_action)
+"""Action kind -> ``Action`` subclass (the ``labctl.actions`` entry-point group)."""
 
 
-class SearchAction(Action):
-    """A search on the load standing on the receptor: the scale (``role``) is read while
-    the weight handler (``loader``) adds or takes off ``step`` weights."""
-
-    capability: ClassVar[str | None] = "scale"
-    role: str
-    loader: str
-    step: Scalar
-    timeout: Scalar = "60 s"
-
-    @property
-    def roles(self) -> dict[str, str | None]:
-        return {"role": "scale", "loader": "weight_handler"}
-
-
-class ChangePointAction(SearchAction):
-    """The change-point method (OIML R 76-1 A.4.4.3): add ``step`` at a time until the
-    indication rises by one ``d``; every addition and reading is journaled."""
-
-    kind: ClassVar[str] = "change_point"
-    expressions: ClassVar[tuple[str, ...]] = ("step", "max_steps", "timeout")
-    max_steps: Scalar = 10
-    as_: str = Field("change_point", alias="as")
-
-
-class DiscriminationAction(SearchAction):
-    """The discrimination test of OIML R 76-1 A.4.8.2 (digital indication): ``pieces``
-    weights of ``step`` (0.1 d) are put on the load, taken off one at a time until the
-    indication falls to I - d, one is put back and ``extra`` (1.4 d) is added. The weight
-    handler only places, adds or takes all off: a piece is taken off by unloading and
-    placing the load again with one piece fewer."""
-
-    kind: ClassVar[str] = "discrimination"
-    expressions: ClassVar[tuple[str, ...]] = ("step", "extra", "pieces", "timeout")
-    extra: Scalar
-    pieces: Scalar = 10
-    as_: str = Field("discrimination", alias="as")
-
-
-ACTIONS: dict[str, type[Action]] = {
-    cls.kind: cls for cls in (ZeroAction, TareAction, ClearTareAction, LoadAction,
-                              UnloadAction, WaitAction, ReadAction, PromptAction,
-                              ChangePointAction, DiscriminationAction)
-}
+def action_class(kind: str) -> type[Action]:
+    return ACTIONS.get(kind)
 
 
 def _action_tag(value: Any) -> str | None:
@@ -181,7 +148,8 @@ def _action_tag(value: Any) -> str | None:
     return None
 
 
-AnyAction = Annotated[
-    Union[tuple(Annotated[cls, Tag(kind)] for kind, cls in ACTIONS.items())],  # noqa: UP007
-    Discriminator(_action_tag),
-]
+def action_union() -> Any:
+    """The tagged union of every registered action (for a step's action lists)."""
+    classes = ACTIONS.all()
+    members = tuple(Annotated[cls, Tag(kind)] for kind, cls in classes.items())
+    return Annotated[Union[members], Discriminator(_action_tag)]  # noqa: UP007

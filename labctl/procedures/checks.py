@@ -10,18 +10,13 @@ Each refusal is one ``ConfigError`` at the ``file:line:col`` of the offending ke
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from labctl.drivers.capabilities import CAPABILITIES, Instrument
+from labctl.drivers.capabilities import CAPABILITIES, Instrument, provides
 from labctl.errors import ConfigError
-from labctl.procedures.schema import (
-    POSITIONS,
-    Action,
-    AnalysisSpec,
-    LoadAction,
-    Procedure,
-    Step,
-)
+from labctl.procedures.action_models import Action
+from labctl.procedures.procedure_model import AnalysisSpec, Procedure, Step
 from labctl.procedures.values import Value, compile_value
 
 _ROLE_ATTRIBUTE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
@@ -38,6 +33,26 @@ def role_attributes(capability: str) -> tuple[str, ...]:
                   if not n.startswith("_") and n not in names
                   and not str(kind).startswith("ClassVar")]
     return tuple(names)
+
+
+@dataclass(frozen=True)
+class ActionCheck:
+    """Where an action stands, for its ``check`` hook: the procedure, the step (and its
+    index), the section (``before``, ``actions``, ``after``) and the action's location
+    (``base``, the keys to pass to ``procedure.where``)."""
+
+    procedure: Procedure
+    step_index: int
+    step: Step
+    section: str
+    base: tuple[Any, ...]
+
+    def where(self, *keys: Any) -> str:
+        """``file:line:col`` of a key of the action (none: the action itself)."""
+        return self.procedure.where(*self.base, *keys)
+
+    def point_where(self, j: int) -> str:
+        return self.procedure.where("steps", self.step_index, "points", j)
 
 
 def check_procedure(proc: Procedure) -> None:
@@ -68,15 +83,9 @@ def check_procedure(proc: Procedure) -> None:
                                                   what=f"variable {name!r}")
         known.add(name)
 
-    scales = proc.roles_with("scale")
-    if proc.max_load is not None:
-        proc._max_load = compile_value(proc.max_load, known, where=proc.where("max_load"),
-                                       what="max_load")
-    elif len(scales) > 1 and any(isinstance(a, LoadAction) for s in proc.steps
-                                 for _, section in s.sections() for a in section):
-        raise ConfigError("with several scale roles, say which load is the most the "
-                          "procedure may put on a receptor", where=proc.where("roles"),
-                          hint="add e.g. `max_load: Max` at the top level")
+    for name, text in proc.settings.items():
+        proc._settings[name] = compile_value(text, known, where=proc.where("settings", name),
+                                             what=f"setting {name!r}")
 
     if proc.conditions is not None and not proc.roles_with("environment"):
         raise ConfigError("conditions need a role with capability environment to watch them",
@@ -96,7 +105,7 @@ def check_procedure(proc: Procedure) -> None:
 
     analysis_names = _known_analyses()
     for i, spec in enumerate(proc.analyses):
-        if analysis_names is not None and spec.analysis not in analysis_names:
+        if spec.analysis not in analysis_names:
             raise ConfigError(f"unknown analysis {spec.analysis!r}",
                               where=proc.where("analyses", i, "analysis"),
                               hint=f"the analyses are {', '.join(sorted(analysis_names))}")
@@ -135,16 +144,13 @@ def _check_step(proc: Procedure, i: int, step: Step, known: set[str]) -> None:
             base = ("steps", i, section, k, action.kind)
             action._where = proc.where("steps", i, section, k)
             _check_roles(proc, action, base)
-            for key in action.expressions:
-                field = type(action).model_fields[key]
-                source = getattr(action, key)
-                at = proc.where(*base, field.alias or key)
+            for key, (file_key, source) in action.expression_sources().items():
+                at = proc.where(*base, file_key)
                 value = compile_value(source, scope, where=at, what=f"{action.kind} {key}")
                 action._values[key] = value
                 if section == "actions":
                     _check_point_words(proc, i, step, value, action, key)
-            if isinstance(action, LoadAction):
-                _check_position(proc, i, step, action, base, section)
+            action.check(ActionCheck(proc, i, step, section, base))
             if action.when is not None and not isinstance(action.when, bool):
                 name = action.when.removeprefix("not ").strip()
                 if name not in scope:
@@ -162,12 +168,12 @@ def _check_roles(proc: Procedure, action: Action, base: tuple[Any, ...]) -> None
             raise ConfigError(f"{action.kind}: role {role!r} is not declared", where=at,
                               hint=f"declared roles: {', '.join(proc.roles)}")
         have = proc.roles[role].capability
-        if capability is not None and have != capability:
+        if capability is not None and not provides((have,), capability):
             raise ConfigError(
                 f"{action.kind}: role {role!r} has capability {have!r}, the action needs "
                 f"{capability!r}", where=at,
                 hint=f"roles with {capability}: "
-                     f"{', '.join(proc.roles_with(capability)) or 'none declared'}")
+                     f"{', '.join(_roles_providing(proc, capability)) or 'none declared'}")
 
 
 def _check_point_words(proc: Procedure, i: int, step: Step, value: Value, action: Action,
@@ -190,47 +196,21 @@ def _check_point_words(proc: Procedure, i: int, step: Step, value: Value, action
                     where=point[name].where, hint=f"known names here: {', '.join(known)}")
 
 
-def _check_position(proc: Procedure, i: int, step: Step, action: LoadAction,
-                    base: tuple[Any, ...], section: str) -> None:
-    """``position`` is a position, a parameter, or (in ``actions``) a point variable that
-    every point defines as a position."""
-    name = action.position
-    if section == "actions" and any(name in p for p in step.point_values):
-        for j, p in enumerate(step.point_values):
-            if name not in p:
-                raise ConfigError(f"load position uses {name!r}, which point {j + 1} of "
-                                  f"step {step.id!r} does not define",
-                                  where=proc.where("steps", i, "points", j),
-                                  hint=f"add {name}: centre (or front, back...) to the point")
-            if p[name].kind != "word" or p[name].value not in POSITIONS:
-                raise ConfigError(f"position {p[name].source!r} is not a position",
-                                  where=p[name].where,
-                                  hint=f"the positions are {', '.join(POSITIONS)}")
-        return
-    if name in proc.parameters:
-        return  # a parameter: its value is checked in the plan
-    if name not in POSITIONS:
-        raise ConfigError(f"load: position {name!r} is not a position nor a point variable",
-                          where=proc.where(*base, "position"),
-                          hint=f"the positions are {', '.join(POSITIONS)}")
+def _known_analyses() -> set[str]:
+    """Names in the analysis registry (the ``labctl.analyses`` entry points)."""
+    from labctl.analysis.registry import ANALYSES
 
-
-def _known_analyses() -> set[str] | None:
-    """Names in the analysis registry (``labctl.analysis.ANALYSES``), or None without it."""
-    try:
-        from labctl import analysis
-    except ImportError:
-        return None
-    names = getattr(analysis, "ANALYSES", None)
-    return set(names) if names is not None else None
+    return set(ANALYSES.names())
 
 
 def _check_analysis_options(proc: Procedure, i: int, spec: AnalysisSpec) -> None:
     """The options an analysis accepts, checked now rather than after the run."""
-    try:
-        from labctl.analysis import OPTION_DEFAULTS, Options
-    except ImportError:
-        return
-    if spec.analysis in OPTION_DEFAULTS:
-        Options.build(spec.analysis, OPTION_DEFAULTS[spec.analysis], spec.options,
-                      where=proc.where("analyses", i, "options"))
+    from labctl.analysis.registry import ANALYSES
+
+    where = proc.where("analyses", i, "analysis")
+    ANALYSES.get(spec.analysis, where=where).options(
+        spec.options, where=proc.where("analyses", i, "options"))
+
+
+def _roles_providing(proc: Procedure, capability: str) -> list[str]:
+    return [r for r, spec in proc.roles.items() if provides((spec.capability,), capability)]

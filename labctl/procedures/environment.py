@@ -17,7 +17,7 @@ from typing import Any
 
 from labctl.clock import Clock
 from labctl.errors import RunError
-from labctl.procedures.schema import Conditions
+from labctl.procedures.procedure_model import Conditions
 from labctl.procedures.state import RunState, StateMachine
 
 Emit = Callable[..., dict[str, Any]]

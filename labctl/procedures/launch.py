@@ -10,8 +10,9 @@ from typing import Any
 
 from labctl.clock import Clock
 from labctl.errors import RunError
-from labctl.procedures.actions import console_prompt
+from labctl.events import SCHEMA_VERSION
 from labctl.procedures.bench_access import BenchLike, _bench_roles
+from labctl.procedures.execution import console_prompt
 from labctl.procedures.journal import Journal, unit_text
 from labctl.procedures.plan_context import PlanContext, bind_roles
 from labctl.procedures.plan_data import Plan
@@ -55,7 +56,7 @@ def run_procedure(procedure: Procedure, bench: BenchLike, *, clock: Clock,
             journal_path = run_journal_path(run_id)
         progress = load_progress(journal_path, procedure)
         if parameters is not None and dict(parameters) != dict(progress.parameters):
-            from labctl.procedures.schema import resolve_parameters
+            from labctl.procedures.parameters import resolve_parameters
 
             given = resolve_parameters(procedure, parameters)
             if given != resolve_parameters(procedure, progress.parameters):
@@ -82,6 +83,7 @@ def run_procedure(procedure: Procedure, bench: BenchLike, *, clock: Clock,
 
     info = {
         "run_id": run_id,
+        "schema": SCHEMA_VERSION,
         "procedure": {"id": procedure.id, "version": procedure.version,
                       "sha256": procedure.sha256, "path": procedure.file},
         "bench": {"path": _str(getattr(bench, "path", None)),
@@ -107,13 +109,11 @@ def run_procedure(procedure: Procedure, bench: BenchLike, *, clock: Clock,
 
 def plan_run(procedure: Procedure, bench: BenchLike,
              parameters: Mapping[str, Any] | None = None) -> Plan:
-    """The plan of ``procedure`` on ``bench`` (roles bound, weights chosen by the bench's
-    ``choose_weights``), checked; what ``labctl run --dry-run`` prints."""
-    choose = getattr(bench, "choose_weights", None)
-    return make_plan(procedure, PlanContext(
-        roles=_bench_roles(bench), parameters=parameters,
-        choose_weights=(lambda mass, exclude: choose(mass, exclude=exclude)) if choose
-        else None))
+    """The plan of ``procedure`` on ``bench`` (roles bound; the families' actions ask the
+    bench what they need, e.g. its ``choose_weights``), checked; what ``labctl run
+    --dry-run`` prints."""
+    return make_plan(procedure, PlanContext(roles=_bench_roles(bench), parameters=parameters,
+                                            bench=bench))
 
 
 def _parameter_json(value: Any) -> Any:

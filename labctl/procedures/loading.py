@@ -11,12 +11,14 @@ from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Discriminator, ValidationError
 
 from labctl.errors import ConfigError, read_bytes
-from labctl.procedures.action_models import ACTIONS, AnyAction
-from labctl.procedures.procedure_model import Procedure
+from labctl.procedures.action_models import ACTIONS
+from labctl.procedures.procedure_model import Procedure, ensure_models
 from labctl.yamlio import loads_yaml, validation_error, where
+
+_ACTION_UNION = object()  # marks the action union while walking the models
 
 
 def load_procedure(path: str | Path) -> Procedure:
@@ -43,6 +45,7 @@ def procedure_from_data(raw: Any, *, file: str, sha256: str) -> Procedure:
     if not isinstance(raw, Mapping):
         raise ConfigError("a procedure file is a mapping (id, version, title, roles, "
                           "steps...)", where=file)
+    ensure_models()
     try:
         procedure = Procedure.model_validate(raw)
     except ValidationError as exc:
@@ -63,7 +66,7 @@ def _config_error(exc: ValidationError, raw: Any, file: str) -> ConfigError:
     if kind == "union_tag_invalid":
         tag = first.get("ctx", {}).get("tag")
         return ConfigError(f"unknown action {tag!r}", where=place,
-                           hint=f"the actions are {', '.join(ACTIONS)}")
+                           hint=f"the actions are {', '.join(ACTIONS.names())}")
     if kind == "union_tag_not_found":
         return ConfigError("an action is a mapping with one key, the action's name",
                            where=place, hint="e.g. `- zero: {role: dut}`")
@@ -81,8 +84,8 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     for part in loc:
         if skip:
             skip = False
-        elif node is AnyAction:
-            node = ACTIONS.get(str(part))
+        elif node is _ACTION_UNION:
+            node = ACTIONS.get(str(part)) if str(part) in ACTIONS else None
         elif isinstance(node, type) and issubclass(node, BaseModel):
             field = next((f for n, f in node.model_fields.items()
                           if part in (n, f.alias)), None)
@@ -100,8 +103,11 @@ def _element(annotation: Any) -> tuple[Any, bool]:
     """The model (or the action union) inside a field's annotation, and whether it sits
     in a list or a mapping."""
     container = False
-    while annotation is not AnyAction:
+    while True:
         origin = get_origin(annotation)
+        if origin is Annotated and any(isinstance(m, Discriminator)
+                                       for m in getattr(annotation, "__metadata__", ())):
+            return _ACTION_UNION, container
         if origin in (list, dict):
             container, annotation = True, get_args(annotation)[-1]
         elif origin in (Union, UnionType):

@@ -1,19 +1,17 @@
 """What the plan needs from the bench: ``PlanContext`` (the instruments by role, the
-``--param`` overrides, the weight chooser), and the procedure's roles bound to the
-bench's instruments by capability (``bind_roles``, ``implements``)."""
+``--param`` overrides, the bench itself for what a family's actions ask of it), and the
+procedure's roles bound to the bench's instruments by capability (``bind_roles``,
+``implements``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from labctl.drivers.capabilities import CAPABILITIES, provides
 from labctl.errors import RunError
 from labctl.procedures.procedure_model import Procedure
-
-ChooseWeights = Callable[[Any, frozenset[str]], tuple[str, ...]]
-"""``choose(mass, exclude) -> register ids`` of weights making ``mass``; RunError if none."""
 
 
 @dataclass
@@ -22,12 +20,13 @@ class PlanContext:
 
     ``roles``: role name -> the instrument bound to it (absent: the bench lacks it);
     ``parameters``: overrides of the procedure's parameters (``--param``, text or typed);
-    ``choose_weights``: ``(mass, exclude) -> weight ids`` (needed by ``load`` actions).
+    ``bench``: the bench, which a family's actions may ask for what they need at plan
+    time (the weighing family: ``choose_weights(mass, exclude=...)``).
     """
 
     roles: Mapping[str, Any]
     parameters: Mapping[str, Any] | None = None
-    choose_weights: ChooseWeights | None = None
+    bench: Any = None
 
 
 def implements(instrument: Any, capability: str) -> bool:

@@ -1,25 +1,13 @@
 """The plan as data: ``Plan`` with its ``PlannedStep``s, ``PlannedPoint``s and
-``PlannedAction``s (every value evaluated), and the ``LoadGroup``s standing on a
-receptor. ``describe()`` prints the plan (``labctl run --dry-run``) and ``to_event()``
-gives the journal's ``plan`` event."""
+``PlannedAction``s (every value evaluated). ``describe()`` prints the plan (``labctl run
+--dry-run``, each action described by its class) and ``to_event()`` gives the journal's
+``plan`` event."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-
-@dataclass(frozen=True)
-class LoadGroup:
-    """Weights put on a receptor together, at one position."""
-
-    weights: tuple[str, ...]
-    position: str
-    mass: Any  # nominal, a pint Quantity
-
-
-Receptor = tuple[LoadGroup, ...]
 
 
 @dataclass(frozen=True)
@@ -32,28 +20,9 @@ class PlannedAction:
     args: Mapping[str, Any] = field(default_factory=dict)
 
     def describe(self) -> str:
-        a = self.args
-        if self.kind == "load":
-            verb = "add" if a["add"] else "load"
-            return (f"{verb} {a['mass']:~P} with {self.role} at {a['position']}: "
-                    f"{', '.join(a['weights']) or 'nothing'}")
-        if self.kind == "read":
-            times = f" x{a['count']} every {a['interval']:g} s" if a["count"] > 1 else ""
-            return f"read {self.role} as {a['name']} ({a['mode']}){times}"
-        if self.kind == "tare":
-            return f"tare {self.role} (reading as {a['name']})"
-        if self.kind == "wait":
-            return f"wait {a['duration']:g} s"
-        if self.kind == "prompt":
-            return f"ask the operator: {a['message']}"
-        if self.kind == "change_point":
-            return (f"change point on {self.role}: add {a['step']:~P} with {a['loader']} "
-                    f"until +{a['threshold']:~P}, at most {a['max_steps']} times")
-        if self.kind == "discrimination":
-            return (f"discrimination on {self.role} (R 76-1 A.4.8.2): {len(a['pieces'])} x "
-                    f"{a['step']:~P} on with {a['loader']}, off one at a time until "
-                    f"-{a['threshold']:~P}, one back, then +{a['extra']:~P}")
-        return f"{self.kind} {self.role}"
+        from labctl.procedures.action_models import action_class
+
+        return action_class(self.kind).describe(self)
 
 
 @dataclass(frozen=True)
@@ -66,7 +35,7 @@ class PlannedPoint:
     repetition: int         # 1-based
     variables: Mapping[str, Any]
     actions: tuple[PlannedAction, ...]
-    start_loads: Mapping[str, Receptor] | None  # receptors before the point (None: unknown)
+    start_state: Mapping[str, Any]   # the families' plan states before the point, by key
     where: str = ""
 
 
@@ -78,7 +47,7 @@ class PlannedStep:
     before: tuple[PlannedAction, ...]
     points: tuple[PlannedPoint, ...]
     after: tuple[PlannedAction, ...]
-    loads_after_before: Mapping[str, Receptor] | None
+    state_after_before: Mapping[str, Any]  # the plan states after the step's ``before``
     on_resume: str = "continue"                 # "redo": measured again on resume
 
 
@@ -89,8 +58,9 @@ class Plan:
     procedure_sha256: str
     parameters: Mapping[str, Any]
     variables: Mapping[str, Any]
-    max_load: Any
     steps: tuple[PlannedStep, ...]
+    info: Mapping[str, Any] = field(default_factory=dict)   # from the families' states
+    states: Mapping[str, type] = field(default_factory=dict)  # key -> PlanState class
 
     @property
     def points(self) -> list[PlannedPoint]:
@@ -105,13 +75,12 @@ class Plan:
     def readings_expected(self, point_id: str) -> dict[str, int]:
         """Reading name -> how many readings a finished attempt of the point holds
         (change-point and discrimination readings vary in number and are left out)."""
+        from labctl.procedures.action_models import action_class
+
         counts: dict[str, int] = {}
         for action in self.point(point_id).actions:
-            if action.kind == "read":
-                counts[action.args["name"]] = counts.get(action.args["name"], 0) \
-                    + action.args["count"]
-            elif action.kind == "tare":
-                counts[action.args["name"]] = counts.get(action.args["name"], 0) + 1
+            for name, n in action_class(action.kind).expected_readings(action).items():
+                counts[name] = counts.get(name, 0) + n
         return counts
 
     def to_event(self) -> dict[str, Any]:
@@ -123,7 +92,7 @@ class Plan:
                         "variables": {k: value_json(v) for k, v in p.variables.items()}}
                        for p in self.points],
             "variables": {k: value_json(v) for k, v in self.variables.items()},
-            "max_load": value_json(self.max_load) if self.max_load is not None else None,
+            **{k: value_json(v) for k, v in self.info.items()},
         }
 
     def describe(self) -> str:
@@ -136,8 +105,7 @@ class Plan:
         if self.variables:
             lines.append("variables: " + ", ".join(f"{k}={_text(v)}"
                                                    for k, v in self.variables.items()))
-        if self.max_load is not None:
-            lines.append(f"most load allowed: {self.max_load:~P}")
+        lines += [f"{k.replace('_', ' ')}: {_text(v)}" for k, v in self.info.items()]
         for step in self.steps:
             count = len(step.points)
             lines.append(f"step {step.id}: {step.title} ({count} point{'' if count == 1 else 's'})")

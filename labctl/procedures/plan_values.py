@@ -11,7 +11,7 @@ from labctl.errors import LabctlError, RunError
 from labctl.procedures.values import Value
 
 
-def _evaluate(value: Value, namespace: Mapping[str, Any], what: str) -> Any:
+def evaluate(value: Value, namespace: Mapping[str, Any], what: str) -> Any:
     try:
         return value.evaluate(namespace)
     except LabctlError as exc:
@@ -19,10 +19,10 @@ def _evaluate(value: Value, namespace: Mapping[str, Any], what: str) -> Any:
                        hint=exc.hint) from None
 
 
-def _quantity(value: Value, namespace: Mapping[str, Any], expect: str, what: str) -> Any:
+def quantity(value: Value, namespace: Mapping[str, Any], expect: str, what: str) -> Any:
     from labctl.units import check_dimension, parse_unit
 
-    result = _evaluate(value, namespace, what)
+    result = evaluate(value, namespace, what)
     if not hasattr(result, "dimensionality"):
         like = "a mass like '2 kg'" if expect == "kg" else f"a quantity in {expect}"
         raise RunError(f"{what} {str(value)!r} is {result!r}, expected {like}",
@@ -34,17 +34,17 @@ def _quantity(value: Value, namespace: Mapping[str, Any], expect: str, what: str
     return result
 
 
-def _seconds(value: Value, namespace: Mapping[str, Any], what: str, *,
+def seconds(value: Value, namespace: Mapping[str, Any], what: str, *,
              positive: bool = False) -> float:
-    seconds = float(_quantity(value, namespace, "s", what).to("s").magnitude)
+    seconds = float(quantity(value, namespace, "s", what).to("s").magnitude)
     if seconds < 0 or (positive and seconds == 0):
         raise RunError(f"{what} {str(value)!r} must be {'more than' if positive else 'at least'}"
                        f" 0 s", where=value.where)
     return seconds
 
 
-def _count(value: Value, namespace: Mapping[str, Any], what: str) -> int:
-    result = _evaluate(value, namespace, what)
+def count(value: Value, namespace: Mapping[str, Any], what: str) -> int:
+    result = evaluate(value, namespace, what)
     if hasattr(result, "dimensionality"):
         if not result.dimensionless:
             raise RunError(f"{what} {str(value)!r} must be a plain number",

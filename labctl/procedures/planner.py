@@ -4,27 +4,28 @@
 the attribute from the instrument bound to the role), expands each step's points
 (``sequence: up_down`` gives the points then the reverse without the top one; ``repeat``
 repeats the list; points are numbered on: ``weighing/01``, ``weighing/02``...), evaluates
-the point variables and each action's values to pint quantities, and chooses the
-weights of every load (``labctl.procedures.plan_loads``). Everything that can be refused
-before an instrument moves is refused here, with the procedure's ``file:line:col``: a
-load above the most allowed, a mass the weight set cannot make, a value of the wrong
-unit, an action on a role the bench lacks or whose instrument does not have the
-capability.
+the point variables, and asks each action's class to plan it (``Action.plan``, with the
+planner as its ``labctl.procedures.planning.Planning``). Everything that can be refused
+before an instrument moves is refused here, with the procedure's ``file:line:col``: an
+action on a role the bench lacks or whose instrument does not have the capability, a
+value of the wrong unit, and whatever each action refuses (a load above the most
+allowed, a set point outside a source's limits...).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from labctl.errors import LabctlError, RunError
+from labctl.procedures import plan_values
 from labctl.procedures.action_models import Action
 from labctl.procedures.parameters import resolve_parameters
 from labctl.procedures.plan_context import PlanContext, bind_roles, implements
-from labctl.procedures.plan_data import Plan, PlannedAction, PlannedPoint, PlannedStep, Receptor
-from labctl.procedures.plan_loads import LoadPlanning
-from labctl.procedures.plan_values import _count, _evaluate, _quantity, _seconds
+from labctl.procedures.plan_data import Plan, PlannedAction, PlannedPoint, PlannedStep
+from labctl.procedures.planning import Planning, PlanState, S
 from labctl.procedures.procedure_model import Procedure
+from labctl.procedures.values import Value
 
 
 def make_plan(procedure: Procedure, context: PlanContext) -> Plan:
@@ -33,23 +34,51 @@ def make_plan(procedure: Procedure, context: PlanContext) -> Plan:
     return _Planner(procedure, context).plan()
 
 
-class _Planner(LoadPlanning):
+class _Planner(Planning):
     def __init__(self, procedure: Procedure, context: PlanContext) -> None:
-        self.proc = procedure
+        self.proc = self.procedure = procedure
+        self.context = context
         self.roles = bind_roles(procedure, context.roles)
-        self.choose = context.choose_weights
         self.parameters = resolve_parameters(procedure, context.parameters)
         self.variables: dict[str, Any] = {}
-        self.max_load: Any = None
-        # What stands on each weight handler's receptor as the plan goes (None: unknown).
-        self.receptors: dict[str, Receptor | None] = {}
+        self.states: dict[type[PlanState], PlanState] = {}
 
     def plan(self) -> Plan:
         self._evaluate_variables()
-        self.max_load = self._max_load()
         steps = tuple(self._step(i) for i in range(len(self.proc.steps)))
+        info: dict[str, Any] = {}
+        for state in self.states.values():
+            info.update(state.info())
         return Plan(self.proc.id, self.proc.version, self.proc.sha256, self.parameters,
-                    dict(self.variables), self.max_load, steps)
+                    dict(self.variables), steps, info=info,
+                    states={cls.key: cls for cls in self.states})
+
+    # -- what an action's plan hook may ask (labctl.procedures.planning.Planning) -----
+    def evaluate(self, value: Value, namespace: Mapping[str, Any], what: str) -> Any:
+        return plan_values.evaluate(value, namespace, what)
+
+    def quantity(self, value: Value, namespace: Mapping[str, Any], expect: str,
+                 what: str) -> Any:
+        return plan_values.quantity(value, namespace, expect, what)
+
+    def seconds(self, value: Value, namespace: Mapping[str, Any], what: str, *,
+                positive: bool = False) -> float:
+        return plan_values.seconds(value, namespace, what, positive=positive)
+
+    def count(self, value: Value, namespace: Mapping[str, Any], what: str) -> int:
+        return plan_values.count(value, namespace, what)
+
+    def setting(self, name: str) -> Value | None:
+        return self.proc.setting_values.get(name)
+
+    def state(self, cls: type[S]) -> S:
+        state = self.states.get(cls)
+        if state is None:
+            state = self.states[cls] = cls(self)
+        return state  # type: ignore[return-value]
+
+    def _snapshot(self) -> dict[str, Any]:
+        return {cls.key: state.snapshot() for cls, state in self.states.items()}
 
     # -- variables ----------------------------------------------------------------
     @property
@@ -61,12 +90,13 @@ class _Planner(LoadPlanning):
             at = self.proc.where("variables", name)
             if isinstance(spec, tuple):
                 role, attribute = spec
-                self.variables[name] = self._role_attribute(role, attribute, at,
-                                                            f"variable {name!r}")
+                self.variables[name] = self.role_attribute(role, attribute, at,
+                                                           f"variable {name!r}")
             else:
-                self.variables[name] = _evaluate(spec, self.namespace, f"variable {name!r}")
+                self.variables[name] = self.evaluate(spec, self.namespace,
+                                                     f"variable {name!r}")
 
-    def _role_attribute(self, role: str, attribute: str, at: str, what: str) -> Any:
+    def role_attribute(self, role: str, attribute: str, at: str, what: str) -> Any:
         instrument = self.roles.get(role)
         if instrument is None:
             raise RunError(f"{what} reads {role}.{attribute}, but the bench has no "
@@ -85,18 +115,6 @@ class _Planner(LoadPlanning):
                            f"{attribute!r}", where=at,
                            hint="set it in the bench file's options for the instrument")
         return value
-
-    def _max_load(self) -> Any:
-        value = self.proc.max_load_value
-        if value is not None:
-            return _quantity(value, self.namespace, "kg", "max_load")
-        scales = [r for r in self.proc.roles_with("scale") if r in self.roles]
-        if len(scales) != 1:
-            return None
-        at = self.proc.where("roles", scales[0])
-        capacity = self._role_attribute(scales[0], "capacity", at, "the most load allowed")
-        e = getattr(self.roles[scales[0]], "e", None)
-        return capacity + 9 * e if e is not None else capacity
 
     # -- steps and points ---------------------------------------------------------
     def _step(self, i: int) -> PlannedStep:
@@ -117,7 +135,7 @@ class _Planner(LoadPlanning):
             namespace = self.namespace
             variables: dict[str, Any] = {}
             for name, value in definitions[j].items():
-                variables[name] = namespace[name] = _evaluate(
+                variables[name] = namespace[name] = self.evaluate(
                     value, namespace, f"point {point_id}: {name}")
             start = self._snapshot()
             actions = self._actions(step.actions, namespace, point_id)
@@ -137,7 +155,7 @@ class _Planner(LoadPlanning):
                 continue
             for key, capability in action.roles.items():
                 self._check_bound(action, getattr(action, key), capability, what)
-            planned.append(_BUILDERS[action.kind](self, action, namespace, what))
+            planned.append(action.plan(self, namespace, what))
         return tuple(planned)
 
     def _when(self, action: Action, namespace: Mapping[str, Any], what: str) -> bool:
@@ -163,39 +181,3 @@ class _Planner(LoadPlanning):
             raise RunError(f"{what}: the instrument for role {role!r} is not a {capability}",
                            where=action.where,
                            hint="bind the role to another instrument in the bench file")
-
-    def _simple(self, action: Action, namespace: Mapping[str, Any],
-                what: str) -> PlannedAction:
-        args = {"name": action.as_} if hasattr(action, "as_") else {}
-        return PlannedAction(action.kind, action.where, getattr(action, "role", None), args)
-
-    def _wait(self, action: Action, namespace: Mapping[str, Any], what: str) -> PlannedAction:
-        duration = _seconds(action.value("duration"), namespace, f"{what}: duration")
-        return PlannedAction("wait", action.where, None, {"duration": duration})
-
-    def _prompt(self, action: Action, namespace: Mapping[str, Any],
-                what: str) -> PlannedAction:
-        return PlannedAction("prompt", action.where, None, {"message": action.message})
-
-    def _read(self, action: Action, namespace: Mapping[str, Any], what: str) -> PlannedAction:
-        count = _count(action.value("count"), namespace, f"{what}: count")
-        interval = _seconds(action.value("interval"), namespace, f"{what}: interval")
-        timeout = _seconds(action.value("timeout"), namespace, f"{what}: timeout",
-                           positive=True)
-        return PlannedAction("read", action.where, action.role,
-                             {"name": action.as_, "mode": action.mode, "count": count,
-                              "interval": interval, "timeout": timeout})
-
-
-_BUILDERS: dict[str, Callable[..., PlannedAction]] = {
-    "zero": _Planner._simple,
-    "tare": _Planner._simple,
-    "clear_tare": _Planner._simple,
-    "load": _Planner._load,
-    "unload": _Planner._unload,
-    "wait": _Planner._wait,
-    "read": _Planner._read,
-    "prompt": _Planner._prompt,
-    "change_point": _Planner._change_point,
-    "discrimination": _Planner._discrimination,
-}

@@ -1,6 +1,8 @@
 """The procedure file's models (docs/contracts.md, "Procedure YAML"): ``Procedure``, its
-``Step``s, roles, conditions, parameters and analyses. The actions of the steps are in
-``labctl.procedures.action_models``."""
+``Step``s, roles, conditions, parameters, settings and analyses. The actions of the steps
+are plug-ins (``labctl.procedures.action_models``): a step's action lists hold the union
+of every registered action, built when a procedure is first validated
+(``ensure_models``)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from labctl.drivers.capabilities import CAPABILITIES
 from labctl.errors import UnitError
-from labctl.procedures.action_models import Action, AnyAction
+from labctl.procedures.action_models import ACTIONS, Action, action_union
 from labctl.procedures.model_base import PointValue, Scalar, _Model
 from labctl.procedures.values import IDENT, Value
 from labctl.yamlio import where
@@ -138,9 +140,9 @@ class Step(_Model):
     # step again first (new attempts) when any point at or after it is left to measure,
     # for a step that sets up a state the later points depend on (the zero)
     on_resume: Literal["continue", "redo"] = "continue"
-    before: list[AnyAction] = Field(default_factory=list)
-    actions: list[AnyAction] = Field(default_factory=list)
-    after: list[AnyAction] = Field(default_factory=list)
+    before: list[AnyAction] = Field(default_factory=list)  # noqa: F821 - see ensure_models
+    actions: list[AnyAction] = Field(default_factory=list)  # noqa: F821
+    after: list[AnyAction] = Field(default_factory=list)  # noqa: F821
 
     _where: str = PrivateAttr("")
     _points: list[dict[str, Value]] = PrivateAttr(default_factory=list)
@@ -192,7 +194,10 @@ class Procedure(_Model):
     variables: dict[Annotated[str, Field(pattern=_NAME)], Scalar] = Field(
         default_factory=dict)
     data: dict[str, str] = Field(default_factory=dict)
-    max_load: Scalar | None = None
+    # the families' settings of the procedure (e.g. the weighing family's max_load):
+    # expressions over the parameters and variables, read by the family at plan time
+    settings: dict[Annotated[str, Field(pattern=_NAME)], Scalar] = Field(
+        default_factory=dict)
     steps: list[Step] = Field(min_length=1)
     analyses: list[AnalysisSpec] = Field(default_factory=list)
 
@@ -200,7 +205,7 @@ class Procedure(_Model):
     _sha256: str = PrivateAttr("")
     _raw: Any = PrivateAttr(None)
     _variables: dict[str, Value | tuple[str, str]] = PrivateAttr(default_factory=dict)
-    _max_load: Value | None = PrivateAttr(None)
+    _settings: dict[str, Value] = PrivateAttr(default_factory=dict)
 
     @property
     def path(self) -> Path | None:
@@ -225,8 +230,9 @@ class Procedure(_Model):
         return self._variables
 
     @property
-    def max_load_value(self) -> Value | None:
-        return self._max_load
+    def setting_values(self) -> dict[str, Value]:
+        """The compiled ``settings``, by name."""
+        return self._settings
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:
@@ -236,3 +242,18 @@ class Procedure(_Model):
 
     def roles_with(self, capability: str) -> list[str]:
         return [name for name, spec in self.roles.items() if spec.capability == capability]
+
+
+_built_for = -1
+
+
+def ensure_models() -> None:
+    """(Re)build the step and procedure models with the union of the registered actions
+    (once, and again whenever an action is registered in this process)."""
+    global _built_for
+    if _built_for == ACTIONS.generation:
+        return
+    namespace = {"AnyAction": action_union(), "Step": Step}
+    Step.model_rebuild(force=True, _types_namespace=namespace)
+    Procedure.model_rebuild(force=True, _types_namespace=namespace)
+    _built_for = ACTIONS.generation

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 from labctl.errors import RunError
 from labctl.procedures.journal import read_journal, to_json
-from labctl.procedures.schema import Procedure
+from labctl.procedures.procedure_model import Procedure
 
 if TYPE_CHECKING:
-    from labctl.procedures.plan import Plan
-    from labctl.procedures.runner import RunOutcome
+    from labctl.procedures.plan_data import Plan
+    from labctl.procedures.run_outcome import RunOutcome
 
 JOURNAL_NAME = "journal.jsonl"
 
@@ -182,7 +182,7 @@ def resume_run(run: str | Path, procedure: Procedure, bench: Any, *,
     """Continue the run ``run`` (a run id, a run directory or a journal file) on ``bench``
     in the same journal. ``options`` are ``run_procedure``'s (clock, on_event, prompt...);
     the parameters are the journal's."""
-    from labctl.procedures.runner import run_procedure
+    from labctl.procedures.launch import run_procedure
 
     journal_path = find_journal(run, runs_dir)
     return run_procedure(procedure, bench, journal_path=journal_path, resume=True, **options)

@@ -10,9 +10,10 @@ from typing import Any
 
 from labctl.clock import Clock
 from labctl.errors import RunError
-from labctl.procedures.actions import Execution, execute
+from labctl.procedures.action_models import action_class
 from labctl.procedures.bench_access import BenchLike, _bench_roles
 from labctl.procedures.environment import ConditionsWatch
+from labctl.procedures.execution import Execution
 from labctl.procedures.journal import Journal
 from labctl.procedures.plan_data import Plan, PlannedAction, PlannedPoint, PlannedStep
 from labctl.procedures.procedure_model import Procedure
@@ -181,35 +182,31 @@ class Runner(Teardown):
         self._checkpoint()
         self._emit("point_started", **tags)
         if restore:
-            self._restore_loads(step, point, tags)
+            self._restore_state(step, point, tags)
         for action in point.actions:
             self._do(action, tags)
         self._emit("point_finished", **tags)
 
-    def _restore_loads(self, step: PlannedStep, point: PlannedPoint,
+    def _restore_state(self, step: PlannedStep, point: PlannedPoint,
                        tags: Mapping[str, Any]) -> None:
-        """After skipping finished points, put on each receptor what the earlier points
-        would have left there, so the point is measured as planned."""
-        have, want = step.loads_after_before, point.start_loads
-        if have is None or want is None:
-            return
-        for role in sorted(set(have) | set(want)):
-            groups = want.get(role, ())
-            if groups == have.get(role, ()):
+        """After skipping finished points, bring the bench to the state the earlier points
+        would have left (each family's ``PlanState.restore``: the weighing family puts
+        the loads back on the receptors), so the point is measured as planned."""
+        for key, cls in self.plan.states.items():
+            have = step.state_after_before.get(key, cls.initial)
+            want = point.start_state.get(key, cls.initial)
+            if have is None or want is None or have == want:
                 continue
-            self._do(PlannedAction("unload", point.where, role), tags)
-            for i, group in enumerate(groups):
-                self._do(PlannedAction("load", point.where, role, {
-                    "mass": group.mass, "weights": group.weights, "position": group.position,
-                    "add": bool(i)}), tags)
+            for action in cls.restore(have, want, point.where):
+                self._do(action, tags)
 
     def _do(self, action: PlannedAction, tags: Mapping[str, Any]) -> None:
         self._checkpoint()
         self.watch.check()
-        execute(action, Execution(
+        action_class(action.kind).execute(action, Execution(
             instruments=self.instruments, emit=self._emit, sleep=self.watch.sleep,
             before_reading=lambda: self.watch.check(force=True), prompt=self.prompt,
-            tags=tags))
+            tags=tags, now=self.clock.now))
 
     # -- control --------------------------------------------------------------------------
     def _check_abort(self) -> None:

@@ -35,9 +35,9 @@ from pydantic import (
     model_validator,
 )
 
-from labctl.analysis.points import DecisionResult, PointResult, QuantityValue
-from labctl.analysis.points import overall_decision as _overall_decision
 from labctl.registry.errors import RecordError
+from labctl.results import DecisionResult, PointResult, QuantityValue
+from labctl.results import overall_decision as _overall_decision
 
 __all__ = [
     "DecisionResult",
@@ -72,7 +72,7 @@ def overall_decision(points: Iterable[PointResult]) -> DecisionResult:
     ``fail`` if any point fails; otherwise ``conditional_fail`` if any point is a
     conditional fail; otherwise ``conditional_pass`` if any point is a conditional pass;
     otherwise (every point passes) ``pass``. A record with no points has no decision:
-    ``RecordError``. (The rule lives in ``labctl.analysis.points.overall_decision``.)
+    ``RecordError``. (The rule lives in ``labctl.results.overall_decision``.)
     """
     decision = _overall_decision(list(points))
     if decision is None:

@@ -11,7 +11,7 @@ from weighing_journal import PLATE, STANDARDS, Journal
 
 from labctl.analysis import ANALYSES, analyse, analysis_names, overall_decision
 from labctl.errors import ConfigError
-from labctl.procedures.schema import load_procedure, loads_procedure
+from labctl.procedures.loading import load_procedure, loads_procedure
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCEDURE = ROOT / "procedures" / "scale-jjg539.yaml"
@@ -48,7 +48,7 @@ def _whole_run(parameters: dict | None = None) -> Journal:
 def test_the_registry_lists_the_weighing_analyses():
     assert analysis_names() == sorted(["zero_setting", "weighing_error", "eccentricity",
                                        "repeatability", "discrimination", "tare"])
-    assert set(analysis_names()) == set(ANALYSES)
+    assert set(analysis_names()) == set(ANALYSES.names())
 
 
 def test_the_shipped_procedure_loads_and_names_known_analyses(procedure):
@@ -125,7 +125,7 @@ def test_a_bad_option_names_its_place():
 def _run_on_sim(tmp_path: Path, gain: float | None = None) -> list:
     from labctl.bench.config import load_bench
     from labctl.clock import VirtualClock
-    from labctl.procedures.runner import run_procedure
+    from labctl.procedures.launch import run_procedure
 
     bench_dir = tmp_path / "bench"
     bench_dir.mkdir()
@@ -149,7 +149,7 @@ def _run_on_sim(tmp_path: Path, gain: float | None = None) -> list:
 
 def test_the_shipped_procedure_on_the_simulated_bench(tmp_path: Path):
     results = _run_on_sim(tmp_path)
-    assert {p.test for p in results} == set(ANALYSES)
+    assert {p.test for p in results} == set(ANALYSES.names())
     assert all(p.conforms for p in results), [(p.point, p.decision) for p in results
                                              if not p.conforms]
 
@@ -166,17 +166,17 @@ def test_a_scale_far_outside_its_class_fails_on_the_simulated_bench(tmp_path: Pa
 
 
 def test_another_family_can_register_an_analysis():
-    from labctl.analysis import OPTION_DEFAULTS, register
+    from labctl.analysis import Analysis
 
-    def drift(view, dut, standards, table, options):
+    def drift(history, context, options):
         return []
 
-    register("test_drift", drift, {"window": 3})
+    ANALYSES.register("test_drift", Analysis("test_drift", drift, {"window": 3}))
     try:
         assert "test_drift" in analysis_names()
-        assert OPTION_DEFAULTS["test_drift"] == {"window": 3}
+        assert ANALYSES.get("test_drift").options({}).get("window") == 3
         with pytest.raises(ValueError, match="already registered"):
-            register("test_drift", drift)
+            ANALYSES.register("test_drift", Analysis("test_drift", drift))
     finally:
-        ANALYSES.pop("test_drift")
-        OPTION_DEFAULTS.pop("test_drift")
+        ANALYSES.unregister("test_drift")
+    assert "test_drift" not in analysis_names()

@@ -13,9 +13,10 @@ import statistics
 import pytest
 from weighing_journal import PLATE, SMALL, STANDARDS, Journal, mass
 
-from labctl.analysis import ANALYSES, OPTION_DEFAULTS, load_mpe_table
-from labctl.analysis.journal_view import JournalView
 from labctl.analysis.options import Options
+from labctl.analysis.weighing.journal_view import JournalView
+from labctl.analysis.weighing.plugins import raw_analysis
+from labctl.analysis.weighing.weighing_mpe import load_mpe_table
 from labctl.registry.canonical import canonical_json
 
 D = 0.005
@@ -24,8 +25,9 @@ NET = ("S/2kg", "S/500g")
 
 
 def run(name: str, j: Journal, step: str, standards=None, **options):
-    opts = Options.build(name, OPTION_DEFAULTS[name], options, {"category": "initial"})
-    return ANALYSES[name](JournalView(j.events).step(step), dict(PLATE),
+    function, defaults = raw_analysis(name)
+    opts = Options.build(name, defaults, options, {"category": "initial"})
+    return function(JournalView(j.events).step(step), dict(PLATE),
                           standards or STANDARDS, load_mpe_table("jjg539-2016"), opts)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from weighing_journal import Journal
 
-from labctl.analysis.journal_view import JournalView, JournalViewError, weights_added
+from labctl.analysis.weighing.journal_view import JournalView, JournalViewError, weights_added
 
 
 def test_only_the_finished_attempt_of_a_restarted_point_counts(journal: Journal):

@@ -31,7 +31,7 @@ def test_net_error_against_the_mpe_of_the_net_load():
 
 
 def test_a_point_without_its_tare_reading_is_an_error():
-    from labctl.analysis.journal_view import JournalViewError
+    from labctl.analysis.weighing.journal_view import JournalViewError
 
     j = Journal()
     j.weigh("tare", "tare/01", ("S/10kg",), 10.0)

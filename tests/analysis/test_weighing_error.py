@@ -7,12 +7,14 @@ import math
 import pytest
 from weighing_journal import SMALL, STANDARDS, Journal, mass, u_linear
 
-from labctl.analysis import OPTION_DEFAULTS, load_mpe_table, weighing_error
-from labctl.analysis.journal_view import JournalView
 from labctl.analysis.options import Options
 from labctl.analysis.weighing.error_budget import error_budget
 from labctl.analysis.weighing.indication import indication_of
+from labctl.analysis.weighing.journal_view import JournalView
 from labctl.analysis.weighing.plate import ScalePlate
+from labctl.analysis.weighing.plugins import raw_analysis
+from labctl.analysis.weighing.weighing_error import weighing_error
+from labctl.analysis.weighing.weighing_mpe import load_mpe_table
 from labctl.uncertainty import coverage_factor
 
 D = 0.005                        # d = e = 5 g, in kg
@@ -23,7 +25,7 @@ LOAD_7_5 = ("S/5kg", "S/2kg", "S/500g")
 
 
 def run(j: Journal, step: str = "weighing", **options):
-    opts = Options.build("weighing_error", OPTION_DEFAULTS["weighing_error"], options,
+    opts = Options.build("weighing_error", raw_analysis("weighing_error")[1], options,
                          {"category": options.pop("category", "initial")})
     view = JournalView(j.events)
     return weighing_error(view.step(step), dict(PLATE_III), STANDARDS,
@@ -216,9 +218,9 @@ def test_unknown_options_are_refused():
     from labctl.errors import ConfigError
 
     with pytest.raises(ConfigError, match="analysis 'weighing_error' has no option 'rules'"):
-        Options.build("weighing_error", OPTION_DEFAULTS["weighing_error"], {"rules": "x"})
+        Options.build("weighing_error", raw_analysis("weighing_error")[1], {"rules": "x"})
     with pytest.raises(ConfigError, match="unknown decision rule 'strict'"):
-        Options.build("weighing_error", OPTION_DEFAULTS["weighing_error"], {"rule": "strict"})
+        Options.build("weighing_error", raw_analysis("weighing_error")[1], {"rule": "strict"})
 
 
 @pytest.mark.parametrize(("rule", "expected"), [

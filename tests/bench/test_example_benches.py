@@ -30,7 +30,7 @@ from labctl.bench import load_bench
 from labctl.calibration import CalibrationRequest, calibrate, required_roles
 from labctl.clock import VirtualClock
 from labctl.drivers.weighing.capabilities import WeightLoad
-from labctl.procedures.schema import load_procedure
+from labctl.procedures.loading import load_procedure
 from labctl.units import Q_
 
 from .helpers import REGISTER, ROOT

@@ -36,7 +36,7 @@ SCRIPT = HERE / "e2e_killed_run.py"
 
 def redo_steps() -> set[str]:
     """The steps measured again on resume (``on_resume: redo``: the zero setting)."""
-    from labctl.procedures.schema import load_procedure
+    from labctl.procedures.loading import load_procedure
 
     return {s.id for s in load_procedure(PROCEDURE).steps if s.on_resume == "redo"}
 
@@ -65,7 +65,7 @@ def used_readings(events: list[dict[str, Any]]) -> dict[tuple[str, int], list[di
     for e in events:
         key = (e.get("point"), e.get("attempt"))
         if e["type"] == "reading" and key in out:
-            out[key].append(e)  # type: ignore[index]
+            out[key].append({**e, **e.get("extras", {})})  # type: ignore[index]
     return out
 
 
@@ -130,8 +130,8 @@ KILLS = {
 @pytest.mark.parametrize("where", list(KILLS))
 def test_kill_9_then_resume(where: str, tmp_path: Path, reference: list[dict[str, Any]],
                             capsys: pytest.CaptureFixture[str]) -> None:
-    readings = [(e["point"], e["name"], e.get("change_step")) for e in reference
-                if e["type"] == "reading"]
+    readings = [(e["point"], e["name"], e.get("extras", {}).get("change_step"))
+                for e in reference if e["type"] == "reading"]
     assert KILLS[where] in readings, f"the procedure no longer reads {KILLS[where]}"
     kill_after = readings.index(KILLS[where]) + 1
     runs, url, out = tmp_path / "runs", registry_url(tmp_path), tmp_path / "record.json"
@@ -145,7 +145,8 @@ def test_kill_9_then_resume(where: str, tmp_path: Path, reference: list[dict[str
     before = journal_events(journal)
     assert [e["type"] for e in before].count("reading") == kill_after
     last = before[-1]  # died right after this reading was journalled
-    assert (last["type"], last["point"], last["name"], last.get("change_step")) == (
+    assert (last["type"], last["point"], last["name"],
+            last.get("extras", {}).get("change_step")) == (
         "reading", *KILLS[where])
     assert "run_finished" not in {e["type"] for e in before}
     done_before = finished_attempts(before)

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from procedure_fakes import MINI
 
-from labctl.procedures.schema import Procedure, load_procedure
+from labctl.procedures.loading import load_procedure
+from labctl.procedures.procedure_model import Procedure
 
 MINI_TEXT = MINI.read_text(encoding="utf-8")
 

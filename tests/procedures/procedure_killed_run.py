@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from procedure_fakes import make_bench  # noqa: E402
 
-from labctl.procedures.runner import run_procedure  # noqa: E402
-from labctl.procedures.schema import load_procedure  # noqa: E402
+from labctl.procedures.launch import run_procedure  # noqa: E402
+from labctl.procedures.loading import load_procedure  # noqa: E402
 
 
 def main(procedure: str, journal: str, kill_after: int, mode: str) -> int:

@@ -9,7 +9,8 @@ from procedure_fakes import make_bench
 
 from labctl.drivers.capabilities import EnvironmentReading
 from labctl.procedures.environment import check_conditions
-from labctl.procedures.runner import RunAborted, run_procedure
+from labctl.procedures.launch import run_procedure
+from labctl.procedures.run_outcome import RunAborted
 from labctl.units import Q_
 
 
@@ -59,7 +60,7 @@ def test_suspended_while_outside_then_resumed(mini, tmp_path: Path) -> None:
 
 
 def test_periodic_checks_during_long_waits(variant, tmp_path: Path) -> None:
-    from labctl.procedures.schema import load_procedure
+    from labctl.procedures.loading import load_procedure
 
     procedure = load_procedure(variant(("settle: {default: 5 s}", "settle: {default: 10 min}")))
     bench, clock = make_bench(environment=lambda t: 20.0)

@@ -8,14 +8,14 @@ import pytest
 from procedure_fakes import MINI, FakeEnvironment, FakeLoader, location, make_bench
 
 from labctl.errors import RunError
-from labctl.procedures.plan import PlanContext, make_plan
-from labctl.procedures.schema import load_procedure
+from labctl.procedures.loading import load_procedure
+from labctl.procedures.plan_context import PlanContext
+from labctl.procedures.planner import make_plan
 from labctl.units import Q_
 
 
 def context(bench, parameters=None) -> PlanContext:
-    return PlanContext(bench.roles, parameters,
-                       lambda mass, exclude: bench.choose_weights(mass, exclude=exclude))
+    return PlanContext(bench.roles, parameters, bench)
 
 
 def test_up_down_repeat_ids_and_variables(mini) -> None:
@@ -33,7 +33,7 @@ def test_up_down_repeat_ids_and_variables(mini) -> None:
     assert [p.repetition for p in repeatability.points] == [1, 2, 3]
     assert [p.variables["position"] for p in eccentricity.points] == ["centre", "front"]
     assert plan.variables["half"] == Q_(7.5, "kg")
-    assert plan.max_load == Q_(15, "kg") + 9 * Q_(5, "g")
+    assert plan.info["max_load"] == Q_(15, "kg") + 9 * Q_(5, "g")
 
     unload, load, wait, read = weighing.points[2].actions
     assert unload.kind == "unload"
@@ -110,10 +110,10 @@ def test_a_load_in_ug_per_m3_does_not_fit(variant) -> None:
 
 def test_max_load_can_be_raised_by_the_procedure(variant) -> None:
     path = variant(("mass: Max / 3", "mass: Max + 20 * e"),
-                   ("category: initial\n", "category: initial\nmax_load: Max * 1.1\n"))
+                   ("category: initial\n", "category: initial\nsettings: {max_load: Max * 1.1}\n"))
     bench, _ = make_bench()
     plan = make_plan(load_procedure(path), context(bench))
-    assert plan.max_load == Q_(16.5, "kg")
+    assert plan.info["max_load"] == Q_(16.5, "kg")
     assert plan.steps[1].points[0].actions[0].args["mass"] == Q_(15100, "g")
 
 
@@ -133,7 +133,8 @@ def test_a_read_on_a_role_whose_instrument_cannot_read(variant) -> None:
     path = variant(("  environment: {capability: environment, optional: true}",
                     "  environment: {capability: environment, optional: true}\n"
                     "  spare: {capability: scale, optional: true}"),
-                   ("category: initial\n", "category: initial\nmax_load: Max + 9 * e\n"),
+                   ("category: initial\n",
+                    "category: initial\nsettings: {max_load: Max + 9 * e}\n"),
                    ("read: {role: dut, as: zero}", "read: {role: spare, as: zero}"))
     bench, _ = make_bench()
     with pytest.raises(RunError, match="no instrument for role 'spare'") as err:
@@ -141,7 +142,7 @@ def test_a_read_on_a_role_whose_instrument_cannot_read(variant) -> None:
     assert str(err.value).startswith(location(path, "read: {role: spare"))
     roles = {**bench.roles, "spare": FakeLoader(bench.world, "spare")}
     with pytest.raises(RunError, match="needs capability 'scale'"):
-        make_plan(load_procedure(path), PlanContext(roles, None, context(bench).choose_weights))
+        make_plan(load_procedure(path), PlanContext(roles, None, bench))
 
 
 def test_a_variable_the_instrument_does_not_give(mini) -> None:

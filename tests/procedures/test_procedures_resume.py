@@ -15,17 +15,18 @@ from procedure_fakes import HERE, MINI, make_bench
 
 from labctl.errors import InstrumentError, RunError
 from labctl.procedures.journal import read_journal
-from labctl.procedures.plan import PlanContext, make_plan
+from labctl.procedures.launch import run_procedure
+from labctl.procedures.loading import load_procedure
+from labctl.procedures.plan_context import PlanContext
+from labctl.procedures.planner import make_plan
 from labctl.procedures.resume import find_journal, new_run_id, resume_run, run_journal_path
-from labctl.procedures.runner import RunAborted, run_procedure
-from labctl.procedures.schema import load_procedure
+from labctl.procedures.run_outcome import RunAborted
 
 SCRIPT = HERE / "procedure_killed_run.py"
 
 
 def plan_of(procedure, bench):
-    return make_plan(procedure, PlanContext(
-        bench.roles, None, lambda m, exclude: bench.choose_weights(m, exclude=exclude)))
+    return make_plan(procedure, PlanContext(bench.roles, None, bench))
 
 
 def check_measured_once(procedure, events) -> dict[str, int]:

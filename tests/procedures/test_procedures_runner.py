@@ -11,8 +11,9 @@ from procedure_fakes import make_bench
 
 from labctl.errors import InstrumentError, RunError
 from labctl.procedures.journal import read_journal
-from labctl.procedures.runner import RunAborted, run_procedure
-from labctl.procedures.schema import load_procedure
+from labctl.procedures.launch import run_procedure
+from labctl.procedures.loading import load_procedure
+from labctl.procedures.run_outcome import RunAborted
 from labctl.procedures.state import RunControl
 
 
@@ -252,7 +253,8 @@ def test_change_point_adds_until_the_indication_rises(variant, tmp_path: Path) -
     bench, clock = make_bench(gain=1.4e-4)
     outcome = run(procedure, bench, clock, tmp_path)
     point = [e for e in outcome.events if e.get("point") == "repeatability/01"]
-    steps = [e for e in point if e["type"] == "reading" and e["name"] == "change_point"]
+    steps = [{**e, **e.get("extras", {})} for e in point
+             if e["type"] == "reading" and e["name"] == "change_point"]
     assert [s["change_step"] for s in steps] == [0, 1, 2, 3]
     assert [s["value"] for s in steps] == [7500.0, 7500.0, 7500.0, 7505.0]
     assert steps[-1]["change_found"] is True and "change_found" not in steps[1]
@@ -272,7 +274,7 @@ def test_discrimination_takes_pieces_off_then_adds_1_4_d(variant, tmp_path: Path
     outcome = run(procedure, bench, clock, tmp_path)
     assert outcome.state == "done"
     point = [e for e in outcome.events if e.get("point") == "repeatability/01"]
-    readings = [e for e in point if e["type"] == "reading"
+    readings = [{**e, **e.get("extras", {})} for e in point if e["type"] == "reading"
                 and e["name"].startswith("discrimination")]
     assert [(r["name"], r["discrimination_pieces"], r["value"]) for r in readings] == [
         ("discrimination_start", 3, 7505.0), ("discrimination_step", 2, 7500.0),
@@ -319,6 +321,7 @@ def test_the_shipped_procedure_on_the_simulated_bench(repo_root: Path, tmp_path:
            and e["name"] == "indication"]
     assert top and abs(top[0]["value"] - 15.0) < 0.05 and top[0]["unit"] == "kg"
     if parameters:  # zero setting 1, weighing 9, eccentricity 5, repeatability 6, tare 2
-        looking = {e["point"] for e in events if e["type"] == "reading" and "change_step" in e}
-        found = {e["point"] for e in events if e["type"] == "reading" and e.get("change_found")}
+        extras = [(e["point"], e.get("extras", {})) for e in events if e["type"] == "reading"]
+        looking = {point for point, x in extras if "change_step" in x}
+        found = {point for point, x in extras if x.get("change_found")}
         assert len(looking) == 23 and found == looking

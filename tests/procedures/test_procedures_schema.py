@@ -9,13 +9,10 @@ import pytest
 from procedure_fakes import MINI, location
 
 from labctl.errors import ConfigError
-from labctl.procedures.schema import (
-    LoadAction,
-    ReadAction,
-    load_procedure,
-    parse_overrides,
-    resolve_parameters,
-)
+from labctl.procedures.generic.reading import ReadAction
+from labctl.procedures.loading import load_procedure
+from labctl.procedures.parameters import parse_overrides, resolve_parameters
+from labctl.procedures.weighing.loads import LoadAction
 from labctl.units import Q_
 
 
@@ -65,7 +62,7 @@ BAD = {
         "role 'balance' is not declared"),
     "read on a role without the capability": (
         [("read: {role: dut, as: zero}", "read: {role: loader, as: zero}")],
-        "role: loader, as: zero", 1, "needs 'scale'"),
+        "role: loader, as: zero", 1, "needs 'meter'"),
     "expression naming an unknown variable": (
         [("mass: Max / 3", "mass: Maxx / 3")], "mass: Maxx", 1, "unknown name 'Maxx'"),
     "misspelt name in a point": (

@@ -7,9 +7,9 @@ import math
 import pytest
 from pydantic import ValidationError
 
-from labctl.analysis.points import PointResult
 from labctl.registry.errors import RecordError
 from labctl.registry.record import Record, new_record_id, overall_decision
+from labctl.results import PointResult
 
 
 @pytest.fixture

@@ -27,14 +27,14 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from labctl.analysis.context import Context
-from labctl.analysis.journal_view import PointView, StepView, weights_added
 from labctl.analysis.options import Options
-from labctl.analysis.points import PointResult, QuantityValue
+from labctl.analysis.weighing.context import Context
 from labctl.analysis.weighing.indication import reading_value
+from labctl.analysis.weighing.journal_view import PointView, StepView, weights_added
 from labctl.analysis.weighing.reference import reference_load
 from labctl.analysis.weighing.weighing_mpe import MpeTable
 from labctl.errors import ConfigError
+from labctl.results import PointResult, QuantityValue
 
 NAME = "discrimination"
 DEFAULTS: dict[str, Any] = {"before": "before", "after": "after",

@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from labctl.analysis.context import WEIGHING_DEFAULTS, Context
-from labctl.analysis.journal_view import StepView
 from labctl.analysis.options import Options
-from labctl.analysis.points import PointResult
-from labctl.analysis.results import error_point, unreadable_point
+from labctl.analysis.weighing.context import WEIGHING_DEFAULTS, Context
 from labctl.analysis.weighing.error_budget import error_budget
+from labctl.analysis.weighing.journal_view import StepView
+from labctl.analysis.weighing.results import error_point, unreadable_point
 from labctl.analysis.weighing.summaries import Borrowed
 from labctl.analysis.weighing.weighing_mpe import MpeTable
+from labctl.results import PointResult
 
 NAME = "eccentricity"
 DEFAULTS: dict[str, Any] = dict(WEIGHING_DEFAULTS)

@@ -46,7 +46,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from labctl.analysis.journal_view import JournalViewError, PointView, Reading
+from labctl.analysis.weighing.journal_view import JournalViewError, PointView, Reading
 from labctl.analysis.weighing.plate import ScalePlate, convert
 from labctl.analysis.weighing.reference import ReferenceLoad, reference_load
 

@@ -18,14 +18,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from labctl.analysis.context import WEIGHING_DEFAULTS, Context
-from labctl.analysis.journal_view import StepView
 from labctl.analysis.options import Options
-from labctl.analysis.points import PointResult, QuantityValue
-from labctl.analysis.results import uncertainty_notes
+from labctl.analysis.weighing.context import WEIGHING_DEFAULTS, Context
 from labctl.analysis.weighing.indication import Indication
+from labctl.analysis.weighing.journal_view import StepView
+from labctl.analysis.weighing.results import uncertainty_notes
 from labctl.analysis.weighing.summaries import Series, repeatability_series
 from labctl.analysis.weighing.weighing_mpe import MpeTable
+from labctl.results import PointResult, QuantityValue
 
 NAME = "repeatability"
 DEFAULTS: dict[str, Any] = {

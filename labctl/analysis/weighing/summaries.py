@@ -7,10 +7,10 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from labctl.analysis.context import Context
-from labctl.analysis.journal_view import StepView
+from labctl.analysis.weighing.context import Context
 from labctl.analysis.weighing.error_budget import Extras, ZeroCorrection, error_budget
 from labctl.analysis.weighing.indication import Indication
+from labctl.analysis.weighing.journal_view import StepView
 
 _SAME = 1e-9  # relative spread below which repeated values count as equal
 

@@ -26,11 +26,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from labctl.analysis.context import WEIGHING_DEFAULTS, Context
-from labctl.analysis.journal_view import PointView, Reading, StepView, weights_added
 from labctl.analysis.options import Options
-from labctl.analysis.points import PointResult
-from labctl.analysis.results import error_point, unreadable_point
+from labctl.analysis.weighing.context import WEIGHING_DEFAULTS, Context
 from labctl.analysis.weighing.error_budget import Extras, ZeroCorrection, error_budget
 from labctl.analysis.weighing.indication import (
     Indication,
@@ -39,9 +36,12 @@ from labctl.analysis.weighing.indication import (
     change_point_value,
     reading_value,
 )
+from labctl.analysis.weighing.journal_view import PointView, Reading, StepView, weights_added
 from labctl.analysis.weighing.reference import reference_load
+from labctl.analysis.weighing.results import error_point, unreadable_point
 from labctl.analysis.weighing.summaries import Borrowed
 from labctl.analysis.weighing.weighing_mpe import MpeTable
+from labctl.results import PointResult
 
 NAME = "tare"
 DEFAULTS: dict[str, Any] = {**WEIGHING_DEFAULTS, "tare_reading": "tare",

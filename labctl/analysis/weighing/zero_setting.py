@@ -27,14 +27,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from labctl.analysis.context import Context
-from labctl.analysis.journal_view import StepView
 from labctl.analysis.options import Options
-from labctl.analysis.points import PointResult
-from labctl.analysis.results import error_point, unreadable_point
+from labctl.analysis.weighing.context import Context
 from labctl.analysis.weighing.error_budget import Extras, error_budget
+from labctl.analysis.weighing.journal_view import StepView
+from labctl.analysis.weighing.results import error_point, unreadable_point
 from labctl.analysis.weighing.weighing_mpe import MpeTable
 from labctl.errors import ConfigError
+from labctl.results import PointResult
 
 NAME = "zero_setting"
 DEFAULTS: dict[str, Any] = {"reading": "indication", "change_point_reading": "change_point"}

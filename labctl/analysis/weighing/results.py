@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from labctl.analysis.points import PointResult, QuantityValue
 from labctl.analysis.weighing.indication import Indication
 from labctl.analysis.weighing.plate import ScalePlate
+from labctl.results import PointResult, QuantityValue
 
 if TYPE_CHECKING:
     from labctl.uncertainty import BudgetResult

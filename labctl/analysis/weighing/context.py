@@ -7,12 +7,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from labctl.analysis.journal_view import PointView, Reading, StepView
 from labctl.analysis.options import Options
-from labctl.analysis.points import PointResult
 from labctl.analysis.weighing.indication import Indication, indication_of
+from labctl.analysis.weighing.journal_view import PointView, Reading, StepView
 from labctl.analysis.weighing.plate import ScalePlate
 from labctl.analysis.weighing.weighing_mpe import MpeTable
+from labctl.results import PointResult
 
 AnalysisFunction = Callable[[StepView, Any, Mapping[str, Any], MpeTable, Options],
                             list[PointResult]]
