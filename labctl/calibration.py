@@ -130,18 +130,15 @@ def calibrate(request: CalibrationRequest, *, on_event: OnEvent | Sequence[OnEve
 
 
 def instrument_info(config: Any, role: str, driver: Any) -> dict[str, Any]:
-    """Driver name and data plate of the instrument in ``role``, as JSON for the journal."""
-    from labctl.analysis.weighing.plate import quantity_in
+    """Driver name and data plate of the instrument in ``role``, as JSON for the journal
+    (quantities as ``{"value", "unit"}``, in the unit the instrument states them)."""
+    from labctl.events import quantity_json
 
     inst = next((i for i in config.instruments.values() if i.role == role), None)
-    plate: dict[str, Any] = {}
-    for key, attr in (("max", "capacity"), ("e", "e"), ("d", "d"), ("min", "min_load")):
-        value = getattr(driver, attr, None)
-        if value is not None:
-            mag, unit = quantity_in(value)
-            plate[key] = {"value": mag, "unit": unit}
-    if getattr(driver, "accuracy_class", None):
-        plate["class"] = driver.accuracy_class
+    plate_of = getattr(driver, "data_plate", None)
+    plate = {key: quantity_json(v) if hasattr(v, "units") else v
+             for key, v in (plate_of() if callable(plate_of) else {}).items()
+             if v is not None}
     return {"instrument": inst.name if inst else None, "driver": inst.driver if inst else None,
             "data_plate": plate}
 
@@ -149,12 +146,9 @@ def instrument_info(config: Any, role: str, driver: Any) -> dict[str, Any]:
 def _stated(reading: Any) -> dict[str, Any] | None:
     if reading is None:
         return None
-    out = {}
-    for name in ("temperature", "humidity"):
-        q = getattr(reading, name, None)
-        if q is not None:
-            out[name] = {"value": float(q.magnitude), "unit": f"{q.units:~P}"}
-    return out
+    from labctl.events import quantity_json
+
+    return {name: quantity_json(q) for name, q in reading.quantities().items()}
 
 
 def run_info(events: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
@@ -209,16 +203,17 @@ def _wall(event: Mapping[str, Any]) -> datetime:
 
 
 def environment_summary(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """min/max/mean of the environment readings of a run, or the bench's stated values."""
-    series: dict[str, list[float]] = {"temperature": [], "humidity": []}
+    """min/max/mean of every quantity the environment readings of a run measured, or
+    the bench's stated values."""
+    series: dict[str, list[float]] = {}
     units: dict[str, str] = {}
     for event in events:
         if event.get("type") != "environment":
             continue
-        for name in series:
-            q = event.get(name)
-            if isinstance(q, Mapping) and q.get("value") is not None:
-                series[name].append(float(q["value"]))
+        for name, q in event.items():
+            if isinstance(q, Mapping) and set(q) == {"value", "unit"} \
+                    and q.get("value") is not None:
+                series.setdefault(name, []).append(float(q["value"]))
                 units[name] = str(q.get("unit") or "")
     if any(series.values()):
         return {"source": "measured", **{

@@ -245,6 +245,12 @@ class Instrument(abc.ABC):
         """Release the connection (closing twice is harmless)."""
         self.transport.close()
 
+    def data_plate(self) -> dict[str, Any]:
+        """What the instrument states about itself (its marking, as the bench file
+        gives it): ranges, resolution, class... as quantities or words by name; it is
+        journaled at run start and read by the analyses. Nothing by default."""
+        return {}
+
     def set_point(self, name: str, value: Any) -> None:
         """Set the ``setting`` descriptor ``name`` (the ``source`` capability's set
         point): checked against its unit and limits, then sent."""

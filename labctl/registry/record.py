@@ -131,7 +131,11 @@ class EnvironmentRange(_Model):
 
 class Environment(_Model):
     """Ambient conditions: ``measured`` by an environment role, or ``stated`` by the bench
-    (then min = max = mean = the stated value)."""
+    (then min = max = mean = the stated value). Every quantity measured has its range:
+    temperature and humidity, and any other (pressure...) by its name."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    __pydantic_extra__: dict[str, EnvironmentRange]  # type: ignore[assignment]
 
     source: Literal["measured", "stated"]
     temperature: EnvironmentRange | None = None

@@ -159,6 +159,15 @@ class ScaleInstrument(Instrument):
             raise ConfigError(f"n = Max/e = {n} is outside {span} for class {cls}",
                               where=self._where("max"), hint="OIML R76-1 table 3")
 
+    def data_plate(self) -> dict[str, Any]:
+        """Max, e, d, Min and the accuracy class (R 76-1 7.1 descriptive markings)."""
+        plate: dict[str, Any] = {"max": self.capacity, "e": self.e, "d": self.d}
+        if self.min_load is not None:
+            plate["min"] = self.min_load
+        if self.accuracy_class:
+            plate["class"] = self.accuracy_class
+        return plate
+
     # -- readings ------------------------------------------------------------------
     def measure(self, name: str | None = None, *, stable: bool = False,
                 timeout: float | None = None) -> WeighingReading:

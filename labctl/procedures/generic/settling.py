@@ -122,10 +122,21 @@ class SettleAction(Action):
 
 
 def _per_time(slope: Any, where: str, what: str) -> None:
-    dims = getattr(slope, "dimensionality", None)
-    if dims is None or dims.get("[time]", 0) != -1:
+    """A slope is a quantity whose unit ends in a time (``ug/m^3/min``, ``uV/s``); its
+    dimension against the measured quantity is checked when the first sample comes."""
+    units = getattr(slope, "units", None)
+    per_time = units is not None and any(
+        exponent < 0 and (1 * _unit(name)).check("[time]")
+        for name, exponent in units._units.items())
+    if not per_time:
         raise RunError(f"{what}: slope {slope!r} is not a quantity per time", where=where,
                        hint="e.g. slope: 2 ug/m^3/min")
+
+
+def _unit(name: str) -> Any:
+    from labctl.units import ureg
+
+    return ureg.Unit(name)
 
 
 def _slope_sd(times: deque[float], values: deque[float]) -> tuple[float, float]:
@@ -137,7 +148,12 @@ def _slope_sd(times: deque[float], values: deque[float]) -> tuple[float, float]:
 
 def _within(a: Mapping[str, Any], slope: float, sd: float, unit: Any) -> bool:
     if a["slope"] is not None:
-        limit = float(a["slope"].m_as(unit / _second()))
+        try:
+            limit = float(a["slope"].m_as(unit / _second()))
+        except Exception as exc:  # pint's DimensionalityError
+            raise RunError(f"settle: the slope {a['slope']:~P} is not a rate of the "
+                           f"measured {unit:~P}",
+                           hint=f"give the slope in {unit:~P}/min or the like") from exc
         if abs(slope) > limit:
             return False
     return a["sd"] is None or sd <= float(a["sd"].m_as(unit))

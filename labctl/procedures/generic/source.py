@@ -1,4 +1,5 @@
-"""``set`` (a ``source`` role's set points) and ``output`` (its output on or off).
+"""``set`` (a ``source`` role's set points) and ``output`` (its output on or off:
+``output: {role: generator, enabled: true}``).
 
 ``set: {role: generator, concentration: level}``: every key besides ``role`` and
 ``when`` names a setting of the instrument (a ``setting`` descriptor of its driver) and
@@ -83,11 +84,11 @@ class OutputAction(Action):
     kind: ClassVar[str] = "output"
     capability: ClassVar[str | None] = "source"
     role: str
-    on: bool
+    enabled: bool   # (not ``on``: YAML 1.1 reads a key ``on`` as true)
 
     def plan(self, planning: Planning, namespace: Mapping[str, Any],
              what: str) -> PlannedAction:
-        return PlannedAction(self.kind, self.where, self.role, {"on": self.on})
+        return PlannedAction(self.kind, self.where, self.role, {"on": self.enabled})
 
     @classmethod
     def execute(cls, action: PlannedAction, ex: Execution) -> None:
