@@ -22,6 +22,7 @@ from labctl.register import MeasuringInstrument, Register, Weight, WeightSet, lo
 from labctl.yamlio import load_yaml, validation_error, where
 
 if TYPE_CHECKING:
+    from labctl.bench.declared import DeclaredBench
     from labctl.bench.runtime import Bench
     from labctl.clock import Clock
     from labctl.drivers.capabilities import EnvironmentReading
@@ -216,6 +217,15 @@ class BenchConfig:
         from labctl.bench.runtime import open_bench
 
         return open_bench(self, clock, seed=seed, allow_expired=allow_expired, today=today)
+
+    def declared(self, *, seed: int | None = None, allow_expired: str | None = None,
+                 today: date | None = None) -> DeclaredBench:
+        """The bench as the file declares it, to plan a run without opening anything
+        (``labctl run --dry-run``): the standards are checked as ``open`` checks them,
+        and the drivers are built from their options on lines that refuse to send."""
+        from labctl.bench.declared import declared_bench
+
+        return declared_bench(self, seed=seed, allow_expired=allow_expired, today=today)
 
 
 # ---------------------------------------------------------------------------------------

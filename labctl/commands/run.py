@@ -99,14 +99,17 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 
 def _dry_run(request: Any, console: Any) -> None:
-    from labctl.calibration import make_clock, prepare
+    """The plan, made from the procedure and the bench file alone: no transport or
+    simulator is opened, nothing is sent, and so no safe state is applied either."""
+    from labctl.calibration import prepare
     from labctl.procedures.runner import plan_run
 
     procedure, config = prepare(request)
-    clock = make_clock(config, request.realtime)
-    with config.open(clock, seed=request.seed, allow_expired=request.allow_expired) as bench:
-        plan = plan_run(procedure, bench, request.parameters)
-    console.print(plan.describe() if hasattr(plan, "describe") else plan)
+    bench = config.declared(seed=request.seed, allow_expired=request.allow_expired)
+    plan = plan_run(procedure, bench, request.parameters)
+    # as plain text: "[up]" is not rich markup, and a long action stays on its line
+    console.print(plan.describe() if hasattr(plan, "describe") else plan, markup=False,
+                  highlight=False, soft_wrap=True)
 
 
 def _summary(console: Any, result: Any) -> None:

@@ -3,8 +3,8 @@ benches/example-serial-scale.yaml binds the shipped procedure's roles, keeps loa
 with its commented alternatives switched on, and runs the procedure end to end once its
 hardware is swapped for simulators (its "sim twin").
 
-The template's own bench cannot run here: its scale is on /dev/ttyUSB0, and even
-``labctl run --dry-run`` opens the port. The twin keeps everything else of the file (data
+The template's own bench cannot run here: its scale is on /dev/ttyUSB0 (only
+``labctl run --dry-run``, which opens nothing, plans with it). The twin keeps everything else of the file (data
 plate, transport options, standards, stated environment) and replaces the scale's
 resource by ``sim://mtsics-scale`` with a ``sim:`` section. It also replaces the manual
 weight handler by the simulated automatic loader: the simulated load receptor only holds
