@@ -325,6 +325,7 @@ def _instrument(name: str, m: _Instrument, raw: Any, register: Register, data: A
     faults = sim.get("faults") if isinstance(sim, Mapping) else None
     if faults is not None:
         sim = _without(sim, "faults")
+        _check_faults(faults, place("sim"))
     return InstrumentConfig(
         name=name, driver=m.driver, resource=m.resource.strip() if m.resource else None,
         needs_transport=bool(getattr(cls, "needs_transport", True)),
@@ -332,6 +333,19 @@ def _instrument(name: str, m: _Instrument, raw: Any, register: Register, data: A
         register_id=register_id, sim=sim, faults=faults, where=place(),
         places={key: place(key) for key in raw},
     )
+
+
+def _check_faults(faults: Any, place: str) -> None:
+    """A fault plan checked when the file is loaded: ``at`` written with its unit (a
+    clock time: ``at: 30 s``), then the plan's shape."""
+    from labctl.sim.faults import FaultPlan
+    from labctl.sim.params import require_units
+
+    if isinstance(faults, list):
+        for item in faults:
+            if isinstance(item, Mapping):
+                require_units(item, {"at": "s"}, place)
+    FaultPlan.from_data(faults, where=place)
 
 
 def _check_resource(resource: str, name: str, place: str) -> None:
@@ -350,7 +364,7 @@ def _split_options(name: str, raw: Mapping[str, Any], place: Any
                    ) -> tuple[TransportOptions, Mapping[str, Any]]:
     """Transport settings (typed) and the driver's options (as written, places kept)."""
     from labctl.transport.base import TransportOptions
-    from labctl.units import parse_quantity, to_float
+    from labctl.units import parse_quantity, require_unit, to_float
 
     kwargs: dict[str, Any] = {"instrument": name}
     fields = set(TransportOptions.__dataclass_fields__)
@@ -360,8 +374,8 @@ def _split_options(name: str, raw: Mapping[str, Any], place: Any
             continue
         at = place("options", key)
         if field_name == "timeout":
-            bare = "s" if isinstance(value, int | float) else None
-            seconds = to_float(parse_quantity(value, bare, where=at, expect="s"), "s")
+            require_unit(value, "s", key=key, where=at)
+            seconds = to_float(parse_quantity(value, where=at, expect="s"), "s")
             if seconds <= 0:
                 raise ConfigError(f"timeout must be positive, got {value!r}", where=at)
             kwargs[field_name] = seconds
@@ -405,7 +419,7 @@ def _environment(model: _Environment | None, instruments: dict[str, InstrumentCo
                  data: Any, file: str) -> tuple[str | None, EnvironmentReading | None]:
     from labctl.bench.roles import driver_capabilities
     from labctl.drivers.capabilities import EnvironmentReading
-    from labctl.units import parse_quantity
+    from labctl.units import parse_quantity, require_unit
 
     if model is None:
         return None, None
@@ -425,8 +439,9 @@ def _environment(model: _Environment | None, instruments: dict[str, InstrumentCo
         if value is None:
             return None
         at = where(data, ("environment", key), file)
-        bare = unit if isinstance(value, int | float) else None
-        return parse_quantity(value, bare, where=at, expect=unit)
+        written = data["environment"].get(key, value)  # as in the file: 20, not 20.0
+        require_unit(written, unit, key=f"environment {key}", where=at)
+        return parse_quantity(value, where=at, expect=unit)
 
     return None, EnvironmentReading(
         temperature=quantity("temperature", model.temperature, "degC"),

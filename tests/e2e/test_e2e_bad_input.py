@@ -124,6 +124,32 @@ REFUSED = {
         bench_edit("resource: sim://mtsics-scale", "resource: TCPIP::127.0.0.1::1::SOCKET"),
         "bench", "TCPIP::127.0.0.1::1::SOCKET",
         r"instrument 'scale': cannot open TCPIP::127\.0\.0\.1::1::SOCKET"),
+    # every quantity of a bench file needs its unit; a bare number used to be taken in
+    # the instrument's unit (noise: 0.2 on a scale in kg: 0.2 kg, and it never settled)
+    "simulator quantity without its unit": (
+        bench_edit("      noise: 0.15 g ", "      noise: 0.2    "), "bench", "noise: 0.2",
+        r"noise: 0\.2 has no unit: expected a mass \(write the unit, e\.g\. '0\.2 kg'\)"),
+    "data plate quantity without its unit": (
+        bench_edit("      min: 100 g", "      min: 0.1"), "bench", "min: 0.1",
+        r"min: 0\.1 has no unit: expected a mass \(write the unit, e\.g\. '0\.1 kg'\)"),
+    "transport timeout without its unit": (
+        bench_edit("      timeout: 2 s", "      timeout: 2"), "bench", "timeout: 2",
+        r"timeout: 2 has no unit: expected a duration"),
+    "simulated room temperature without its unit": (
+        bench_edit("      temperature: 21.5 degC", "      temperature: 21.5"), "bench",
+        "temperature: 21.5", r"temperature: 21\.5 has no unit: expected a temperature"),
+    "simulated humidity without its %": (
+        bench_edit("      humidity: 46 %", "      humidity: 46"), "bench", "humidity: 46",
+        r"humidity: 46 has no unit: expected a value in %"),
+    "fault time without its unit": (
+        bench_edit("      seed: 7\n",
+                   "      seed: 7\n      faults: [{kind: disconnect, at: 3600}]\n"),
+        "bench", "at: 3600", r"at: 3600 has no unit: expected a duration"),
+    "stated environment without its unit": (
+        bench_edit("environment: {instrument: thermo}",
+                   "environment: {temperature: 20, humidity: 50 %}"),
+        "bench", "environment: {temperature: 20",
+        r"environment temperature: 20 has no unit: expected a temperature"),
 }
 
 
