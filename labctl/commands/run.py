@@ -51,7 +51,9 @@ def run(procedure: Path, bench: Path, registry_url: str | None, json_file: Path 
 
     from labctl.calibration import CalibrationRequest, calibrate
     from labctl.procedures.schema import parse_overrides
+    from labctl.registry.database import check_url
 
+    check_url(registry_url)  # a URL that can never work is refused before the run starts
     request = CalibrationRequest(
         procedure=procedure, bench=bench, registry=registry_url,
         parameters=parse_overrides(params), seed=seed, allow_expired=allow_expired,

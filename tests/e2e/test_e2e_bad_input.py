@@ -195,6 +195,23 @@ def test_allow_expired_needs_a_reason(tmp_path: Path,
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.parametrize("url, words", [
+    ("sqlite:///{folder}/no/such/dir/r.db", r"directory \S+/no/such/dir does not exist"),
+    ("sqlit:///{folder}/r.db", r"'sqlit' databases are not supported"),
+])
+def test_a_registry_url_that_can_never_work_is_refused_before_the_run(
+        url: str, words: str, tmp_path: Path, moves: list[str], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("LABCTL_HOME", str(tmp_path / "home"))
+    url = url.format(folder=tmp_path)
+    assert main(["run", str(PROCEDURE), "--bench", str(SHIPPED_BENCH), "--runs-dir",
+                 str(tmp_path / "runs"), "--registry", url, "-q"]) == 2
+    line = one_error_line(capsys)
+    assert re.search(words, line), line
+    assert not (tmp_path / "runs").exists() and moves == []  # the run never started
+    assert not (tmp_path / "home" / "outbox.db").exists()  # and nothing was queued
+
+
 # -- an instrument that fails during the run -----------------------------------------
 
 FAULTS = {
