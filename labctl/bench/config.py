@@ -19,7 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from labctl.errors import ConfigError, RunError
 from labctl.register import MeasuringInstrument, Register, Weight, WeightSet, load_register
-from labctl.yamlio import load_yaml, validation_error, where
+from labctl.yamlio import read_yaml_file, validation_error, where
 
 if TYPE_CHECKING:
     from labctl.bench.declared import DeclaredBench
@@ -234,7 +234,7 @@ class BenchConfig:
 def load_bench(path: str | Path) -> BenchConfig:
     """Read and check a bench file and its register; nothing is opened."""
     p = Path(path)
-    data = load_yaml(p)
+    data, content = read_yaml_file(p, "bench file")
     file = str(p)
     if not isinstance(data, dict):
         raise ConfigError("a bench file is a mapping with lab, operator, register, "
@@ -268,9 +268,8 @@ def load_bench(path: str | Path) -> BenchConfig:
         instruments[name] = ic
 
     env_instrument, env_stated = _environment(model.environment, instruments, data, file)
-    text = p.read_bytes()
     return BenchConfig(
-        path=p, sha256=hashlib.sha256(text).hexdigest(), name=model.name or p.stem,
+        path=p, sha256=hashlib.sha256(content).hexdigest(), name=model.name or p.stem,
         lab=model.lab, operator=model.operator, seed=model.seed, register=register,
         instruments=instruments, standards=tuple(model.standards),
         environment_instrument=env_instrument, environment_stated=env_stated,

@@ -212,6 +212,26 @@ def test_a_registry_url_that_can_never_work_is_refused_before_the_run(
     assert not (tmp_path / "home" / "outbox.db").exists()  # and nothing was queued
 
 
+@pytest.mark.parametrize("which, content, words", [
+    ("bench", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "the bench file is not UTF-8"),
+    ("bench", "operator: L. Wang\nlab: Métrologie\n".encode("latin-1"),
+     "the bench file is not UTF-8 text: byte 0xe9"),
+    ("register", "lab: Laboratoire de métrologie\n".encode("cp1252"),
+     "the register file is not UTF-8 text: byte 0xe9"),
+    ("register", "lab: 计量院\n".encode("gbk"), "the register file is not UTF-8 text"),
+])
+def test_a_bench_or_register_that_is_not_utf8_text_is_one_line_naming_it(
+        which: str, content: bytes, words: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    bench = bench_copy(tmp_path)
+    target = bench if which == "bench" else tmp_path / "register.yaml"
+    target.write_bytes(content)
+    assert run(PROCEDURE, bench, tmp_path) == 2
+    line = one_error_line(capsys)
+    assert line.startswith(f"labctl: error: {target}:") and words in line, line
+    assert not (tmp_path / "runs").exists()
+
+
 # -- an instrument that fails during the run -----------------------------------------
 
 FAULTS = {
