@@ -62,7 +62,7 @@ from labctl.register_file import (
     WeightSetFields,
 )
 from labctl.units import Quantity
-from labctl.yamlio import load_yaml, validation_error, where
+from labctl.yamlio import read_yaml_file, validation_error, where
 
 
 class Register:
@@ -146,8 +146,8 @@ class Register:
 def load_register(path: str | Path) -> Register:
     """Read and check a register file. Any problem is a ``ConfigError`` at ``file:line:col``."""
     p = Path(path)
-    data = load_yaml(p)
-    text = p.read_text(encoding="utf-8")
+    data, content = read_yaml_file(p, "register file")
+    text = content.decode("utf-8")
     if not isinstance(data, dict):
         raise ConfigError("a register file is a mapping with weight_sets and instruments",
                           where=str(p))

@@ -77,6 +77,8 @@ def parse_quantity(value: Any, unit: str | None = None, *, where: str | None = N
     elif isinstance(value, bool):
         raise UnitError(f"expected a quantity, got {value!r}", where=where)
     elif isinstance(value, int | float):
+        if unit is None and expect is not None:
+            require_unit(value, expect, where=where)  # a bare number where a unit is due
         q = Q_(float(value), parse_unit(unit, where))
     elif isinstance(value, str):
         m = _NUMBER.match(value)
@@ -93,6 +95,43 @@ def parse_quantity(value: Any, unit: str | None = None, *, where: str | None = N
     if expect is not None:
         check_dimension(q, expect, where=where)
     return q
+
+
+# What a dimension is called in an error, by pint's dimensionality text.
+_DIMENSION_NAMES = {
+    "[mass]": "a mass", "[time]": "a duration", "[temperature]": "a temperature",
+    "[length]": "a length", "[mass] / [time]": "a mass per time (a drift)",
+    "[current]": "an electric current", "[substance]": "an amount of substance",
+    "[mass] / [length] ** 3": "a mass concentration",
+}
+
+
+def dimension_name(expect: str | pint.Unit) -> str:
+    """``expect``'s dimension in words for an error ("a mass", "a duration"...)."""
+    unit = expect if not isinstance(expect, str) else parse_unit(expect)
+    if unit.dimensionless:
+        return "a dimensionless number" if unit == ureg.dimensionless else \
+            f"a value in {format(unit, '~P')}"
+    dimensionality = str(unit.dimensionality)
+    return _DIMENSION_NAMES.get(dimensionality, f"a quantity of dimension {dimensionality}")
+
+
+def require_unit(value: Any, expect: str | pint.Unit, *, key: str | None = None,
+                 where: str | None = None, example: str | pint.Unit | None = None) -> None:
+    """Refuse (``UnitError``) a bare number where a quantity with a unit is due: ``expect``
+    has a dimension (or a unit of its own, such as %). Text, quantities and the numbers of
+    dimensionless values (gains, counts, seeds) pass. The message names ``key``, the
+    expected dimension and, with ``example``, the unit a bare number used to be taken in."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    unit = expect if not isinstance(expect, str) else parse_unit(expect, where)
+    if unit == ureg.dimensionless:
+        return
+    shown = example if example is not None else unit
+    text = format(shown, "~P") if not isinstance(shown, str) else shown
+    label = f"{key}: " if key else ""
+    raise UnitError(f"{label}{value!r} has no unit: expected {dimension_name(unit)}",
+                    where=where, hint=f"write the unit, e.g. '{value!r} {text}'")
 
 
 def check_dimension(q: pint.Quantity | pint.Unit, expect: str | pint.Unit | pint.Quantity,

@@ -125,27 +125,62 @@ def loads_yaml(text: str, file: str = "<string>") -> Any:
         return loader.get_single_data()
     except ConfigError:
         raise
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: not text
+        line, column = _line_column(text, exc.position)
+        code = ord(exc.character) if isinstance(exc.character, str) else exc.character
+        raise ConfigError(f"not a text file: character U+{code:04X} is not allowed in YAML",
+                          where=f"{file}:{line}:{column}",
+                          hint="is it the right file? save it as UTF-8 text") from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
         problem = exc.problem or exc.context or "malformed YAML"
         raise ConfigError(f"malformed YAML: {problem}", where=where) from exc
     except yaml.YAMLError as exc:
-        raise ConfigError(f"malformed YAML: {exc}", where=file) from exc
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"malformed YAML: {first}", where=file) from exc
     finally:
         loader.dispose()
 
 
-def load_yaml(path: str | Path) -> Any:
-    """Read and parse a YAML file, keeping locations; a missing file is a ConfigError."""
+def _line_column(text: str, position: int) -> tuple[int, int]:
+    """1-based line and column of the character at ``position`` of ``text``."""
+    before = text[:max(position, 0)]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
+def read_yaml_file(path: str | Path, what: str = "file") -> tuple[Any, bytes]:
+    """Read and parse a YAML file, keeping locations; returns the data and the file's
+    bytes (to hash exactly what was parsed). A missing or unreadable file, one that is
+    not UTF-8 text (a binary, a file saved as Latin-1 or UTF-16) or not YAML is one
+    ``ConfigError`` naming the file; ``what`` names the kind of file in the message."""
+    from labctl.errors import read_bytes
+
     p = Path(path)
+    content = read_bytes(p, ConfigError, missing=f"{what} not found",
+                         unreadable=f"cannot read the {what}", hint="check the path")
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ConfigError("file not found", where=str(p), hint="check the path") from exc
-    except OSError as exc:
-        raise ConfigError(f"cannot read file: {exc.strerror}", where=str(p)) from exc
-    return loads_yaml(text, str(p))
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = content.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (content.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(f"the {what} is not UTF-8 text: byte 0x{content[exc.start]:02x} "
+                          f"cannot be read", where=f"{p}:{line}:{column}",
+                          hint=_not_utf8_hint(content)) from None
+    return loads_yaml(text, str(p)), content
+
+
+def _not_utf8_hint(content: bytes) -> str:
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "it is UTF-16: save it as UTF-8"
+    if b"\x00" in content[:1024]:
+        return "it looks like a binary file: is it the right file?"
+    return "save it as UTF-8; it may be in a legacy encoding such as Latin-1 or GBK"
+
+
+def load_yaml(path: str | Path, what: str = "file") -> Any:
+    """Read and parse a YAML file, keeping locations (see ``read_yaml_file``)."""
+    return read_yaml_file(path, what)[0]
 
 
 def where(data: Any, path: Iterable[Any], default: str = "") -> str:

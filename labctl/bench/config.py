@@ -19,9 +19,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from labctl.errors import ConfigError, RunError
 from labctl.register import MeasuringInstrument, Register, Weight, WeightSet, load_register
-from labctl.yamlio import load_yaml, validation_error, where
+from labctl.yamlio import read_yaml_file, validation_error, where
 
 if TYPE_CHECKING:
+    from labctl.bench.declared import DeclaredBench
     from labctl.bench.runtime import Bench
     from labctl.clock import Clock
     from labctl.drivers.capabilities import EnvironmentReading
@@ -217,6 +218,15 @@ class BenchConfig:
 
         return open_bench(self, clock, seed=seed, allow_expired=allow_expired, today=today)
 
+    def declared(self, *, seed: int | None = None, allow_expired: str | None = None,
+                 today: date | None = None) -> DeclaredBench:
+        """The bench as the file declares it, to plan a run without opening anything
+        (``labctl run --dry-run``): the standards are checked as ``open`` checks them,
+        and the drivers are built from their options on lines that refuse to send."""
+        from labctl.bench.declared import declared_bench
+
+        return declared_bench(self, seed=seed, allow_expired=allow_expired, today=today)
+
 
 # ---------------------------------------------------------------------------------------
 
@@ -224,7 +234,7 @@ class BenchConfig:
 def load_bench(path: str | Path) -> BenchConfig:
     """Read and check a bench file and its register; nothing is opened."""
     p = Path(path)
-    data = load_yaml(p)
+    data, content = read_yaml_file(p, "bench file")
     file = str(p)
     if not isinstance(data, dict):
         raise ConfigError("a bench file is a mapping with lab, operator, register, "
@@ -258,9 +268,8 @@ def load_bench(path: str | Path) -> BenchConfig:
         instruments[name] = ic
 
     env_instrument, env_stated = _environment(model.environment, instruments, data, file)
-    text = p.read_bytes()
     return BenchConfig(
-        path=p, sha256=hashlib.sha256(text).hexdigest(), name=model.name or p.stem,
+        path=p, sha256=hashlib.sha256(content).hexdigest(), name=model.name or p.stem,
         lab=model.lab, operator=model.operator, seed=model.seed, register=register,
         instruments=instruments, standards=tuple(model.standards),
         environment_instrument=env_instrument, environment_stated=env_stated,
@@ -315,6 +324,7 @@ def _instrument(name: str, m: _Instrument, raw: Any, register: Register, data: A
     faults = sim.get("faults") if isinstance(sim, Mapping) else None
     if faults is not None:
         sim = _without(sim, "faults")
+        _check_faults(faults, place("sim"))
     return InstrumentConfig(
         name=name, driver=m.driver, resource=m.resource.strip() if m.resource else None,
         needs_transport=bool(getattr(cls, "needs_transport", True)),
@@ -322,6 +332,19 @@ def _instrument(name: str, m: _Instrument, raw: Any, register: Register, data: A
         register_id=register_id, sim=sim, faults=faults, where=place(),
         places={key: place(key) for key in raw},
     )
+
+
+def _check_faults(faults: Any, place: str) -> None:
+    """A fault plan checked when the file is loaded: ``at`` written with its unit (a
+    clock time: ``at: 30 s``), then the plan's shape."""
+    from labctl.sim.faults import FaultPlan
+    from labctl.sim.params import require_units
+
+    if isinstance(faults, list):
+        for item in faults:
+            if isinstance(item, Mapping):
+                require_units(item, {"at": "s"}, place)
+    FaultPlan.from_data(faults, where=place)
 
 
 def _check_resource(resource: str, name: str, place: str) -> None:
@@ -340,7 +363,7 @@ def _split_options(name: str, raw: Mapping[str, Any], place: Any
                    ) -> tuple[TransportOptions, Mapping[str, Any]]:
     """Transport settings (typed) and the driver's options (as written, places kept)."""
     from labctl.transport.base import TransportOptions
-    from labctl.units import parse_quantity, to_float
+    from labctl.units import parse_quantity, require_unit, to_float
 
     kwargs: dict[str, Any] = {"instrument": name}
     fields = set(TransportOptions.__dataclass_fields__)
@@ -350,8 +373,8 @@ def _split_options(name: str, raw: Mapping[str, Any], place: Any
             continue
         at = place("options", key)
         if field_name == "timeout":
-            bare = "s" if isinstance(value, int | float) else None
-            seconds = to_float(parse_quantity(value, bare, where=at, expect="s"), "s")
+            require_unit(value, "s", key=key, where=at)
+            seconds = to_float(parse_quantity(value, where=at, expect="s"), "s")
             if seconds <= 0:
                 raise ConfigError(f"timeout must be positive, got {value!r}", where=at)
             kwargs[field_name] = seconds
@@ -395,7 +418,7 @@ def _environment(model: _Environment | None, instruments: dict[str, InstrumentCo
                  data: Any, file: str) -> tuple[str | None, EnvironmentReading | None]:
     from labctl.bench.roles import driver_capabilities
     from labctl.drivers.capabilities import EnvironmentReading
-    from labctl.units import parse_quantity
+    from labctl.units import parse_quantity, require_unit
 
     if model is None:
         return None, None
@@ -415,8 +438,9 @@ def _environment(model: _Environment | None, instruments: dict[str, InstrumentCo
         if value is None:
             return None
         at = where(data, ("environment", key), file)
-        bare = unit if isinstance(value, int | float) else None
-        return parse_quantity(value, bare, where=at, expect=unit)
+        written = data["environment"].get(key, value)  # as in the file: 20, not 20.0
+        require_unit(written, unit, key=f"environment {key}", where=at)
+        return parse_quantity(value, where=at, expect=unit)
 
     return None, EnvironmentReading(
         temperature=quantity("temperature", model.temperature, "degC"),

@@ -11,10 +11,11 @@ from typing import Any
 
 from labctl.errors import ConfigError, LabctlError, RunError
 
-# Data-plate options whose dimension is known for every driver of a capability, used
-# when a driver class does not declare ``option_units`` itself.
+# Options whose dimension is known for every driver of a capability, used when a driver
+# class does not declare ``option_units`` itself.
 _CAPABILITY_OPTION_UNITS: dict[str, dict[str, str]] = {
-    "scale": {"max": "kg", "min": "kg", "e": "kg", "d": "kg"},
+    "scale": {"max": "kg", "min": "kg", "e": "kg", "d": "kg", "stable_timeout": "s"},
+    "weight_handler": {"move_timeout": "s"},
 }
 
 
@@ -73,8 +74,9 @@ def check_binding(role: str, capability: str, driver: str, capabilities: tuple[s
 def check_options(driver: str, options: Mapping[str, Any],
                   place: Callable[..., str]) -> None:
     """Check a driver's options from the bench file: known names (when the driver's
-    constructor lists them) and the dimension of data-plate quantities."""
-    from labctl.units import parse_quantity
+    constructor lists them), and each quantity (data plate, timeouts) written with its
+    unit and of the right dimension."""
+    from labctl.units import parse_quantity, require_unit
 
     cls = driver_class_for(driver)
     accepted = _accepted_options(cls)
@@ -89,8 +91,25 @@ def check_options(driver: str, options: Mapping[str, Any],
     for key, unit in _option_units(cls).items():
         if key in options and options[key] is not None:
             value = options[key]
-            bare = unit if isinstance(value, int | float) and not isinstance(value, bool) else None
-            parse_quantity(value, bare, where=place("options", key), expect=unit)
+            require_unit(value, unit, key=key, where=place("options", key),
+                         example=_example_unit(options, unit))
+            parse_quantity(value, where=place("options", key), expect=unit)
+
+
+def _example_unit(options: Mapping[str, Any], unit: str) -> str:
+    """The unit a bare number of ``unit``'s dimension most likely meant: the instrument's
+    ``unit`` option when it is of that dimension (a scale's kg), else ``unit``."""
+    from labctl.errors import UnitError
+    from labctl.units import parse_unit
+
+    stated = options.get("unit")
+    try:
+        if isinstance(stated, str) and \
+                parse_unit(stated).dimensionality == parse_unit(unit).dimensionality:
+            return stated
+    except UnitError:
+        pass
+    return unit
 
 
 def _option_units(cls: type) -> dict[str, str]:

@@ -36,10 +36,7 @@ def open_bench(config: BenchConfig, clock: Clock, *, seed: int | None = None,
     Anything that fails closes what was opened before and raises."""
     from labctl.bench.build import build_simulators, build_world
 
-    if allow_expired is not None and not allow_expired.strip():
-        raise RunError("--allow-expired needs a reason, recorded with the run",
-                       hint="e.g. --allow-expired 'recalibration booked, check weighed OK'")
-    expired = config.check_expiry(today, allow_expired)
+    expired = check_standards(config, allow_expired, today)
     world = build_world(config, clock, seed)
     devices = build_simulators(config, world)  # all of them, before anything connects
     instruments: dict[str, Any] = {}
@@ -56,9 +53,33 @@ def open_bench(config: BenchConfig, clock: Clock, *, seed: int | None = None,
                  allow_expired=allow_expired, expired=expired)
 
 
+def check_standards(config: BenchConfig, allow_expired: str | None,
+                    today: date | None) -> tuple[str, ...]:
+    """Refuse a blank ``--allow-expired`` reason and (unless a reason is given) a used
+    standard past its due date; the ids of the expired standards accepted."""
+    if allow_expired is not None and not allow_expired.strip():
+        raise RunError("--allow-expired needs a reason, recorded with the run",
+                       hint="e.g. --allow-expired 'recalibration booked, check weighed OK'")
+    return tuple(config.check_expiry(today, allow_expired))
+
+
+def driver_options(inst: InstrumentConfig, cls: type,
+                   weights: tuple[Weight, ...] = ()) -> dict[str, Any]:
+    """The options the driver of ``inst`` is built with: the bench file's, and for a
+    weight handler that shows weights (the operator's console) their nominal values."""
+    from labctl.bench.roles import capability_names
+
+    options = dict(inst.options)
+    if "weights" in getattr(cls, "option_names", ()) and "weights" not in options \
+            and "weight_handler" in capability_names(getattr(cls, "capabilities", ())):
+        options["weights"] = {w.id: f"{w.nominal.magnitude:g} {w.nominal.units:~P}"
+                              for w in weights}
+    return options
+
+
 def _open_instrument(inst: InstrumentConfig, device: SimDevice | None, clock: Clock,
                      weights: tuple[Weight, ...] = ()) -> Any:
-    from labctl.bench.roles import capability_names, driver_class_for
+    from labctl.bench.roles import driver_class_for
     from labctl.transport import open_transport
 
     cls = driver_class_for(inst.driver, where=inst.place("driver"))
@@ -71,12 +92,7 @@ def _open_instrument(inst: InstrumentConfig, device: SimDevice | None, clock: Cl
                            f"{exc.message}", where=inst.place("resource"),
                            hint=exc.hint or "check the address and that it is switched on"
                            ) from None
-    options = dict(inst.options)
-    if "weights" in getattr(cls, "option_names", ()) and "weights" not in options \
-            and "weight_handler" in capability_names(getattr(cls, "capabilities", ())):
-        # a weight handler that shows weights (the operator's console) gets their nominals
-        options["weights"] = {w.id: f"{w.nominal.magnitude:g} {w.nominal.units:~P}"
-                              for w in weights}
+    options = driver_options(inst, cls, weights)
     try:
         return cls(transport, name=inst.name, **options)
     except ConfigError as exc:
@@ -106,6 +122,8 @@ class Bench:
     def __init__(self, config: BenchConfig, clock: Clock, world: World,
                  devices: Mapping[str, SimDevice], instruments: Mapping[str, Any], *,
                  allow_expired: str | None = None, expired: Iterable[str] = ()) -> None:
+        from labctl.bench.weight_choice import WeightChooser
+
         self.config = config
         self.clock = clock
         self.world = world
@@ -117,7 +135,7 @@ class Bench:
                        for inst in config.instruments.values() if inst.role}
         self._closed = False
         self._safe_at: int | None = None  # activity count when the safe states last held
-        self._choices: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        self._chooser = WeightChooser(config.weight_set())
 
     # -- what the record needs ------------------------------------------------------
     @property
@@ -217,14 +235,7 @@ class Bench:
         """The fewest of the bench's weights that make ``mass`` (see ``choose_weights``).
         The set does not change while the bench is open, so each answer is kept: a
         change-point procedure asks for the same few masses hundreds of times."""
-        from labctl.bench.weight_choice import choose_weights
-
-        key = (float(mass.magnitude), mass.units, frozenset(exclude))
-        chosen = self._choices.get(key)
-        if chosen is None:
-            chosen = choose_weights(mass, self.weight_set(), exclude=key[2])
-            self._choices[key] = chosen
-        return chosen
+        return self._chooser(mass, exclude=exclude)
 
     def standards_used(self) -> list[Weight | MeasuringInstrument]:
         """Certificate data of what the bench uses: each weight, then each certified

@@ -132,3 +132,20 @@ def _set_names(weights: Any) -> str:
     except TypeError:
         names = []
     return "+".join(names) if names else "given"
+
+
+class WeightChooser:
+    """``choose_weights`` over one fixed set of weights, each answer kept: a change-point
+    procedure asks for the same few masses hundreds of times."""
+
+    def __init__(self, weights: Mapping[str, Any] | Iterable[Any]) -> None:
+        self.weights = weights if isinstance(weights, Mapping) else tuple(weights)
+        self._choices: dict[tuple[Any, ...], tuple[str, ...]] = {}
+
+    def __call__(self, mass: Quantity, *, exclude: Iterable[str] = ()) -> tuple[str, ...]:
+        key = (float(mass.magnitude), mass.units, frozenset(exclude))
+        chosen = self._choices.get(key)
+        if chosen is None:
+            chosen = choose_weights(mass, self.weights, exclude=key[2])
+            self._choices[key] = chosen
+        return chosen

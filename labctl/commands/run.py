@@ -51,7 +51,9 @@ def run(procedure: Path, bench: Path, registry_url: str | None, json_file: Path 
 
     from labctl.calibration import CalibrationRequest, calibrate
     from labctl.procedures.parameters import parse_overrides
+    from labctl.registry.database import check_url
 
+    check_url(registry_url)  # a URL that can never work is refused before the run starts
     request = CalibrationRequest(
         procedure=procedure, bench=bench, registry=registry_url,
         parameters=parse_overrides(params), seed=seed, allow_expired=allow_expired,
@@ -99,14 +101,17 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 
 def _dry_run(request: Any, console: Any) -> None:
-    from labctl.calibration import make_clock, prepare
+    """The plan, made from the procedure and the bench file alone: no transport or
+    simulator is opened, nothing is sent, and so no safe state is applied either."""
+    from labctl.calibration import prepare
     from labctl.procedures.launch import plan_run
 
     procedure, config = prepare(request)
-    clock = make_clock(config, request.realtime)
-    with config.open(clock, seed=request.seed, allow_expired=request.allow_expired) as bench:
-        plan = plan_run(procedure, bench, request.parameters)
-    console.print(plan.describe() if hasattr(plan, "describe") else plan)
+    bench = config.declared(seed=request.seed, allow_expired=request.allow_expired)
+    plan = plan_run(procedure, bench, request.parameters)
+    # as plain text: "[up]" is not rich markup, and a long action stays on its line
+    console.print(plan.describe() if hasattr(plan, "describe") else plan, markup=False,
+                  highlight=False, soft_wrap=True)
 
 
 def _summary(console: Any, result: Any) -> None:

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False), default=None,
               metavar="FILE", help="Write a PNG histogram of the Monte Carlo draws with "
                                    "the GUM distribution and both coverage intervals.")
-@click.option("--trials", type=click.IntRange(min=2), default=None, metavar="N",
-              help="Monte Carlo trials (overrides the file's monte_carlo.trials).")
+@click.option("--trials", type=click.FloatRange(min=2), default=None, metavar="N",
+              help="Monte Carlo trials, e.g. 1e6 (overrides the file's monte_carlo.trials; "
+                   "at most what half the memory available holds).")
 @click.option("--seed", type=int, default=None, metavar="N",
               help="Seed of the Monte Carlo draws (overrides monte_carlo.seed).")
 @click.option("--no-mc", is_flag=True, help="GUM only: skip the Monte Carlo evaluation.")
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
               show_default=True,
               help="How the stated uncertainties are rounded to two significant digits "
                    "(gum: up, unless the dropped digits are below a tenth, GUM 7.2.6).")
-def uncertainty(budget_file: str, as_json: bool, plot_file: str | None, trials: int | None,
+def uncertainty(budget_file: str, as_json: bool, plot_file: str | None, trials: float | None,
                 seed: int | None, no_mc: bool, rounding: str) -> None:
     """Evaluate an uncertainty budget file by the GUM law of propagation and by Monte
     Carlo (JCGM 101), validate the one by the other, and decide conformity when the
@@ -42,6 +43,8 @@ def uncertainty(budget_file: str, as_json: bool, plot_file: str | None, trials: 
     """
     from labctl.uncertainty.budgetfile import load_budget
 
+    if trials is not None:
+        trials = _trial_count(trials, keep_draws=bool(plot_file))
     loaded = load_budget(budget_file)
     options = None
     if plot_file and no_mc:
@@ -70,6 +73,19 @@ def uncertainty(budget_file: str, as_json: bool, plot_file: str | None, trials: 
     _print(console, loaded.title, result, rounding)
     if plot_file:
         console.print(f"histogram written to {plot_file}")
+
+
+def _trial_count(trials: float, *, keep_draws: bool) -> int:
+    """``--trials`` as a whole number (1e6 is accepted) that fits in memory."""
+    from labctl.uncertainty.mcm import TooManyTrials, check_trials
+
+    if not float(trials).is_integer():
+        raise ConfigError(f"not a whole number of trials: {trials:g}", where="--trials")
+    try:
+        check_trials(int(trials), keep_draws=keep_draws)
+    except TooManyTrials as exc:
+        raise ConfigError(str(exc), where="--trials", hint="ask for fewer trials") from None
+    return int(trials)
 
 
 # --------------------------------------------------------------------------- text

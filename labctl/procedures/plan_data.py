@@ -61,6 +61,7 @@ class Plan:
     steps: tuple[PlannedStep, ...]
     info: Mapping[str, Any] = field(default_factory=dict)   # from the families' states
     states: Mapping[str, type] = field(default_factory=dict)  # key -> PlanState class
+    notes: tuple[str, ...] = ()   # the families' lines for the dry run's heading
 
     @property
     def points(self) -> list[PlannedPoint]:
@@ -105,7 +106,7 @@ class Plan:
         if self.variables:
             lines.append("variables: " + ", ".join(f"{k}={_text(v)}"
                                                    for k, v in self.variables.items()))
-        lines += [f"{k.replace('_', ' ')}: {_text(v)}" for k, v in self.info.items()]
+        lines += list(self.notes)
         for step in self.steps:
             count = len(step.points)
             lines.append(f"step {step.id}: {step.title} ({count} point{'' if count == 1 else 's'})")

@@ -47,10 +47,12 @@ class _Planner(Planning):
         self._evaluate_variables()
         steps = tuple(self._step(i) for i in range(len(self.proc.steps)))
         info: dict[str, Any] = {}
+        notes: list[str] = []
         for state in self.states.values():
             info.update(state.info())
+            notes += state.describe()
         return Plan(self.proc.id, self.proc.version, self.proc.sha256, self.parameters,
-                    dict(self.variables), steps, info=info,
+                    dict(self.variables), steps, info=info, notes=tuple(notes),
                     states={cls.key: cls for cls in self.states})
 
     # -- what an action's plan hook may ask (labctl.procedures.planning.Planning) -----

@@ -50,8 +50,13 @@ class PlanState:
         return []
 
     def info(self) -> Mapping[str, Any]:
-        """Entries for the plan's ``info`` (shown by the dry run, journaled)."""
+        """Entries for the plan's ``info`` (journaled with the plan)."""
         return {}
+
+    def describe(self) -> list[str]:
+        """Lines for the dry run's heading (default: the ``info`` entries)."""
+        return [f"{k.replace('_', ' ')}: {v:~P}" if hasattr(v, "units")
+                else f"{k.replace('_', ' ')}: {v}" for k, v in self.info().items()]
 
 
 class Planning(ABC):

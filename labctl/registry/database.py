@@ -44,6 +44,33 @@ def parse_url(url: str) -> URL:
                         hint="use sqlite:///path.db or postgresql+psycopg://user@host/db")
 
 
+def check_url(url: str | None) -> None:
+    """Refuse (``RegistryError``) a registry URL that can never work, before anything
+    is run: an unknown scheme or driver, or a SQLite file in a directory that does not
+    exist. ``http://`` and ``https://`` (a registry server) are accepted without being
+    reached; a database server is not reached either (it may be down only for now)."""
+    if url is None:
+        return
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    if scheme in ("http", "https"):
+        if not url.partition("://")[2].strip("/"):
+            raise RegistryError(f"registry URL {url!r} names no host",
+                                hint="e.g. https://registry.example.org")
+        return
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite" and not not_a_path(parsed):
+        parent = Path(str(parsed.database)).parent
+        if not parent.is_dir():
+            raise RegistryError(f"registry URL {url!r}: directory {parent} does not exist",
+                                hint="create it, or fix the path in the URL")
+    elif parsed.get_backend_name() == "postgresql":
+        from importlib.util import find_spec
+
+        if find_spec("psycopg") is None:
+            raise RegistryError(f"registry URL {url!r}: the PostgreSQL driver psycopg is "
+                                "not installed", hint="pip install 'labctl[postgres]'")
+
+
 def not_a_path(url: URL) -> bool:
     """True for an in-memory SQLite database or a ``file:`` URI (left as given)."""
     database = url.database or ""

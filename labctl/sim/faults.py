@@ -9,7 +9,7 @@ its triggers::
       - {kind: drop, commands: [S], every: 10, bytes: 3}  # lose 3 bytes of every 10th S reply
       - {kind: bad_checksum, at: 30 s, count: 2}    # corrupt one character, twice, after 30 s
       - {kind: stuck, commands: ["MEAS?"], after: 5}  # MEAS? repeats its 5th reply from then on
-      - {kind: disconnect, at: 3600}                # the link dies at the first command after 1 h
+      - {kind: disconnect, at: 1 h}                 # the link dies at the first command after 1 h
 
 Kinds:
 
@@ -27,9 +27,10 @@ Triggers (all that are given must hold; they are checked when a command arrives)
 ``after: N`` (from the (N+1)-th command on), ``every: N`` (every N-th command, counted
 from ``after``), ``probability: p`` (seeded), ``commands: [...]`` (only these commands,
 matched on the whole line or its first word, case-insensitive; the counts of ``after``
-and ``every`` count only these), ``at: T`` (clock time in seconds, or a quantity like
-"30 s"), ``count: K`` (at most K times; unlimited by default). At most one fault acts on
-one command: the first in the plan whose triggers hold.
+and ``every`` count only these), ``at: T`` (clock time: "30 s" in a bench file, which
+needs the unit; seconds from Python), ``count: K`` (at most K times; unlimited by
+default). At most one fault acts on one command: the first in the plan whose triggers
+hold.
 """
 
 from __future__ import annotations

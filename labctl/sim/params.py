@@ -10,7 +10,7 @@ import numpy as np
 
 from labctl.errors import ConfigError
 from labctl.sim.world import World
-from labctl.units import parse_quantity
+from labctl.units import parse_quantity, require_unit
 
 
 class ParamReader:
@@ -36,14 +36,18 @@ class ParamReader:
 
     def number(self, key: str, default: float, *, unit: str | None = None,
                per_hour: bool = False, minimum: float | None = None) -> float:
-        """A number, or a quantity text converted to ``unit`` (per hour if asked)."""
+        """A dimensionless number, or (with ``unit``) a quantity written with its unit
+        converted to ``unit`` (per hour if asked); ``default`` is in that unit. A bare
+        number for a quantity is refused, naming the key and the dimension expected."""
         value = self.params.get(key, default)
         if isinstance(value, bool):
             raise ConfigError(f"{key} must be a number, got {value!r}", where=self.where(key))
+        target = None if unit is None else f"{unit}/hour" if per_hour else unit
         if isinstance(value, int | float):
+            if target is not None and key in self.params:
+                require_unit(value, target, key=key, where=self.where(key))
             number = float(value)
-        elif unit is not None:
-            target = f"{unit}/hour" if per_hour else unit
+        elif target is not None:
             number = float(parse_quantity(value, where=self.where(key),
                                           expect=target).m_as(target))
         else:
@@ -53,6 +57,11 @@ class ParamReader:
                               + (f" (must be >= {minimum:g})" if minimum is not None else ""),
                               where=self.where(key))
         return number
+
+    def require_units(self, keys: tuple[str, ...], expect: str) -> None:
+        """Refuse a bare number for any of ``keys`` that is given: each is a quantity of
+        ``expect``'s dimension and must be written with its unit."""
+        require_units(self.params, dict.fromkeys(keys, expect), self.where())
 
     def flag(self, key: str, default: bool) -> bool:
         value = self.params.get(key, default)
@@ -64,6 +73,19 @@ class ParamReader:
     def text(self, key: str, default: str) -> str:
         value = self.params.get(key, default)
         return str(value)
+
+
+def require_units(params: Mapping[str, Any], units: Mapping[str, str],
+                  where: str | None = None) -> None:
+    """Refuse a bare number for each key of ``units`` given in ``params``: its value is a
+    quantity with a dimension (``units[key]``: a unit of it) and must be written with its
+    unit (``noise: 0.2 g``, not ``noise: 0.2``). The error names the key, its place in
+    the file (``params`` as loaded from YAML) or ``where``, and the dimension expected."""
+    located = getattr(params, "where", None)
+    for key, unit in units.items():
+        if key in params:
+            place = located(key) if callable(located) else where
+            require_unit(params[key], unit, key=key, where=place)
 
 
 def device_rng(world: World, reader: ParamReader, name: str) -> np.random.Generator:

@@ -86,6 +86,10 @@ class Room:
     @classmethod
     def from_params(cls, params: Mapping[str, Any], where: str | None = None) -> Room:
         """Build a room from ``sim:`` parameters (the keys in ``ROOM_KEYS``; others ignored)."""
+        from labctl.sim.params import require_units
+
+        require_units(params, {"temperature": "degC", "humidity": "percent", "period": "s",
+                               "temperature_swing": "K", "humidity_swing": "percent"}, where)
         place = _placer(params, where)
         period = to_seconds(params.get("period", 86400.0), place("period"))
         if period <= 0:
@@ -120,6 +124,10 @@ def _excursion(item: Any, where: str | None) -> Excursion:
             raise ConfigError(f"an excursion needs {key!r} (e.g. '600 s')", where=where)
     if "temperature" not in item and "humidity" not in item:
         raise ConfigError("an excursion needs a temperature or a humidity", where=where)
+    from labctl.sim.params import require_units
+
+    require_units(item, {"start": "s", "duration": "s", "ramp": "s", "temperature": "degC",
+                         "humidity": "percent"}, where)
     place = _placer(item, where)
     duration = to_seconds(item["duration"], place("duration"))
     ramp = to_seconds(item.get("ramp", 0.0), place("ramp"))

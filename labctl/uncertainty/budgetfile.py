@@ -122,7 +122,7 @@ class BudgetFile:
 
 def load_budget(path: str | Path) -> BudgetFile:
     """Read and check a budget file; any mistake is a ``ConfigError`` at file:line:col."""
-    return _build(load_yaml(path), str(path))
+    return _build(load_yaml(path, "budget file"), str(path))
 
 
 def loads_budget(text: str, file: str = "<string>") -> BudgetFile:
@@ -168,9 +168,24 @@ def _make(spec: BudgetSpec, data: Any, file: str) -> BudgetFile:
     if spec.specification is not None:
         _specify(budget, spec.specification)
     mc = spec.monte_carlo
+    _check_trials(mc)
     options = McmOptions(trials=mc.trials, seed=mc.seed, adaptive=mc.adaptive,
                          significant_digits=mc.significant_digits, max_trials=mc.max_trials)
     return BudgetFile(file, spec.title, budget, options, data)
+
+
+def _check_trials(mc: MonteCarloSpec) -> None:
+    """The trials the file asks for (``max_trials`` when adaptive) must fit in memory."""
+    from labctl.uncertainty.mcm import TooManyTrials, check_trials
+
+    key = "max_trials" if mc.adaptive else "trials"
+    try:
+        check_trials(getattr(mc, key), adaptive=mc.adaptive)
+    except TooManyTrials as exc:
+        raise BudgetError(str(exc), key=("monte_carlo", key),
+                          hint="lower max_trials" if mc.adaptive else
+                          "ask for fewer trials, or adaptive: true (it stops when stable)"
+                          ) from None
 
 
 _KINDS = ("standard_uncertainty", "expanded_uncertainty", "half_width", "resolution",

@@ -21,6 +21,14 @@ If ``max_trials`` is reached first, the result says ``converged=False`` and a
 ``RuntimeWarning`` is issued.
 
 ``validate_gum`` compares a GUM interval y +/- U_p with the Monte Carlo interval (8.1).
+
+Memory bounds the number of trials: the output values of all trials are held at once,
+8 bytes a trial, twice over when the draws are kept (``keep_draws``, for a plot) or the
+adaptive procedure joins its blocks, three times with both. ``trial_limit`` allows at
+most half of the memory available now (``MemAvailable`` of /proc/meminfo, else the free
+physical pages of ``os.sysconf``, else half the physical memory, else 1 GiB assumed);
+the rest is left to the sorting of the interval tails, the blocks of input draws (a few
+MB) and everything else. ``run_mcm`` refuses more trials than that before allocating.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from labctl.uncertainty.intervals import coverage_intervals, coverage_ranks, num
 
 __all__ = [
     "BLOCK_SIZE",
+    "TooManyTrials",
     "GumValidation",
     "InputDistribution",
     "McmResult",
@@ -50,13 +59,80 @@ __all__ = [
     "correlation_factor",
     "coverage_intervals",
     "numerical_tolerance",
+    "check_trials",
     "run_mcm",
     "t_correlation_attenuation",
+    "trial_limit",
     "validate_gum",
 ]
 
 BLOCK_SIZE = 1 << 16
 ADAPTIVE_MIN_BLOCK = 10_000
+BYTES_PER_VALUE = 8  # one float64 output value per trial
+MEMORY_FRACTION = 0.5  # of the memory available, for the output values
+ASSUMED_MEMORY = 1 << 30  # when the system does not say how much memory is available
+
+
+class TooManyTrials(ValueError):
+    """More Monte Carlo trials than the memory available can hold."""
+
+
+def available_memory() -> tuple[int, str]:
+    """The memory available now, in bytes, and where the figure comes from: Linux's
+    ``MemAvailable`` (free plus reclaimable), else ``os.sysconf``'s free physical pages,
+    else half of its physical pages, else ``ASSUMED_MEMORY``."""
+    import os
+
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024, "available"
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        page = os.sysconf("SC_PAGE_SIZE")
+        try:
+            return int(os.sysconf("SC_AVPHYS_PAGES")) * page, "free"
+        except (ValueError, OSError):
+            return int(os.sysconf("SC_PHYS_PAGES")) * page // 2, "half the physical"
+    except (ValueError, OSError, AttributeError):
+        return ASSUMED_MEMORY, "assumed"
+
+
+def bytes_per_trial(*, adaptive: bool = False, keep_draws: bool = False) -> int:
+    """Bytes held per trial: the output value, once more for kept draws (a copy is
+    sorted) and once more for the adaptive blocks (joined at the end)."""
+    return BYTES_PER_VALUE * (1 + int(bool(keep_draws)) + int(bool(adaptive)))
+
+
+def trial_limit(*, adaptive: bool = False, keep_draws: bool = False) -> int:
+    """The most trials whose output values fit in ``MEMORY_FRACTION`` of the memory
+    available now."""
+    memory, _ = available_memory()
+    return int(memory * MEMORY_FRACTION) // bytes_per_trial(adaptive=adaptive,
+                                                             keep_draws=keep_draws)
+
+
+def check_trials(trials: int, *, adaptive: bool = False, keep_draws: bool = False) -> None:
+    """``TooManyTrials`` (a ``ValueError``) stating the limit, and how it was derived,
+    when ``trials`` output values would not fit (see ``trial_limit``)."""
+    per = bytes_per_trial(adaptive=adaptive, keep_draws=keep_draws)
+    memory, source = available_memory()
+    limit = int(memory * MEMORY_FRACTION) // per
+    if trials > limit:
+        raise TooManyTrials(
+            f"{trials:,} trials would hold {_bytes(trials * per)} of draws; at most "
+            f"{limit:,} fit here ({per} bytes a trial in {MEMORY_FRACTION:.0%} of the "
+            f"{_bytes(memory)} of memory {source})")
+
+
+def _bytes(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.3g} {unit}"
+        n /= 1024
+    return f"{n:.3g} TiB"
 
 Model = Callable[[Mapping[str, np.ndarray]], Any]
 
@@ -233,6 +309,8 @@ def run_mcm(
         raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
     if not 0.0 < p < 1.0:
         raise ValueError(f"coverage probability must be in (0, 1), got {p}")
+    check_trials(int(max_trials) if adaptive else int(trials), adaptive=adaptive,
+                 keep_draws=keep_draws)  # before anything is allocated
     sampler = _Sampler(inputs, correlations)
     rng = _generator(seed)
     if adaptive:

@@ -3,13 +3,14 @@ benches/example-serial-scale.yaml binds the shipped procedure's roles, keeps loa
 with its commented alternatives switched on, and runs the procedure end to end once its
 hardware is swapped for simulators (its "sim twin").
 
-The template's own bench cannot run here: its scale is on /dev/ttyUSB0, and even
-``labctl run --dry-run`` opens the port. The twin keeps everything else of the file (data
-plate, transport options, standards, stated environment) and replaces the scale's
-resource by ``sim://mtsics-scale`` with a ``sim:`` section. It also replaces the manual
-weight handler by the simulated automatic loader: the simulated load receptor only holds
-what the ``weight-loader`` simulator puts on it, so with ``manual-weights`` the simulated
-scale would go on indicating zero whatever the operator is told to place (see
+The template's own bench cannot run here: its scale is on /dev/ttyUSB0 (only
+``labctl run --dry-run``, which opens nothing, plans with it). The twin keeps everything
+else of the file (data plate, transport options, standards, stated environment) and
+replaces the scale's resource by ``sim://mtsics-scale`` with a ``sim:`` section. It also
+replaces the manual weight handler by the simulated automatic loader: the simulated load
+receptor only holds what the ``weight-loader`` simulator puts on it, so with
+``manual-weights`` the simulated scale would go on indicating zero whatever the operator
+is told to place (see
 ``test_template_manual_weights_prompt_on_the_console``, which drives that handler alone).
 """
 

@@ -134,7 +134,7 @@ def test_and_never_settling_gives_e11_or_a_timeout():
 
 @pytest.mark.parametrize("scale", ["mtsics", "and"])
 def test_zero_setting_within_two_percent_of_max(scale):
-    b = Bench(scale=scale, offset="3 g", noise=0)
+    b = Bench(scale=scale, offset="3 g", noise="0 g")
     assert g(b.scale.read_stable()) == 3
     b.scale.zero()
     assert g(b.scale.read_stable()) == 0
@@ -145,7 +145,7 @@ def test_zero_setting_within_two_percent_of_max(scale):
 
 @pytest.mark.parametrize("scale", ["mtsics", "and"])
 def test_tare_and_clear_tare(scale):
-    b = Bench(scale=scale, noise=0)
+    b = Bench(scale=scale, noise="0 g")
     b.load("W2")
     assert g(b.scale.tare()) == 2000
     assert g(b.scale.read_stable()) == 0

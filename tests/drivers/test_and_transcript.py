@@ -39,7 +39,7 @@ def test_grams_on_a_scale_declared_in_kg():
 
 
 def test_s_waits_for_stable_data():
-    s, t = scale([("S", "ST,+0002.000 kg")], stable_timeout=20)
+    s, t = scale([("S", "ST,+0002.000 kg")], stable_timeout="20 s")
     r = s.read_stable()
     assert r.stable and r.value == Q_(2.0, "kg")
     assert t.timeouts_seen == [20.0]

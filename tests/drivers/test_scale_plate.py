@@ -33,11 +33,14 @@ def test_spellings_of_the_class_and_explicit_min():
     assert s.accuracy_class == "III" and s.min_load == Q_(40, "g")
 
 
-def test_bare_numbers_need_the_unit_option():
-    s = plate(max=15000, e=5, d=5, unit="g")
+def test_every_quantity_of_the_plate_needs_its_unit():
+    s = plate(max="15000 g", e="5 g", d="5 g", unit="g")
     assert s.capacity == Q_(15, "kg") and s.unit == Q_(1, "g").units
-    with pytest.raises(ConfigError, match="has no unit"):
+    with pytest.raises(ConfigError, match="max: 15 has no unit: expected a mass"):
         plate(max=15, e="5 g")
+    # the unit option says how the scale indicates, not what bare numbers mean
+    with pytest.raises(ConfigError, match=r"e: 5 has no unit: expected a mass .*'5 g'"):
+        plate(max="15 kg", e=5, unit="g")
 
 
 def test_and_scale_takes_the_same_plate():

@@ -31,7 +31,7 @@ def served():
         "scale": mtsics_scale.create(world, {**FAST, "serial": "B77"}),
         "ad": and_scale.create(world, FAST),
         "loader": weight_loader.create(world, {"weights": {"W10": "10 kg"},
-                                               "move_time": "50 ms", "time_per_weight": 0}),
+                                               "move_time": "50 ms", "time_per_weight": "0 s"}),
     }
     with SimServer(devices) as server:
         yield server.addresses()

@@ -124,6 +124,32 @@ REFUSED = {
         bench_edit("resource: sim://mtsics-scale", "resource: TCPIP::127.0.0.1::1::SOCKET"),
         "bench", "TCPIP::127.0.0.1::1::SOCKET",
         r"instrument 'scale': cannot open TCPIP::127\.0\.0\.1::1::SOCKET"),
+    # every quantity of a bench file needs its unit; a bare number used to be taken in
+    # the instrument's unit (noise: 0.2 on a scale in kg: 0.2 kg, and it never settled)
+    "simulator quantity without its unit": (
+        bench_edit("      noise: 0.15 g ", "      noise: 0.2    "), "bench", "noise: 0.2",
+        r"noise: 0\.2 has no unit: expected a mass \(write the unit, e\.g\. '0\.2 kg'\)"),
+    "data plate quantity without its unit": (
+        bench_edit("      min: 100 g", "      min: 0.1"), "bench", "min: 0.1",
+        r"min: 0\.1 has no unit: expected a mass \(write the unit, e\.g\. '0\.1 kg'\)"),
+    "transport timeout without its unit": (
+        bench_edit("      timeout: 2 s", "      timeout: 2"), "bench", "timeout: 2",
+        r"timeout: 2 has no unit: expected a duration"),
+    "simulated room temperature without its unit": (
+        bench_edit("      temperature: 21.5 degC", "      temperature: 21.5"), "bench",
+        "temperature: 21.5", r"temperature: 21\.5 has no unit: expected a temperature"),
+    "simulated humidity without its %": (
+        bench_edit("      humidity: 46 %", "      humidity: 46"), "bench", "humidity: 46",
+        r"humidity: 46 has no unit: expected a value in %"),
+    "fault time without its unit": (
+        bench_edit("      seed: 7\n",
+                   "      seed: 7\n      faults: [{kind: disconnect, at: 3600}]\n"),
+        "bench", "at: 3600", r"at: 3600 has no unit: expected a duration"),
+    "stated environment without its unit": (
+        bench_edit("environment: {instrument: thermo}",
+                   "environment: {temperature: 20, humidity: 50 %}"),
+        "bench", "environment: {temperature: 20",
+        r"environment temperature: 20 has no unit: expected a temperature"),
 }
 
 
@@ -166,6 +192,43 @@ def test_allow_expired_needs_a_reason(tmp_path: Path,
                                       capsys: pytest.CaptureFixture[str]) -> None:
     assert run(PROCEDURE, SHIPPED_BENCH, tmp_path, "--allow-expired", "  ") == 2
     assert "--allow-expired needs a reason" in one_error_line(capsys)
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("url, words", [
+    ("sqlite:///{folder}/no/such/dir/r.db", r"directory \S+/no/such/dir does not exist"),
+    ("sqlit:///{folder}/r.db", r"'sqlit' databases are not supported"),
+])
+def test_a_registry_url_that_can_never_work_is_refused_before_the_run(
+        url: str, words: str, tmp_path: Path, moves: list[str], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("LABCTL_HOME", str(tmp_path / "home"))
+    url = url.format(folder=tmp_path)
+    assert main(["run", str(PROCEDURE), "--bench", str(SHIPPED_BENCH), "--runs-dir",
+                 str(tmp_path / "runs"), "--registry", url, "-q"]) == 2
+    line = one_error_line(capsys)
+    assert re.search(words, line), line
+    assert not (tmp_path / "runs").exists() and moves == []  # the run never started
+    assert not (tmp_path / "home" / "outbox.db").exists()  # and nothing was queued
+
+
+@pytest.mark.parametrize("which, content, words", [
+    ("bench", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "the bench file is not UTF-8"),
+    ("bench", "operator: L. Wang\nlab: Métrologie\n".encode("latin-1"),
+     "the bench file is not UTF-8 text: byte 0xe9"),
+    ("register", "lab: Laboratoire de métrologie\n".encode("cp1252"),
+     "the register file is not UTF-8 text: byte 0xe9"),
+    ("register", "lab: 计量院\n".encode("gbk"), "the register file is not UTF-8 text"),
+])
+def test_a_bench_or_register_that_is_not_utf8_text_is_one_line_naming_it(
+        which: str, content: bytes, words: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    bench = bench_copy(tmp_path)
+    target = bench if which == "bench" else tmp_path / "register.yaml"
+    target.write_bytes(content)
+    assert run(PROCEDURE, bench, tmp_path) == 2
+    line = one_error_line(capsys)
+    assert line.startswith(f"labctl: error: {target}:") and words in line, line
     assert not (tmp_path / "runs").exists()
 
 

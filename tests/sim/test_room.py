@@ -19,7 +19,10 @@ def test_defaults_and_base_values() -> None:
     r = room("{temperature: 22.5 degC, humidity: 40 %}")
     assert (r.temperature(123), r.humidity(456)) == (22.5, 40.0)
     assert room("{temperature: 295.15 K}").temperature(0) == pytest.approx(22.0)
-    assert room("{temperature: 21, humidity: 45}").humidity(0) == 45.0  # bare: degC and %
+    with pytest.raises(UnitError, match=r"temperature: 21 has no unit: expected a temperature"):
+        room("{temperature: 21, humidity: 45 %}")  # a bench file writes every unit
+    with pytest.raises(UnitError, match=r"humidity: 45 has no unit"):
+        room("{temperature: 21 degC, humidity: 45}")  # 45 %? 0.45? a bare number cannot say
 
 
 def test_slow_cycle() -> None:

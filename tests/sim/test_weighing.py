@@ -201,7 +201,7 @@ def test_scheduled_actions_and_cancel():
 # -- parameters -------------------------------------------------------------------------
 def test_params_with_units_are_converted():
     params = read_scale_params(ParamReader(
-        {"max": "15 kg", "e": "5 g", "d": "5 g", "unit": "g", "offset": "2 g", "noise": 0.5,
+        {"max": "15 kg", "e": "5 g", "d": "5 g", "unit": "g", "offset": "2 g", "noise": "0.5 g",
          "zero_drift": "1 g/h", "settling_time": "500 ms", "eccentricity": {"front": 2e-4},
          "gain": 3e-4}, "scale", ("max", "e", "d", "unit", "offset", "noise", "zero_drift",
                                   "settling_time", "eccentricity", "gain")))

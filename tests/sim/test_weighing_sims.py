@@ -42,10 +42,10 @@ def test_mtsics_power_on_then_stable_weight():
 
 def test_mtsics_s_waits_until_the_load_settles():
     w = world()
-    sim = mtsics_scale.create(w, {**PLATE, "power_on_message": False, "settling_time": 1.0,
+    sim = mtsics_scale.create(w, {**PLATE, "power_on_message": False, "settling_time": "1 s",
                                   "gain": 5e-4})
-    loader = weight_loader.create(w, {"weights": {"W": "10 kg"}, "move_time": 2,
-                                      "time_per_weight": 0})
+    loader = weight_loader.create(w, {"weights": {"W": "10 kg"}, "move_time": "2 s",
+                                      "time_per_weight": "0 s"})
     assert ask(loader, "LOAD centre W") == ["OK"]
     assert w.clock.now() == pytest.approx(2.0)
     assert ask(sim, "SI")[0].startswith("S D")

@@ -205,3 +205,79 @@ def test_plot_without_monte_carlo(tmp_path: Path, capsys: pytest.CaptureFixture[
     status, _, err = run(tmp_path, capsys, "model: a + b\n" + GOOD_INPUTS, "--plot",
                          str(tmp_path / "h.png"))
     assert status == 2 and "--plot needs the Monte Carlo draws" in err
+
+
+# -- files that are not text, and more trials than memory holds ----------------------
+
+@pytest.mark.parametrize("content, words", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not UTF-8 text: byte 0x89"),
+    ("model: a + b  # café\n".encode("latin-1") + GOOD_INPUTS.encode(), "byte 0xe9"),
+    ("model: a + b\n".encode("utf-16"), "it is UTF-16"),
+    (b"model: a + b\x00\n", "character U+0000 is not allowed"),
+])
+def test_a_file_that_is_not_utf8_text_is_one_line_naming_it(
+        content: bytes, words: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "budget.yaml"
+    path.write_bytes(content)
+    status = main(["uncertainty", str(path)])
+    _, err = capsys.readouterr()
+    assert status == 2 and len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"labctl: error: {path}:1:") and words in err, err
+
+
+MANY = "model: a + b\n" + GOOD_INPUTS + "monte_carlo: {trials: 1e12}\n"
+
+
+def test_more_trials_than_memory_holds_in_the_file_is_refused_stating_the_limit(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "budget.yaml"
+    path.write_text(MANY, encoding="utf-8")
+    status = main(["uncertainty", str(path)])
+    _, err = capsys.readouterr()
+    assert status == 2 and len(err.strip().splitlines()) == 1, err
+    assert f"{path}:5:15: monte_carlo.trials: 1,000,000,000,000 trials would hold" in err
+    assert "at most " in err and "bytes a trial in 50% of the" in err
+
+
+@pytest.mark.parametrize("trials", ["1e12", "1000000000000"])
+def test_more_trials_than_memory_holds_on_the_command_line_is_refused(
+        trials: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "budget.yaml"
+    path.write_text("model: a + b\n" + GOOD_INPUTS, encoding="utf-8")
+    status = main(["uncertainty", str(path), "--trials", trials])
+    _, err = capsys.readouterr()
+    assert status == 2 and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("labctl: error: --trials: 1,000,000,000,000 trials") and "at most" in err
+
+
+def test_trials_in_exponent_notation_are_accepted(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "budget.yaml"
+    path.write_text("model: a + b\n" + GOOD_INPUTS, encoding="utf-8")
+    assert main(["uncertainty", str(path), "--trials", "2e4", "--seed", "1", "--json"]) == 0
+    assert '"trials": 20000' in capsys.readouterr().out
+    assert main(["uncertainty", str(path), "--trials", "2.5e4"]) == 0
+    assert main(["uncertainty", str(path), "--trials", "1000.5"]) == 2
+    assert "not a whole number of trials" in capsys.readouterr().err
+
+
+def test_the_trial_limit_is_half_the_memory_available_over_the_bytes_a_trial(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from labctl.uncertainty import mcm
+
+    monkeypatch.setattr(mcm, "available_memory", lambda: (1 << 30, "available"))
+    assert mcm.trial_limit() == (1 << 29) // 8 == 67_108_864
+    assert mcm.trial_limit(adaptive=True, keep_draws=True) == (1 << 29) // 24
+    mcm.check_trials(67_108_864)
+    with pytest.raises(mcm.TooManyTrials, match=r"at most 67,108,864 fit here \(8 bytes a "
+                                                r"trial in 50% of the 1 GiB of memory"):
+        mcm.check_trials(67_108_865)
+    with pytest.raises(mcm.TooManyTrials):  # refused before any array is made
+        mcm.run_mcm(lambda d: d["a"], {}, trials=10**8)
+
+
+def test_memory_available_comes_from_the_system() -> None:
+    from labctl.uncertainty.mcm import available_memory
+
+    memory, source = available_memory()
+    assert memory > 0 and source in ("available", "free", "half the physical", "assumed")

@@ -59,6 +59,9 @@ class ReceptorState(PlanState):
     def info(self) -> dict[str, Any]:
         return {"max_load": self.max_load} if self.max_load is not None else {}
 
+    def describe(self) -> list[str]:
+        return [f"most load allowed: {self.max_load:~P}"] if self.max_load is not None else []
+
     # -- the most load allowed ----------------------------------------------------
     def _max_load(self) -> Any:
         planning = self.planning

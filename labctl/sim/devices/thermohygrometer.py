@@ -33,6 +33,7 @@ from typing import Any
 from labctl.clock import Clock
 from labctl.errors import ConfigError
 from labctl.sim.device import Reply, SimDevice
+from labctl.sim.params import require_units
 from labctl.sim.room import ROOM_KEYS, Room, to_kelvin_difference, to_percent, to_seconds
 from labctl.sim.world import World
 
@@ -122,6 +123,9 @@ def create(world: World, params: Mapping[str, Any]) -> ThermoHygrometerSim:
     def place(key: str) -> str | None:
         return params.where(key) if hasattr(params, "where") and key in params else where
 
+    require_units(params, {"response_time": "s", "temperature_noise": "K",
+                           "temperature_offset": "K", "humidity_noise": "percent",
+                           "humidity_offset": "percent"}, where)
     room = world.get("room", lambda: Room.from_params(params, where))
     seed = params.get("seed", 0)
     response_time = to_seconds(params.get("response_time", 0.02), place("response_time"))

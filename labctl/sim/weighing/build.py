@@ -16,12 +16,12 @@ Simulator parameters (``sim:`` of an MT-SICS or A&D scale in a bench file)::
     d: 5 g
     unit: kg
     gain: 3.0e-4          # relative span error
-    offset: 0.002         # in the scale's unit (or "2 g")
+    offset: 2 g           # every quantity with its unit (a bare number is refused)
     nonlinearity: 0       # quadratic term: adds nonlinearity x Max at Max
     eccentricity: {centre: 0, front: 2.0e-4, back: 0, left: 0, right: 0}   # relative
-    zero_drift: 0         # scale unit per hour (or "1 g/h")
+    zero_drift: 0 g/h     # per hour
     creep: 0              # relative, reached with creep_time (default 600 s)
-    noise: 0.001          # standard deviation, scale unit (or "1 g")
+    noise: 1 g            # standard deviation
     settling_time: 0.5 s  # first-order time constant
     stable_band: 0.25     # x d
     stable_period: 0.5 s
@@ -62,6 +62,7 @@ SCALE_KEYS = ("max", "e", "d", "unit", "gain", "offset", "nonlinearity", "eccent
 
 def read_scale_params(reader: ParamReader) -> ScaleParams:
     """``ScaleParams`` from a reader over a scale simulator's ``sim:`` mapping."""
+    reader.require_units(("max", "e", "d"), "kg")
     max_q = parse_quantity(reader.get("max", "15 kg"), where=reader.where("max"), expect="kg")
     unit_text = reader.get("unit")
     unit = parse_unit(str(unit_text), reader.where("unit")) if unit_text else max_q.units
