@@ -10,6 +10,7 @@ Where the frames come from:
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 import pytest
@@ -380,10 +381,8 @@ def test_an_unknown_code_table():
 @settings(max_examples=300, deadline=None, derandomize=True)
 @given(st.binary(max_size=200))
 def test_arbitrary_bytes_raise_only_hj212_errors(data):
-    try:
+    with contextlib.suppress(Hj212Error):   # the outcome for almost every input
         assert isinstance(hj212.decode(data), Frame)
-    except Hj212Error:
-        pass  # the expected outcome for almost every input
     try:
         length = hj212.frame_length(data)
     except Hj212Error:
