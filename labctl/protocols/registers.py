@@ -147,8 +147,8 @@ class Register(BaseModel):
             try:
                 magnitude = float(value.to(self.pint_unit).magnitude)
             except pint.errors.DimensionalityError:
-                unit = format(self.pint_unit, "~P") or "dimensionless"
-                raise UnitError(f"{value:~P} cannot be written to a register in {unit}",
+                raise UnitError(f"{value:~P} cannot be written to a register in "
+                                f"{self.unit or 'plain numbers (dimensionless)'}",
                                 hint="give a quantity of the register's dimension") from None
         else:
             magnitude = float(value)
