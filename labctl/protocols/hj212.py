@@ -295,7 +295,7 @@ def decode(frame: bytes | str) -> Frame:
 _CANONICAL = frozenset({"QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO"})
 _SPELLING = {key.upper(): key for key in _CANONICAL}   # FLAG, flag, Qn... are read too
 _REQUIRED = ("ST", "CN", "PW", "MN")
-_FLAGS = tuple(Flag.from_int(value) for value in range(256))
+_FLAGS = {str(value): Flag.from_int(value) for value in range(256)}   # "5" -> Flag
 
 
 def parse_segment(segment: bytes | str) -> Frame:
@@ -329,18 +329,23 @@ def parse_segment(segment: bytes | str) -> Frame:
     extra: dict[str, str] = {}
     if not _CANONICAL.issuperset(found):    # other spellings, unknown keys
         found, extra = _sort_fields(found)
-    missing = [key for key in _REQUIRED if key not in found]
-    if missing:
-        raise Hj212SegmentError(f"the data segment has no {', '.join(missing)}",
-                                hint="ST, CN, PW, MN and CP are in every packet")
     flag = found.get("Flag")
     pnum = found.get("PNUM")
     pno = found.get("PNO")
-    return Frame(st=found["ST"], cn=found["CN"], pw=found["PW"], mn=found["MN"],
-                 qn=found.get("QN"),
-                 flag=None if flag is None else _FLAGS[_int_field("Flag", flag, 255)],
-                 pnum=None if pnum is None else _int_field("PNUM", pnum),
-                 pno=None if pno is None else _int_field("PNO", pno), cp=cp, extra=extra)
+    try:
+        return Frame(st=found["ST"], cn=found["CN"], pw=found["PW"], mn=found["MN"],
+                     qn=found.get("QN"),
+                     flag=None if flag is None else (_FLAGS.get(flag) or _flag(flag)),
+                     pnum=None if pnum is None else _int_field("PNUM", pnum),
+                     pno=None if pno is None else _int_field("PNO", pno), cp=cp, extra=extra)
+    except KeyError:
+        missing = ", ".join(key for key in _REQUIRED if key not in found)
+        raise Hj212SegmentError(f"the data segment has no {missing}",
+                                hint="ST, CN, PW, MN and CP are in every packet") from None
+
+
+def _flag(text: str) -> Flag:
+    return Flag.from_int(_int_field("Flag", text, 255))
 
 
 def _sort_fields(found: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
