@@ -72,13 +72,16 @@ class Polynomial(FitFunction):
         return P.polyval(t, b)
 
     def d_t(self, t: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return P.polyval(t, P.polyder(b)) + 0.0 * t
+        return P.polyval(t, b[1:] * np.arange(1, len(b))) + 0.0 * t
 
     def d_b(self, t: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.vander(t, self.parameters, increasing=True)
 
     def d_tt(self, t: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return P.polyval(t, P.polyder(b, 2)) + 0.0 * t
+        if len(b) < 3:
+            return np.zeros_like(t)
+        k = np.arange(2, len(b))
+        return P.polyval(t, b[2:] * k * (k - 1)) + 0.0 * t
 
     def d_tb(self, t: np.ndarray, b: np.ndarray) -> np.ndarray:
         k = np.arange(self.parameters)
@@ -95,7 +98,7 @@ class Polynomial(FitFunction):
             if k == 0:
                 units.append(dependent)
             elif dependent == independent and k == 1:
-                units.append("1")
+                units.append("1" if dependent else "")
             elif not independent:
                 units.append(dependent)
             else:

@@ -29,6 +29,7 @@ taken as known, as ISO 6143 and ISO/TS 28037 do. Two forms are offered:
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,7 +89,9 @@ def solve(function: FitFunction, t: np.ndarray, u_t: np.ndarray | None, z: np.nd
         jac[n + idx, p + idx] = -function.d_t(tt, b) / u_z
         return jac
 
-    b0 = function.start(t, z, 1.0 / u_z)
+    with warnings.catch_warnings():  # a poorly conditioned start is still a start
+        warnings.simplefilter("ignore", np.exceptions.RankWarning)
+        b0 = function.start(t, z, 1.0 / u_z)
     theta0 = np.concatenate([b0, t]) if free_t else b0
     if not np.all(np.isfinite(residuals(theta0))):
         raise FitError("the fit cannot start: the function is not finite at the points",
@@ -96,7 +99,7 @@ def solve(function: FitFunction, t: np.ndarray, u_t: np.ndarray | None, z: np.nd
     budget = 200 * (len(theta0) + 1)
     with np.errstate(all="ignore"):
         sol = least_squares(residuals, theta0, jac=jacobian, method="lm", x_scale="jac",
-                            xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=budget)
+                            xtol=1e-12, ftol=1e-14, gtol=1e-12, max_nfev=budget)
     r = sol.fun
     if sol.status <= 0 or not (np.all(np.isfinite(sol.x)) and np.all(np.isfinite(r))):
         why = ("the iteration limit was reached" if sol.status == 0 else
