@@ -208,8 +208,8 @@ def _number(raw: Any, unit: str | None, key: tuple[Any, ...], *,
 
     try:
         q = parse_quantity(raw)
-        if q.unitless:
-            return float(q.magnitude)
+        if q.units == ureg.dimensionless:  # a bare number (q.unitless is also true
+            return float(q.magnitude)      # for nmol/mol, which must be converted)
         if unit is None:
             raise FitError(f"{raw!r} has a unit, but this variable has none",
                            key=key, hint="give the variable a unit (x: {unit: ...})",
