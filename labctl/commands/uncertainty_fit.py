@@ -98,11 +98,12 @@ def _print_goodness(console: Console, fit: CalibrationFit) -> None:
     verdict = ("[bold green]acceptable[/bold green]" if g.passed
                else "[bold red]not acceptable[/bold red]")
     p = "n/a (no dof)" if g.p_value is None else f"{g.p_value:.3g}"
+    chi = "" if g.chi_square_ok is None else f": {mark(g.chi_square_ok)}"
+    console.print(f"Goodness of fit: {verdict}")
     console.print(
-        f"Goodness of fit: gamma = {g.gamma:.3g} (ISO 6143: <= {g.gamma_limit:g}) "
-        f"{mark(g.gamma_ok)}; chi-square S = {g.residual_sum:.4g} with {g.dof} dof, "
-        f"p = {p} (>= {g.significance:g}) "
-        f"{mark(g.chi_square_ok) if g.chi_square_ok is not None else ''}: {verdict}")
+        f"  gamma = {g.gamma:.3g} (<= {g.gamma_limit:g}, ISO 6143): {mark(g.gamma_ok)}; "
+        f"chi-square S = {g.residual_sum:.4g} with {g.dof} dof, p = {p} "
+        f"(>= {g.significance:g}){chi}")
 
 
 def _print_points(console: Console, fit: CalibrationFit) -> None:

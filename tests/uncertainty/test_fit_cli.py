@@ -22,7 +22,7 @@ def test_text_report_of_the_co2_analyzer(capsys: pytest.CaptureFixture[str]) -> 
     out = capsys.readouterr().out
     for text in ("CO2 analyzer, multi-point calibration (simulated)", "c = b0 + b1*r",
                  "generalized least squares, 6 points", "Coefficients", "Correlation",
-                 "Goodness of fit: gamma = ", "acceptable", "Points",
+                 "Goodness of fit: acceptable", "gamma = 0.886 (<= 2, ISO 6143): ok", "Points",
                  "Values read through the fitted function", "r = 415.3 umol/mol",
                  "c = 416.175 umol/mol, u = 0.051 umol/mol"):
         assert text in out, text
@@ -122,3 +122,17 @@ points:
     pts = loads_fit(text).fit.points
     assert pts[0].x == pytest.approx(20.0) and pts[0].u_x == pytest.approx(0.01)
     assert pts[1].x == pytest.approx(20.5)
+
+
+def test_a_rejected_fit_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """ISO 6143 Annex B.2.3 (example 3) fitted with a straight line: gamma = 6.84."""
+    from test_fit_published import ISO6143_B3
+
+    lines = [f"  - {{x: {x}, u_x: {ux}, y: {y}, u_y: {uy}}}" for x, ux, y, uy in ISO6143_B3]
+    path = tmp_path / "b3-line.yaml"
+    path.write_text("function: linear\npoints:\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["uncertainty", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Goodness of fit: not acceptable" in out
+    assert "gamma = 6.84 (<= 2, ISO 6143): not met" in out
+    assert "chi-square S = 272.6 with 10 dof, p = " in out
