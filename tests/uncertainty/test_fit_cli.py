@@ -136,3 +136,10 @@ def test_a_rejected_fit_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "Goodness of fit: not acceptable" in out
     assert "gamma = 6.84 (<= 2, ISO 6143): not met" in out
     assert "chi-square S = 272.6 with 10 dof, p = " in out
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*-fit.yaml")))
+def test_every_fit_example_runs(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["uncertainty", str(EXAMPLES / name), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["kind"] == "fit" and data["read"]
