@@ -1,4 +1,5 @@
-"""``labctl uncertainty BUDGET.yaml``: evaluate a budget file (GUM and Monte Carlo)."""
+"""``labctl uncertainty BUDGET.yaml``: evaluate a budget file (GUM and Monte Carlo), or
+fit a calibration fit file (``labctl.commands.uncertainty_fit``)."""
 
 from __future__ import annotations
 
@@ -39,13 +40,24 @@ def uncertainty(budget_file: str, as_json: bool, plot_file: str | None, trials: 
                 seed: int | None, no_mc: bool, rounding: str) -> None:
     """Evaluate an uncertainty budget file by the GUM law of propagation and by Monte
     Carlo (JCGM 101), validate the one by the other, and decide conformity when the
-    file has a specification. The format is in docs/uncertainty-budgets.md.
+    file has a specification. A calibration fit file (with points) is fitted by
+    generalized least squares (ISO 6143). The formats are in docs/uncertainty-budgets.md.
     """
-    from labctl.uncertainty.budgetfile import load_budget
+    from labctl.uncertainty.budgetfile import BudgetFile, load_uncertainty_file
 
+    loaded = load_uncertainty_file(budget_file)
+    if not isinstance(loaded, BudgetFile):  # a calibration fit file
+        from labctl.commands.uncertainty_fit import show_fit
+
+        given = {"--plot": plot_file, "--trials": trials, "--seed": seed, "--no-mc": no_mc}
+        for option, value in given.items():
+            if value not in (None, False):
+                raise ConfigError("applies to budget files, not to a fit file",
+                                  where=option, hint=f"remove {option}")
+        show_fit(loaded, as_json, rounding)
+        return
     if trials is not None:
         trials = _trial_count(trials, keep_draws=bool(plot_file))
-    loaded = load_budget(budget_file)
     options = None
     if plot_file and no_mc:
         raise ConfigError("--plot needs the Monte Carlo draws", where="--plot",

@@ -1,4 +1,5 @@
-"""The uncertainty engine: GUM budgets, Monte Carlo (JCGM 101), conformity decisions.
+"""The uncertainty engine: GUM budgets, Monte Carlo (JCGM 101), conformity decisions,
+calibration fits with uncertainties in both variables (ISO 6143, ``fit_calibration``).
 
 The public names are re-exported here and imported on first use, so that importing a
 submodule (the procedures use :mod:`labctl.uncertainty.expression` alone) does not pull
@@ -51,6 +52,15 @@ _EXPORTS: dict[str, str] = {
     "Decision": "decision",
     "RULES": "decision",
     "decide": "decision",
+    # fit.py / fit_result.py / fit_file.py: calibration fits (ISO 6143)
+    "fit_calibration": "fit",
+    "CalibrationFit": "fit_result",
+    "FitError": "fit_error",
+    "GoodnessOfFit": "fit_result",
+    "ReadValue": "fit_result",
+    "FitFile": "fit_file",
+    "load_fit": "fit_file",
+    "loads_fit": "fit_file",
 }
 
 __all__ = [
@@ -58,6 +68,7 @@ __all__ = [
     "BudgetError",
     "BudgetFile",
     "BudgetResult",
+    "CalibrationFit",
     "Component",
     "Coverage",
     "DEFAULT_PROBABILITY",
@@ -66,6 +77,9 @@ __all__ = [
     "Expression",
     "ExpressionError",
     "FUNCTIONS",
+    "FitError",
+    "FitFile",
+    "GoodnessOfFit",
     "GumValidation",
     "Input",
     "InputDistribution",
@@ -73,13 +87,17 @@ __all__ = [
     "McmOptions",
     "McmResult",
     "RULES",
+    "ReadValue",
     "Specification",
     "compile_expression",
     "coverage_factor",
     "coverage_probability",
     "decide",
+    "fit_calibration",
     "load_budget",
+    "load_fit",
     "loads_budget",
+    "loads_fit",
     "propagate",
     "run_mcm",
     "second_order_variance",
@@ -118,6 +136,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         ExpressionError,
         compile_expression,
     )
+    from labctl.uncertainty.fit import fit_calibration
+    from labctl.uncertainty.fit_error import FitError
+    from labctl.uncertainty.fit_file import FitFile, load_fit, loads_fit
+    from labctl.uncertainty.fit_result import CalibrationFit, GoodnessOfFit, ReadValue
     from labctl.uncertainty.gum import (
         DEFAULT_PROBABILITY,
         coverage_factor,

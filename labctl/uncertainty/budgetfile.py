@@ -11,7 +11,7 @@ from __future__ import annotations
 import keyword
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -20,6 +20,9 @@ from labctl.uncertainty.budget import Budget, BudgetError, BudgetResult, Coverag
 from labctl.uncertainty.expression import CONSTANTS, FUNCTIONS, compile_expression
 from labctl.uncertainty.inputs import BOUNDED, DISTRIBUTIONS, Input, InputError
 from labctl.yamlio import load_yaml, loads_yaml, validation_error, where
+
+if TYPE_CHECKING:
+    from labctl.uncertainty.fit_file import FitFile
 
 Number = float | str
 
@@ -128,6 +131,17 @@ def load_budget(path: str | Path) -> BudgetFile:
 def loads_budget(text: str, file: str = "<string>") -> BudgetFile:
     """Like :func:`load_budget`, from YAML text."""
     return _build(loads_yaml(text, file), file)
+
+
+def load_uncertainty_file(path: str | Path) -> BudgetFile | FitFile:
+    """A budget file, or a calibration fit file (a mapping with ``points``,
+    :mod:`labctl.uncertainty.fit_file`): what ``labctl uncertainty FILE`` reads."""
+    from labctl.uncertainty.fit_file import fit_from_data, is_fit_file
+
+    data = load_yaml(path)
+    if is_fit_file(data):
+        return fit_from_data(data, str(path))
+    return _build(data, str(path))
 
 
 def _build(data: Any, file: str) -> BudgetFile:
