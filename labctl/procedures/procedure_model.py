@@ -187,6 +187,9 @@ class Procedure(_Model):
     kind: Literal["verification", "calibration"]
     category: Literal["initial", "subsequent", "in_service"] = "initial"
     description: str = ""
+    # the verification period of the document (e.g. "1 year", "6 months"): a passing
+    # verification's record gives its next due date from it
+    period: str | None = Field(default=None, pattern=r"^\s*[1-9][0-9]*\s*(years?|months?)\s*$")
     roles: dict[Annotated[str, Field(pattern=_NAME)], RoleSpec] = Field(min_length=1)
     conditions: Conditions | None = None
     parameters: dict[Annotated[str, Field(pattern=_NAME)], ParameterSpec] = Field(
