@@ -29,7 +29,7 @@ _CONFORMITY = {"pass": "pass", "fail": "fail", "conditional_pass": "conditionalP
                "conditional_fail": "conditionalFail"}
 
 # D-SI unit names of the units labctl records hold (pint's names -> D-SI)
-_DSI_UNITS = {"gram": r"\gram", "meter": r"\metre", "second": r"\second",
+_DSI_UNITS = {"kilogram": r"\kilogram", "gram": r"\gram", "meter": r"\metre", "second": r"\second",
               "liter": r"\litre", "kelvin": r"\kelvin", "degree_Celsius": r"\degreeCelsius",
               "percent": r"\percent", "pascal": r"\pascal", "volt": r"\volt",
               "ampere": r"\ampere", "ohm": r"\ohm", "hertz": r"\hertz", "watt": r"\watt",

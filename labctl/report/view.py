@@ -93,7 +93,8 @@ def _test_table(test: str, points: Sequence[Any]) -> dict[str, Any]:
         })
     return {"test": test, "title": test_title(test), "rows": rows,
             "nominal_unit": units["nominal"] or "", "indication_unit": units["indication"] or "",
-            "small_unit": small or "", "has_errors": any(p.error is not None for p in points)}
+            "small_unit": small or "", "plot_png": None,
+            "has_errors": any(p.error is not None for p in points)}
 
 
 def _standard_groups(standards: Sequence[Any]) -> list[dict[str, Any]]:
