@@ -80,6 +80,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "customerBranch": ("客户分支现场", "at a branch of the customer"),
     "other": ("其他地点", "elsewhere"),
     "remark": ("说明", "Remarks"),
+    "see_results": ("见校准结果", "see the results"),
     "remark_text": ("本证书仅对所检定/校准的计量器具有效；"
                     "未经本实验室书面批准，不得部分复制本证书。",
                     "This certificate applies only to the item measured. It shall not be "

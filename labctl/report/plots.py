@@ -5,7 +5,8 @@ The x axis is the nominal value; a test whose points share one nominal value (th
 positions of an eccentricity test, the repeated loads of a repeatability series) is
 plotted point by point instead. Points are drawn per direction (increasing/decreasing
 loads) when the analysis gives one. The MPE is drawn at the test points, as a step that
-holds each point's MPE back to the point before (the MPE tables change at the points).
+holds each point's MPE back to the point before (the MPE tables change at the points), with
+a bar at each point for the MPE it was decided against.
 """
 
 from __future__ import annotations
@@ -41,9 +42,10 @@ def test_plot_png(title: str, points: Sequence[Any], *, dpi: int = 110) -> str:
             return None
         return (_in(q, unit) if unit else q).value
 
-    fig = Figure(figsize=(6.4, 2.9), dpi=dpi)
+    fig = Figure(figsize=(6.4, 2.6), dpi=dpi)
     ax = fig.add_subplot()
     xs = [p.nominal.value if numeric else i for i, p in enumerate(pts)]
+    span = (max(nominals) - min(nominals)) if numeric else 0.0
     if numeric:
         order = sorted({(p.nominal.value, val(p.mpe)) for p in pts if p.mpe is not None})
         mpe_x: list[float] = []
@@ -55,12 +57,17 @@ def test_plot_png(title: str, points: Sequence[Any], *, dpi: int = 110) -> str:
                 mpe_x.append(x)
                 mpe_y.append(m or 0.0)
         if mpe_x:
-            left = min(0.0, mpe_x[0])
-            ex, ey = [left, *mpe_x], [mpe_y[0], *mpe_y]
-            ax.fill_between(ex, [-y for y in ey], ey, step="pre", color="#2e7d32", alpha=0.10,
-                            label="±MPE")
-            ax.step(ex, ey, where="pre", color="#2e7d32", lw=1)
-            ax.step(ex, [-y for y in ey], where="pre", color="#2e7d32", lw=1)
+            # between the points the MPE is drawn as a step held back to the point before
+            # (the MPE tables change at the change points, which are test points); the
+            # bars at the points are the MPE each point was decided against
+            ax.fill_between(mpe_x, [-y for y in mpe_y], mpe_y, step="pre", color="#2e7d32",
+                            alpha=0.08)
+            ax.step(mpe_x, mpe_y, where="pre", color="#2e7d32", lw=0.8, ls=":")
+            ax.step(mpe_x, [-y for y in mpe_y], where="pre", color="#2e7d32", lw=0.8, ls=":")
+            half = max(span * 0.015, 1e-12)
+            ax.hlines(mpe_y + [-y for y in mpe_y], [x - half for x in mpe_x] * 2,
+                      [x + half for x in mpe_x] * 2, color="#2e7d32", lw=2,
+                      label="±MPE at the points")
     else:
         for x, p in zip(xs, pts, strict=True):
             m = val(p.mpe)
@@ -71,7 +78,6 @@ def test_plot_png(title: str, points: Sequence[Any], *, dpi: int = 110) -> str:
     series: dict[str, list[int]] = {}
     for i, p in enumerate(pts):
         series.setdefault(str((p.details or {}).get("direction") or ""), []).append(i)
-    span = (max(nominals) - min(nominals)) if numeric else 0.0
     for s, (direction, idx) in enumerate(series.items()):
         marker, label = _MARKERS.get(direction, ("o", "error ± U"))
         shift = (s - (len(series) - 1) / 2) * span * 0.012

@@ -24,6 +24,8 @@ ROWS_WITH_PLOT = 12
 ROWS_PER_SHEET = 30
 #: Standard groups on the standards sheet before it continues on another.
 GROUPS_PER_SHEET = 9
+#: The height (mm) a sheet gives to results, between its head and its foot.
+SHEET_MM = 240.0
 
 
 class NotCertifiable(ValueError):
@@ -150,22 +152,40 @@ def _plate(dut: Any) -> str:
     return ", ".join(items)
 
 
+def _blocks(t: dict[str, Any]) -> list[dict[str, Any]]:
+    """A test as blocks that each fit a sheet: the plot with the first rows, then the
+    remaining rows continued."""
+    rows = t["rows"]
+    first = rows[:ROWS_WITH_PLOT] if t["has_errors"] else rows[:ROWS_PER_SHEET]
+    blocks = [{"test": t, "rows": first, "plot": t["has_errors"], "continued": False}]
+    rest = rows[len(first):]
+    for i in range(0, len(rest), ROWS_PER_SHEET):
+        blocks.append({"test": t, "rows": rest[i:i + ROWS_PER_SHEET], "plot": False,
+                       "continued": True})
+    return blocks
+
+
+def _height(block: dict[str, Any]) -> float:
+    """A block's height in mm on the sheet (heading, table head, rows, plot)."""
+    return 12 + 13 + 6.3 * len(block["rows"]) + (66 if block["plot"] else 0)
+
+
 def _sheets(tests: list[dict[str, Any]], groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The pages: cover, standards and conditions, results (a test per sheet, long
-    tables continued), statements and integrity. Each fits one A4 page."""
+    """The pages: cover, standards and conditions, results (tests packed onto sheets in
+    their order, long tables continued), statements and integrity. Each fits one A4
+    page (the PDF test checks that the page count equals the sheet count)."""
     sheets: list[dict[str, Any]] = [{"kind": "cover"}]
     for i in range(0, max(len(groups), 1), GROUPS_PER_SHEET):
         sheets.append({"kind": "standards", "groups": groups[i:i + GROUPS_PER_SHEET],
                        "first": i == 0})
+    current: dict[str, Any] | None = None
     for t in tests:
-        rows = t["rows"]
-        first = rows[:ROWS_WITH_PLOT] if t["has_errors"] else rows[:ROWS_PER_SHEET]
-        sheets.append({"kind": "results", "test": t, "rows": first, "plot": t["has_errors"],
-                       "continued": False})
-        rest = rows[len(first):]
-        for i in range(0, len(rest), ROWS_PER_SHEET):
-            sheets.append({"kind": "results", "test": t, "rows": rest[i:i + ROWS_PER_SHEET],
-                           "plot": False, "continued": True})
+        for block in _blocks(t):
+            if current is None or current["used"] + _height(block) > SHEET_MM:
+                current = {"kind": "results", "blocks": [], "used": 0.0}
+                sheets.append(current)
+            current["blocks"].append(block)
+            current["used"] += _height(block)
     sheets.append({"kind": "statements"})
     for n, sheet in enumerate(sheets, start=1):
         sheet["n"] = n

@@ -104,20 +104,23 @@ def test_a_point_decided_by_a_rule_the_record_does_not_name_is_refused(record_do
 
 
 def test_a_failed_verification_is_a_notice_with_its_non_conforming_items(record_doc):
+    from types import SimpleNamespace
+
     from labctl.record_content import conclusion
+    from labctl.results import PointResult
 
     record_doc["points"][2]["decision"] = "fail"
     record_doc["decision"] = "fail"
     record_doc["issue"]["document_kind"] = "verification_notice"
-    points = Record.model_validate({**record_doc, "schema_version": 1, **{
-        f: None for f in SCHEMA2_FIELDS}, "standards": []}).points
+    points = [PointResult.model_validate(p) for p in record_doc["points"]]
     finished = datetime.fromisoformat(record_doc["finished"].replace("Z", "+00:00"))
-    procedure = type("P", (), {"kind": "verification", "document": "JJG 539-2016",
-                               "title": "t", "period": "1 year"})()
+    procedure = SimpleNamespace(kind="verification", document="JJG 539-2016", title="scales",
+                                period="1 year")
     record_doc["conclusion"] = conclusion(procedure, points, "fail", finished)
     record = Record.model_validate(record_doc)
     assert record.conclusion.non_conforming == ["weighing/02"]
     assert record.conclusion.next_due is None and not record.conclusion.conforms
+    assert "1 of 22 results" in record.conclusion.statement
 
 
 def test_schema1_records_stay_readable_and_hash_as_before(make_record_v1):
