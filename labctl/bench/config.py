@@ -8,6 +8,7 @@ format is described in ``docs/benches.md``.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -73,21 +74,38 @@ class _Environment(_Model):
         return self
 
 
+def _country(v: str | None) -> str | None:
+    if v is not None and not re.fullmatch(r"[A-Z]{2}", v):
+        raise ValueError(f"{v!r} is not a country code: give the ISO 3166-1 two-letter "
+                         "code, e.g. CN")
+    return v
+
+
+def _prefix(v: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?", v):
+        raise ValueError(f"{v!r}: a certificate number prefix is letters, digits and "
+                         "inner hyphens, e.g. CIM-M")
+    return v
+
+
+Country = Annotated[str | None, AfterValidator(_country)]
+
+
 class _Issuer(_Model):
     """The issuing laboratory's details for certificates (its name is ``lab``)."""
 
     address: str = ""
     city: str = ""
-    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    country: Country = None
     accreditation: str = ""
-    number_prefix: str = Field(default="LC", pattern=r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$")
+    number_prefix: Annotated[str, AfterValidator(_prefix)] = "LC"
 
 
 class _Customer(_Model):
     name: str = Field(min_length=1)
     address: str = ""
     city: str = ""
-    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    country: Country = None
 
 
 class _Place(_Model):

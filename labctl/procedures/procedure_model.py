@@ -6,6 +6,7 @@ of every registered action, built when a procedure is first validated
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -189,7 +190,7 @@ class Procedure(_Model):
     description: str = ""
     # the verification period of the document (e.g. "1 year", "6 months"): a passing
     # verification's record gives its next due date from it
-    period: str | None = Field(default=None, pattern=r"^\s*[1-9][0-9]*\s*(years?|months?)\s*$")
+    period: str | None = None
     roles: dict[Annotated[str, Field(pattern=_NAME)], RoleSpec] = Field(min_length=1)
     conditions: Conditions | None = None
     parameters: dict[Annotated[str, Field(pattern=_NAME)], ParameterSpec] = Field(
@@ -203,6 +204,13 @@ class Procedure(_Model):
         default_factory=dict)
     steps: list[Step] = Field(min_length=1)
     analyses: list[AnalysisSpec] = Field(default_factory=list)
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"\s*[1-9][0-9]*\s*(years?|months?)\s*", v):
+            raise ValueError(f"{v!r} is not a period: give N years or N months, e.g. 1 year")
+        return v
 
     _file: str = PrivateAttr("<procedure>")
     _sha256: str = PrivateAttr("")
