@@ -275,7 +275,8 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
     return Record(
         schema_version=2,
         issue={"lab": content.issuer(info), "document_kind": kind,
-               "number": content.certificate_number(prefix, rid, ended)},
+               "number": content.certificate_number(prefix, rid, ended),
+               "item_name": content.item_name(procedure)},
         customer=content.customer(info), place=info.get("place") or {"kind": "laboratory"},
         method=content.method(procedure, info.get("deviations") or (),
                               sorted(expired), info.get("allow_expired")),

@@ -20,7 +20,7 @@ from labctl.registry.certification import expected_document_kind
 from labctl.results import CONFORMING
 
 __all__ = ["RULE_TEXT", "add_period", "certificate_number", "conclusion", "customer",
-           "compact", "decision_rule", "expected_document_kind", "issuer", "method",
+           "compact", "decision_rule", "expected_document_kind", "issuer", "item_name", "method",
            "standard_corrections", "uncertainty_statement"]
 
 #: What each decision rule of ``labctl.uncertainty.decision`` means, in one sentence.
@@ -102,7 +102,18 @@ def method(procedure: Any, deviations: Sequence[str], expired: Sequence[str],
     if expired:
         listed.append(f"standard(s) {', '.join(expired)} used past the due date: "
                       f"{allow_expired or 'no reason given'}")
-    return {"document": procedure.document, "title": procedure.title, "deviations": listed}
+    steps = {step.id: {"en": step.title or step.id, "zh": getattr(step, "title_zh", "")}
+             for step in getattr(procedure, "steps", ())}
+    return {"document": procedure.document, "title": procedure.title, "deviations": listed,
+            "steps": steps}
+
+
+def item_name(procedure: Any) -> dict[str, str] | None:
+    """The name of the kind of instrument the procedure is for, if it gives one."""
+    names = getattr(procedure, "instrument", None)
+    if not names or not names.get("en"):
+        return None
+    return {"en": names["en"], "zh": names.get("zh", "")}
 
 
 def decision_rule(points: Sequence[Any]) -> dict[str, Any]:

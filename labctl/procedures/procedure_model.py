@@ -134,6 +134,7 @@ class ParameterSpec(_Model):
 class Step(_Model):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     title: str = ""
+    title_zh: str = ""           # the step's name on a certificate's Chinese labels
     points: list[dict[str, PointValue]] = Field(default_factory=list)
     sequence: Literal["once", "up_down"] = "once"
     repeat: int = Field(1, ge=1)
@@ -191,6 +192,8 @@ class Procedure(_Model):
     # the verification period of the document (e.g. "1 year", "6 months"): a passing
     # verification's record gives its next due date from it
     period: str | None = None
+    # what the procedure verifies or calibrates, named on the certificate (计量器具名称)
+    instrument: dict[Literal["en", "zh"], str] | None = None
     roles: dict[Annotated[str, Field(pattern=_NAME)], RoleSpec] = Field(min_length=1)
     conditions: Conditions | None = None
     parameters: dict[Annotated[str, Field(pattern=_NAME)], ParameterSpec] = Field(

@@ -54,12 +54,21 @@ class IssuingLab(Party):
     accreditation: str = ""
 
 
+class LocalName(_Model):
+    """A name in English and, where the procedure gives it, in Chinese."""
+
+    en: NonEmpty
+    zh: str = ""
+
+
 class Issue(_Model):
-    """Who issues the document and under which unique number (7.8.2.1 a, b, c)."""
+    """Who issues the document and under which unique number (7.8.2.1 a, b, c), and the
+    name of the kind of item it is about (计量器具名称), when the procedure gives one."""
 
     lab: IssuingLab
     number: NonEmpty
     document_kind: DocumentKind
+    item_name: LocalName | None = None
 
 
 class Place(_Model):
@@ -75,6 +84,8 @@ class Method(_Model):
     document: NonEmpty
     title: str = ""
     deviations: list[NonEmpty] = Field(default_factory=list)
+    #: the procedure's steps (id -> title) the results are headed by
+    steps: dict[str, LocalName] = Field(default_factory=dict)
 
 
 class DecisionRuleStatement(_Model):

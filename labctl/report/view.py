@@ -71,7 +71,7 @@ def test_title(test: str) -> str:
     return test.replace("_", " ").capitalize()
 
 
-def _test_table(test: str, points: Sequence[Any]) -> dict[str, Any]:
+def _test_table(test: str, points: Sequence[Any], steps: Any) -> dict[str, Any]:
     units = {name: common_unit(getattr(p, name) for p in points)
              for name in ("nominal", "indication", "error", "expanded_uncertainty", "mpe")}
     shared = {units[n] for n in ("error", "expanded_uncertainty", "mpe") if units[n]}
@@ -93,7 +93,9 @@ def _test_table(test: str, points: Sequence[Any]) -> dict[str, Any]:
             "direction": (p.details or {}).get("direction"),
             "notes": p.notes,
         })
-    return {"test": test, "title": test_title(test), "rows": rows,
+    step = steps.get(points[0].step) if steps else None
+    title = step.en if step else test_title(test)
+    return {"test": test, "title": title, "title_zh": step.zh if step else "", "rows": rows,
             "nominal_unit": units["nominal"] or "", "indication_unit": units["indication"] or "",
             "small_unit": small or "", "plot_png": None,
             "has_errors": any(p.error is not None for p in points)}
@@ -206,7 +208,7 @@ def certificate_view(record: Any, *, signature: SignatureStatus, approval: Appro
     by_test: dict[str, list[Any]] = {}
     for p in record.points:
         by_test.setdefault(p.test, []).append(p)
-    tests = [_test_table(name, pts) for name, pts in by_test.items()]
+    tests = [_test_table(name, pts, record.method.steps) for name, pts in by_test.items()]
     if plots:
         from labctl.report.plots import test_plot_png
 
@@ -221,6 +223,7 @@ def certificate_view(record: Any, *, signature: SignatureStatus, approval: Appro
         "signatories": [] if draft or approval is None else list(approval.signatories),
         "signature": signature, "kind": record.issue.document_kind,
         "number": record.issue.number, "lab": record.issue.lab,
+        "item_name": record.issue.item_name,
         "customer": record.customer, "place": record.place, "method": record.method,
         "dut": record.dut, "plate": _plate(record.dut), "procedure": record.procedure,
         "tests": tests, "groups": groups, "environment": _environment(record.environment),

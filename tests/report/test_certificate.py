@@ -70,7 +70,10 @@ def test_the_certificate_carries_the_record_its_plots_hash_and_signature_status(
                    "temperature", "humidity", record.conclusion.next_due.isoformat(),
                    record.decision_rule.statement, record.uncertainty_statement,
                    record.hash, "hash and signature verified", record.key_id,
-                   "检定证书", "Verification Certificate", "送检单位", "Customer"):
+                   "检定证书", "Verification Certificate", "送检单位", "Customer",
+                   # the procedure's instrument name and step titles head the results
+                   "数字指示秤 Digital indicating weighing instrument", "置零准确度",
+                   "Weighing test, increasing then decreasing loads"):
         assert needle in html, needle
     # a plot per test that has errors, each a PNG
     tests_with_errors = {p.test for p in record.points if p.error is not None}
