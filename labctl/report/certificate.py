@@ -73,6 +73,13 @@ def issue_certificate(record_id: str, *, registry_url: str | None = None,
     from labctl.registry.store import open_registry
     from labctl.report.html import render_html
 
+    if pdf is not None:  # refused before anything is written
+        from labctl.report.pdf import PdfUnavailable, weasyprint_problem
+
+        problem = weasyprint_problem()
+        if problem:
+            raise PdfUnavailable(problem, hint="install WeasyPrint and Pango, or leave out "
+                                               "--pdf")
     with open_registry(registry_url) as registry:
         view = build_view(registry, record_id, draft=draft, issued=issued)
     out = IssuedCertificate(record_id=view["record"].id, number=view["number"], draft=draft,

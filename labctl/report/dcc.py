@@ -179,7 +179,8 @@ def dcc_xml(view: dict[str, Any], *, software_version: str) -> bytes:
 
     core = _sub(admin, "coreData")
     lab = view["lab"]
-    _sub(core, "countryCodeISO3166_1", lab.country or "CN")
+    # "ZZ" (ISO 3166 user-assigned: unknown) when the bench's issuer gives no country
+    _sub(core, "countryCodeISO3166_1", lab.country or "ZZ")
     for lang in ("en", "zh"):
         _sub(core, "usedLangCodeISO639_1", lang)
     _sub(core, "mandatoryLangCodeISO639_1", "en")

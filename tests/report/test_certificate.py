@@ -145,3 +145,17 @@ def test_pdf_has_one_page_per_sheet(store, record_doc, tmp_path):
                             pdf=tmp_path / "c.pdf", draft=True, issued=ISSUED)
     assert (tmp_path / "c.pdf").read_bytes().startswith(b"%PDF-")
     assert out.pdf_pages == out.pages  # no sheet overflowed onto a page of its own
+
+
+def test_without_weasyprint_pdf_is_refused_in_one_line(store, record_doc, tmp_path, capsys,
+                                                        monkeypatch):
+    import labctl.report.pdf as pdf
+
+    monkeypatch.setattr(pdf, "weasyprint_problem",
+                        lambda: "WeasyPrint is not installed; pip install 'labctl[pdf]'")
+    url, record = store(record_doc)
+    assert main(["certificate", record.id, "--registry", url, "--html",
+                 str(tmp_path / "c.html"), "--pdf", str(tmp_path / "c.pdf"), "--draft"]) == 2
+    err = capsys.readouterr().err
+    assert "labctl[pdf]" in err and err.count("\n") == 1
+    assert not (tmp_path / "c.pdf").exists() and not (tmp_path / "c.html").exists()
