@@ -267,26 +267,14 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
 
 
 def _standard_used(s: Mapping[str, Any], allow_expired: str | None) -> dict[str, Any]:
-    """A register entry's certificate data (journalled at run start) as a record's
-    ``standards`` item: a standard weight, or a measuring instrument such as the
-    thermo-hygrometer whose readings judged the environment."""
-    if s.get("kind") == "weight":
-        nominal = s["nominal"]
-        description = (f"weight {nominal['value']:g} {nominal['unit']} "
-                       f"({'certificate' if s.get('basis') == 'certificate' else 'class only'})")
-        return {"register_id": s["id"], "description": description,
-                "accuracy_class": s.get("class"), "certificate": s["certificate"],
-                "calibration_date": s.get("calibrated") or s["due"], "due_date": s["due"],
-                "expanded_uncertainty": s.get("U"), "coverage_factor": s.get("k"),
-                "expired_allowed": allow_expired}
-    quantities = ", ".join(
-        f"{name} U = {q['U']['value']:g} {q['U']['unit']} (k = {q['k']:g})"
-        for name, q in (s.get("quantities") or {}).items() if q.get("U"))
-    description = " ".join(str(s.get(k)) for k in ("kind", "maker", "model") if s.get(k))
-    description += f", serial {s.get('serial')}" + (f"; {quantities}" if quantities else "")
+    """A register entry's certificate data (journalled at run start, by the entry's own
+    ``as_record()``) as a record's ``standards`` item."""
+    description = s.get("description") or " ".join(
+        str(s[k]) for k in ("kind", "id") if s.get(k))  # journals from before descriptions
     return {"register_id": s["id"], "description": description,
-            "certificate": s["certificate"],
+            "accuracy_class": s.get("class"), "certificate": s["certificate"],
             "calibration_date": s.get("calibrated") or s["due"], "due_date": s["due"],
+            "expanded_uncertainty": s.get("U"), "coverage_factor": s.get("k"),
             "expired_allowed": allow_expired}
 
 

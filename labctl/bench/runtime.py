@@ -229,14 +229,12 @@ class Bench:
 
     def standards_used(self) -> list[Any]:
         """Certificate data of what the bench uses: each part of its standards (a set's
-        weights), then each certified measuring instrument (the thermo-hygrometer). Each
-        has ``as_record()``."""
-        from labctl.register import MeasuringInstrument
-
+        weights), then each certified entry without parts (the thermo-hygrometer, a
+        family's reference). Each has ``as_record()``."""
         used: list[Any] = list(self.standard_parts())
         for id in self.config.used_entries():
             entry = self.register.standard(id)
-            if isinstance(entry, MeasuringInstrument) and entry.certificate is not None:
+            if not entry.parts() and entry.certificate is not None:
                 used.append(entry)
         return used
 

@@ -56,10 +56,14 @@ class Standard:
         """The separately identified parts of this entry (none by default)."""
         return ()
 
+    def describe(self) -> str:
+        """One line naming the standard in a record or certificate."""
+        return f"{self.title} {self.id}"
+
     def as_record(self) -> dict[str, Any]:
-        """JSON-ready certificate data for the run record."""
+        """JSON-ready certificate data for the run record (journalled at run start)."""
         cert = self.certificate
-        return {"id": self.id, "kind": type(self).__name__,
+        return {"id": self.id, "kind": type(self).__name__, "description": self.describe(),
                 "certificate": cert.number if cert else None,
                 "issued_by": cert.issued_by if cert else None,
                 "due": cert.due.isoformat() if cert else None,
@@ -88,6 +92,12 @@ class MeasuringInstrument(Standard):
     maker: str | None = None
     model: str | None = None
     quantities: dict[str, QuantityCertificate] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        quantities = ", ".join(f"{name} U = {c.U.magnitude:g} {quantity_json(c.U)['unit']} "  # type: ignore[index]
+                               f"(k = {c.k:g})" for name, c in self.quantities.items())
+        text = " ".join(str(v) for v in (self.kind, self.maker, self.model) if v)
+        return text + f", serial {self.serial}" + (f"; {quantities}" if quantities else "")
 
     def as_record(self) -> dict[str, Any]:
         return {

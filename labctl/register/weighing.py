@@ -122,11 +122,19 @@ class Weight:
     def expired(self, on: date) -> bool:
         return self.due < on
 
+    def describe(self) -> str:
+        """``weight 10 kg (certificate)`` or ``... (class only)``."""
+        nominal = quantity_json(self.nominal)
+        assert nominal is not None
+        basis = "certificate" if self.basis == "certificate" else "class only"
+        return f"weight {nominal['value']:g} {nominal['unit']} ({basis})"
+
     def as_record(self) -> dict[str, Any]:
         """JSON-ready certificate data (for the run record and the analysis)."""
 
         return {
             "id": self.id, "kind": "weight", "set": self.set_id,
+            "description": self.describe(),
             "nominal": quantity_json(self.nominal),
             "conventional_mass": quantity_json(self.conventional_mass),
             "u": quantity_json(self.u), "U": quantity_json(self.U), "k": self.k,
