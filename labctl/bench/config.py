@@ -349,10 +349,8 @@ def _check_faults(faults: Any, place: str) -> None:
 
 
 def _check_resource(resource: str, name: str, place: str) -> None:
-    try:
-        from labctl.transport.resources import parse_resource
-    except ImportError:  # the transports layer has no resource checker: open() will tell
-        return
+    from labctl.transport.resources import parse_resource
+
     try:
         parse_resource(resource, instrument=name)
     except ConfigError as exc:
