@@ -231,16 +231,17 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
                  supersedes: str | None = None) -> Any:
     """The (unsigned) record of a finished run: the one chosen at its start, or with
     ``record_id`` and ``supersedes`` a correction of an earlier record."""
+    from labctl.history import fold
     from labctl.registry.record import Record
 
     info = run_info(events)
-    finished = next((e for e in reversed(events) if e.get("type") == "run_finished"), None)
+    history = fold(events)
+    finished = history.run_finished
     if finished is None or finished.get("state") != "done":
         raise RunError("the run did not finish; no record is made",
                        hint=f"resume it: labctl run ... --resume {info.get('run_id')}")
     dut_info = info.get("dut") or {}
-    identity = next((e for e in events if e.get("type") == "identified"
-                     and e.get("role") == "dut"), {})
+    identity = history.identified.get("dut", {})
     expired = set(info.get("expired_standards") or ())
     standards = [_standard_used(s, info.get("allow_expired")
                                 if expired & {s.get("id"), s.get("set")} else None)
