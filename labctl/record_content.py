@@ -20,7 +20,7 @@ from labctl.registry.certification import expected_document_kind
 from labctl.results import CONFORMING
 
 __all__ = ["RULE_TEXT", "add_period", "certificate_number", "conclusion", "customer",
-           "compact", "decision_rule", "expected_document_kind", "issuer", "item_name", "method",
+           "decision_rule", "expected_document_kind", "issuer", "item_name", "method",
            "standard_corrections", "uncertainty_statement"]
 
 #: What each decision rule of ``labctl.uncertainty.decision`` means, in one sentence.
@@ -61,37 +61,12 @@ def add_period(start: date, period: str) -> date:
 
 
 def standard_corrections(s: Mapping[str, Any]) -> str:
-    """What the run applied of a standard's certificate, in words."""
-    if s.get("kind") == "weight":
-        if s.get("basis") == "certificate":
-            nominal, mass = s.get("nominal") or {}, s.get("conventional_mass") or {}
-            if nominal and mass and nominal.get("unit") == mass.get("unit"):
-                delta = compact(mass["value"] - nominal["value"], nominal["unit"])
-                return (f"conventional mass from the certificate applied (correction "
-                        f"{'+' if not delta.startswith('-') else ''}{delta}), with the "
-                        "certificate's U")
-            return "conventional mass from the certificate applied, with the certificate's U"
-        return (f"none: used at its nominal value; the MPE of class {s.get('class')} "
-                f"({s.get('mpe_document') or 'OIML R 111-1'}) taken as a rectangular "
-                "uncertainty")
-    quantities = s.get("quantities") or {}
-    stated = [f"{name} {q['correction']['value']:+g} {q['correction']['unit']}"
-              for name, q in quantities.items() if q.get("correction")]
-    if stated:
-        return (f"certificate corrections ({', '.join(stated)}) not applied: the readings "
-                "judge the environment only")
-    return "none: the certificate states no correction"
-
-
-def compact(value: float, unit: str) -> str:
-    """``value unit`` in the prefix that reads best (0.00012 kg -> 120 mg)."""
-    from labctl.units import Q_, parse_unit
-
-    try:
-        q = Q_(round(value, 12), parse_unit(unit)).to_compact()
-    except Exception:  # a unit pint cannot scale: as given
-        return f"{value:.6g} {unit}"
-    return f"{q.magnitude:.6g} {q.units:~P}"
+    """What the run applied of a standard's certificate, in words: as the register entry
+    said it (``corrections_applied()``, journalled at run start)."""
+    given = s.get("corrections")
+    if given:
+        return str(given)
+    return "not stated (journalled before labctl recorded the corrections applied)"
 
 
 def method(procedure: Any, deviations: Sequence[str], expired: Sequence[str],

@@ -28,10 +28,11 @@ def certificate(record_id: str, registry_url: str | None, html: Path, pdf: Path 
     unapproved one. The record's hash and signature are checked and their status is
     printed on the certificate.
     """
+    from labctl.registry.store import open_registry
     from labctl.report.certificate import issue_certificate
 
-    out = issue_certificate(record_id, registry_url=registry_url, html=html, pdf=pdf,
-                            dcc=dcc, draft=draft)
+    with open_registry(registry_url) as registry:
+        out = issue_certificate(registry, record_id, html=html, pdf=pdf, dcc=dcc, draft=draft)
     kind = "draft of certificate" if out.draft else "certificate"
     click.echo(f"{kind} {out.number} of record {out.record_id}: {out.pages} pages")
     for what, path in (("html", out.html), ("pdf", out.pdf), ("dcc", out.dcc)):

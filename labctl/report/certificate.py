@@ -1,9 +1,10 @@
 """Issue a record's certificate: HTML, and from it PDF; the DCC XML beside them.
 
-``issue_certificate`` reads the record from a registry, checks its hash and signature,
-asks for its approval (``labctl.report.approval.approval_of``) and refuses an unapproved
-record unless ``draft``: a draft says DRAFT on every page and in the DCC and shows no
-signatory. This is what ``labctl certificate`` runs.
+``issue_certificate`` reads the record from an open registry (any object with
+``resolve``, ``get``, ``verify`` and ``url``, as ``labctl.registry`` gives), checks its
+hash and signature, asks for its approval (``labctl.report.approval.approval_of``) and
+refuses an unapproved record unless ``draft``: a draft says DRAFT on every page and in
+the DCC and shows no signatory. This is what ``labctl certificate`` runs.
 """
 
 from __future__ import annotations
@@ -64,13 +65,12 @@ def build_view(registry: Any, record_id: str, *, draft: bool, issued: date | Non
                                       "carry it; re-analyse the run to make one") from None
 
 
-def issue_certificate(record_id: str, *, registry_url: str | None = None,
-                      html: Path | None = None, pdf: Path | None = None,
-                      dcc: Path | None = None, draft: bool = False,
+def issue_certificate(registry: Any, record_id: str, *, html: Path | None = None,
+                      pdf: Path | None = None, dcc: Path | None = None, draft: bool = False,
                       issued: date | None = None) -> IssuedCertificate:
-    """Write the certificate of ``record_id`` as HTML, PDF and/or DCC."""
+    """Write the certificate of ``record_id`` in ``registry`` (an open registry: the
+    command opens it) as HTML, PDF and/or DCC."""
     from labctl import __version__
-    from labctl.registry.store import open_registry
     from labctl.report.html import render_html
 
     if pdf is not None:  # refused before anything is written
@@ -80,8 +80,7 @@ def issue_certificate(record_id: str, *, registry_url: str | None = None,
         if problem:
             raise PdfUnavailable(problem, hint="install WeasyPrint and Pango, or leave out "
                                                "--pdf")
-    with open_registry(registry_url) as registry:
-        view = build_view(registry, record_id, draft=draft, issued=issued)
+    view = build_view(registry, record_id, draft=draft, issued=issued)
     out = IssuedCertificate(record_id=view["record"].id, number=view["number"], draft=draft,
                             pages=view["pages"], signature=view["signature"])
     text = render_html(view) if html is not None or pdf is not None else None

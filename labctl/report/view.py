@@ -145,9 +145,18 @@ def _environment(env: Any) -> list[dict[str, str]]:
     return rows
 
 
-def _plate(dut: Any) -> str:
-    from labctl.record_content import compact
+def compact(value: float, unit: str) -> str:
+    """``value unit`` in the prefix that reads best (0.005 kg -> 5 g)."""
+    from labctl.units import Q_, parse_unit
 
+    try:
+        q = Q_(round(value, 12), parse_unit(unit)).to_compact()
+    except Exception:  # a unit pint cannot scale: as given
+        return f"{value:.6g} {unit}"
+    return f"{q.magnitude:.6g} {q.units:~P}"
+
+
+def _plate(dut: Any) -> str:
     items = []
     for key, v in dut.data_plate.items():
         items.append(f"{key} {v}" if isinstance(v, str) else f"{key} = {compact(v.value, v.unit)}")

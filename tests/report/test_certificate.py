@@ -27,8 +27,8 @@ def test_an_unapproved_record_is_refused_with_a_clear_message(store, record_doc,
     url, record = store(record_doc)
     with open_registry(url) as registry:
         assert approval_of(record.id, registry) is None  # today's registries keep none
-    with pytest.raises(CertificateRefused, match="not approved.*--draft"):
-        issue_certificate(record.id, registry_url=url, html=None)
+        with pytest.raises(CertificateRefused, match="not approved.*--draft"):
+            issue_certificate(registry, record.id, html=None)
     assert main(["certificate", record.id[:8], "--registry", url, "--html", "x.html"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("labctl: error: record ") and "--draft" in err
@@ -113,8 +113,9 @@ def test_a_schema1_record_cannot_be_certified(store, record_doc):
     old["standards"] = [{k: v for k, v in s.items() if k not in ("issued_by", "corrections")}
                         for s in old["standards"]]
     url, record = store(old)
-    with pytest.raises(CertificateRefused, match="schema-1 record"):
-        issue_certificate(record.id, registry_url=url, html=None, draft=True)
+    with open_registry(url) as registry, \
+            pytest.raises(CertificateRefused, match="schema-1 record"):
+        issue_certificate(registry, record.id, html=None, draft=True)
 
 
 def test_a_failed_verification_is_a_notice_naming_the_non_conforming_items(store, record_doc):
@@ -141,8 +142,9 @@ def test_pdf_has_one_page_per_sheet(store, record_doc, tmp_path):
     if problem:
         pytest.skip(f"no PDF here: {problem}")
     url, record = store(record_doc)
-    out = issue_certificate(record.id, registry_url=url, html=tmp_path / "c.html",
-                            pdf=tmp_path / "c.pdf", draft=True, issued=ISSUED)
+    with open_registry(url) as registry:
+        out = issue_certificate(registry, record.id, html=tmp_path / "c.html",
+                                pdf=tmp_path / "c.pdf", draft=True, issued=ISSUED)
     assert (tmp_path / "c.pdf").read_bytes().startswith(b"%PDF-")
     assert out.pdf_pages == out.pages  # no sheet overflowed onto a page of its own
 

@@ -99,8 +99,9 @@ def test_a_calibration_dcc_is_valid_without_a_verification_conclusion(store, rec
 
 def test_the_command_writes_a_valid_dcc(store, record_doc, tmp_path):
     url, record = store(record_doc)
-    out = issue_certificate(record.id, registry_url=url, html=tmp_path / "c.html",
-                            dcc=tmp_path / "c.xml", draft=True)
+    with open_registry(url) as registry:
+        out = issue_certificate(registry, record.id, html=tmp_path / "c.html",
+                                dcc=tmp_path / "c.xml", draft=True)
     assert out.dcc == tmp_path / "c.xml"
     assert validate_dcc(out.dcc) == []
 

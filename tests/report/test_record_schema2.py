@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import ValidationError
 
-from labctl.record_content import add_period, certificate_number, compact, uncertainty_statement
+from labctl.record_content import add_period, certificate_number, uncertainty_statement
 from labctl.registry.canonical import record_hash
 from labctl.registry.certification import SCHEMA2_FIELDS
 from labctl.registry.record import Record
@@ -167,6 +167,8 @@ def test_the_next_due_date_is_the_day_before_the_period_ends(start, period, due)
 
 
 def test_statement_helpers():
+    from labctl.report.view import compact
+
     assert compact(0.00012, "kg") == "120 mg"
     assert certificate_number("LC", "fdb4c45f-f1d2-410c-b440-a8cf825e8d88",
                               datetime(2026, 12, 3, tzinfo=UTC)) == "LC-20261203-FDB4C45F"
