@@ -134,9 +134,6 @@ def schema2_problems(record: Record) -> list[str]:
         if not s.corrections:
             problems.append(f"standards[{i}] ({s.register_id}): the corrections applied "
                             "(corrections) are missing")
-    env = record.environment
-    if not (env.model_extra or env.temperature or env.humidity):
-        problems.append("environment: no quantity with its min/max")
     conforms = record.decision in CONFORMING
     if record.decision_rule is not None:
         unknown = sorted({p.rule for p in record.points} - set(record.decision_rule.rules))

@@ -161,3 +161,12 @@ def test_without_weasyprint_pdf_is_refused_in_one_line(store, record_doc, tmp_pa
     err = capsys.readouterr().err
     assert "labctl[pdf]" in err and err.count("\n") == 1
     assert not (tmp_path / "c.pdf").exists() and not (tmp_path / "c.html").exists()
+
+
+def test_a_record_without_environment_readings_says_so(store, record_doc):
+    record_doc["environment"] = {"source": "stated"}  # no environment role, nothing stated
+    url, record = store(record_doc)
+    with open_registry(url) as registry:
+        html = render_html(build_view(registry, record.id, draft=True, issued=ISSUED,
+                                      plots=False))
+    assert "not measured or stated by the bench" in html
