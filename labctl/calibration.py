@@ -117,7 +117,7 @@ def calibrate(request: CalibrationRequest, *, on_event: OnEvent | Sequence[OnEve
             dut = bench.role("dut") if "dut" in bench.roles else None
             extra = {"record_id": new_record_id(),
                      "dut": instrument_info(config, "dut", dut),
-                     "standards_data": [s.as_record() for s in bench.standards_used()],
+                     "standards_data": _standards_data(bench),
                      "environment_stated": _stated(bench.environment_stated),
                      "expired_standards": list(getattr(bench, "expired", ())),
                      **certificate_info(config, request)}
@@ -146,6 +146,18 @@ def instrument_info(config: Any, role: str, driver: Any) -> dict[str, Any]:
              if v is not None}
     return {"instrument": inst.name if inst else None, "driver": inst.driver if inst else None,
             "data_plate": plate}
+
+
+def _standards_data(bench: Any) -> list[dict[str, Any]]:
+    """The certificate data of the standards used; a certificate that names no issuing
+    laboratory is refused here, before anything is measured (the record needs it)."""
+    data = [s.as_record() for s in bench.standards_used()]
+    missing = [str(d.get("id")) for d in data if d.get("certificate") and not d.get("issued_by")]
+    if missing:
+        raise RunError(f"the certificate of {', '.join(missing)} names no issuing laboratory",
+                       where="register", hint="give issued_by in the register entry; the "
+                                             "record and its certificate state it")
+    return data
 
 
 def certificate_info(config: Any, request: CalibrationRequest) -> dict[str, Any]:

@@ -90,3 +90,15 @@ def test_a_procedure_period_that_is_not_a_duration_is_refused(tmp_path, capsys):
                  "-q"]) == 2
     err = capsys.readouterr().err
     assert "period" in err and "p.yaml" in err
+
+
+def test_a_standard_whose_certificate_names_no_issuer_is_refused_before_the_run():
+    from types import SimpleNamespace
+
+    from labctl.calibration import _standards_data
+    from labctl.errors import RunError
+
+    entry = SimpleNamespace(as_record=lambda: {"id": "REF-7", "certificate": "C-1"})
+    bench = SimpleNamespace(standards_used=lambda: [entry])
+    with pytest.raises(RunError, match="REF-7 names no issuing laboratory"):
+        _standards_data(bench)
