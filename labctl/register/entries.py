@@ -60,10 +60,16 @@ class Standard:
         """One line naming the standard in a record or certificate."""
         return f"{self.title} {self.id}"
 
+    def corrections_applied(self) -> str:
+        """What a run applies of the certificate, in words (for the record and the
+        certificate, ISO/IEC 17025 7.8.4.1); a kind that applies corrections says which."""
+        return "none: the certificate's values are used as stated, no correction applied"
+
     def as_record(self) -> dict[str, Any]:
         """JSON-ready certificate data for the run record (journalled at run start)."""
         cert = self.certificate
         return {"id": self.id, "kind": type(self).__name__, "description": self.describe(),
+                "corrections": self.corrections_applied(),
                 "certificate": cert.number if cert else None,
                 "issued_by": cert.issued_by if cert else None,
                 "due": cert.due.isoformat() if cert else None,
@@ -98,6 +104,14 @@ class MeasuringInstrument(Standard):
                                f"(k = {c.k:g})" for name, c in self.quantities.items())
         text = " ".join(str(v) for v in (self.kind, self.maker, self.model) if v)
         return text + f", serial {self.serial}" + (f"; {quantities}" if quantities else "")
+
+    def corrections_applied(self) -> str:
+        stated = [f"{name} {c.correction.magnitude:+g} {quantity_json(c.correction)['unit']}"  # type: ignore[index]
+                  for name, c in self.quantities.items() if c.correction is not None]
+        if stated:
+            return (f"certificate corrections ({', '.join(stated)}) not applied: the "
+                    "readings judge the conditions only")
+        return "none: the certificate states no correction"
 
     def as_record(self) -> dict[str, Any]:
         return {

@@ -129,12 +129,22 @@ class Weight:
         basis = "certificate" if self.basis == "certificate" else "class only"
         return f"weight {nominal['value']:g} {nominal['unit']} ({basis})"
 
+    def corrections_applied(self) -> str:
+        """The conventional-mass correction applied, or the class MPE used instead."""
+        if self.basis == "certificate":
+            delta = (self.conventional_mass - self.nominal.to(self.conventional_mass.units))
+            compact = delta.to_compact()
+            return (f"conventional mass from the certificate applied (correction "
+                    f"{compact.magnitude:+.6g} {compact.units:~P}), with the certificate's U")
+        return (f"none: used at its nominal value; the MPE of class {self.weight_class} "
+                f"({DOCUMENT}) taken as a rectangular uncertainty")
+
     def as_record(self) -> dict[str, Any]:
         """JSON-ready certificate data (for the run record and the analysis)."""
 
         return {
             "id": self.id, "kind": "weight", "set": self.set_id,
-            "description": self.describe(),
+            "description": self.describe(), "corrections": self.corrections_applied(),
             "nominal": quantity_json(self.nominal),
             "conventional_mass": quantity_json(self.conventional_mass),
             "u": quantity_json(self.u), "U": quantity_json(self.U), "k": self.k,
