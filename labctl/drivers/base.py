@@ -31,7 +31,7 @@ import abc
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import fields, replace
+from dataclasses import fields
 from typing import Any, ClassVar
 
 from labctl.drivers.capabilities import CAPABILITIES, Identity
@@ -189,46 +189,13 @@ class Instrument(abc.ABC):
     @contextmanager
     def timeout(self, seconds: float | None) -> Iterator[None]:
         """Use another transport timeout (seconds) inside the ``with`` block
-        (``None`` keeps the current one). Holds the transport's lock meanwhile."""
-        if seconds is None:
-            yield
-            return
-        if not (seconds > 0 and math.isfinite(seconds)):
+        (``None`` keeps the current one): the transport's ``timeout()``, which holds its
+        lock meanwhile."""
+        if seconds is not None and not (seconds > 0 and math.isfinite(seconds)):
             raise ConfigError(f"a timeout must be a positive number of seconds, got {seconds}",
                               where=f"instrument {self.name!r}")
-        transport = self.transport
-        with transport.lock:
-            old = transport.options
-            if old.timeout == seconds:
-                yield
-                return
-            # Transports read options.timeout per read (sim, serial); a pyvisa resource
-            # keeps its own timeout in ms, set through the transport's visa_resource.
-            visa = getattr(transport, "visa_resource", None)
-            old_ms = visa.timeout if visa is not None else None
-            transport.options = self._options_with_timeout(old, float(seconds))
-            if visa is not None:
-                visa.timeout = max(1, round(seconds * 1000))
-            try:
-                yield
-            finally:
-                transport.options = old
-                if visa is not None:
-                    visa.timeout = old_ms
-
-    def _options_with_timeout(self, options: TransportOptions,
-                              seconds: float) -> TransportOptions:
-        # dataclasses.replace costs microseconds: keep the few variants a driver uses.
-        cache = self.__dict__.setdefault("_timeout_options", {})
-        key = (id(options), seconds)
-        hit = cache.get(key)
-        if hit is not None and hit[0] is options:
-            return hit[1]
-        if len(cache) > 16:
-            cache.clear()
-        changed = replace(options, timeout=seconds)
-        cache[key] = (options, changed)
-        return changed
+        with self.transport.timeout(seconds):
+            yield
 
     # -- what every driver has -----------------------------------------------------
     @abc.abstractmethod

@@ -94,10 +94,10 @@ class SerialTransport(BufferedTransport):
         return self._port
 
     # -- internals -------------------------------------------------------
-    def _write(self, command: str) -> None:
+    def _write_raw(self, data: bytes, command: str | None) -> None:
         self._check_open(command)
         try:
-            self._port.write(command.encode(self.options.encoding) + self._wterm)
+            self._port.write(data)
         except serial.SerialTimeoutException as exc:
             raise self.link_error(f"write not accepted within {self.options.timeout:.3g} s",
                                   command, hint="is the flow control (rtscts/xonxoff) right?"

@@ -67,9 +67,9 @@ class SimTransport(BufferedTransport):
         if not self.device.connected:
             raise self.link_error("the simulated link is disconnected", command)
 
-    def _write(self, command: str) -> None:
+    def _write_raw(self, data: bytes, command: str | None) -> None:
         self._check_link(command)
-        self.device.write(command.encode(self.options.encoding) + self._wterm)
+        self.device.write(data)
 
     def _fill(self, complete: Callable[[bytearray], int], command: str | None) -> int:
         """Read from the device until ``complete(buffer)`` gives an index >= 0; wait on
