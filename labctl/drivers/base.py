@@ -21,6 +21,10 @@ A driver reads like its instrument's manual::
   ``option_names`` and an unknown one is refused. Transport options (``timeout``,
   ``read_termination``...) are accepted and left to the transport. ``option_quantity``
   and ``option_seconds`` (``labctl.drivers.options``) read the ones with units.
+- Before its first command a driver drops whatever waits on the line (a power-on
+  message, the reply a previous program left unread): ``discard_input()`` once.
+- Byte protocols (HJ 212, Modbus RTU) use ``write_bytes(data, command=...)`` and
+  ``read_frame(parser, timeout=...)`` with a parser from ``labctl.protocols.framing``.
 - A driver with ``needs_transport = False`` (the operator at the console, for example)
   is built with ``transport=None`` and gets a ``NullTransport``.
 """
@@ -32,13 +36,16 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from labctl.drivers.capabilities import CAPABILITIES, Identity
 from labctl.drivers.descriptors import measurement, quantity_maker, setting
 from labctl.drivers.options import option_quantity, option_seconds
 from labctl.errors import ConfigError, InstrumentError, TransportError
 from labctl.transport.base import Transport, TransportOptions
+
+if TYPE_CHECKING:
+    from labctl.protocols.framing import FrameParser
 
 __all__ = [
     "TRANSPORT_OPTION_NAMES", "Instrument", "NullTransport", "measurement", "option_quantity",
@@ -90,6 +97,8 @@ class Instrument(abc.ABC):
     #: driver without a transport its own actions): the bench compares it to know
     #: whether anything happened since the safe states were last applied.
     activity: int = 0
+    #: Set once the input was cleared before the first command.
+    _input_cleared: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -137,11 +146,42 @@ class Instrument(abc.ABC):
         return f"<{type(self).__name__} {self.name!r} on {self.transport.resource}>"
 
     # -- talking ---------------------------------------------------------------
+    def clear_input(self) -> None:
+        """Drop whatever waits unread on the line (done once, before the first command)."""
+        self._input_cleared = True
+        try:
+            self.transport.discard_input()
+        except InstrumentError as err:
+            raise self._named(err, None) from err
+
     def write(self, command: str) -> None:
         """Send one command (the transport adds the termination)."""
         self.activity += 1
         try:
+            if not self._input_cleared:
+                self.clear_input()
             self.transport.write(command)
+        except InstrumentError as err:
+            raise self._named(err, command) from err
+
+    def write_bytes(self, data: bytes, command: str | None = None) -> None:
+        """Send ``data`` as it is (a frame); ``command`` names it in errors (for example
+        ``"CN=2011"``; default: its first bytes)."""
+        self.activity += 1
+        try:
+            if not self._input_cleared:
+                self.clear_input()
+            self.transport.write_bytes(data, command)
+        except InstrumentError as err:
+            raise self._named(err, command) from err
+
+    def read_frame(self, parser: FrameParser, timeout: float | None = None,
+                   command: str | None = None) -> bytes:
+        """Read one frame as ``parser`` (``labctl.protocols.framing``) delimits it, within
+        ``timeout`` seconds (default: the transport's)."""
+        self.activity += 1
+        try:
+            return self.transport.read_frame(parser, timeout)
         except InstrumentError as err:
             raise self._named(err, command) from err
 
@@ -157,6 +197,8 @@ class Instrument(abc.ABC):
         """Send ``command`` and return its reply, checked against ``error_replies``."""
         self.activity += 1
         try:
+            if not self._input_cleared:
+                self.clear_input()
             reply = self.transport.query(command)
         except InstrumentError as err:
             raise self._named(err, command) from err
