@@ -93,6 +93,10 @@ class SimDevice(ABC):
         self._current: Hashable = None  # the session whose command is being handled
         self.connected = True
         self.command_parser = self.make_parser()
+        # the fast path of ``write`` is for line devices that cut at their terminator
+        self._line_term: bytes | None = (
+            self.read_termination if type(self).make_parser is SimDevice.make_parser
+            and self.read_termination else None)
         for line in self.power_on():
             self._queue(line)
 
@@ -116,6 +120,16 @@ class SimDevice(ABC):
             if state is None:
                 state = self._inputs[session] = _Input()
             buf = state.buf
+            if not buf and self._whole_line(data, state):
+                # the common case: exactly one whole command (a transport's query)
+                previous, self._current = self._current, session
+                try:
+                    state.after_cr = data[-1] == 0x0D
+                    for reply in self._dispatch(data):
+                        self._queue(reply)
+                finally:
+                    self._current = previous
+                return
             searched = len(buf)
             buf += data
             parser = self.command_parser
@@ -157,6 +171,16 @@ class SimDevice(ABC):
             finally:
                 self._current = previous
                 del buf[:pos]
+
+    def _whole_line(self, data: bytes, state: _Input) -> bool:
+        """Whether ``data`` is one command and its terminator, nothing more (then the
+        general cutting is not needed)."""
+        term = self._line_term
+        if term is None or state.discarding or state.after_cr or not data.endswith(term):
+            return False
+        head = data[: -len(term)]
+        return (len(data) <= self.max_command_length and b"\n" not in head
+                and b"\r" not in head and term not in head)
 
     def read(self, max_bytes: int = 65536, session: Hashable = ALL) -> bytes:
         """Bytes the device has sent by now and the client (of ``session``) has not
