@@ -198,6 +198,6 @@ def test_an_overlong_command_gets_each_devices_error_reply():
     w = world()
     long = "S" + "x" * 5000  # beyond max_command_length (4096 bytes)
     assert ask(mtsics_scale.create(w, {**PLATE, "power_on_message": False}), long) == ["ES"]
-    assert ask(and_scale.create(w, dict(PLATE)), long) == ["EC,E00"]
+    assert ask(and_scale.create(w, dict(PLATE)), long) == ["EC,E04"]
     assert ask(weight_loader.create(w, {"weights": {"W": "1 kg"}}), long) == [
         "ERR command too long"]

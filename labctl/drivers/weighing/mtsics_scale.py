@@ -191,7 +191,7 @@ class MtSicsScale(LineScale):
         if capacity is None or unit is None:
             return model, None
         return model, self.reading(capacity, unit, stable=True, raw=response.raw,
-                                   command="I2").value
+                                   command="I2", indication=False).value
 
     def identify(self) -> Identity:
         """Model (``I2``), serial number (``I4``) and software version (``I3``)."""
