@@ -94,7 +94,9 @@ def _open_instrument(inst: InstrumentConfig, device: SimDevice | None, clock: Cl
                            ) from None
     options = driver_options(inst, cls, weights)
     try:
-        return cls(transport, name=inst.name, **options)
+        driver = cls(transport, name=inst.name, **options)
+        driver.retries = inst.retries
+        return driver
     except ConfigError as exc:
         if transport is not None:
             transport.close()

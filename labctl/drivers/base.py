@@ -25,6 +25,15 @@ A driver reads like its instrument's manual::
   message, the reply a previous program left unread): ``discard_input()`` once.
 - Byte protocols (HJ 212, Modbus RTU) use ``write_bytes(data, command=...)`` and
   ``read_frame(parser, timeout=...)`` with a parser from ``labctl.protocols.framing``.
+- Idempotent queries retry: a method marked ``@idempotent`` (a reading, an
+  identification) and every ``measurement`` read are tried again, up to ``retries``
+  more times (the bench file's per-instrument ``retries:``, default
+  ``DEFAULT_RETRIES``; 0 for a driver built outside a bench), when an
+  ``InstrumentError`` other than a lost link comes out (a timeout, a garbled or
+  impossible reply); the input is cleared before each new try and ``retry_listener``
+  (the runner journals it) hears of every retry. Commands that change the instrument's
+  state (zero, tare, a set point, a load) are never retried blindly: they are not
+  marked.
 - A driver with ``needs_transport = False`` (the operator at the console, for example)
   is built with ``transport=None`` and gets a ``NullTransport``.
 """
@@ -32,25 +41,33 @@ A driver reads like its instrument's manual::
 from __future__ import annotations
 
 import abc
+import functools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import fields
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from labctl.drivers.capabilities import CAPABILITIES, Identity
 from labctl.drivers.descriptors import measurement, quantity_maker, setting
 from labctl.drivers.options import option_quantity, option_seconds
-from labctl.errors import ConfigError, InstrumentError, TransportError
+from labctl.errors import ConfigError, InstrumentError, InstrumentTimeout, TransportError
 from labctl.transport.base import Transport, TransportOptions
 
 if TYPE_CHECKING:
     from labctl.protocols.framing import FrameParser
 
+T = TypeVar("T")
+
 __all__ = [
-    "TRANSPORT_OPTION_NAMES", "Instrument", "NullTransport", "measurement", "option_quantity",
-    "option_seconds", "quantity_maker", "setting",
+    "DEFAULT_RETRIES", "TRANSPORT_OPTION_NAMES", "Instrument", "NullTransport", "RetryInfo",
+    "idempotent", "measurement", "option_quantity", "option_seconds", "quantity_maker",
+    "setting",
 ]
+
+#: How many times an idempotent query is tried again after a transient error, unless
+#: the bench file gives the instrument its own ``retries:``.
+DEFAULT_RETRIES = 2
 
 TRANSPORT_OPTION_NAMES = frozenset(f.name for f in fields(TransportOptions)) | {
     "resource", "baud", "baudrate", "backend"}
@@ -99,6 +116,13 @@ class Instrument(abc.ABC):
     activity: int = 0
     #: Set once the input was cleared before the first command.
     _input_cleared: bool = False
+    #: Further tries of an idempotent query after a transient error. A bench sets it
+    #: (the instrument's ``retries:``, default ``DEFAULT_RETRIES``); a driver built
+    #: directly (a script, a transcript test) does not retry unless told.
+    retries: int = 0
+    #: Called with a ``RetryInfo`` before each retry (the runner journals it).
+    retry_listener: Callable[[RetryInfo], None] | None = None
+    _retrying: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -144,6 +168,32 @@ class Instrument(abc.ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} on {self.transport.resource}>"
+
+    # -- retries ---------------------------------------------------------------
+    def retrying(self, what: str, call: Callable[[], T]) -> T:
+        """``call()``, tried again up to ``retries`` times after a transient
+        ``InstrumentError`` (see the module's doc). ``what`` names it for the journal."""
+        if self._retrying:  # an idempotent call inside another: the outer one retries
+            return call()
+        self._retrying = True
+        try:
+            attempt = 0
+            while True:
+                try:
+                    return call()
+                except InstrumentError as err:
+                    attempt += 1
+                    if attempt > self.retries or not transient(err):
+                        raise
+                    self._before_retry(what, attempt, err)
+        finally:
+            self._retrying = False
+
+    def _before_retry(self, what: str, attempt: int, err: InstrumentError) -> None:
+        listener = self.retry_listener
+        if listener is not None:
+            listener(RetryInfo(self.name, what, attempt, self.retries, err))
+        self.clear_input()  # a late reply of the failed try must not answer the next
 
     # -- talking ---------------------------------------------------------------
     def clear_input(self) -> None:
@@ -274,6 +324,43 @@ class Instrument(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@dataclass(frozen=True)
+class RetryInfo:
+    """One retry of an idempotent query: which instrument, what (the method or the
+    command), the number of this retry, how many are allowed, and the error before it."""
+
+    instrument: str
+    what: str
+    attempt: int
+    allowed: int
+    error: InstrumentError
+
+    def journal_fields(self) -> dict[str, Any]:
+        """The fields of the journal's ``retry`` event."""
+        return {"instrument": self.instrument, "what": self.what, "attempt": self.attempt,
+                "allowed": self.allowed, "error": str(self.error),
+                "error_type": type(self.error).__name__}
+
+
+def transient(err: InstrumentError) -> bool:
+    """Whether another try may succeed: a timeout or a bad reply, not a lost or closed
+    link (a ``TransportError`` that is no timeout) and not a refusal by the driver."""
+    if isinstance(err, InstrumentTimeout):
+        return True
+    return not isinstance(err, TransportError)
+
+
+def idempotent(method: Callable[..., T]) -> Callable[..., T]:
+    """Mark a driver method as an idempotent query (a reading, an identification): it
+    is retried after transient errors (``Instrument.retrying``)."""
+    @functools.wraps(method)
+    def wrapper(self: Instrument, *args: Any, **kwargs: Any) -> T:
+        return self.retrying(method.__name__, lambda: method(self, *args, **kwargs))
+
+    wrapper.idempotent = True  # type: ignore[attr-defined]
+    return wrapper
 
 
 def _capability_name(protocol: type) -> str:

@@ -118,6 +118,12 @@ class measurement(_Typed):  # noqa: N801 - a descriptor reads like a keyword in 
     def __get__(self, obj: Instrument | None, owner: type | None = None) -> Any:
         if obj is None:
             return self
+        if obj.retries <= 0:
+            return self._read(obj)
+        # a reading is idempotent: tried again after a transient error
+        return obj.retrying(self.get_cmd, lambda: self._read(obj))
+
+    def _read(self, obj: Instrument) -> Any:
         reply = obj.query(self.get_cmd)
         try:
             value = self.parser(reply)

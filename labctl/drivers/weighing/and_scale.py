@@ -29,6 +29,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from labctl.drivers.base import idempotent
 from labctl.drivers.capabilities import Identity
 from labctl.drivers.weighing.capabilities import WeighingReading
 from labctl.drivers.weighing.line_scale import LineScale, timeout_cause
@@ -129,6 +130,7 @@ class AndScale(LineScale):
                             raw=line, command=command)
 
     # -- Scale -----------------------------------------------------------------------
+    @idempotent
     def read_stable(self, timeout: float | None = None) -> WeighingReading:
         """``S``: the weight once stable (``EC,E11`` if the balance gives up)."""
         seconds = self.stable_seconds(timeout)
@@ -151,6 +153,7 @@ class AndScale(LineScale):
             f"no stable weight within {seconds:g} s", instrument=self.name, command="S",
             reply=err.reply, hint=f"{timeout_cause(err)}; {done}") from err
 
+    @idempotent
     def read_immediate(self) -> WeighingReading:
         """``Q``: the weight now, stable (ST) or not (US)."""
         return self._weight("Q", self.query("Q"))
@@ -164,6 +167,7 @@ class AndScale(LineScale):
         self._control("T", 1, timeout)
         return self.tare_weight()
 
+    @idempotent
     def tare_weight(self) -> WeighingReading:
         """``?PT``: the tare weight in memory."""
         return self._weight("?PT", self.query("?PT"))
@@ -174,6 +178,7 @@ class AndScale(LineScale):
         self._control(command, 0, None)
 
     # -- identity --------------------------------------------------------------------
+    @idempotent
     def identify(self) -> Identity:
         """Model (``?TN``) and serial number (``?SN``); firmware from the options."""
         model = self._info("?TN", "TN")

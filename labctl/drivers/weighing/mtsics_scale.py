@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+from labctl.drivers.base import idempotent
 from labctl.drivers.capabilities import Identity
 from labctl.drivers.weighing.capabilities import WeighingReading
 from labctl.drivers.weighing.line_scale import LineScale, timeout_cause
@@ -136,10 +137,12 @@ class MtSicsScale(LineScale):
         raise self._refused(command, response)
 
     # -- Scale -----------------------------------------------------------------------
+    @idempotent
     def read_stable(self, timeout: float | None = None) -> WeighingReading:
         """``S``: the next stable weight (overload and underload come back flagged)."""
         return self._weight("S", self._waiting("S", timeout))
 
+    @idempotent
     def read_immediate(self) -> WeighingReading:
         """``SI``: the weight now, stable or dynamic."""
         line = self.query("SI")
@@ -182,6 +185,7 @@ class MtSicsScale(LineScale):
             raise self._refused(command, response)
         return " ".join(response.data).strip()
 
+    @idempotent
     def type_data(self) -> tuple[str, Any]:
         """``I2``: the balance type and its capacity as it reports them (None if absent)."""
         response = self._response("I2", self.query("I2"))
@@ -193,6 +197,7 @@ class MtSicsScale(LineScale):
         return model, self.reading(capacity, unit, stable=True, raw=response.raw,
                                    command="I2", indication=False).value
 
+    @idempotent
     def identify(self) -> Identity:
         """Model (``I2``), serial number (``I4``) and software version (``I3``)."""
         model, _ = self.type_data()
