@@ -110,7 +110,7 @@ class SerialTransport(BufferedTransport):
         self._check_open(command)
         buf = self._buf
         port = self._port
-        start = deadline = None
+        deadline = None
         while True:
             end = complete(buf)
             if end >= 0:
@@ -124,10 +124,10 @@ class SerialTransport(BufferedTransport):
                 continue
             now = time.monotonic()
             if deadline is None:
-                start, deadline = now, now + self.options.timeout
+                deadline = now + self.options.timeout
             remaining = deadline - now
             if remaining <= 0:
-                raise self.timeout_error(command, now - start, bytes(buf))
+                raise self.timeout_error(command, self.options.timeout, bytes(buf))
             self._wait(remaining)
 
     def _wait(self, remaining: float) -> None:

@@ -99,7 +99,7 @@ class SimTransport(BufferedTransport):
                     clock.sleep(deadline - now)
                 raise self.timeout_error(command, clock.now() - start, bytes(buf))
             if now >= deadline:
-                raise self.timeout_error(command, now - start, bytes(buf))
+                raise self.timeout_error(command, timeout, bytes(buf))
             wait = deadline - now
             if due is not None:
                 wait = min(wait, max(due - now, 0.0))
