@@ -97,6 +97,7 @@ class SimDevice(ABC):
         self._line_term: bytes | None = (
             self.read_termination if type(self).make_parser is SimDevice.make_parser
             and self.read_termination else None)
+        self._term_is_crlf = set(self.read_termination) <= {0x0D, 0x0A}
         for line in self.power_on():
             self._queue(line)
 
@@ -178,17 +179,22 @@ class SimDevice(ABC):
         term = self._line_term
         if term is None or state.discarding or state.after_cr or not data.endswith(term):
             return False
-        head = data[: -len(term)]
-        return (len(data) <= self.max_command_length and b"\n" not in head
-                and b"\r" not in head and term not in head)
+        # a CR or LF before the terminator would end a line there (bare endings)
+        end = len(data) - len(term)
+        return (len(data) <= self.max_command_length and data.find(b"\n", 0, end) < 0
+                and data.find(b"\r", 0, end) < 0
+                and (self._term_is_crlf or data.find(term, 0, end) < 0))
 
     def read(self, max_bytes: int = 65536, session: Hashable = ALL) -> bytes:
         """Bytes the device has sent by now and the client (of ``session``) has not
         read (may be b"")."""
         with self._lock:
             now = self.clock.now()
-            out = bytearray()
             queue = self._outbuf
+            if session is ALL and len(queue) == 1 and queue[0][0] <= now \
+                    and len(queue[0][1]) <= max_bytes:
+                return queue.pop()[1]  # the common case: one reply, all of it due
+            out = bytearray()
             i = 0
             while i < len(queue) and len(out) < max_bytes:
                 due, data, owner = queue[i]
@@ -235,10 +241,9 @@ class SimDevice(ABC):
             due = max(due, self._outbuf[-1][0])
         self._outbuf.append((due, data + term, self._current))
 
-    def _dispatch(self, command: bytes) -> list[str | bytes | Reply]:
+    def _dispatch(self, command: bytes) -> list[Any]:
         """The replies to one command as cut from the input (terminator included)."""
-        line = command.decode(self.encoding, errors="replace").strip("\r\n")
-        return list(self.handle(line))
+        return self.handle(command.decode(self.encoding, errors="replace").strip("\r\n"))
 
     def resync(self, buffer: bytearray, pos: int) -> int:
         """Where to look for the next command after bytes that cannot start one (lines
