@@ -226,7 +226,7 @@ class FaultyDevice(SimDevice):
         self._frames = bool(getattr(device, "frame_based", False))
         self._seen = [0] * len(self.plan.faults)
         self._fired = [0] * len(self.plan.faults)
-        self._last: dict[bytes, list[Any]] = {}  # for ``stuck``: last reply per command
+        self._last: dict[str, list[Any]] = {}  # for ``stuck``: last reply per command
         self._remember = any(f.kind == "stuck" for f in self.plan.faults)
         self.events: list[FaultEvent] = []
         forbidden = set(device.write_termination) | {0x0A, 0x0D}
@@ -290,7 +290,7 @@ class FaultyDevice(SimDevice):
         index = self._choose(line)
         fault = self.plan.faults[index] if index is not None else None
         if fault is None:
-            return self._pass(command)
+            return self._pass(command, line)
         kind = fault.kind
         if kind == "timeout":
             return self._fire(index, line, [])
@@ -298,9 +298,10 @@ class FaultyDevice(SimDevice):
             self.connected = False
             return self._fire(index, line, [])
         if kind == "stuck":
-            previous = self._last.get(command)
-            return self._fire(index, line, previous) if previous else self._pass(command)
-        replies = self._pass(command)
+            previous = self._last.get(line)
+            return (self._fire(index, line, previous) if previous
+                    else self._pass(command, line))
+        replies = self._pass(command, line)
         if not replies:
             return replies  # nothing to corrupt: the fault does not act on this command
         if kind == "garbage":
@@ -319,10 +320,10 @@ class FaultyDevice(SimDevice):
         return []  # the wrapped device queued its own power-on lines; read() passes them
 
     # -- internals -------------------------------------------------------
-    def _pass(self, command: bytes) -> list[Any]:
+    def _pass(self, command: bytes, line: str) -> list[Any]:
         replies = self.inner._dispatch(command)
         if replies and self._remember:
-            self._last[command] = list(replies)
+            self._last[line] = list(replies)
         return replies
 
     def _fire(self, index: int, line: str, replies: list[Any]) -> list[Any]:
