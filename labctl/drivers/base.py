@@ -33,7 +33,8 @@ A driver reads like its instrument's manual::
   impossible reply); the input is cleared before each new try and ``retry_listener``
   (the runner journals it) hears of every retry. Commands that change the instrument's
   state (zero, tare, a set point, a load) are never retried blindly: they are not
-  marked.
+  marked; a driver may pass them through ``confirmed_by_state``, which reads the state
+  back after a lost reply and goes on only if the command took effect.
 - A driver with ``needs_transport = False`` (the operator at the console, for example)
   is built with ``transport=None`` and gets a ``NullTransport``.
 """
@@ -189,6 +190,31 @@ class Instrument(abc.ABC):
         finally:
             self._retrying = False
 
+    def confirmed_by_state(self, what: str, call: Callable[[], T],
+                           done: Callable[[], bool]) -> T | None:
+        """``call()`` for a command that changes the instrument's state (zero, tare),
+        never retried blindly: if a transient error comes out (its reply lost or
+        garbled), the state is read back with ``done()`` (idempotent queries, with their
+        own retries); when it shows the command took effect, that is reported like a
+        retry (``outcome="confirmed by its state"``) and None returned; otherwise the
+        error stands."""
+        try:
+            return call()
+        except InstrumentError as err:
+            if self.retries <= 0 or not transient(err):
+                raise
+            try:
+                took_effect = done()
+            except InstrumentError:
+                raise err from None
+            if not took_effect:
+                raise
+            listener = self.retry_listener
+            if listener is not None:
+                listener(RetryInfo(self.name, what, 1, self.retries, err,
+                                   outcome="confirmed by its state"))
+            return None
+
     def _before_retry(self, what: str, attempt: int, err: InstrumentError) -> None:
         listener = self.retry_listener
         if listener is not None:
@@ -336,12 +362,15 @@ class RetryInfo:
     attempt: int
     allowed: int
     error: InstrumentError
+    #: "retried" (sent again), or "confirmed by its state" (a state-changing command
+    #: whose reply was lost, read back and found done: not sent again)
+    outcome: str = "retried"
 
     def journal_fields(self) -> dict[str, Any]:
         """The fields of the journal's ``retry`` event."""
         return {"instrument": self.instrument, "what": self.what, "attempt": self.attempt,
                 "allowed": self.allowed, "error": str(self.error),
-                "error_type": type(self.error).__name__}
+                "error_type": type(self.error).__name__, "outcome": self.outcome}
 
 
 def transient(err: InstrumentError) -> bool:

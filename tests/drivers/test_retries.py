@@ -69,3 +69,29 @@ def test_a_lost_link_is_not_retried() -> None:
         driver.read_immediate()
     assert not isinstance(info.value, InstrumentTimeout)
     assert heard == []
+
+
+def test_a_zero_whose_reply_is_garbled_is_confirmed_by_the_state_not_resent() -> None:
+    driver, device, heard = scale([{"kind": "garbage", "commands": ["Z"], "count": 1}], 2)
+    driver.zero(timeout=5)
+    assert [(r.what, r.outcome) for r in heard] == [("zero", "confirmed by its state")]
+    assert heard[0].journal_fields()["outcome"] == "confirmed by its state"
+    assert [e.command for e in device.events] == ["Z"]
+    assert driver.read_stable().value.magnitude == 0
+
+
+def test_a_zero_the_state_does_not_confirm_stays_an_error() -> None:
+    driver, device, heard = scale([{"kind": "garbage", "commands": ["Z"], "count": 1}], 2)
+    device.inner.model.platform.place({"W": 1.0})  # 1 kg on the receptor: far from zero
+    with pytest.raises(InstrumentError):
+        driver.zero(timeout=5)
+    assert heard == []
+
+
+def test_a_tare_whose_reply_is_garbled_is_confirmed_and_its_value_asked() -> None:
+    driver, device, heard = scale([{"kind": "garbage", "commands": ["T"], "count": 1}], 2)
+    device.inner.model.platform.place({"W": 0.5})
+    tare = driver.tare(timeout=30)
+    assert tare.value.m_as("kg") == 0.5
+    assert [(r.what, r.outcome) for r in heard] == [("tare", "confirmed by its state")]
+    assert [e.command for e in device.events] == ["T"]  # T was not sent again

@@ -159,19 +159,25 @@ class AndScale(LineScale):
         return self._weight("Q", self.query("Q"))
 
     def zero(self, timeout: float | None = None) -> None:
-        """``Z``: re-zero (the balance waits for stability)."""
-        self._control("Z", 1, timeout)
+        """``Z``: re-zero (the balance waits for stability). A lost or garbled reply is
+        settled by reading the scale back (``zero_confirmed``)."""
+        self.zero_confirmed(lambda: self._control("Z", 1, timeout), timeout)
 
     def tare(self, timeout: float | None = None) -> WeighingReading:
-        """``T``: tare once stable; returns the tare weight (``?PT``)."""
-        self._control("T", 1, timeout)
-        return self.tare_weight()
+        """``T``: tare once stable; returns the tare weight (``?PT``). A lost or garbled
+        acknowledgement is settled by reading the scale back (``tare_confirmed``)."""
+        def t() -> WeighingReading:
+            self._control("T", 1, timeout)
+            return self.tare_weight()
+
+        return self.tare_confirmed(t, self.tare_weight, timeout)
 
     @idempotent
     def tare_weight(self) -> WeighingReading:
         """``?PT``: the tare weight in memory."""
         return self._weight("?PT", self.query("?PT"))
 
+    @idempotent  # clearing twice leaves the same state
     def clear_tare(self) -> None:
         """``PT:`` with a zero tare weight."""
         command = and_line.format_preset_tare(0.0, self.unit_symbol, self.decimals)

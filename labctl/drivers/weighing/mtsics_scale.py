@@ -149,10 +149,14 @@ class MtSicsScale(LineScale):
         return self._weight("SI", self._response("SI", line))
 
     def zero(self, timeout: float | None = None) -> None:
-        """``Z``: zero once the load is stable (within the zero-setting range)."""
-        response = self._waiting("Z", timeout)
-        if response.status != "A":
-            raise self._refused("Z", response)
+        """``Z``: zero once the load is stable (within the zero-setting range). A lost or
+        garbled reply is settled by reading the scale back (``zero_confirmed``)."""
+        def z() -> None:
+            response = self._waiting("Z", timeout)
+            if response.status != "A":
+                raise self._refused("Z", response)
+
+        self.zero_confirmed(z, timeout)
 
     def zero_immediately(self) -> bool:
         """``ZI``: zero now; True if the balance was stable when it did."""
@@ -162,12 +166,30 @@ class MtSicsScale(LineScale):
         return response.status == "S"
 
     def tare(self, timeout: float | None = None) -> WeighingReading:
-        """``T``: tare once stable; returns the tare value."""
-        response = self._waiting("T", timeout)
-        if response.status != "S":
-            raise self._refused("T", response)
-        return self._weight("T", response)
+        """``T``: tare once stable; returns the tare value. A lost or garbled reply is
+        settled by reading the scale back (``tare_confirmed``)."""
+        def t() -> WeighingReading:
+            response = self._waiting("T", timeout)
+            if response.status != "S":
+                raise self._refused("T", response)
+            return self._weight("T", response)
 
+        return self.tare_confirmed(t, self.tare_value, timeout)
+
+    @idempotent
+    def tare_value(self) -> WeighingReading:
+        """``TA``: the tare value in memory."""
+        response = self._response("TA", self.query("TA"))
+        if response.status != "A":
+            raise self._refused("TA", response)
+        try:
+            value, unit = mtsics.parse_weight(response)
+        except ValueError as exc:
+            raise InstrumentError(f"malformed tare reply ({exc})", instrument=self.name,
+                                  command="TA", reply=response.raw) from exc
+        return self.reading(value, unit, stable=True, raw=response.raw, command="TA")
+
+    @idempotent  # clearing twice leaves the same state
     def clear_tare(self) -> None:
         """``TAC``: clear the tare memory."""
         response = self._response("TAC", self.query("TAC"))
