@@ -4,6 +4,7 @@ budget into a ``PointResult``."""
 
 from __future__ import annotations
 
+import functools
 import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -27,9 +28,16 @@ def q(value: Any, unit: str | None = None) -> Any:
 
 
 def values_of(readings: Sequence[ReadingEvent], unit: str) -> list[float]:
-    from labctl.units import Q_
+    """The readings' values in ``unit`` (readings without a value left out)."""
+    return [r.value * factor(r.unit, unit) for r in readings if r.value is not None]
 
-    return [float(Q_(r.value, r.unit).m_as(unit)) for r in readings if r.value is not None]
+
+@functools.lru_cache(maxsize=256)
+def factor(unit: str, target: str) -> float:
+    """The factor from ``unit`` to ``target`` (a journal's unit texts; parsed once)."""
+    from labctl.units import Q_, parse_unit
+
+    return float(Q_(1.0, parse_unit(unit)).m_as(parse_unit(target)))
 
 
 def readings(attempt: Attempt, name: str, role: str | None = None) -> list[ReadingEvent]:

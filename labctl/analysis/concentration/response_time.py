@@ -27,6 +27,7 @@ from typing import Any
 
 from labctl.analysis.concentration.common import (
     COMMON_DEFAULTS,
+    factor,
     finished,
     limit,
     mean_sd,
@@ -47,8 +48,6 @@ def response_time(history: RunHistory, context: AnalysisContext,
                   options: Any) -> list[PointResult]:
     from labctl.analysis.concentration.common import q
     from labctl.uncertainty import Budget, Input, Specification
-    from labctl.units import Q_
-
     unit = str(options["unit"])
     role = options["dut_role"]
     timing = float(q(options["timing"]).m_as("s"))
@@ -71,8 +70,8 @@ def response_time(history: RunHistory, context: AnalysisContext,
         cf, sf = mean_sd(end)
         level = c0 + fraction * (cf - c0)
         rising = cf >= c0
-        pts = sorted((float(r.extras.get("elapsed", 0.0)),
-                      float(Q_(r.value, r.unit).m_as(unit))) for r in series)
+        pts = sorted((float(r.extras.get("elapsed", 0.0)), r.value * factor(r.unit, unit))
+                     for r in series)
         mpe, source = limit(context, options, "response_time", "s")
         crossing = None
         for (t1, v1), (t2, v2) in zip(pts, pts[1:], strict=False):
