@@ -38,7 +38,7 @@ from typing import Any, ClassVar
 from labctl.drivers.base import Instrument, quantity_maker
 from labctl.drivers.capabilities import Identity, Reading
 from labctl.drivers.options import option_quantity
-from labctl.errors import ConfigError, InstrumentError
+from labctl.errors import ConfigError, InstrumentError, InstrumentTimeout
 from labctl.protocols import hj212
 
 DEFAULT_CODES = {"pm25": "a34004", "pm10": "a34002", "temperature": "a01001",
@@ -127,7 +127,16 @@ class Hj212PmMonitor(Instrument):
                        raw=hj212.encode_cp(frame.cp), values=values)
 
     def _exchange(self, command: str) -> hj212.Frame:
-        return self._poll(command) if self.mode == "poll" else self._listen(command)
+        try:
+            return self._poll(command) if self.mode == "poll" else self._listen(command)
+        except InstrumentTimeout as exc:
+            what = ("answer" if self.mode == "poll" else "upload")
+            raise InstrumentTimeout(
+                f"the data logger did not {what} within {self.transport.options.timeout:g} s "
+                "(has it stopped reporting?)", instrument=self.name,
+                command=f"{command} (CN 2011)",
+                hint="check the monitor and its link; in listen mode the timeout must be "
+                     "longer than the upload interval") from exc
 
     def _next_qn(self) -> str:
         return hj212.make_qn(_QN_EPOCH + timedelta(milliseconds=next(self._qn)))
