@@ -141,11 +141,13 @@ def points_table(points: list[Any], title: str = "Points") -> Table:
             if name == "error" and q is not None and big_u is not None and big_u.value > 0:
                 # GUM 7.2.6: the value to the last digit of its two-digit uncertainty
                 decimals = max(0, 1 - math.floor(math.log10(big_u.value)))
-                text = f"{q.value:.{decimals}f}" + ("" if units[name] else f" {q.unit}")
+                text = f"{q.value:.{decimals}f}" + ("" if units[name] else
+                                                    f" {pretty_unit(q.unit)}")
             if name == "expanded_uncertainty":
                 # GUM 7.2.6: an uncertainty is stated with at most two significant digits
                 if q is not None:
-                    text = f"{q.value:.2g}" if units[name] else f"{q.value:.2g} {q.unit}"
+                    text = (f"{q.value:.2g}" if units[name]
+                            else f"{q.value:.2g} {pretty_unit(q.unit)}")
                 cells.append(escape(text))
                 text = f"{p.coverage_factor:.3g}" if p.coverage_factor else "-"
             cells.append(escape(text))
