@@ -91,3 +91,23 @@ def test_at_85_percent_rh_an_optical_monitor_reads_high_and_the_reference_does_n
         # non-uniformity (1 %) and its noise
         assert p.nominal.value == pytest.approx(level, rel=0.02), p
         assert p.indication.value > 1.25 * p.nominal.value
+
+
+def test_the_shipped_pm_bench_passes_as_shipped(tmp_path: Path) -> None:
+    from particulate_support import PM_BENCH, PM_PROCEDURE
+
+    result = run_pm(tmp_path, PM_BENCH, 20261203, PM_PROCEDURE)
+    record = result.record
+    assert record.decision == "pass"
+    assert record.signature and record.hash
+    assert record.dut.driver == "hj212-pm-monitor"
+    assert [s.register_id for s in record.standards] == ["RPM-01", "FM-01"]
+    tests = [p.test for p in record.points]
+    assert tests == ["flow_deviation", "flow_rsd", "flow_indication_error", "zero",
+                     "indication_error", "indication_error", "indication_error",
+                     "repeatability", "response_time", "response_time", "response_time"]
+    for p in record.points:
+        if p.test == "indication_error":
+            assert p.error.unit == "%" and p.nominal.unit == "µg/m**3"
+            assert p.mpe.value == pytest.approx(10.0)
+            assert "from memory" in p.notes
