@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from transcript import TIMEOUT, Transcript
 
 from labctl.drivers.particulate.flowmeter import ReferenceFlowmeter
 from labctl.drivers.particulate.generator import AerosolGenerator
@@ -16,6 +15,8 @@ from labctl.drivers.particulate.zero_filter import ZeroFilterValve
 from labctl.errors import ConfigError, InstrumentError, InstrumentTimeout
 from labctl.protocols import hj212
 from labctl.units import Q_
+
+from .transcript import TIMEOUT, Transcript
 
 OK = '0,"No error"'
 

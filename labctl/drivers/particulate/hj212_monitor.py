@@ -45,7 +45,6 @@ DEFAULT_CODES = {"pm25": "a34004", "pm10": "a34002", "temperature": "a01001",
                  "humidity": "a01002", "pressure": "a01006", "flow": "qflow"}
 UNITS = {"pm25": "ug/m^3", "pm10": "ug/m^3", "temperature": "degC", "humidity": "percent",
          "pressure": "kPa", "flow": "L/min"}
-_MAKERS = {name: quantity_maker(unit) for name, unit in UNITS.items()}
 _QN_EPOCH = datetime(2026, 1, 1)
 _QN_RTN = {3: "wrong password", 4: "wrong MN (another data logger)", 5: "wrong ST",
            8: "unknown command"}
@@ -59,23 +58,39 @@ class Hj212PmMonitor(Instrument):
          "flow_nominal"})
     option_units: ClassVar[dict[str, str]] = {"resolution": "ug/m^3", "range": "ug/m^3",
                                               "flow_nominal": "L/min"}
+    #: quantity -> HJ 212 code (None: the bench must give it), and the quantities' units
+    default_codes: ClassVar[dict[str, str | None]] = DEFAULT_CODES
+    units: ClassVar[dict[str, str]] = UNITS
+    #: data plate option -> its default
+    plate_defaults: ClassVar[dict[str, str]] = {"resolution": "0.1 ug/m^3",
+                                                "range": "1000 ug/m^3",
+                                                "flow_nominal": "16.67 L/min"}
+    default_st: ClassVar[str] = hj212.ST_AIR_QUALITY
+    main_quantity: ClassVar[str] = "pm25"
 
     def __init__(self, transport: Any, *, name: str, **options: Any) -> None:
         super().__init__(transport, name=name, **options)
         self.mn = str(self.options.get("mn", "LABCTL-PM-0001"))
         self.pw = str(self.options.get("pw", "123456"))
-        self.st = str(self.options.get("st", hj212.ST_AIR_QUALITY))
+        self.st = str(self.options.get("st", self.default_st))
         self.mode = str(self.options.get("mode", "poll"))
         if self.mode not in ("poll", "listen"):
             raise ConfigError(f"mode must be poll or listen, got {self.mode!r}",
                               where=f"instrument {name!r}, option 'mode'")
         codes = self.options.get("codes") or {}
-        unknown = sorted(set(codes) - set(DEFAULT_CODES))
+        unknown = sorted(set(codes) - set(self.default_codes))
         if unknown:
             raise ConfigError(f"codes: unknown quantity {unknown[0]!r}",
                               where=f"instrument {name!r}, option 'codes'",
-                              hint=f"quantities: {', '.join(DEFAULT_CODES)}")
-        self.codes = {**DEFAULT_CODES, **{k: str(v) for k, v in codes.items()}}
+                              hint=f"quantities: {', '.join(self.default_codes)}")
+        merged = {**self.default_codes, **{k: str(v) for k, v in codes.items()}}
+        missing = [k for k, v in merged.items() if v is None]
+        if missing:
+            raise ConfigError(f"codes: no HJ 212 code for {missing[0]!r}: it differs "
+                              "between platforms", where=f"instrument {name!r}, option 'codes'",
+                              hint=f"give the platform's code, e.g. codes: {{{missing[0]}: ...}}")
+        self.codes: dict[str, str] = {k: str(v) for k, v in merged.items()}
+        self._makers = {k: quantity_maker(u) for k, u in self.units.items()}
         self._qn = itertools.count()
 
     # -- identity and data plate ----------------------------------------------------
@@ -88,17 +103,16 @@ class Hj212PmMonitor(Instrument):
                         str(self.options.get("model", "PM monitor (HJ 212-2017)")), self.mn, "")
 
     def data_plate(self) -> dict[str, Any]:
-        plate = {"mn": self.mn}
-        for key, default in (("resolution", "0.1 ug/m^3"), ("range", "1000 ug/m^3"),
-                             ("flow_nominal", "16.67 L/min")):
-            plate[key] = option_quantity(self.name, self.options, key, UNITS.get(
-                "flow" if key == "flow_nominal" else "pm25"), default)
+        plate: dict[str, Any] = {"mn": self.mn}
+        for key, default in self.plate_defaults.items():
+            plate[key] = option_quantity(self.name, self.options, key,
+                                         self.option_units[key], default)
         return plate
 
     # -- reading ----------------------------------------------------------------------
     def measure(self, name: str | None = None, *, stable: bool = False,
                 timeout: float | None = None) -> Reading:
-        name = name or "pm25"
+        name = name or self.main_quantity
         if name not in self.codes:
             raise InstrumentError(f"the monitor reports {', '.join(self.codes)}, not {name!r}",
                                   instrument=self.name, command="measure")
@@ -110,7 +124,7 @@ class Hj212PmMonitor(Instrument):
             if fields is None or "Rtd" not in fields:
                 continue
             try:
-                values[quantity] = _MAKERS[quantity](float(fields["Rtd"]))
+                values[quantity] = self._makers[quantity](float(fields["Rtd"]))
             except ValueError:
                 raise InstrumentError(f"{code}-Rtd={fields['Rtd']!r} is not a number",
                                       instrument=self.name, command=f"read {name}") from None

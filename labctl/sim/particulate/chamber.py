@@ -58,6 +58,7 @@ class Chamber:
         self.target = background
         self.start = background
         self.t0 = self.clock.now()
+        self.velocity = 0.0          # m/s: the air velocity in a duct (0 in a chamber)
         self._ports: dict[str, float] = {}
         self._filtered: set[str] = set()
 
@@ -109,9 +110,12 @@ class Chamber:
         return abs(self.mixed(now) - self.target) <= max(absolute, relative * self.target)
 
 
-def chamber_from_params(world: World, params: Mapping[str, Any], device: str) -> Chamber:
-    """The world's chamber, created from ``params`` (the chamber keys of a ``sim:`` block)
-    by the first simulator that asks."""
+def chamber_from_params(world: World, params: Mapping[str, Any], device: str, *,
+                        name: str = WORLD_NAME, unit: str = "ug/m^3",
+                        tau: float = 60.0) -> Chamber:
+    """The world's chamber (or duct) ``name``, created from ``params`` (the chamber keys
+    of a ``sim:`` block; concentrations in ``unit``; default ``tau`` in s) by the first
+    simulator that asks."""
     def build() -> Chamber:
         given = {k: v for k, v in params.items() if k in CHAMBER_KEYS}
         located = getattr(params, "where", None)
@@ -122,14 +126,14 @@ def chamber_from_params(world: World, params: Mapping[str, Any], device: str) ->
 
         r = ParamReader(_Located(given), device, CHAMBER_KEYS)
         return Chamber(
-            world, tau=r.number("tau", 60.0, unit="s", minimum=1e-3),
+            world, tau=r.number("tau", tau, unit="s", minimum=1e-3),
             non_uniformity=r.number("non_uniformity", 1.0, unit="percent", minimum=0) / 100,
             humidity=r.number("humidity", 45.0, unit="percent", minimum=0),
             temperature=r.number("temperature", 23.0, unit="degC"),
             pressure=r.number("pressure", 101.3, unit="kPa", minimum=0),
             pm25_fraction=r.number("pm25_fraction", 1.0, minimum=0),
-            background=r.number("background", 0.0, unit="ug/m^3", minimum=0),
+            background=r.number("background", 0.0, unit=unit, minimum=0),
             unsteady=r.number("unsteady", 0.0, unit="percent", minimum=0) / 100,
             unsteady_period=r.number("unsteady_period", 300.0, unit="s", minimum=1e-3))
 
-    return world.get(WORLD_NAME, build)
+    return world.get(name, build)

@@ -67,15 +67,19 @@ class Hj212MonitorSim(SimDevice):
     def silent(self) -> bool:
         return self.stop_after is not None and self.clock.now() >= self.stop_after
 
-    def data(self) -> hj212.Cp:
+    def values(self) -> dict[str, str]:
+        """What the logger reports now, by quantity, as text."""
         m = self.model
-        now = self.clock.now()
         chamber = m.chamber
-        values = {"pm25": f"{m.indication('pm25'):.1f}", "pm10": f"{m.indication('pm10'):.1f}",
-                  "temperature": f"{chamber.temperature:.1f}",
-                  "humidity": f"{chamber.humidity:.1f}",
-                  "pressure": f"{chamber.pressure:.2f}",
-                  "flow": f"{m.flow_indication():.2f}"}
+        return {"pm25": f"{m.indication('pm25'):.1f}", "pm10": f"{m.indication('pm10'):.1f}",
+                "temperature": f"{chamber.temperature:.1f}",
+                "humidity": f"{chamber.humidity:.1f}",
+                "pressure": f"{chamber.pressure:.2f}",
+                "flow": f"{m.flow_indication():.2f}"}
+
+    def data(self) -> hj212.Cp:
+        now = self.clock.now()
+        values = self.values()
         pollutants = {self.codes[k]: {"Rtd": v, "Flag": "N"} for k, v in values.items()
                       if k in self.codes}
         when = EPOCH + timedelta(seconds=int(now))

@@ -21,10 +21,15 @@ The sampler's volumetric flow: ``flow`` (the true flow, default 16.67 L/min), it
 ``flow_noise``, and what the instrument's own flow indication shows,
 ``flow * (1 + flow_error)``.
 
+In a duct (the cooking-fume family) the reading also changes with the air velocity:
+``x (1 + velocity_coefficient (v - reference_velocity))`` (``velocity_coefficient`` in
+s/m, e.g. ``0.02 s/m``: +2 % per m/s; ``reference_velocity`` default 5 m/s).
+
 Parameters (``sim:``; every dimensional one with its unit): ``port`` (text), ``gain``,
-``nonlinearity``, ``offset``, ``noise``, ``resolution`` (ug/m^3), ``t90``,
-``averaging`` (s), ``drift`` (ug/m^3/d), ``kappa``, ``dried`` (bool), ``flow``,
-``flow_noise`` (L/min), ``flow_error`` (dimensionless), ``seed``.
+``nonlinearity``, ``offset``, ``noise``, ``resolution`` (ug/m^3; mg/m^3 for fume),
+``t90``, ``averaging`` (s), ``drift`` (per day), ``kappa``, ``dried`` (bool), ``flow``,
+``flow_noise`` (L/min), ``flow_error`` (dimensionless), ``velocity_coefficient``,
+``reference_velocity``, ``seed``.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ STEP = 1.0          # s: the monitor's internal sampling
 LN10 = math.log(10.0)
 MODEL_KEYS = ("port", "gain", "nonlinearity", "offset", "noise", "resolution", "t90",
               "averaging", "drift", "kappa", "dried", "flow", "flow_noise", "flow_error",
-              "seed")
+              "velocity_coefficient", "reference_velocity", "seed")
 
 
 @dataclass(frozen=True)
@@ -63,19 +68,27 @@ class MonitorErrors:
     flow: float = 16.67          # L/min
     flow_noise: float = 0.0      # L/min
     flow_error: float = 0.0      # relative error of the flow indication
+    velocity_coefficient: float = 0.0   # relative change per m/s of duct velocity
+    reference_velocity: float = 5.0     # m/s at which the velocity effect is nil
 
     @classmethod
-    def from_reader(cls, r: ParamReader, **defaults: Any) -> MonitorErrors:
+    def from_reader(cls, r: ParamReader, *, unit: str = "ug/m^3",
+                    **defaults: Any) -> MonitorErrors:
+        """The errors from a ``sim:`` block; concentrations in ``unit``."""
         d = {**cls().__dict__, **defaults}
         return cls(
             gain=r.number("gain", d["gain"], minimum=0),
             nonlinearity=r.number("nonlinearity", d["nonlinearity"]),
-            offset=r.number("offset", d["offset"], unit="ug/m^3"),
-            noise=r.number("noise", d["noise"], unit="ug/m^3", minimum=0),
-            resolution=r.number("resolution", d["resolution"], unit="ug/m^3", minimum=0),
+            offset=r.number("offset", d["offset"], unit=unit),
+            noise=r.number("noise", d["noise"], unit=unit, minimum=0),
+            resolution=r.number("resolution", d["resolution"], unit=unit, minimum=0),
             t90=r.number("t90", d["t90"], unit="s", minimum=0),
             averaging=r.number("averaging", d["averaging"], unit="s", minimum=0),
-            drift=r.number("drift", d["drift"], unit="ug/m^3/day"),
+            drift=r.number("drift", d["drift"], unit=f"{unit}/day"),
+            velocity_coefficient=r.number("velocity_coefficient", d["velocity_coefficient"],
+                                          unit="s/m"),
+            reference_velocity=r.number("reference_velocity", d["reference_velocity"],
+                                        unit="m/s"),
             kappa=r.number("kappa", d["kappa"], minimum=0),
             dried=r.flag("dried", d["dried"]),
             flow=r.number("flow", d["flow"], unit="L/min", minimum=0),
@@ -108,8 +121,10 @@ class MonitorModel:
     """One monitor's view of the chamber (PM2.5 and PM10) and its sampling flow."""
 
     def __init__(self, chamber: Chamber | None, world: World, port: str,
-                 errors: MonitorErrors, rng: np.random.Generator) -> None:
+                 errors: MonitorErrors, rng: np.random.Generator, *,
+                 chamber_name: str | None = None) -> None:
         self._chamber = chamber
+        self.chamber_name = chamber_name
         self.world = world
         self.clock = world.clock
         self.port = port
@@ -125,7 +140,8 @@ class MonitorModel:
         if self._chamber is None:
             from labctl.sim.particulate.chamber import WORLD_NAME
 
-            self._chamber = self.world.get(WORLD_NAME, lambda: Chamber(self.world))
+            self._chamber = self.world.get(self.chamber_name or WORLD_NAME,
+                                           lambda: Chamber(self.world))
         return self._chamber
 
     # -- the internal sampling -------------------------------------------------------
@@ -161,6 +177,9 @@ class MonitorModel:
         e = self.errors
         c = self._lags[fraction].value
         shown = c * e.gain * (1.0 + e.nonlinearity * c / 1000.0) * self.humidity_factor()
+        if e.velocity_coefficient:
+            shown *= 1.0 + e.velocity_coefficient * (self.chamber.velocity
+                                                     - e.reference_velocity)
         return shown + e.offset + e.drift * self.clock.now() / 86400.0
 
     def indication(self, fraction: str = "pm25") -> float:
@@ -213,10 +232,13 @@ class MonitorModel:
 
 
 def monitor_from_params(world: World, params: Mapping[str, Any], device: str,
-                        keys: tuple[str, ...], *, port: str,
+                        keys: tuple[str, ...], *, port: str, unit: str = "ug/m^3",
+                        chamber_name: str | None = None,
                         **defaults: Any) -> tuple[MonitorModel, ParamReader]:
-    """A monitor model from a ``sim:`` block (``keys``: every key the simulator takes)."""
+    """A monitor model from a ``sim:`` block (``keys``: every key the simulator takes;
+    concentrations in ``unit``; the world object it samples: ``chamber_name``)."""
     r = ParamReader(params, device, keys)
-    errors = MonitorErrors.from_reader(r, **defaults)
+    errors = MonitorErrors.from_reader(r, unit=unit, **defaults)
     rng = device_rng(world, r, device)
-    return MonitorModel(None, world, r.text("port", port), errors, rng), r
+    return MonitorModel(None, world, r.text("port", port), errors, rng,
+                        chamber_name=chamber_name), r
