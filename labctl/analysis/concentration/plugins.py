@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from labctl.analysis.concentration import indication, repeatability, response_time, zero
+from labctl.analysis.concentration import drift, indication, repeatability, response_time, zero
 from labctl.analysis.registry import Analysis
 
 CONCENTRATION_ERROR = Analysis(
@@ -17,3 +17,6 @@ CONCENTRATION_ZERO = Analysis(
 RESPONSE_TIME = Analysis(
     "response_time", response_time.response_time, response_time.DEFAULTS,
     "T90 from a step at the inlet")
+CONCENTRATION_DRIFT = Analysis(
+    "concentration_drift", drift.concentration_drift, drift.DEFAULTS,
+    "zero or span drift between the first and the last measured point")

@@ -78,11 +78,11 @@ class Hj212PmMonitor(Instrument):
             raise ConfigError(f"mode must be poll or listen, got {self.mode!r}",
                               where=f"instrument {name!r}, option 'mode'")
         codes = self.options.get("codes") or {}
-        unknown = sorted(set(codes) - set(self.default_codes))
+        unknown = sorted(set(codes) - set(self.units))
         if unknown:
             raise ConfigError(f"codes: unknown quantity {unknown[0]!r}",
                               where=f"instrument {name!r}, option 'codes'",
-                              hint=f"quantities: {', '.join(self.default_codes)}")
+                              hint=f"quantities: {', '.join(self.units)}")
         merged = {**self.default_codes, **{k: str(v) for k, v in codes.items()}}
         missing = [k for k, v in merged.items() if v is None]
         if missing:
