@@ -52,7 +52,7 @@ DEFAULTS: dict[str, Any] = {
 def concentration_error(history: RunHistory, context: AnalysisContext,
                         options: Any) -> list[PointResult]:
     from labctl.analysis.concentration.common import q
-    from labctl.procedures.journal import unit_text
+    from labctl.events import unit_text
     from labctl.uncertainty import Budget, Input, Specification
     from labctl.units import parse_unit
 

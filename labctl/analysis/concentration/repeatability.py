@@ -26,7 +26,7 @@ DEFAULTS: dict[str, Any] = {**COMMON_DEFAULTS, "reading": "pm25", "unit": "ug/m^
 def concentration_repeatability(history: RunHistory, context: AnalysisContext,
                                 options: Any) -> list[PointResult]:
     from labctl.errors import ConfigError
-    from labctl.procedures.journal import unit_text
+    from labctl.events import unit_text
     from labctl.units import parse_unit
 
     unit = str(options["unit"])

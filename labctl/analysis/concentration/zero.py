@@ -27,7 +27,7 @@ DEFAULTS: dict[str, Any] = {**COMMON_DEFAULTS, "reading": "zero", "unit": "ug/m^
 def concentration_zero(history: RunHistory, context: AnalysisContext,
                        options: Any) -> list[PointResult]:
     from labctl.analysis.concentration.common import q
-    from labctl.procedures.journal import unit_text
+    from labctl.events import unit_text
     from labctl.uncertainty import Budget, Input, Specification
     from labctl.units import parse_unit
 

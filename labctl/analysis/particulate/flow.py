@@ -50,7 +50,7 @@ UNIT = "L/min"
 def sampling_flow(history: RunHistory, context: AnalysisContext,
                   options: Any) -> list[PointResult]:
     from labctl.analysis.concentration.common import q
-    from labctl.procedures.journal import unit_text
+    from labctl.events import unit_text
     from labctl.uncertainty import Budget, Input, Specification
     from labctl.units import parse_unit
 
