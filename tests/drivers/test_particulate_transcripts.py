@@ -172,3 +172,30 @@ def test_listen_mode_refuses_an_upload_from_another_logger() -> None:
     m = Hj212PmMonitor(t, name="monitor", mn=MN, pw=PW, mode="listen")
     with pytest.raises(InstrumentError, match=r"upload with the wrong MN \(MN=SOMEONE-ELSE\)"):
         m.measure("pm25")
+
+
+def test_fume_generator_sets_velocity_and_concentration_in_their_units() -> None:
+    from labctl.drivers.particulate.fume import FumeGenerator, ReferenceFumeMonitor
+
+    t = Transcript([("SOUR:VEL 4.6", None), ("SYST:ERR?", OK),
+                    ("SOUR:CONC 2", None), ("SYST:ERR?", OK), ("OUTP OFF", None)])
+    g = FumeGenerator(t, name="generator")
+    g.set_point("velocity", "4.6 m/s")
+    g.set_point("concentration", "2000 ug/m^3")           # converted to mg/m^3
+    with pytest.raises(Exception, match="does not fit"):
+        g.set_point("velocity", "4.6 mg/m^3")              # nothing sent
+    g.safe_state()
+    t.assert_done()
+    r = ReferenceFumeMonitor(Transcript([("MEAS:CONC?", "2.113"), ("MEAS:VEL?", "6.20")]),
+                             name="reference")
+    assert r.measure("fume").value.m_as("mg/m^3") == pytest.approx(2.113)
+    assert r.measure("velocity").value.m_as("m/s") == pytest.approx(6.2)
+
+
+def test_a_fume_monitor_needs_the_platform_s_code() -> None:
+    from labctl.drivers.particulate.fume import Hj212FumeMonitor
+
+    with pytest.raises(ConfigError, match="no HJ 212 code for 'fume'"):
+        Hj212FumeMonitor(Transcript([]), name="monitor")
+    m = Hj212FumeMonitor(Transcript([]), name="monitor", codes={"fume": "ofume"})
+    assert m.st == "31" and m.codes == {"fume": "ofume"}

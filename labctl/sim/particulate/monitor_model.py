@@ -157,10 +157,12 @@ class MonitorModel:
                 lag.step(x)
             self._t = now
             return
+        pm25, pm10 = self._lags["pm25"], self._lags["pm10"]
         while self._t + STEP <= now:
             self._t += STEP
-            for fraction, lag in self._lags.items():
-                lag.step(chamber.concentration(self._t, self.port, fraction))
+            c = chamber.concentration(self._t, self.port)      # PM10 at the inlet
+            pm10.step(c)
+            pm25.step(c * chamber.pm25_fraction)
 
     def humidity_factor(self) -> float:
         e = self.errors
