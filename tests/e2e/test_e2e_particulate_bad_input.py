@@ -70,6 +70,9 @@ BEFORE = {
     "a concentration where a flow is due": (
         "bench", "      flow: 16.72 L/min", "      flow: 16.72 ug/m^3",
         r"sim-pm25\.yaml:\d+:\d+: .*does not fit"),
+    "a chamber humidity above 100 %": (
+        "bench", "      humidity: 40 %", "      humidity: 140 %",
+        r"sim-pm25\.yaml:\d+:\d+: humidity = 140 % is out of range \(at most 100 %\)"),
     "a sim parameter without its unit": (
         "bench", "      t90: 120 s", "      t90: 120",
         r"sim-pm25\.yaml:\d+:\d+: t90: 120 has no unit: expected a duration"),

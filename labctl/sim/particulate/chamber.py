@@ -29,6 +29,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from labctl.errors import ConfigError
 from labctl.sim.params import ParamReader
 from labctl.sim.world import World
 
@@ -125,6 +126,11 @@ def chamber_from_params(world: World, params: Mapping[str, Any], device: str, *,
                 return located(key) if callable(located) else f"{device} simulator"
 
         r = ParamReader(_Located(given), device, CHAMBER_KEYS)
+        for key, top in (("humidity", 100.0), ("non_uniformity", 50.0), ("unsteady", 100.0)):
+            value = r.number(key, 0.0, unit="percent")
+            if value > top:
+                raise ConfigError(f"{key} = {value:g} % is out of range (at most {top:g} %)",
+                                  where=r.where(key))
         return Chamber(
             world, tau=r.number("tau", tau, unit="s", minimum=1e-3),
             non_uniformity=r.number("non_uniformity", 1.0, unit="percent", minimum=0) / 100,
