@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from labctl.events import unit_text
+from labctl.procedures.journal import unit_text
 
 Emit = Callable[..., dict[str, Any]]
 Prompt = Callable[[str], str]

@@ -123,7 +123,7 @@ class Plan:
 def value_json(value: Any) -> dict[str, Any]:
     """A plan value as ``{"value", "unit"}``: unit text for quantities, "" for plain
     numbers, None for words and booleans."""
-    from labctl.events import unit_text
+    from labctl.procedures.journal import unit_text
 
     if hasattr(value, "magnitude") and hasattr(value, "units"):
         return {"value": float(value.magnitude), "unit": unit_text(value.units)}

@@ -19,10 +19,10 @@ import numpy as np
 from pydantic import Field
 
 from labctl.errors import RunError
-from labctl.events import unit_text
 from labctl.procedures.action_models import Action
 from labctl.procedures.execution import Execution, emit_reading
 from labctl.procedures.generic.measured import check_quantity, measure
+from labctl.procedures.journal import unit_text
 from labctl.procedures.model_base import Scalar
 from labctl.procedures.plan_data import PlannedAction
 from labctl.procedures.planning import Planning
