@@ -29,6 +29,10 @@ from e2e_support import (
 
 from labctl.cli import main
 
+# a line of the shipped bench's scale simulator, to insert parameters after
+ECC = ("      eccentricity: {centre: 0.0, front: 1.0e-4, back: -0.8e-4, left: 0.6e-4, "
+       "right: -0.5e-4}\n")
+
 
 @pytest.fixture
 def moves(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -142,8 +146,7 @@ REFUSED = {
         bench_edit("      humidity: 46 %", "      humidity: 46"), "bench", "humidity: 46",
         r"humidity: 46 has no unit: expected a value in %"),
     "fault time without its unit": (
-        bench_edit("      seed: 7\n",
-                   "      seed: 7\n      faults: [{kind: disconnect, at: 3600}]\n"),
+        bench_edit(ECC, ECC + "      faults: [{kind: disconnect, at: 3600}]\n"),
         "bench", "at: 3600", r"at: 3600 has no unit: expected a duration"),
     "stated environment without its unit": (
         bench_edit("environment: {instrument: thermo}",

@@ -315,13 +315,14 @@ def test_the_shipped_procedure_on_the_simulated_bench(repo_root: Path, tmp_path:
     events, problems = read_journal(outcome.journal_path)
     assert events == outcome.events and problems == []
     count = Counter(types(events))
-    assert count["point_started"] == count["point_finished"] == 27  # with the warm-up
+    assert count["point_started"] == count["point_finished"] == 30  # with the warm-up
     assert count["identified"] == len(bench.instruments)
     top = [e for e in events if e["type"] == "reading" and e["point"] == "weighing/05"
            and e["name"] == "indication"]
     assert top and abs(top[0]["value"] - 15.0) < 0.05 and top[0]["unit"] == "kg"
-    if parameters:  # zero setting 1, weighing 9, eccentricity 5, repeatability 6, tare 2
+    if parameters:  # zero setting 1, weighing 9, eccentricity 5, repeatability 6, tare 5
+        # (five net loads: R 76-1 A.4.6.1)
         extras = [(e["point"], e.get("extras", {})) for e in events if e["type"] == "reading"]
         looking = {point for point, x in extras if "change_step" in x}
         found = {point for point, x in extras if x.get("change_found")}
-        assert len(looking) == 23 and found == looking
+        assert len(looking) == 26 and found == looking

@@ -14,6 +14,12 @@ weight handler (``loader``) adds or takes off ``step`` weights.
 
 The conditions are checked before I only: a search is one determination, taking seconds
 of clock time.
+
+``settle`` (a duration, default 0 s): how long the search waits after each load change
+before it reads. A scale calls a reading stable once it moves less than its stability
+band, long before a first-order settling has died out; a search that reads then sees the
+last change a fraction short and finds the change point late. The procedure gives the
+settling time (or the instrument's data plate does, through a parameter).
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ class SearchAction(Action):
     loader: str
     step: Scalar
     timeout: Scalar = "60 s"
+    settle: Scalar = "0 s"
 
     @property
     def roles(self) -> dict[str, str | None]:
@@ -55,12 +62,13 @@ class SearchAction(Action):
         return value
 
     def _setup(self, planning: Planning, namespace: Mapping[str, Any], what: str,
-               purpose: str) -> tuple[Any, float, Any, Receptor, ReceptorState]:
+               purpose: str) -> tuple[Any, float, Any, Receptor, ReceptorState, float]:
         """Its step (a mass), timeout, the scale's d, the load on the receptor."""
         state = planning.state(ReceptorState)
         step = self._positive(planning, namespace, what, "step")
         timeout = planning.seconds(self.value("timeout"), namespace, f"{what}: timeout",
                                    positive=True)
+        settle = planning.seconds(self.value("settle"), namespace, f"{what}: settle")
         threshold = planning.role_attribute(self.role, "d", self.where, what)
         base = state.receptors.get(self.loader, ())
         if base is None:
@@ -71,18 +79,18 @@ class SearchAction(Action):
             raise RunError(f"{what}: nothing stands on {self.loader}'s receptor to "
                            f"{purpose}", where=self.where,
                            hint=f"load the test load before the {self.kind} action")
-        return step, timeout, threshold, base, state
+        return step, timeout, threshold, base, state, settle
 
 
 class ChangePointAction(SearchAction):
     kind: ClassVar[str] = "change_point"
-    expressions: ClassVar[tuple[str, ...]] = ("step", "max_steps", "timeout")
+    expressions: ClassVar[tuple[str, ...]] = ("step", "max_steps", "timeout", "settle")
     max_steps: Scalar = 10
     as_: str = Field("change_point", alias="as")
 
     def plan(self, planning: Planning, namespace: Mapping[str, Any],
              what: str) -> PlannedAction:
-        step, timeout, threshold, base, state = self._setup(
+        step, timeout, threshold, base, state, settle = self._setup(
             planning, namespace, what, "find the change point of")
         max_steps = planning.count(self.value("max_steps"), namespace, f"{what}: max_steps")
         in_use = frozenset(w for g in base for w in g.weights)
@@ -116,7 +124,7 @@ class ChangePointAction(SearchAction):
                              {"name": self.as_, "loader": self.loader, "step": step,
                               "max_steps": max_steps, "threshold": threshold,
                               "timeout": timeout, "position": position,
-                              "increments": tuple(increments)})
+                              "settle": settle, "increments": tuple(increments)})
 
     @classmethod
     def execute(cls, action: PlannedAction, ex: Execution) -> None:
@@ -125,6 +133,9 @@ class ChangePointAction(SearchAction):
         off and put on again). The analysis takes dL from the weights added."""
         a = action.args
         scale = ex.instruments[action.role]
+        settle = float(a.get("settle") or 0.0)
+        if settle:
+            ex.sleep(settle)
         ex.before_reading()
         start = scale.read_stable(timeout=a["timeout"])
         emit_reading(ex, action.role, a["name"], start, change_step=0)
@@ -134,6 +145,8 @@ class ChangePointAction(SearchAction):
                 take_all_off(ex, a["loader"])
             put(ex, a["loader"], tuple(inc["weights"]), inc["mass"], a["position"],
                 inc["add"])
+            if settle:
+                ex.sleep(settle)
             reading = scale.read_stable(timeout=a["timeout"])
             rise = reading.value - start.value
             found = bool(rise >= a["threshold"] * (1 - 1e-9))
@@ -151,7 +164,7 @@ class ChangePointAction(SearchAction):
 
 class DiscriminationAction(SearchAction):
     kind: ClassVar[str] = "discrimination"
-    expressions: ClassVar[tuple[str, ...]] = ("step", "extra", "pieces", "timeout")
+    expressions: ClassVar[tuple[str, ...]] = ("step", "extra", "pieces", "timeout", "settle")
     extra: Scalar
     pieces: Scalar = 10
     as_: str = Field("discrimination", alias="as")
@@ -161,7 +174,7 @@ class DiscriminationAction(SearchAction):
         """The ``pieces`` small weights (``step`` each) and the ``extra`` load are chosen
         apart from the load on the receptor and from each other; the whole is checked
         against the most load allowed."""
-        step, timeout, threshold, base, state = self._setup(
+        step, timeout, threshold, base, state, settle = self._setup(
             planning, namespace, what, "test the discrimination at")
         extra = self._positive(planning, namespace, what, "extra")
         pieces = planning.count(self.value("pieces"), namespace, f"{what}: pieces")
@@ -188,7 +201,7 @@ class DiscriminationAction(SearchAction):
         return PlannedAction(self.kind, self.where, self.role,
                              {"name": self.as_, "loader": self.loader, "step": step,
                               "extra": extra, "threshold": threshold, "timeout": timeout,
-                              "position": position,
+                              "position": position, "settle": settle,
                               "load": tuple(w for g in base for w in g.weights),
                               "load_mass": sum((g.mass for g in base), step * 0),
                               "pieces": tuple(chosen), "extra_weights": extra_weights})
@@ -205,7 +218,11 @@ class DiscriminationAction(SearchAction):
         n = len(pieces)
         name, position, loader = a["name"], a["position"], a["loader"]
 
+        settle = float(a.get("settle") or 0.0)
+
         def read(suffix: str, on: int, **extra: Any) -> Any:
+            if settle:
+                ex.sleep(settle)
             reading = scale.read_stable(timeout=a["timeout"])
             emit_reading(ex, action.role, f"{name}_{suffix}", reading,
                          discrimination_pieces=on, **extra)
@@ -220,6 +237,8 @@ class DiscriminationAction(SearchAction):
             take_all_off(ex, loader)
             put(ex, loader, (*a["load"], *(w for p in pieces[:k] for w in p)),
                 a["load_mass"] + a["step"] * k, position, False)
+            if settle:
+                ex.sleep(settle)
             reading = scale.read_stable(timeout=a["timeout"])
             found = bool(reading.value <= limit)
             flag = {"discrimination_found": found} if found or k == 0 else {}
