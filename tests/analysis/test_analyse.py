@@ -46,8 +46,9 @@ def _whole_run(parameters: dict | None = None) -> Journal:
 
 
 def test_the_registry_lists_the_weighing_analyses():
-    assert analysis_names() == sorted(["zero_setting", "weighing_error", "eccentricity",
-                                       "repeatability", "discrimination", "tare"])
+    assert analysis_names() == sorted(["test_conditions", "zero_setting", "weighing_error",
+                                       "eccentricity", "repeatability", "discrimination",
+                                       "tare"])
     assert set(analysis_names()) == set(ANALYSES.names())
 
 
@@ -56,7 +57,7 @@ def test_the_shipped_procedure_loads_and_names_known_analyses(procedure):
     assert procedure.data == {"mpe": "jjg539-2016"}
     assert [a.analysis for a in procedure.analyses] == [
         "zero_setting", "weighing_error", "eccentricity", "repeatability", "discrimination",
-        "tare"]
+        "tare", "test_conditions"]
     assert procedure.parameters["change_point"].default is True
     weighing = procedure.step("weighing")
     assert weighing.sequence == "up_down" and len(weighing.points) == 5

@@ -125,3 +125,25 @@ def test_u_covers_the_true_error_on_the_shipped_bench(tmp_path: Path,
     # the tare points (Ec = E - E0t) and the net zeros themselves
     others = [x for k, v in inside.items() if k.split(":")[0] not in TESTS for x in v]
     assert sum(others) / len(others) >= 0.93
+
+
+def test_every_search_reading_waits_the_settling_time(tmp_path: Path) -> None:
+    """Issue 7, item 1: each change-point and discrimination reading comes at least the
+    procedure's settling time (10 s) after the last load change; a reading the scale
+    calls stable 0.5 s after a 0.5 g piece landed still carries 0.18 g of it."""
+    result = calibrate(CalibrationRequest(PROCEDURE, SHIPPED_BENCH, seed=3,
+                                          registry=registry_url(tmp_path),
+                                          runs_dir=tmp_path / "runs"))
+    last_load = None
+    gaps = []
+    for line in result.journal_path.read_text(encoding="utf-8").splitlines():
+        event = json.loads(line)
+        if event["type"] == "load":
+            last_load = event["t"]
+        elif event["type"] == "reading" and (
+                event["name"] in ("change_point", "tare_zero")
+                or event["name"].startswith("discrimination")):
+            assert last_load is not None
+            gaps.append(event["t"] - last_load)
+    assert len(gaps) > 100
+    assert min(gaps) >= 10.0

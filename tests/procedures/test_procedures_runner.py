@@ -284,12 +284,13 @@ def test_discrimination_takes_pieces_off_then_adds_1_4_d(variant, tmp_path: Path
         readings[2]
     loads = [e for e in point if e["type"] == "load"
              and readings[0]["seq"] - 2 < e["seq"] < readings[-1]["seq"]]
-    # the pieces added; one taken off as all off and the load with two pieces placed
-    # again; one put back; the 1.4 d added
-    assert [(e["add"], len(e["weights"])) for e in loads] == [
-        (True, 3), (False, 0), (False, 5), (True, 1), (True, 2)]
+    # the pieces added; one taken off with remove, the rest staying on (never through
+    # zero: R 76-1 A.4.8.2, issue 7 item 5); one put back; the 1.4 d added
+    assert [(e["add"], len(e["weights"]), len(e.get("removed", ()))) for e in loads] == [
+        (True, 3, 0), (True, 0, 1), (True, 1, 0), (True, 2, 0)]
+    assert not [e for e in loads if not e["add"]]  # no unload in between
+    assert loads[1]["removed"] == loads[2]["weights"]  # the piece taken off goes back
     assert loads[-1]["weights"] == ["5g", "2g"]
-    assert loads[2]["nominal"] == {"value": 7501.0, "unit": "g"}
 
 
 @pytest.mark.parametrize("parameters", [None, {"change_point": "true"}])

@@ -3,14 +3,16 @@ weight handler (``loader``) adds or takes off ``step`` weights.
 
 - ``change_point`` (OIML R 76-1 A.4.4.3): add ``step`` at a time until the indication
   rises by one d; every addition and reading is journaled, the readings with
-  ``change_step`` (0 for I, then k) and the last with ``change_found``.
+  ``change_step`` (0 for I, then k) and the last with ``change_found``. With
+  ``restore: true`` the pieces the search added come off again at its end (the
+  handler's ``remove``), so that the test load stands as before and the next load of a
+  weighing test is reached by adding or taking off (``load_to``).
 - ``discrimination`` (R 76-1 A.4.8.2, digital indication): ``pieces`` weights of
   ``step`` (0.1 d) are put on the load, taken off one at a time until the indication
   falls to I - d, one is put back and ``extra`` (1.4 d) is added: a working scale shows
   I + d. Readings carry ``discrimination_pieces`` (the small pieces on) and the last
-  step reading ``discrimination_found``. The weight handler only places, adds or takes
-  all off: a piece is taken off by unloading and placing the load again with one piece
-  fewer.
+  step reading ``discrimination_found``. A piece is taken off with the handler's
+  ``remove``, the rest staying on, as R 76-1 A.4.8.2 writes it (never through zero).
 
 The conditions are checked before I only: a search is one determination, taking seconds
 of clock time.
@@ -35,7 +37,7 @@ from labctl.procedures.execution import Execution, emit_reading
 from labctl.procedures.model_base import Scalar
 from labctl.procedures.plan_data import PlannedAction
 from labctl.procedures.planning import Planning
-from labctl.procedures.weighing.loads import put, take_all_off
+from labctl.procedures.weighing.loads import put, take_all_off, take_off
 from labctl.procedures.weighing.receptor import LoadGroup, Receptor, ReceptorState
 
 
@@ -86,6 +88,7 @@ class ChangePointAction(SearchAction):
     kind: ClassVar[str] = "change_point"
     expressions: ClassVar[tuple[str, ...]] = ("step", "max_steps", "timeout", "settle")
     max_steps: Scalar = 10
+    restore: bool = False
     as_: str = Field("change_point", alias="as")
 
     def plan(self, planning: Planning, namespace: Mapping[str, Any],
@@ -119,9 +122,12 @@ class ChangePointAction(SearchAction):
                 increments.append({"add": False, "weights": placed,
                                    "mass": sum((g.mass for g in base), step * 0) + step * k})
             previous = chosen
-        state.receptors[self.loader] = None  # how many additions is known only at run time
+        if not self.restore:
+            state.receptors[self.loader] = None  # how many additions: known at run time
         return PlannedAction(self.kind, self.where, self.role,
                              {"name": self.as_, "loader": self.loader, "step": step,
+                              "restore": self.restore,
+                              "base": tuple(w for g in base for w in g.weights),
                               "max_steps": max_steps, "threshold": threshold,
                               "timeout": timeout, "position": position,
                               "settle": settle, "increments": tuple(increments)})
@@ -140,9 +146,14 @@ class ChangePointAction(SearchAction):
         start = scale.read_stable(timeout=a["timeout"])
         emit_reading(ex, action.role, a["name"], start, change_step=0)
         last = len(a["increments"])
+        base = set(a.get("base") or ())
+        extra_on: list[str] = []
         for k, inc in enumerate(a["increments"], start=1):
             if not inc["add"]:
                 take_all_off(ex, a["loader"])
+                extra_on = [w for w in inc["weights"] if w not in base]
+            else:
+                extra_on += list(inc["weights"])
             put(ex, a["loader"], tuple(inc["weights"]), inc["mass"], a["position"],
                 inc["add"])
             if settle:
@@ -153,7 +164,10 @@ class ChangePointAction(SearchAction):
             extra = {"change_found": found} if found or k == last else {}
             emit_reading(ex, action.role, a["name"], reading, change_step=k, **extra)
             if found:
-                return
+                break
+        if a.get("restore") and extra_on:
+            # the search's pieces off again: the test load stands as before the search
+            take_off(ex, a["loader"], tuple(extra_on), a["step"] * len(extra_on))
 
     @classmethod
     def describe(cls, action: PlannedAction) -> str:
@@ -233,10 +247,8 @@ class DiscriminationAction(SearchAction):
         start = read("start", n)
         limit = start.value - a["threshold"] * (1 - 1e-9)
         for k in range(n - 1, -1, -1):
-            # one piece off: everything off, then the load and k pieces placed again
-            take_all_off(ex, loader)
-            put(ex, loader, (*a["load"], *(w for p in pieces[:k] for w in p)),
-                a["load_mass"] + a["step"] * k, position, False)
+            # one piece off, the load and the other pieces staying on
+            take_off(ex, loader, tuple(pieces[k]), a["step"])
             if settle:
                 ex.sleep(settle)
             reading = scale.read_stable(timeout=a["timeout"])
