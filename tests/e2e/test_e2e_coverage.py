@@ -147,3 +147,27 @@ def test_every_search_reading_waits_the_settling_time(tmp_path: Path) -> None:
             gaps.append(event["t"] - last_load)
     assert len(gaps) > 100
     assert min(gaps) >= 10.0
+
+
+def test_decreasing_loads_are_reached_by_taking_weights_off(tmp_path: Path) -> None:
+    """Issue 7, item 5 (R 76-1 A.4.4.1): from Max down to Min the weighing test takes
+    weights off, and the receptor is never empty between the increasing and decreasing
+    points; the discrimination takes single pieces off the same way."""
+    result = calibrate(CalibrationRequest(PROCEDURE, SHIPPED_BENCH, seed=5,
+                                          registry=registry_url(tmp_path),
+                                          runs_dir=tmp_path / "runs"))
+    events = [json.loads(line) for line in
+              result.journal_path.read_text(encoding="utf-8").splitlines()]
+    weighing = [e for e in events if e.get("step") == "weighing" and e["type"] == "load"
+                and e.get("point")]
+    emptied = [e["point"] for e in weighing if not e["add"] and not e["weights"]]
+    assert emptied == []  # no unload from weighing/01 to weighing/09
+    down = {e["point"] for e in weighing if e.get("removed")
+            and e["point"] in ("weighing/06", "weighing/07", "weighing/08", "weighing/09")}
+    assert down == {"weighing/06", "weighing/07", "weighing/08", "weighing/09"}
+    points = {p.point: p for p in result.points if p.test == "weighing_error"}
+    assert [points[f"weighing/{i:02d}"].details["direction"] for i in range(1, 10)] == \
+        ["up"] * 5 + ["down"] * 4
+    discrimination = [e for e in events if e.get("step") == "discrimination"
+                      and e["type"] == "load" and e.get("removed")]
+    assert discrimination and all(len(e["removed"]) == 1 for e in discrimination)
