@@ -112,14 +112,14 @@ REFUSED = {
     "unit that does not fit": (
         proc_edit("      - {load: Min}\n      - {load: 500 * e}",
                   "      - {load: 30 ug/m^3}\n      - {load: 500 * e}"),
-        "proc", "load", r"load at weighing/01: .*µg/m³ does not fit: expected a unit of "
-                        r"\[mass\]"),
+        "proc", "load", r"load_to at weighing/01: .*µg/m³ does not fit: expected a unit "
+                        r"of \[mass\]"),
     "load above Max": (proc_edit("      - {load: 2000 * e}", "      - {load: Max + 10 * e}"),
                        "proc", "load", r".*15\.05 kg on the receptor is above .*15\.045 kg"),
     "weights the set cannot make": (
         proc_edit("      - {load: 500 * e}\n      - {load: Max / 2}",
                   "      - {load: 500 * e + 0.04 * d}\n      - {load: Max / 2}"),
-        "proc", "load", r".*cannot make a load of 2\.5002 kg"),
+        "proc", "load", r".*to reach 2\.5002 kg.*cannot make a load of 2\.4002 kg"),
     "expired standard": (
         lambda folder: (PROCEDURE, bench_copy(folder, register_replace=EXPIRED)),
         "register", "due: 2021-09-14",

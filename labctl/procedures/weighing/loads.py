@@ -142,7 +142,7 @@ class LoadToAction(Action):
         if diff > 0:
             state.check_total((*current, LoadGroup((), position, diff)), self.where, what)
             in_use = frozenset(w for g in current for w in g.weights)
-            weights = state.choose(diff, in_use, self.where, what)
+            weights = state.choose(diff, in_use, self.where, f"{what} (to reach {mass:~P})")
             state.receptors[self.role] = (*current, LoadGroup(weights, position, diff))
             return PlannedAction(self.kind, self.where, self.role,
                                  {"mass": mass, "add": weights, "remove": (),
@@ -189,10 +189,14 @@ class LoadToAction(Action):
 
 def _nominal(planning: Planning, weight: str) -> Any:
     """The nominal mass of one weight of the bench's standards (a pint Quantity)."""
-    weights = getattr(planning.context.bench, "weight_set", None)
-    for w in (weights() if weights is not None else ()):
-        if w.id == weight:
-            return w.nominal
+    bench = planning.context.bench
+    for name in ("standard_parts", "weight_set"):  # the bench's standards, piece by piece
+        parts = getattr(bench, name, None)
+        if parts is None:
+            continue
+        for w in parts():
+            if getattr(w, "id", None) == weight and getattr(w, "nominal", None) is not None:
+                return w.nominal
     raise RunError(f"the bench's standards have no weight {weight!r}")
 
 
