@@ -24,7 +24,7 @@ from e2e_support import PROCEDURE, SHIPPED_BENCH, registry_url
 from labctl.calibration import CalibrationRequest, calibrate
 from labctl.sim.weighing.scale_model import ScaleModel
 
-SEEDS = tuple(range(1, 25))
+SEEDS = tuple(range(1, 21))  # the issue asks at least 20
 TESTS = ("zero_setting", "weighing_error", "eccentricity")
 
 
@@ -106,6 +106,7 @@ def run_seed(folder: Path, seed: int, monkeypatch: pytest.MonkeyPatch
     return out
 
 
+@pytest.mark.timeout(900)  # 20 whole runs: about 3 s each alone, far more on a busy CI
 def test_u_covers_the_true_error_on_the_shipped_bench(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch
                                                       ) -> None:
