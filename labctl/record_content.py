@@ -35,6 +35,11 @@ RULE_TEXT: dict[str, str] = {
                       "expanded uncertainty"),
     "guard_band_1.645u": ("guarded acceptance with w = 1.645 u (JCGM 106:2012 8.3.2, "
                           "specific false-accept risk at most 5 %)"),
+    "verification_binary": ("the binary verdict of a legal verification: a result conforms "
+                            "when its error lies within the MPE (|E| ≤ MPE); the expanded "
+                            "uncertainty is a requirement on the method (U ≤ MPE/3), "
+                            "reported as a method nonconformity when not met, not a "
+                            "qualifier of the verdict"),
     "jjf1094": ("JJF 1094-2002: when U95 is at most one third of the MPE the measured "
                 "value alone decides; otherwise the value with its uncertainty decides"),
 }

@@ -47,8 +47,8 @@ def _whole_run(parameters: dict | None = None) -> Journal:
 
 def test_the_registry_lists_the_weighing_analyses():
     # (other installed families add their own: the weighing ones are among them)
-    assert {"zero_setting", "weighing_error", "eccentricity", "repeatability",
-            "discrimination", "tare"} <= set(analysis_names())
+    assert {"test_conditions", "zero_setting", "weighing_error", "eccentricity",
+            "repeatability", "discrimination", "tare"} <= set(analysis_names())
     assert analysis_names() == sorted(analysis_names())
     assert set(analysis_names()) == set(ANALYSES.names())
 
@@ -58,7 +58,7 @@ def test_the_shipped_procedure_loads_and_names_known_analyses(procedure):
     assert procedure.data == {"mpe": "jjg539-2016"}
     assert [a.analysis for a in procedure.analyses] == [
         "zero_setting", "weighing_error", "eccentricity", "repeatability", "discrimination",
-        "tare"]
+        "tare", "test_conditions"]
     assert procedure.parameters["change_point"].default is True
     weighing = procedure.step("weighing")
     assert weighing.sequence == "up_down" and len(weighing.points) == 5
@@ -72,11 +72,17 @@ def test_analyse_runs_every_analysis_of_the_procedure(procedure):
     assert counts == {"zero_setting": 1, "weighing_error": 9, "eccentricity": 5,
                       "repeatability": 2, "discrimination": 3, "tare": 2}
     assert all(p.conforms for p in results)
-    assert overall_decision(results) == "conditional_pass"   # rounding at the small loads
-    # the weighing budgets borrow s from the repeatability step and the eccentricity
+    # kind: verification: a binary verdict on |E| <= MPE, whatever U (issue 7, item 4);
+    # the rounding at the small loads makes U > MPE/3: a method nonconformity, said
+    assert overall_decision(results) == "pass"
+    assert {p.rule for p in results if p.test != "repeatability" and p.budget} == {
+        "verification_binary"}
+    assert any(p.details["method_nonconformities"] for p in results if p.budget)
+    # the weighing budgets borrow s from the repeatability step; buoyancy and drift are
+    # stated; no eccentricity term in a verification (issue 7, item 3)
     weighing = [p for p in results if p.test == "weighing_error"]
     names = [c["name"] for c in weighing[0].budget["components"]]
-    assert names == ["I", "I0", "L", "dR", "dEcc"]
+    assert names == ["I", "I0", "L", "dB", "dD", "dR"]
     # every result is JSON for the record
     for p in results:
         assert p.model_dump(mode="json")["decision"] == p.decision
@@ -152,7 +158,8 @@ def _run_on_sim(tmp_path: Path, gain: float | None = None) -> list:
 def test_the_shipped_procedure_on_the_simulated_bench(tmp_path: Path):
     results = _run_on_sim(tmp_path)
     assert {p.test for p in results} == {"zero_setting", "weighing_error", "eccentricity",
-                                         "repeatability", "discrimination", "tare"}
+                                         "repeatability", "discrimination", "tare",
+                                         "tare_setting", "test_conditions"}
     assert all(p.conforms for p in results), [(p.point, p.decision) for p in results
                                              if not p.conforms]
 

@@ -45,13 +45,16 @@ def tare_point(j: Journal, n: int, *, zero_after: int | None, net_start: float,
 def test_the_net_zero_after_the_tare_corrects_the_net_error():
     j = Journal()
     tare_point(j, 1, zero_after=4, net_start=2.500, net_after=2)
-    (point,) = run("tare", j, "tare")
+    point, setting = run("tare", j, "tare")
     e0t = 0.050 + D / 2 - 4 * 0.0005 + S / 2 - mass("S/50g")  # +0.7506 g
     e = 2.500 + D / 2 - 2 * 0.0005 + S / 2 - mass(*NET)          # +1.723 g
     assert point.nominal.value == pytest.approx(2.5)             # the net load only
     assert point.error.value == pytest.approx(e - e0t, abs=1e-12)
     names = [c["name"] for c in point.budget["components"]]
-    assert names == ["I", "h", "dL", "dP", "Lnet", "E0"]
+    # the net zero's search enters the budget input by input (issue 7, item 3), with
+    # its noise (dR0t: no repeatability step here, so the floor step/sqrt(12))
+    assert names == ["I", "h", "dL", "dP", "Lnet", "dB", "dD", "dR",
+                     "I0t", "dL0t", "dP0t", "L0t", "dB0t", "dD0t", "dR0t"]
     zero = point.details["tare_zero"]
     assert zero["value"] == pytest.approx(e0t, abs=1e-12)
     assert zero["net_load"] == pytest.approx(0.05) and zero["additions"] == 4
@@ -59,13 +62,13 @@ def test_the_net_zero_after_the_tare_corrects_the_net_error():
     assert "E0t = 0.0007506 kg by change point" in point.notes
     assert "its P0 centred in the last step (+s/2): R 76-1's I + d/2 - dL = 0.0505 kg, " \
         "+ 0.00025 kg" in point.notes
-    assert "|E0t| <= 0.00125 kg" in point.notes
-    # u of E0t: its search resolution (0.25 g half-width), the four 0.5 g pieces
-    # (linear sum) and the 50 g weight
+    # the tare setting is a decided point (R 76-1 4.6), on R 76-1's E0t (s/2 lower)
+    assert setting.test == "tare_setting" and setting.decision == "pass"
+    assert setting.details["E0t_r76"] == pytest.approx(e0t - S / 2, abs=1e-12)
+    assert setting.mpe.value == pytest.approx(0.25 * D)
     comps = {c["name"]: c for c in point.budget["components"]}
-    assert comps["E0"]["standard_uncertainty"] == pytest.approx(
-        math.hypot(0.00025 / math.sqrt(3), 4 * STANDARDS[SMALL[0]]["u"]["value"] / 1e6,
-                   STANDARDS["S/50g"]["u"]["value"] / 1e6), rel=1e-9)
+    # the search's noise, floored at what it resolves: step/sqrt(12)
+    assert comps["dR0t"]["standard_uncertainty"] == pytest.approx(0.0005 / math.sqrt(12))
     assert comps["dP"]["value"] == pytest.approx(S / 2)        # the net P centred too
     assert point.decision == "pass" and point.rule == "simple"
 
@@ -73,9 +76,12 @@ def test_the_net_zero_after_the_tare_corrects_the_net_error():
 def test_a_net_zero_beyond_a_quarter_e_is_said():
     j = Journal()
     tare_point(j, 1, zero_after=1, net_start=2.500, net_after=2)   # E0t = +2.25 g
-    (point,) = run("tare", j, "tare")
+    point, setting = run("tare", j, "tare")
     assert point.details["tare_zero"]["within_limit"] is False
-    assert "|E0t| > 0.00125 kg, the tare device's limit (0.25 e)" in point.notes
+    # a tare 2 g off (R 76-1's E0t = +2.0 g, limit 1.25 g) fails: issue 7, item 2
+    assert setting.test == "tare_setting" and setting.decision == "fail"
+    assert setting.details["E0t_r76"] == pytest.approx(0.002, abs=2e-5)
+    assert point.decision == "pass"  # the net error itself is corrected and conforms
 
 
 def test_without_a_net_zero_search_the_net_error_is_not_corrected():
@@ -84,7 +90,8 @@ def test_without_a_net_zero_search_the_net_error_is_not_corrected():
     (point,) = run("tare", j, "tare")
     assert point.error.value == pytest.approx(2.500 + D / 2 - 0.001 + S / 2 - mass(*NET),
                                               abs=1e-12)
-    assert [c["name"] for c in point.budget["components"]] == ["I", "h", "dL", "dP", "Lnet"]
+    assert [c["name"] for c in point.budget["components"]] == [
+        "I", "h", "dL", "dP", "Lnet", "dB", "dD", "dR"]
     assert "tare_zero" not in point.details
 
 
@@ -215,7 +222,9 @@ def test_equal_p_give_s_zero_and_an_infinite_dof_that_a_record_can_hold():
     assert series.details["s"] == 0.0 and series.error.value == 0.0
     (point,) = run("weighing_error", j, "weighing", repeatability_step="repeatability")
     comps = {c["name"]: c for c in point.budget["components"]}
-    assert comps["dR"]["standard_uncertainty"] == 0.0
+    # s = 0 does not remove the noise: it is floored at the search's step/sqrt(12)
+    # (Type B, infinite dof; issue 7, item 1)
+    assert comps["dR"]["standard_uncertainty"] == pytest.approx(0.0005 / math.sqrt(12))
     assert point.budget["effective_dof"] is None                 # infinite
     canonical_json(point.model_dump(mode="json"))                # representable
 
@@ -245,7 +254,7 @@ def test_every_point_says_whether_u_is_within_a_third_of_the_mpe(name, step):
         _repeated(j, step, [2, 2, 3])
     else:
         j.start(step, f"{step}/01").load(*NET).change_point(2.500, 2).finish()
-    (point,) = run(name, j, step)
+    point = run(name, j, step)[0]
     assert point.rule == "simple"
     assert "MPE/3" in point.notes
     if point.expanded_uncertainty is not None:

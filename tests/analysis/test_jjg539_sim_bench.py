@@ -48,17 +48,25 @@ def test_the_shipped_bench_passes_every_point_by_change_point(tmp_path: Path):
     result = run(tmp_path, BENCH)
     assert result.virtual_clock
     points = result.points
-    assert len(points) == 22
+    # 1 zero, 9 weighing, 5 eccentricity, 2 repeatability, 3 discrimination, 5 tare and
+    # their 5 tare settings, the test conditions (issue 7, item 2)
+    assert len(points) == 31
     assert [p.point for p in points if p.decision != "pass"] == []
     assert result.record.decision == "pass"
     for p in points:
-        assert p.rule == "simple", p.point
+        # a verification: binary verdict (repeatability: its range, by the rule)
+        assert p.rule == ("simple" if p.test == "discrimination"
+                          else "verification_binary"), p.point
+        if p.test == "test_conditions":
+            continue
         assert "MPE/3" in p.notes, p.point
         if p.test in BY_CHANGE_POINT:
             methods = p.details.get("methods") or [p.details["method"]]
             assert methods == ["change_point"], p.point
-            # U well below the MPE: at most 0.45 MPE (1.0 g at 2.5 kg, MPE 2.5 g)
-            assert p.expanded_uncertainty.value <= 0.45 * p.mpe.value, p.point
+            # U below the MPE: at most 0.55 MPE (1.3 g at 2.5 kg, MPE 2.5 g: the noise
+            # of the search and of the zero's, from an s of 4 dof; see docs/procedures.md)
+            if p.test not in ("zero_setting", "tare_setting"):
+                assert p.expanded_uncertainty.value <= 0.55 * p.mpe.value, p.point
     weighing = [p for p in points if p.test == "weighing_error"]
     assert [p.nominal.value for p in weighing] == pytest.approx(
         [0.1, 2.5, 7.5, 10, 15, 10, 7.5, 2.5, 0.1])
@@ -71,7 +79,7 @@ def test_the_shipped_bench_passes_every_point_by_change_point(tmp_path: Path):
     tare = [p for p in points if p.test == "tare"]
     assert all(p.details["tare_zero"]["within_limit"] for p in tare)
     # the record holds the rule and the notes of every point
-    assert {p.rule for p in result.record.points} == {"simple"}
+    assert {p.rule for p in result.record.points} == {"simple", "verification_binary"}
 
 
 def test_a_perfect_scale_passes_too(tmp_path: Path):

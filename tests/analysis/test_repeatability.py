@@ -29,7 +29,8 @@ def _journal(half: list[float], full: list[float]) -> Journal:
 
 def test_range_and_standard_deviation_per_load():
     half, full = [7.500, 7.505, 7.500], [15.000, 15.000, 15.010]
-    results = run("repeatability", _journal(half, full), "repeatability")
+    results = run("repeatability", _journal(half, full), "repeatability",
+                  monte_carlo_trials=0)
     assert [p.nominal.value for p in results] == pytest.approx([7.5, 15.0])
     first, second = results
     assert first.error.value == pytest.approx(0.005)
@@ -40,10 +41,13 @@ def test_range_and_standard_deviation_per_load():
     # two rounded indications: u = d / sqrt(6)
     big_u = coverage_factor(0.9545) * 0.005 / math.sqrt(6)
     assert first.expanded_uncertainty.value == pytest.approx(big_u)
-    assert first.decision == "conditional_pass"   # 5 g <= 5 g, U reaches beyond
+    # range 5 g <= 5 g (a conditional pass by the range alone), but 7.505 kg is 5.03 g
+    # above its conventional mass: a single result beyond the MPE fails (R 76-1 3.6)
+    assert first.details["results_beyond_mpe"] == ["repeatability/02"]
+    assert first.decision == "fail"
     assert second.error.value == pytest.approx(0.010)
     assert second.mpe.value == pytest.approx(0.0075)
-    assert second.decision == "conditional_fail"  # 10 g > 7.5 g, 10 - 4.1 < 7.5
+    assert second.decision == "fail"  # 10 g > 7.5 g; and 15.010 kg is 9.9 g off
     assert second.details["points"] == ["repeatability/04", "repeatability/05",
                                         "repeatability/06"]
     assert "range 0.01 kg of 3 weighings" in second.notes
@@ -57,10 +61,12 @@ def test_a_steady_scale_passes_and_short_series_are_noted():
     assert "2 weighings; JJG 539-2016 asks 3 for class III" in results[1].notes
 
 
-def test_an_individual_error_beyond_the_mpe_is_noted():
+def test_an_individual_error_beyond_the_mpe_fails_the_series():
+    """Range 0, but every result 10 g off at 7.5 kg (MPE 5 g): R 76-1 3.6 fails it."""
     (point, _) = run("repeatability", _journal([7.510, 7.510, 7.510], [15.0, 15.0, 15.0]),
                      "repeatability")
-    assert point.decision == "pass"
+    assert point.error.value == 0.0
+    assert point.decision == "fail"
     assert "exceeds the MPE" in point.notes
 
 

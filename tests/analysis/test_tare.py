@@ -23,7 +23,7 @@ def test_net_error_against_the_mpe_of_the_net_load():
     assert first.decision == "pass"
     assert first.details["tare_load"] == pytest.approx(5.0)
     assert first.details["gross_load"] == pytest.approx(15.0)
-    assert [c["name"] for c in first.budget["components"]] == ["I", "I0", "Lnet"]
+    assert [c["name"] for c in first.budget["components"]] == ["I", "I0", "Lnet", "dB", "dD"]
     assert second.mpe.value == pytest.approx(0.0025)        # 500 e: 0.5 e
     assert second.error.value == pytest.approx(2.510 - mass("S/2kg", "S/500g"))
     assert second.decision == "fail"                        # 10 g - 4.1 g > 2.5 g

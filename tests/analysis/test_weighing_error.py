@@ -24,7 +24,15 @@ K = coverage_factor(0.9545)      # infinite dof
 LOAD_7_5 = ("S/5kg", "S/2kg", "S/500g")
 
 
+def stated(point, *names: str) -> float:
+    """The variance of the components ``names`` (buoyancy, drift, noise floor: stated in
+    every budget since issue 7), to add to a hand-computed u^2."""
+    comps = {c["name"]: c for c in point.budget["components"]}
+    return sum(comps[n]["standard_uncertainty"] ** 2 for n in names if n in comps)
+
+
 def run(j: Journal, step: str = "weighing", **options):
+    options.setdefault("monte_carlo_trials", 0)  # GUM only: the k these tests pin
     opts = Options.build("weighing_error", raw_analysis("weighing_error")[1], options,
                          {"category": options.pop("category", "initial")})
     view = JournalView(j.events)
@@ -46,7 +54,7 @@ def test_error_is_indication_minus_conventional_mass_with_its_budget(journal: Jo
     assert point.nominal.value == pytest.approx(7.5)
     assert point.indication.value == pytest.approx(7.505)
     # rounding of the indication and of zero, and the weights taken fully correlated
-    u = math.sqrt(2 * U_ROUND**2 + u_linear(*LOAD_7_5) ** 2)
+    u = math.sqrt(2 * U_ROUND**2 + u_linear(*LOAD_7_5) ** 2 + stated(point, "dB", "dD"))
     assert u_linear(*LOAD_7_5) == pytest.approx(59e-6)
     assert point.expanded_uncertainty.value == pytest.approx(K * u, rel=1e-9)
     assert point.coverage_factor == pytest.approx(2.0, rel=1e-5)
@@ -55,8 +63,8 @@ def test_error_is_indication_minus_conventional_mass_with_its_budget(journal: Jo
     assert point.decision == "conditional_fail"
     assert point.rule == "simple"
     names = [c["name"] for c in point.budget["components"]]
-    assert names == ["I", "I0", "L"]
-    assert point.budget["model"] == "I - I0 - L"
+    assert names == ["I", "I0", "L", "dB", "dD"]
+    assert point.budget["model"] == "I - I0 - L + dB + dD"
     assert "exceeds MPE/3" in point.notes and "change_point: true" in point.notes
 
 
@@ -127,9 +135,11 @@ def test_change_point_gives_the_indication_before_rounding(journal: Journal):
     # no rounding of I or of zero; resolution of the search (half-width 0.25 g),
     # the small weights (class only, linear sum) and the test weights
     u_small = 3 * STANDARDS[SMALL[0]]["u"]["value"] / 1e6
-    u = math.sqrt((0.00025 / math.sqrt(3)) ** 2 + u_small**2 + u_linear(*LOAD_7_5) ** 2)
+    u = math.sqrt((0.00025 / math.sqrt(3)) ** 2 + u_small**2 + u_linear(*LOAD_7_5) ** 2
+                  + (0.0005 / math.sqrt(12)) ** 2 + stated(point, "dB", "dD"))
     assert point.expanded_uncertainty.value == pytest.approx(K * u, rel=1e-9)
-    assert [c["name"] for c in point.budget["components"]] == ["I", "h", "dL", "dP", "L"]
+    assert [c["name"] for c in point.budget["components"]] == [
+        "I", "h", "dL", "dP", "L", "dB", "dD", "dR"]
     comps = {c["name"]: c for c in point.budget["components"]}
     assert comps["I"]["value"] == pytest.approx(7.500)
     assert comps["dP"]["value"] == pytest.approx(S / 2)
@@ -175,13 +185,19 @@ def test_the_zero_error_and_the_repeatability_enter_the_budget():
     assert point.error.value == pytest.approx(
         (7.500 - 0.0015 - mass(*LOAD_7_5)) - (0.050 - 0.002 - mass("S/50g")), abs=1e-12)
     comps = {c["name"]: c for c in point.budget["components"]}
-    assert comps["E0"]["value"] == pytest.approx(e0)
+    # the zero's search enters input by input, with its own noise term dR0
+    assert comps["I0"]["value"] == pytest.approx(0.050)
+    assert comps["dL0"]["value"] == pytest.approx(0.002, abs=1e-6)
     s = 0.005 / math.sqrt(3)   # stdev of (0, 5, 0) g
     assert comps["dR"]["standard_uncertainty"] == pytest.approx(s)
+    assert comps["dR0"]["standard_uncertainty"] == pytest.approx(s)
     assert comps["dR"]["dof"] == 2
     assert point.budget["effective_dof"] is not None   # finite: Welch-Satterthwaite
     assert point.coverage_factor > 2.0
-    assert "repeatability s" in point.notes and "E0" in point.notes
+    # the 0.5 g pieces both searches used are correlated inputs (issue 7, item 3)
+    # (3 shared pieces: cov 3 u^2 against u(dL) u(dL0) = 3 u x 4 u, linear sums)
+    assert ["dL", "dL0", pytest.approx(0.25)] in point.budget["correlations"]
+    assert "s pooled" in point.notes and "E0" in point.notes
 
 
 def test_the_eccentricity_enters_the_budget_scaled_to_the_load():

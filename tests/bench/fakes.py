@@ -38,7 +38,8 @@ class FakeScaleSim(SimDevice):
 
 
 class FakeLoaderSim(SimDevice):
-    """``PUT id,id`` / ``OFF`` / ``ID?``; puts the true masses on the shared platform."""
+    """``PUT id,id`` / ``TAKE id,id`` / ``OFF`` / ``ID?``; puts the true masses on the
+    shared platform."""
 
     name = "fake-loader"
 
@@ -54,6 +55,10 @@ class FakeLoaderSim(SimDevice):
         if line.startswith("PUT "):
             for id in line[4:].split(","):
                 self.platform[id] = self.weights[id]
+            return ["OK"]
+        if line.startswith("TAKE "):
+            for id in line[5:].split(","):
+                self.platform.pop(id, None)
             return ["OK"]
         if line == "OFF":
             self.platform.clear()
@@ -127,6 +132,10 @@ class FakeLoader(Instrument):
     def add(self, load: WeightLoad) -> None:
         if self.query("PUT " + ",".join(load.weights)) != "OK":
             raise InstrumentError("not placed", instrument=self.name)
+
+    def remove(self, pieces: tuple[str, ...]) -> None:
+        if self.query("TAKE " + ",".join(pieces)) != "OK":
+            raise InstrumentError("not taken off", instrument=self.name)
 
     def remove_all(self) -> None:
         self.query("OFF")

@@ -28,7 +28,7 @@ def test_good_bench(write_bench: Callable[..., Path]) -> None:
     thermo = cfg.instruments["thermo"]
     assert thermo.serial == "TH100-25-0173" and thermo.register_id == "TH-01"
     assert cfg.instruments["loader"].register_id == "LOADER-01"
-    assert len(cfg.standard_parts()) == 20
+    assert len(cfg.standard_parts()) == 21  # with the second 5 kg (issue 7)
     assert cfg.used_entries() == ["M1-A", "LOADER-01", "TH-01"]
     assert cfg.environment_instrument == "thermo" and cfg.environment_stated is None
 

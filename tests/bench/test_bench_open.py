@@ -134,7 +134,7 @@ def test_standards_used_carry_certificate_data(write_bench: Callable[..., Path])
         used = bench.standards_used()
         weights = [s for s in used if isinstance(s, Weight)]
         instruments = [s for s in used if isinstance(s, MeasuringInstrument)]
-        assert len(weights) == 20 and [i.id for i in instruments] == ["TH-01"]
+        assert len(weights) == 21 and [i.id for i in instruments] == ["TH-01"]
         record = weights[0].as_record()
         assert record["id"] == "M1-A/10kg" and record["certificate"] == "MC-2025-0412"
         assert record["U"] == {"value": 160.0, "unit": "mg"} and record["k"] == 2.0

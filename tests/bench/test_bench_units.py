@@ -21,6 +21,10 @@ from labctl.sim.params import ParamReader
 
 from .helpers import REGISTER, ROOT, assert_one_line_naming_the_place
 
+# a line of the shipped bench's scale simulator, to insert parameters after
+ECC = ("      eccentricity: {centre: 0.0, front: 1.0e-4, back: -0.8e-4, left: 0.6e-4, "
+       "right: -0.5e-4}\n")
+
 SHIPPED = ROOT / "benches" / "sim-scale.yaml"
 
 
@@ -37,10 +41,10 @@ def shipped_copy(folder: Path, old: str, new: str) -> Path:
 BARE = {
     "scale offset": (("      offset: 0.4 g", "      offset: 0.0004"), "offset: 0.0004",
                      r"offset: 0\.0004 has no unit: expected a mass"),
-    "scale settling time": (("      seed: 7\n", "      seed: 7\n      settling_time: 0.5\n"),
+    "scale settling time": ((ECC, ECC + "      settling_time: 0.5\n"),
                             "settling_time: 0.5",
                             r"settling_time: 0\.5 has no unit: expected a duration"),
-    "scale zero drift": (("      seed: 7\n", "      seed: 7\n      zero_drift: 0.001\n"),
+    "scale zero drift": ((ECC, ECC + "      zero_drift: 0.001\n"),
                          "zero_drift: 0.001",
                          r"zero_drift: 0\.001 has no unit: expected a mass per time"),
     "scale sim capacity": (("      d: 5 g\n      unit: kg\n      serial",

@@ -30,6 +30,23 @@ def test_place_add_unload():
     t.assert_done()
 
 
+def test_remove_takes_some_pieces_off():
+    lo, t = loader([("LOAD centre W5kg,W2kg", "OK"), ("REMOVE W2kg", "OK")])
+    lo.place(WeightLoad(("W5kg", "W2kg")))
+    lo.remove(("W2kg",))
+    t.assert_done()
+
+
+def test_manual_remove_leaves_the_rest_on():
+    m, out = manual("\n\n", weights={"W5kg": "5 kg", "W2kg": "2 kg"})
+    m.place(WeightLoad(("W5kg", "W2kg")))
+    m.remove(("W2kg",))
+    assert m.on_receptor == ["W5kg"]
+    assert "leaving the rest on the receptor: W2kg (2 kg)" in out.getvalue()
+    with pytest.raises(ConfigError, match="not on the receptor"):
+        m.remove(("W1",))
+
+
 def test_moves_wait_up_to_the_move_timeout():
     lo, t = loader([("LOAD front W1", "OK")], move_timeout="3 min")
     lo.place(WeightLoad(("W1",), position="front"))

@@ -51,7 +51,7 @@ def test_readme_run_command(explicit_registry: bool, tmp_path: Path, labctl_home
         assert {"test", "nominal", "error", "expanded_uncertainty", "mpe",
                 "coverage_factor", "decision"} <= set(p), p["point"]
         assert p["decision"] in DECISIONS
-        if p["test"] == "discrimination":  # a check, no error or uncertainty: may be null
+        if p["test"] in ("discrimination", "test_conditions"):  # checks: no error or U
             continue
         assert all(is_quantity(p[key]) for key in QUANTITIES), p["point"]
         assert isinstance(p["coverage_factor"], float) and p["coverage_factor"] >= 1

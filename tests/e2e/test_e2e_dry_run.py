@@ -91,7 +91,9 @@ def test_dry_run_on_the_shipped_bench_sends_nothing_and_prints_the_run_plan(
     out = capsys.readouterr().out
     assert out == expected + "\n"
     assert "weighing/06 [down] load=10.0 kg" in out  # printed as text, not rich markup
-    assert "load 2.5 kg with loader at centre: M1-A/2kg, M1-A/500g" in out
+    # the weighing test adds weights going up and takes them off going down
+    assert "load loader to 2.5 kg at centre: add M1-A/2kg, M1-A/200g, M1-A/200g*" in out
+    assert "load loader to 10.0 kg at centre: take off M1-A/5kg" in out
     assert not (tmp_path / "runs").exists()  # and no journal
 
 

@@ -176,6 +176,14 @@ class FakeLoader(_Fake):
         self.world.clock.sleep(self.move_s)
         self.world.on += list(load.weights)
 
+    def remove(self, pieces: tuple[str, ...]) -> None:
+        self._call("remove")
+        missing = [w for w in pieces if w not in self.world.on]
+        if missing:
+            raise InstrumentError(f"not on the receptor: {missing}", instrument=self.name)
+        self.world.clock.sleep(self.move_s)
+        self.world.on = [w for w in self.world.on if w not in pieces]
+
     def remove_all(self) -> None:
         self._call("remove_all")
         self.world.clock.sleep(self.move_s)

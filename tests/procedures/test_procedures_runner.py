@@ -284,12 +284,13 @@ def test_discrimination_takes_pieces_off_then_adds_1_4_d(variant, tmp_path: Path
         readings[2]
     loads = [e for e in point if e["type"] == "load"
              and readings[0]["seq"] - 2 < e["seq"] < readings[-1]["seq"]]
-    # the pieces added; one taken off as all off and the load with two pieces placed
-    # again; one put back; the 1.4 d added
-    assert [(e["add"], len(e["weights"])) for e in loads] == [
-        (True, 3), (False, 0), (False, 5), (True, 1), (True, 2)]
+    # the pieces added; one taken off with remove, the rest staying on (never through
+    # zero: R 76-1 A.4.8.2, issue 7 item 5); one put back; the 1.4 d added
+    assert [(e["add"], len(e["weights"]), len(e.get("removed", ()))) for e in loads] == [
+        (True, 3, 0), (True, 0, 1), (True, 1, 0), (True, 2, 0)]
+    assert not [e for e in loads if not e["add"]]  # no unload in between
+    assert loads[1]["removed"] == loads[2]["weights"]  # the piece taken off goes back
     assert loads[-1]["weights"] == ["5g", "2g"]
-    assert loads[2]["nominal"] == {"value": 7501.0, "unit": "g"}
 
 
 @pytest.mark.parametrize("parameters", [None, {"change_point": "true"}])
@@ -315,13 +316,14 @@ def test_the_shipped_procedure_on_the_simulated_bench(repo_root: Path, tmp_path:
     events, problems = read_journal(outcome.journal_path)
     assert events == outcome.events and problems == []
     count = Counter(types(events))
-    assert count["point_started"] == count["point_finished"] == 27  # with the warm-up
+    assert count["point_started"] == count["point_finished"] == 30  # with the warm-up
     assert count["identified"] == len(bench.instruments)
     top = [e for e in events if e["type"] == "reading" and e["point"] == "weighing/05"
            and e["name"] == "indication"]
     assert top and abs(top[0]["value"] - 15.0) < 0.05 and top[0]["unit"] == "kg"
-    if parameters:  # zero setting 1, weighing 9, eccentricity 5, repeatability 6, tare 2
+    if parameters:  # zero setting 1, weighing 9, eccentricity 5, repeatability 6, tare 5
+        # (five net loads: R 76-1 A.4.6.1)
         extras = [(e["point"], e.get("extras", {})) for e in events if e["type"] == "reading"]
         looking = {point for point, x in extras if "change_step" in x}
         found = {point for point, x in extras if x.get("change_found")}
-        assert len(looking) == 23 and found == looking
+        assert len(looking) == 26 and found == looking

@@ -37,10 +37,13 @@ def test_a_run_of_the_shipped_bench_writes_a_complete_schema2_record(shipped_run
     assert env.source == "measured"
     assert env.temperature.min < env.temperature.max and env.humidity.min < env.humidity.max
     assert record.method.document == "JJG 539-2016" and record.method.deviations == []
-    assert record.decision_rule.rules == ["simple"]
+    # a verification: the binary verdict; discrimination is a check decided by simple
+    # acceptance (issue 7)
+    assert record.decision_rule.rules == ["simple", "verification_binary"]
     assert "ILAC-G8" in record.decision_rule.statement
+    assert "|E| ≤ MPE" in record.decision_rule.statement
     assert all(p.rule in record.decision_rule.rules for p in record.points)
-    assert "k = 2" in record.uncertainty_statement
+    assert "coverage factor k" in record.uncertainty_statement
     assert "95 %" in record.uncertainty_statement
     conclusion = record.conclusion
     assert conclusion.conforms and conclusion.non_conforming == []
@@ -120,7 +123,7 @@ def test_a_failed_verification_is_a_notice_with_its_non_conforming_items(record_
     record = Record.model_validate(record_doc)
     assert record.conclusion.non_conforming == ["weighing/02"]
     assert record.conclusion.next_due is None and not record.conclusion.conforms
-    assert "1 of 22 results" in record.conclusion.statement
+    assert "1 of 31 results" in record.conclusion.statement
 
 
 def test_schema1_records_stay_readable_and_hash_as_before(make_record_v1):

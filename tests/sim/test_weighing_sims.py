@@ -201,3 +201,20 @@ def test_an_overlong_command_gets_each_devices_error_reply():
     assert ask(and_scale.create(w, dict(PLATE)), long) == ["EC,E04"]
     assert ask(weight_loader.create(w, {"weights": {"W": "1 kg"}}), long) == [
         "ERR command too long"]
+
+
+def test_loader_remove_takes_pieces_off_without_passing_through_zero():
+    """REMOVE (issue 7, item 5): the named pieces come off, the rest stays on, and the
+    platform goes from the old load to the rest in one step."""
+    w = world()
+    lo = weight_loader.create(w, {"weights": {"A": "5 kg", "B": "2 kg", "C": "0.5 kg"},
+                                  "move_time": "2 s", "time_per_weight": "0 s"})
+    platform = w.get("weighing_platform")
+    assert ask(lo, "LOAD front A,B,C") == ["OK"]
+    assert ask(lo, "REMOVE C,B") == ["OK"]
+    assert ask(lo, "STAT?") == ["LOADED front A"]
+    masses = [step.mass_kg for step in platform.steps_until(w.clock.now())]
+    assert masses[-2:] == [pytest.approx(7.5), pytest.approx(5.0)]
+    assert 0.0 not in masses[1:]  # never empty in between
+    assert ask(lo, "REMOVE B") == ["ERR weight B is not on the receptor"]
+    assert ask(lo, "REMOVE") == ["ERR syntax: expected REMOVE <id>,<id>,..."]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labctl.analysis.options import Options
+from labctl.analysis.weighing.error_budget import WeightTerms
 from labctl.analysis.weighing.indication import Indication, indication_of
 from labctl.analysis.weighing.journal_view import PointView, Reading, StepView
 from labctl.analysis.weighing.plate import ScalePlate
@@ -67,6 +68,24 @@ class Context:
         view = self.view.journal.step(str(step_id))
         return view if view else None
 
+    @property
+    def kind(self) -> str:
+        """The procedure's kind (``verification`` or ``calibration``), given by the
+        plug-in wrapper (``procedure_kind``); ``calibration`` when not given."""
+        return str(self.options.get("procedure_kind") or "calibration")
+
+    @property
+    def verification(self) -> bool:
+        return self.kind == "verification"
+
+    def weight_terms(self) -> WeightTerms:
+        raw = self.table.raw.get("test_load_budget") or {}
+        return WeightTerms(self.standards,
+                           buoyancy_fraction=float(raw.get("buoyancy_fraction_of_mpe", 0.25)),
+                           drift_factor=float(raw.get("drift_factor_of_U", 1.0)))
+
     def budget_options(self) -> dict[str, Any]:
         return {"rule": self.options["rule"], "r": float(self.options["r"]),
-                "coverage_probability": float(self.options["coverage_probability"])}
+                "coverage_probability": float(self.options["coverage_probability"]),
+                "weights": self.weight_terms(),
+                "monte_carlo": int(self.options.get("monte_carlo_trials") or 0)}

@@ -54,9 +54,11 @@ def eccentricity(view: StepView, dut: Any, standards: Mapping[str, Any], table: 
         else:
             notes.append("no centre reading: no difference to the centre")
         extras, borrowed_notes = borrowed.extras(
-            load, change_point=ind.change_point is not None, finished_seq=ind.point.finished_seq)
+            load, change_point=ind.change_point is not None, finished_seq=ind.point.finished_seq,
+            step=ind.change_point.step if ind.change_point else None)
         budget = error_budget(ind, ctx.plate, mpe, extras=extras, **ctx.budget_options())
         results.append(error_point(NAME, ind, budget, mpe, ctx.plate,
                                    fraction=ctx.table.test_load_fraction,
+                                   verification=ctx.verification, standards=ctx.standards,
                                    notes=[*notes, *borrowed_notes], details=details))
     return results

@@ -168,6 +168,9 @@ class JournalView:
             if kind == "load":
                 weights = tuple(str(w) for w in ev.get("weights") or ())
                 add = bool(ev.get("add", False))
+                removed = tuple(str(w) for w in ev.get("removed") or ())
+                if removed:  # pieces taken off, the rest staying on (``remove``)
+                    on_receptor -= Counter(removed)
                 if add:
                     on_receptor.update(weights)
                 else:

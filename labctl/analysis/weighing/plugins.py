@@ -21,6 +21,9 @@ from labctl.results import PointResult
 #: Options every weighing analysis accepts besides ``labctl.analysis.options.COMMON``.
 WEIGHING_COMMON: dict[str, Any] = {
     "weight_correlation": 1.0,  # correlation between the pieces of one load
+    # Monte Carlo trials validating each GUM interval (JCGM 101 8); the Monte Carlo
+    # interval is used where the GUM one fails. 0: GUM only.
+    "monte_carlo_trials": 50_000,
 }
 
 
@@ -66,6 +69,8 @@ def weighing_analysis(name: str, function: Any, defaults: Mapping[str, Any],
                               where=context.where.get("data") or context.where.get("analysis"),
                               hint="add `data: {mpe: jjg539-2016}` to the procedure")
         table = load_mpe_table(str(key))
+        options = Options(options.analysis, {**options.values,
+                                             "procedure_kind": context.kind})
         view = view_of(history)
         dut = context.data_plate
         standards = standards_by_id(context.standards)
@@ -100,3 +105,23 @@ REPEATABILITY = _make("repeatability", "repeatability", "repeatability (R 76-1 A
 DISCRIMINATION = _make("discrimination", "discrimination",
                        "discrimination (R 76-1 A.4.8.2)")
 TARE = _make("tare", "tare", "tare weighing and tare-setting accuracy (R 76-1 A.4.6)")
+
+
+def _conditions(history: RunHistory, context: AnalysisContext,
+                options: Options) -> list[PointResult]:
+    from labctl.analysis.weighing.conditions import test_conditions
+    from labctl.analysis.weighing.weighing_mpe import load_mpe_table
+
+    key = context.data.get("mpe")
+    if not key:
+        raise ConfigError("analysis 'test_conditions' needs the data table",
+                          where=context.where.get("data") or context.where.get("analysis"),
+                          hint="add `data: {mpe: jjg539-2016}` to the procedure")
+    return test_conditions(history.events, context.steps, load_mpe_table(str(key)),
+                           verification=context.kind == "verification",
+                           rule=str(options["rule"]))
+
+
+TEST_CONDITIONS = Analysis("test_conditions", _conditions, {},
+                           "steady temperature and humidity during the tests "
+                           "(R 76-1 A.4.1.2)")

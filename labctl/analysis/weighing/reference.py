@@ -114,3 +114,83 @@ def reference_load(weight_ids: Iterable[str], standards: Mapping[str, Any], unit
         weights=ids, nominal=sum(v.nominal for v in values), mass=sum(v.mass for v in values),
         u=math.sqrt(var), unit=unit, basis=basis, correlation=correlation,
     )
+
+
+def covariance(a_ids: Iterable[str], b_ids: Iterable[str], standards: Mapping[str, Any],
+               unit: str) -> float:
+    """The covariance of the conventional masses of two loads made of the pieces
+    ``a_ids`` and ``b_ids``: a piece in both counts with its variance. Two different
+    pieces count as independent here, whatever ``weight_correlation`` says within one
+    load: in a difference (Ec = E - E0) a correlation between different pieces would
+    lower u, and nothing certifies it. The change-point pieces a point and the zero
+    search that corrects it both used are the same physical pieces: their errors cancel
+    in Ec, and the budget says so through this covariance."""
+    b_set = set(b_ids)
+    return sum(weight_value(standards, w, unit).u ** 2 for w in a_ids if w in b_set)
+
+
+@dataclass(frozen=True)
+class WeightEffects:
+    """Air buoyancy and drift of the weights of a load, as standard uncertainties (plate
+    unit), each stated even when zero, with why."""
+
+    buoyancy: float
+    drift: float
+    buoyancy_basis: str
+    drift_basis: str
+
+
+def weight_effects(weight_ids: Iterable[str], standards: Mapping[str, Any], unit: str,
+                   buoyancy_fraction: float, drift_factor: float) -> WeightEffects:
+    """Buoyancy: the conventional mass assumes air of 1.2 kg/m3 and weights of
+    8000 kg/m3; a weight meeting OIML R 111-1 (10: density) and air within 10 % of
+    1.2 kg/m3 keep the effect within ``buoyancy_fraction`` (1/4) of the weight's class MPE:
+    rectangular, u = fraction x MPE / sqrt(3) summed over the pieces (EURAMET cg-18 v4.0
+    7.1.2, from memory). Drift since calibration: a weight known by its class only has
+    its class MPE as u already (drift included); a weight known by its certificate may
+    have drifted by up to ``drift_factor`` x its certificate U: rectangular (cg-18 7.1.2,
+    kD = 1, from memory)."""
+    ids = tuple(weight_ids)
+    b = 0.0
+    dr = 0.0
+    no_mpe = 0
+    for w in ids:
+        data = standards.get(w)
+        mpe = _field(data, "mpe")
+        if mpe is not None:
+            b += buoyancy_fraction * quantity_in(mpe, unit, what=f"{w} MPE")[0] / math.sqrt(3)
+        else:
+            no_mpe += 1
+        value = weight_value(standards, w, unit)
+        if value.basis == "certificate":
+            big_u = _field(data, "U")
+            if big_u is not None:
+                dr += drift_factor * quantity_in(big_u, unit, what=f"{w} U")[0] / math.sqrt(3)
+            else:
+                dr += drift_factor * 2 * value.u / math.sqrt(3)
+    b_basis = (f"{buoyancy_fraction:g} x class MPE / sqrt(3) per piece (cg-18 7.1.2)"
+               + (f"; {no_mpe} piece(s) without a class MPE: 0" if no_mpe else ""))
+    d_basis = ("class weights: drift within the class MPE taken as u(L)" if dr == 0 else
+               f"certificate weights: {drift_factor:g} x U / sqrt(3) per piece (cg-18 7.1.2)")
+    return WeightEffects(b, dr, b_basis, d_basis)
+
+
+def weights_error(weight_ids: Iterable[str], standards: Mapping[str, Any],
+                  unit: str) -> float:
+    """The largest error the pieces ``weight_ids`` together may have, as OIML R 76-1 3.7.1
+    compares it with 1/3 of the instrument's MPE: per piece its class MPE when known by
+    class, or |correction| + U (k = 2) when known by certificate; summed."""
+    total = 0.0
+    for w in weight_ids:
+        data = standards.get(w)
+        value = weight_value(standards, w, unit)
+        if value.basis == "certificate":
+            big_u = _field(data, "U")
+            u_exp = quantity_in(big_u, unit, what=f"{w} U")[0] if big_u is not None \
+                else 2 * value.u
+            total += abs(value.mass - value.nominal) + u_exp
+        else:
+            mpe = _field(data, "mpe")
+            total += quantity_in(mpe, unit, what=f"{w} MPE")[0] if mpe is not None \
+                else value.u * math.sqrt(3)
+    return total

@@ -11,6 +11,12 @@ by change point, the resolution of each search (half-width step/2). ``details`` 
 the standard deviation s of one weighing (the weighing budgets borrow it through the
 option ``repeatability_step``), the mean, n and each point's error. A series shorter
 than the data file's number of weighings for the class is noted.
+
+Any single weighing whose error exceeds the MPE for its load fails the series (R 76-1
+3.6: "the difference between the results ... shall not exceed the absolute value of the
+MPE", and every result remains a result that must meet the MPE), whatever the range. A
+verification gives the binary verdict on the range (``verification_binary``); a
+calibration keeps the procedure's rule.
 """
 
 from __future__ import annotations
@@ -20,9 +26,15 @@ from typing import Any
 
 from labctl.analysis.options import Options
 from labctl.analysis.weighing.context import WEIGHING_DEFAULTS, Context
+from labctl.analysis.weighing.error_budget import evaluate, interval_method
 from labctl.analysis.weighing.indication import Indication
 from labctl.analysis.weighing.journal_view import StepView
-from labctl.analysis.weighing.results import uncertainty_notes
+from labctl.analysis.weighing.results import (
+    BINARY_RULE,
+    method_nonconformities,
+    uncertainty_notes,
+    verdict,
+)
 from labctl.analysis.weighing.summaries import Series, repeatability_series
 from labctl.analysis.weighing.weighing_mpe import MpeTable
 from labctl.results import PointResult, QuantityValue
@@ -63,13 +75,15 @@ def _series_result(ctx: Context, series: Series) -> PointResult:
     if required is not None and series.n < required:
         notes.append(f"{series.n} weighings; {ctx.table.document} asks {required} for class "
                      f"{ctx.plate.accuracy_class}")
-    over = [p for p, e in errors.items() if e is not None and abs(e) > mpe]
+    over = [p for p, e in errors.items() if e is not None and abs(e) > mpe * (1 + 1e-12)]
+    details["results_beyond_mpe"] = over
     if over:
-        notes.append(f"the error of {', '.join(over)} exceeds the MPE {mpe:.4g} {unit} "
-                     f"(see the weighing test)")
+        notes.append(f"the error of {', '.join(over)} exceeds the MPE {mpe:.4g} {unit}: "
+                     f"the series fails (R 76-1 3.6)")
     base = dict(test=NAME, step=series.indications[0].point.step, point=first.point.point,
                 nominal=QuantityValue.of(series.nominal, unit),
-                mpe=QuantityValue.of(mpe, unit), rule=rule)
+                mpe=QuantityValue.of(mpe, unit),
+                rule=BINARY_RULE if ctx.verification else rule)
     if len(readable) < len(series.indications) or len(readable) < 2:
         why = ("an overload" if len(readable) < len(series.indications)
                else "fewer than two weighings")
@@ -80,24 +94,34 @@ def _series_result(ctx: Context, series: Series) -> PointResult:
     s = series.s
     details.update({"s": s, "mean": sum(series.values) / series.n,
                     "max_point": high.point.point, "min_point": low.point.point})
-    budget = Budget("Imax - Imin",
+    budget_model = Budget("Imax - Imin",
                     {"Imax": _input(high, ctx.plate.d, unit),
                      "Imin": _input(low, ctx.plate.d, unit)},
                     measurand=("range", unit),
                     coverage=Coverage(probability=float(ctx.options["coverage_probability"])),
                     specification=Specification.symmetric(0.0, mpe), rule=rule,
-                    r=float(ctx.options["r"])).evaluate()
-    decision = budget.decision
-    assert decision is not None
+                    r=float(ctx.options["r"]))
+    budget = evaluate(budget_model, f"{first.point.point}:range",
+                      int(ctx.options.get("monte_carlo_trials") or 0))
+    result, rule_used = verdict(budget, mpe, ctx.verification)
+    if over:
+        result = "fail"
+    method = method_nonconformities(budget, mpe, high, ctx.plate,
+                                    ctx.table.test_load_fraction, ctx.standards)
+    details.update({"interval_method": interval_method(budget),
+                    "method_nonconformities": method})
     notes = [f"range {budget.value:.4g} {unit} of {series.n} weighings, s = {s:.4g} {unit}",
              *uncertainty_notes(budget, mpe, None, ctx.plate, ctx.table.test_load_fraction), *notes]
+    if ctx.verification and method:
+        notes.append("method nonconformity: " + "; ".join(method))
+    base["rule"] = rule_used
     return PointResult(
         **base,  # type: ignore[arg-type]
         indication=QuantityValue.of(details["mean"], unit),
         error=QuantityValue.of(budget.value, unit),
         expanded_uncertainty=QuantityValue.of(budget.expanded_uncertainty, unit),
         coverage_factor=budget.coverage_factor,
-        decision=decision.result,  # type: ignore[arg-type]
+        decision=result,  # type: ignore[arg-type]
         budget=budget.to_dict(), notes="; ".join(notes), details=details)
 
 

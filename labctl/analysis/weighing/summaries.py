@@ -4,11 +4,12 @@ change point. Pure functions of the journal view."""
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass
 
 from labctl.analysis.weighing.context import Context
-from labctl.analysis.weighing.error_budget import Extras, ZeroCorrection, error_budget
+from labctl.analysis.weighing.error_budget import Extras, Noise, ZeroCorrection, error_budget
 from labctl.analysis.weighing.indication import Indication
 from labctl.analysis.weighing.journal_view import StepView
 
@@ -94,7 +95,7 @@ class ZeroResult:
     correction: ZeroCorrection
 
 
-def zero_corrections(ctx: Context) -> tuple[ZeroResult, ...]:
+def zero_corrections(ctx: Context, noise: Noise | None = None) -> tuple[ZeroResult, ...]:
     """E0 by change point from the option ``zero_step``: of each measurement of that step
     (the first one, and one more each time a resume measured it again: ``on_resume:
     redo``), its first found change point, in journal order. E0 = P - L0 with P centred
@@ -111,12 +112,13 @@ def zero_corrections(ctx: Context) -> tuple[ZeroResult, ...]:
         if ind.change_point is None or ind.value is None:
             continue
         mpe = ctx.table.zero_setting_mpe * ctx.plate.e
-        result = error_budget(ind, ctx.plate, mpe, zero_rounding=False, extras=Extras(),
-                              **ctx.budget_options())
+        options = {**ctx.budget_options(), "monte_carlo": 0}
+        result = error_budget(ind, ctx.plate, mpe, zero_rounding=False,
+                              extras=Extras(repeatability=noise), **options)
         label = point.point if not point.earlier_attempts \
             else f"{point.point} attempt {point.attempt}"
         found[measurement] = ZeroResult(point.finished_seq, ZeroCorrection(
-            result.value, result.standard_uncertainty, result.effective_dof, label))
+            result.value, result.standard_uncertainty, result.effective_dof, label, ind))
     return tuple(sorted(found.values(), key=lambda z: z.finished_seq))
 
 
@@ -124,7 +126,55 @@ def zero_correction(ctx: Context, finished_seq: int | None = None) -> ZeroCorrec
     """The E0 that applies to a point whose attempt finished at ``finished_seq``: of the
     zero step's measurement that most recently precedes it in the journal (the first
     measurement when none precedes it, or without ``finished_seq``)."""
-    return pick_zero(zero_corrections(ctx), finished_seq)
+    return pick_zero(zero_corrections(ctx, pooled_noise(ctx)), finished_seq)
+
+
+def pool(series: tuple[Series, ...] | list[Series]) -> tuple[float, float] | None:
+    """The pooled standard deviation of one determination over ``series`` and its dof:
+    s_p^2 = sum (n_i - 1) s_i^2 / sum (n_i - 1) (GUM H.3.6 / cg-18 7.1.1.2); None
+    without a series of two or more."""
+    usable = [x for x in series if x.s is not None and x.n >= 2]
+    dof = sum(x.n - 1 for x in usable)
+    if not dof:
+        return None
+    var = sum((x.n - 1) * x.s ** 2 for x in usable) / dof  # type: ignore[operator]
+    return math.sqrt(var), float(dof)
+
+
+def noise_of(pooled: tuple[float, float] | None, step: float | None, unit: str,
+             source: str) -> Noise | None:
+    """The noise term of a determination: the pooled s, never below what a change-point
+    search resolves (``step``/sqrt(12), a Type B floor with infinite dof); None when
+    there is neither."""
+    floor = step / math.sqrt(12) if step else 0.0
+    if pooled is None:
+        if not floor:
+            return None
+        return Noise(floor, math.inf, f"no repeatability series: floor step/sqrt(12) = "
+                                      f"{floor:.4g} {unit}")
+    s, dof = pooled
+    if s < floor:
+        return Noise(floor, math.inf, f"pooled s = {s:.4g} {unit} ({dof:g} dof, {source}) "
+                                      f"below the search's resolution: step/sqrt(12) = "
+                                      f"{floor:.4g} {unit}")
+    return Noise(s, dof, f"s pooled over the series of {source}: {s:.4g} {unit}, "
+                         f"{dof:g} dof")
+
+
+def pooled_noise(ctx: Context) -> Noise | None:
+    """The noise term for a zero search (its step from the zero step's change point)."""
+    view = ctx.other_step("repeatability_step")
+    series = repeatability_series(ctx, view) if view is not None else []
+    step = None
+    zero_view = ctx.other_step("zero_step")
+    if zero_view is not None:
+        for point in zero_view.points:
+            cp = ctx.indication(point).change_point
+            if cp is not None:
+                step = cp.step
+                break
+    return noise_of(pool(series), step, ctx.plate.unit,
+                    f"step {view.step!r}" if view is not None else "the run")
 
 
 def pick_zero(zeros: tuple[ZeroResult, ...],
@@ -149,6 +199,8 @@ class Borrowed:
     spread: EccentricitySpread | None = None
     eccentricity_step: str = ""
     zeros: tuple[ZeroResult, ...] = ()
+    pooled: tuple[float, float] | None = None
+    eccentricity_dropped: bool = False
 
     @property
     def zero(self) -> ZeroCorrection | None:
@@ -160,6 +212,9 @@ class Borrowed:
                zero: bool = True) -> Borrowed:
         rep_view = ctx.other_step("repeatability_step") if repeatability else None
         ecc_view = ctx.other_step("eccentricity_step") if eccentricity else None
+        dropped = ecc_view is not None and ctx.verification
+        if dropped:
+            ecc_view = None  # a verification tests eccentricity against its own MPE
         series = tuple(s for s in repeatability_series(ctx, rep_view) if s.s is not None) \
             if rep_view is not None else ()
         spread = eccentricity_spread(ctx, ecc_view) if ecc_view is not None else None
@@ -168,25 +223,30 @@ class Borrowed:
             repeatability_step=rep_view.step if rep_view is not None else "",
             spread=spread if spread is not None and spread.load > 0 else None,
             eccentricity_step=ecc_view.step if ecc_view is not None else "",
-            zeros=zero_corrections(ctx) if zero else (),
+            zeros=zero_corrections(ctx, pooled_noise(ctx)) if zero else (),
+            pooled=pool(series), eccentricity_dropped=dropped,
         )
 
+    def noise(self, step: float | None) -> Noise | None:
+        source = f"step {self.repeatability_step!r}" if self.repeatability_step else "the run"
+        if not self.series and not step:
+            return None
+        return noise_of(self.pooled, step, self.unit, source)
+
     def extras(self, load: float, *, change_point: bool,
-               finished_seq: int | None = None) -> tuple[Extras, list[str]]:
+               finished_seq: int | None = None, step: float | None = None
+               ) -> tuple[Extras, list[str]]:
         """The borrowed components for a point at ``load``, and notes saying where from.
-        The zero error corrects only an error found by change point; it is the E0 of the
-        zero step's measurement that most recently precedes the point's finished attempt
+        The noise of one determination is the repeatability s pooled over every series
+        (floored at ``step``/sqrt(12) for a change-point search of that step). The zero
+        error corrects only an error found by change point; it is the E0 of the zero
+        step's measurement that most recently precedes the point's finished attempt
         (``finished_seq``; a resume may have measured the zero again, ``on_resume:
         redo``)."""
         notes: list[str] = []
-        rep = None
-        if self.series:
-            near = min(self.series, key=lambda s: abs(s.nominal - load))
-            assert near.s is not None
-            rep = (near.s, float(near.n - 1))
-            notes.append(f"repeatability s = {near.s:.4g} {self.unit} from step "
-                         f"{self.repeatability_step!r} at {near.nominal:g} {self.unit} "
-                         f"(n = {near.n})")
+        noise = self.noise(step if change_point else None)
+        if noise is not None:
+            notes.append(f"noise of one determination: {noise.basis}")
         ecc = None
         if self.spread is not None:
             # EURAMET cg-18 7.1.1.3: half-width |dE|max * L / (2 L_ecc)
@@ -194,8 +254,11 @@ class Borrowed:
             notes.append(f"eccentricity: largest difference to the centre "
                          f"{self.spread.max_difference:.4g} {self.unit} at "
                          f"{self.spread.load:g} {self.unit} (step {self.eccentricity_step!r})")
+        elif self.eccentricity_dropped:
+            notes.append("eccentricity not in the budget: a verification tests it against "
+                         "its own MPE (R 76-1 3.6.2)")
         zero = pick_zero(self.zeros, finished_seq) if change_point else None
         if zero is not None:
             notes.append(f"zero error E0 = {zero.value:.4g} {self.unit} from "
                          f"{zero.point} subtracted (corrected error Ec = E - E0)")
-        return Extras(repeatability=rep, eccentricity=ecc, zero=zero), notes
+        return Extras(repeatability=noise, eccentricity=ecc, zero=zero), notes

@@ -48,40 +48,64 @@ DEFAULTS: dict[str, Any] = {**WEIGHING_DEFAULTS, "tare_reading": "tare",
                             "tare_zero_reading": "tare_zero"}
 
 
-def tare_zero(ctx: Context, point: PointView, tared: Reading
-              ) -> tuple[ZeroCorrection | None, dict[str, Any] | None, list[str]]:
+def tare_zero(ctx: Context, point: PointView, tared: Reading, borrowed: Borrowed
+              ) -> tuple[ZeroCorrection | None, PointResult | None, dict[str, Any] | None,
+                         list[str]]:
     """E0t, the error of the net zero after taring, by the point's change-point search
-    named ``tare_zero_reading`` (None when the point has none, or it was not found)."""
+    named ``tare_zero_reading`` (None when the point has none, or it was not found), and
+    the tare-setting point (R 76-1 4.6, limit from the data file) decided on it."""
     plate = ctx.plate
     cp = change_point_of(point, plate, ctx.standards, name=ctx.options["tare_zero_reading"],
                          correlation=ctx.correlation, after=tared)
     if cp is None:
-        return None, None, []
+        return None, None, None, []
     if not cp.found:
-        return None, None, [f"the change point at the net zero was not found within "
-                            f"{cp.additions} additions: E0t is not subtracted"]
+        return None, None, None, [f"the change point at the net zero was not found within "
+                                  f"{cp.additions} additions: E0t is not subtracted"]
     start = reading_value(cp.start, plate)
     assert start is not None  # found implies a value
     load = reference_load(weights_added(tared, cp.start), ctx.standards, plate.unit,
                           ctx.correlation)
     ind = Indication(point, cp.start, change_point_value(start, plate, cp), load, cp)
     limit = ctx.table.tare_setting_mpe * plate.e
-    budget = error_budget(ind, plate, limit, extras=Extras(), measurand="E0t",
-                          reference="L0", **ctx.budget_options())
-    zero = ZeroCorrection(budget.value, budget.standard_uncertainty, budget.effective_dof,
-                          f"{point.point} (net zero after the tare)")
     known = not math.isnan(limit)  # a data file may give no limit for the tare device
-    within = abs(budget.value) <= limit * (1 + 1e-9) if known else None
-    details = {"value": budget.value, "u": budget.standard_uncertainty,
+    noise = borrowed.noise(cp.step)
+    budget = error_budget(ind, plate, limit if known else plate.e, measurand="E0t",
+                          extras=Extras(repeatability=noise), reference="L0",
+                          **ctx.budget_options())
+    zero = ZeroCorrection(budget.value, budget.standard_uncertainty, budget.effective_dof,
+                          f"{point.point} (net zero after the tare)", ind, suffix="0t",
+                          label="net zero after the tare by change point")
+    r76 = budget.value - cp.step / 2
+    within = abs(r76) <= limit * (1 + 1e-9) if known else None
+    details = {"value": budget.value, "value_r76": r76, "u": budget.standard_uncertainty,
                "net_load": load.nominal, "limit": limit if known else None,
                "within_limit": within, "additions": cp.additions}
     notes = [f"net zero after taring E0t = {budget.value:.4g} {plate.unit} by change point "
              f"at {load.nominal:g} {plate.unit}, subtracted (Ec = E - E0t); "
              f"{centring_note(start, plate, cp, 'its P0')}"]
+    setting = None
     if known:
-        notes.append(f"|E0t| {'<=' if within else '>'} {limit:.4g} {plate.unit}, the tare "
-                     f"device's limit ({ctx.table.tare_setting_mpe:g} e)")
-    return zero, details, notes
+        setting_notes = [
+            f"tare-setting accuracy (R 76-1 4.6, A.4.6.2): net zero after a tare of "
+            f"{reference_load(tared.weights, ctx.standards, plate.unit).nominal:g} "
+            f"{plate.unit}, limit {ctx.table.tare_setting_mpe:g} e",
+            f"decided on R 76-1's E0t = {r76:.4g} {plate.unit} (P = I + e/2 - dL); the "
+            f"centred value {budget.value:.4g} {plate.unit} corrects the net error: a "
+            f"declared deviation from the method"]
+        if noise is not None:
+            setting_notes.append(f"noise of the search: {noise.basis}")
+        point_result = error_point("tare_setting", ind, budget, limit, plate,
+                                   fraction=ctx.table.test_load_fraction,
+                                   notes=setting_notes,
+                                   details={"limit_in_e": ctx.table.tare_setting_mpe,
+                                            "E0t_r76": r76, "E0t_centred": budget.value,
+                                            "decided_on": "R 76-1 A.4.4.3 P = I + e/2 - dL"},
+                                   verification=ctx.verification, standards=ctx.standards,
+                                   value_decided=r76)
+        setting = point_result
+        notes.append(f"tare setting: {point_result.decision} (see test tare_setting)")
+    return zero, setting, details, notes
 
 
 def tare(view: StepView, dut: Any, standards: Mapping[str, Any], table: MpeTable,
@@ -107,9 +131,11 @@ def tare(view: StepView, dut: Any, standards: Mapping[str, Any], table: MpeTable
             continue
         by_cp = ind.change_point is not None
         extras, notes = borrowed.extras(net.nominal, change_point=by_cp,
-                                        finished_seq=point.finished_seq)
+                                        finished_seq=point.finished_seq,
+                                        step=ind.change_point.step if by_cp else None)
+        setting = None
         if by_cp:
-            zero, zero_details, zero_notes = tare_zero(ctx, point, tared)
+            zero, setting, zero_details, zero_notes = tare_zero(ctx, point, tared, borrowed)
             if zero is not None:
                 # the net zero of this tare replaces any zero error borrowed from a step
                 extras = dataclasses.replace(extras, zero=zero)
@@ -122,5 +148,8 @@ def tare(view: StepView, dut: Any, standards: Mapping[str, Any], table: MpeTable
                                    fraction=ctx.table.test_load_fraction,
                                    notes=["net load after a tare of "
                                           f"{tare_load.nominal:g} {unit}", *notes],
-                                   details=details))
+                                   details=details, verification=ctx.verification,
+                                   standards=ctx.standards))
+        if setting is not None:
+            results.append(setting)
     return results

@@ -46,9 +46,12 @@ def weighing_error(view: StepView, dut: Any, standards: Mapping[str, Any], table
                                             details=details))
             continue
         extras, notes = borrowed.extras(load, change_point=ind.change_point is not None,
-                                         finished_seq=point.finished_seq)
+                                         finished_seq=point.finished_seq,
+                                         step=ind.change_point.step if ind.change_point else None)
         budget = error_budget(ind, ctx.plate, mpe, extras=extras, **ctx.budget_options())
         results.append(error_point(NAME, ind, budget, mpe, ctx.plate,
-                                   fraction=ctx.table.test_load_fraction, notes=notes,
+                                   fraction=ctx.table.test_load_fraction,
+                                   verification=ctx.verification, standards=ctx.standards,
+                                   notes=notes,
                                    details=details))
     return results

@@ -32,12 +32,14 @@ from labctl.analysis.weighing.context import Context
 from labctl.analysis.weighing.error_budget import Extras, error_budget
 from labctl.analysis.weighing.journal_view import StepView
 from labctl.analysis.weighing.results import error_point, unreadable_point
+from labctl.analysis.weighing.summaries import noise_of, pool, repeatability_series
 from labctl.analysis.weighing.weighing_mpe import MpeTable
 from labctl.errors import ConfigError
 from labctl.results import PointResult
 
 NAME = "zero_setting"
-DEFAULTS: dict[str, Any] = {"reading": "indication", "change_point_reading": "change_point"}
+DEFAULTS: dict[str, Any] = {"reading": "indication", "change_point_reading": "change_point",
+                            "repeatability_step": None}
 
 
 def zero_setting(view: StepView, dut: Any, standards: Mapping[str, Any], table: MpeTable,
@@ -47,6 +49,9 @@ def zero_setting(view: StepView, dut: Any, standards: Mapping[str, Any], table: 
         raise ConfigError(f"{table.document}: the data file gives no zero-setting accuracy",
                           hint="add zero_setting: {mpe: ...} (in e)")
     limit = table.zero_setting_mpe * ctx.plate.e
+    rep_view = ctx.other_step("repeatability_step")
+    pooled = pool(repeatability_series(ctx, rep_view)) if rep_view is not None else None
+    source = f"step {rep_view.step!r}" if rep_view is not None else "the run"
     results: list[PointResult] = []
     for point in view.points:
         ind = ctx.indication(point)
@@ -55,9 +60,23 @@ def zero_setting(view: StepView, dut: Any, standards: Mapping[str, Any], table: 
             results.append(unreadable_point(NAME, ind, limit, ctx.plate, options["rule"],
                                             details=details))
             continue
-        budget = error_budget(ind, ctx.plate, limit, extras=Extras(), measurand="E0",
-                              reference="L0", **ctx.budget_options())
+        cp = ind.change_point
+        noise = noise_of(pooled, cp.step if cp is not None else None, ctx.plate.unit, source)
+        budget = error_budget(ind, ctx.plate, limit, extras=Extras(repeatability=noise),
+                              measurand="E0", reference="L0", **ctx.budget_options())
         notes = []
+        decided = None
+        if noise is not None:
+            notes.append(f"noise of the search: {noise.basis}")
+        if cp is not None:
+            # R 76-1 A.4.4.3: P = I + e/2 - dL, the lower end of the step; decided on it
+            decided = budget.value - cp.step / 2
+            details.update({"E0_r76": decided, "E0_centred": budget.value,
+                            "decided_on": "R 76-1 A.4.4.3 P = I + e/2 - dL"})
+            notes.append(f"decided on R 76-1's E0 = {decided:.4g} {ctx.plate.unit} (P = I + "
+                         f"e/2 - dL); the centred E0 {budget.value:.4g} {ctx.plate.unit} "
+                         f"(+s/2, GUM 3.2.4) is reported as the error and corrects the "
+                         f"other tests: a declared deviation from the method")
         if point.earlier_attempts:
             earlier = ", ".join(str(a) for a in point.earlier_attempts)
             details["remeasured_on_resume"] = True
@@ -69,5 +88,6 @@ def zero_setting(view: StepView, dut: Any, standards: Mapping[str, Any], table: 
                          "use change_point: true for this test")
         results.append(error_point(NAME, ind, budget, limit, ctx.plate,
                                    fraction=ctx.table.test_load_fraction, notes=notes,
-                                   details=details))
+                                   details=details, verification=ctx.verification,
+                                   standards=ctx.standards, value_decided=decided))
     return results

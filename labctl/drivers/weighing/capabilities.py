@@ -77,4 +77,10 @@ class WeightHandler(Instrument, Protocol):
 
     def add(self, load: WeightLoad) -> None: ...
 
+    def remove(self, pieces: tuple[str, ...]) -> None:
+        """Take ``pieces`` off the receptor, the rest staying on: the load changes
+        without passing through zero (a decreasing load, R 76-1 A.4.4.1; one small
+        piece off, A.4.8.2)."""
+        ...
+
     def remove_all(self) -> None: ...

@@ -97,6 +97,11 @@ class AutoWeightLoader(Instrument):
         _check_ids(self.name, load)
         self._move(f"ADD {load.position} {','.join(load.weights)}")
 
+    def remove(self, pieces: tuple[str, ...]) -> None:
+        """``REMOVE``: take these weights off, the others staying on the receptor."""
+        _check_ids(self.name, WeightLoad(weights=tuple(pieces)))
+        self._move(f"REMOVE {','.join(pieces)}")
+
     def remove_all(self) -> None:
         """``UNLOAD``: take every weight off."""
         self._move("UNLOAD")
@@ -207,6 +212,19 @@ class ManualWeights(Instrument):
                          f"{self._total(load)}.")
         self.on_receptor.extend(load.weights)
         self.position = load.position
+
+    def remove(self, pieces: tuple[str, ...]) -> None:
+        missing = [w for w in pieces if w not in self.on_receptor]
+        if missing:
+            raise ConfigError(f"{', '.join(missing)} not on the receptor",
+                              where=f"instrument {self.name!r}",
+                              hint="take off only weights that were put on")
+        self._ask("remove", f"Take off, leaving the rest on the receptor: "
+                            f"{self._describe(list(pieces))}.")
+        for w in pieces:
+            self.on_receptor.remove(w)
+        if not self.on_receptor:
+            self.position = None
 
     def remove_all(self) -> None:
         if not self.on_receptor:

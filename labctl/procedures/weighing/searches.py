@@ -3,17 +3,25 @@ weight handler (``loader``) adds or takes off ``step`` weights.
 
 - ``change_point`` (OIML R 76-1 A.4.4.3): add ``step`` at a time until the indication
   rises by one d; every addition and reading is journaled, the readings with
-  ``change_step`` (0 for I, then k) and the last with ``change_found``.
+  ``change_step`` (0 for I, then k) and the last with ``change_found``. With
+  ``restore: true`` the pieces the search added come off again at its end (the
+  handler's ``remove``), so that the test load stands as before and the next load of a
+  weighing test is reached by adding or taking off (``load_to``).
 - ``discrimination`` (R 76-1 A.4.8.2, digital indication): ``pieces`` weights of
   ``step`` (0.1 d) are put on the load, taken off one at a time until the indication
   falls to I - d, one is put back and ``extra`` (1.4 d) is added: a working scale shows
   I + d. Readings carry ``discrimination_pieces`` (the small pieces on) and the last
-  step reading ``discrimination_found``. The weight handler only places, adds or takes
-  all off: a piece is taken off by unloading and placing the load again with one piece
-  fewer.
+  step reading ``discrimination_found``. A piece is taken off with the handler's
+  ``remove``, the rest staying on, as R 76-1 A.4.8.2 writes it (never through zero).
 
 The conditions are checked before I only: a search is one determination, taking seconds
 of clock time.
+
+``settle`` (a duration, default 0 s): how long the search waits after each load change
+before it reads. A scale calls a reading stable once it moves less than its stability
+band, long before a first-order settling has died out; a search that reads then sees the
+last change a fraction short and finds the change point late. The procedure gives the
+settling time (or the instrument's data plate does, through a parameter).
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from labctl.procedures.execution import Execution, emit_reading
 from labctl.procedures.model_base import Scalar
 from labctl.procedures.plan_data import PlannedAction
 from labctl.procedures.planning import Planning
-from labctl.procedures.weighing.loads import put, take_all_off
+from labctl.procedures.weighing.loads import put, take_all_off, take_off
 from labctl.procedures.weighing.receptor import LoadGroup, Receptor, ReceptorState
 
 
@@ -41,6 +49,7 @@ class SearchAction(Action):
     loader: str
     step: Scalar
     timeout: Scalar = "60 s"
+    settle: Scalar = "0 s"
 
     @property
     def roles(self) -> dict[str, str | None]:
@@ -55,12 +64,13 @@ class SearchAction(Action):
         return value
 
     def _setup(self, planning: Planning, namespace: Mapping[str, Any], what: str,
-               purpose: str) -> tuple[Any, float, Any, Receptor, ReceptorState]:
+               purpose: str) -> tuple[Any, float, Any, Receptor, ReceptorState, float]:
         """Its step (a mass), timeout, the scale's d, the load on the receptor."""
         state = planning.state(ReceptorState)
         step = self._positive(planning, namespace, what, "step")
         timeout = planning.seconds(self.value("timeout"), namespace, f"{what}: timeout",
                                    positive=True)
+        settle = planning.seconds(self.value("settle"), namespace, f"{what}: settle")
         threshold = planning.role_attribute(self.role, "d", self.where, what)
         base = state.receptors.get(self.loader, ())
         if base is None:
@@ -71,18 +81,19 @@ class SearchAction(Action):
             raise RunError(f"{what}: nothing stands on {self.loader}'s receptor to "
                            f"{purpose}", where=self.where,
                            hint=f"load the test load before the {self.kind} action")
-        return step, timeout, threshold, base, state
+        return step, timeout, threshold, base, state, settle
 
 
 class ChangePointAction(SearchAction):
     kind: ClassVar[str] = "change_point"
-    expressions: ClassVar[tuple[str, ...]] = ("step", "max_steps", "timeout")
+    expressions: ClassVar[tuple[str, ...]] = ("step", "max_steps", "timeout", "settle")
     max_steps: Scalar = 10
+    restore: bool = False
     as_: str = Field("change_point", alias="as")
 
     def plan(self, planning: Planning, namespace: Mapping[str, Any],
              what: str) -> PlannedAction:
-        step, timeout, threshold, base, state = self._setup(
+        step, timeout, threshold, base, state, settle = self._setup(
             planning, namespace, what, "find the change point of")
         max_steps = planning.count(self.value("max_steps"), namespace, f"{what}: max_steps")
         in_use = frozenset(w for g in base for w in g.weights)
@@ -111,12 +122,15 @@ class ChangePointAction(SearchAction):
                 increments.append({"add": False, "weights": placed,
                                    "mass": sum((g.mass for g in base), step * 0) + step * k})
             previous = chosen
-        state.receptors[self.loader] = None  # how many additions is known only at run time
+        if not self.restore:
+            state.receptors[self.loader] = None  # how many additions: known at run time
         return PlannedAction(self.kind, self.where, self.role,
                              {"name": self.as_, "loader": self.loader, "step": step,
+                              "restore": self.restore,
+                              "base": tuple(w for g in base for w in g.weights),
                               "max_steps": max_steps, "threshold": threshold,
                               "timeout": timeout, "position": position,
-                              "increments": tuple(increments)})
+                              "settle": settle, "increments": tuple(increments)})
 
     @classmethod
     def execute(cls, action: PlannedAction, ex: Execution) -> None:
@@ -125,22 +139,35 @@ class ChangePointAction(SearchAction):
         off and put on again). The analysis takes dL from the weights added."""
         a = action.args
         scale = ex.instruments[action.role]
+        settle = float(a.get("settle") or 0.0)
+        if settle:
+            ex.sleep(settle)
         ex.before_reading()
         start = scale.read_stable(timeout=a["timeout"])
         emit_reading(ex, action.role, a["name"], start, change_step=0)
         last = len(a["increments"])
+        base = set(a.get("base") or ())
+        extra_on: list[str] = []
         for k, inc in enumerate(a["increments"], start=1):
             if not inc["add"]:
                 take_all_off(ex, a["loader"])
+                extra_on = [w for w in inc["weights"] if w not in base]
+            else:
+                extra_on += list(inc["weights"])
             put(ex, a["loader"], tuple(inc["weights"]), inc["mass"], a["position"],
                 inc["add"])
+            if settle:
+                ex.sleep(settle)
             reading = scale.read_stable(timeout=a["timeout"])
             rise = reading.value - start.value
             found = bool(rise >= a["threshold"] * (1 - 1e-9))
             extra = {"change_found": found} if found or k == last else {}
             emit_reading(ex, action.role, a["name"], reading, change_step=k, **extra)
             if found:
-                return
+                break
+        if a.get("restore") and extra_on:
+            # the search's pieces off again: the test load stands as before the search
+            take_off(ex, a["loader"], tuple(extra_on), a["step"] * len(extra_on))
 
     @classmethod
     def describe(cls, action: PlannedAction) -> str:
@@ -151,7 +178,7 @@ class ChangePointAction(SearchAction):
 
 class DiscriminationAction(SearchAction):
     kind: ClassVar[str] = "discrimination"
-    expressions: ClassVar[tuple[str, ...]] = ("step", "extra", "pieces", "timeout")
+    expressions: ClassVar[tuple[str, ...]] = ("step", "extra", "pieces", "timeout", "settle")
     extra: Scalar
     pieces: Scalar = 10
     as_: str = Field("discrimination", alias="as")
@@ -161,7 +188,7 @@ class DiscriminationAction(SearchAction):
         """The ``pieces`` small weights (``step`` each) and the ``extra`` load are chosen
         apart from the load on the receptor and from each other; the whole is checked
         against the most load allowed."""
-        step, timeout, threshold, base, state = self._setup(
+        step, timeout, threshold, base, state, settle = self._setup(
             planning, namespace, what, "test the discrimination at")
         extra = self._positive(planning, namespace, what, "extra")
         pieces = planning.count(self.value("pieces"), namespace, f"{what}: pieces")
@@ -188,7 +215,7 @@ class DiscriminationAction(SearchAction):
         return PlannedAction(self.kind, self.where, self.role,
                              {"name": self.as_, "loader": self.loader, "step": step,
                               "extra": extra, "threshold": threshold, "timeout": timeout,
-                              "position": position,
+                              "position": position, "settle": settle,
                               "load": tuple(w for g in base for w in g.weights),
                               "load_mass": sum((g.mass for g in base), step * 0),
                               "pieces": tuple(chosen), "extra_weights": extra_weights})
@@ -205,7 +232,11 @@ class DiscriminationAction(SearchAction):
         n = len(pieces)
         name, position, loader = a["name"], a["position"], a["loader"]
 
+        settle = float(a.get("settle") or 0.0)
+
         def read(suffix: str, on: int, **extra: Any) -> Any:
+            if settle:
+                ex.sleep(settle)
             reading = scale.read_stable(timeout=a["timeout"])
             emit_reading(ex, action.role, f"{name}_{suffix}", reading,
                          discrimination_pieces=on, **extra)
@@ -216,10 +247,10 @@ class DiscriminationAction(SearchAction):
         start = read("start", n)
         limit = start.value - a["threshold"] * (1 - 1e-9)
         for k in range(n - 1, -1, -1):
-            # one piece off: everything off, then the load and k pieces placed again
-            take_all_off(ex, loader)
-            put(ex, loader, (*a["load"], *(w for p in pieces[:k] for w in p)),
-                a["load_mass"] + a["step"] * k, position, False)
+            # one piece off, the load and the other pieces staying on
+            take_off(ex, loader, tuple(pieces[k]), a["step"])
+            if settle:
+                ex.sleep(settle)
             reading = scale.read_stable(timeout=a["timeout"])
             found = bool(reading.value <= limit)
             flag = {"discrimination_found": found} if found or k == 0 else {}

@@ -5,6 +5,7 @@ Line protocol (commands end in CR LF, LF or CR; replies end in CR LF)::
     *IDN?                     LABCTL-SIM,WL-100,<serial>,<firmware>
     LOAD <position> <id>,...  OK once the weights rest on the receptor | ERR <reason>
     ADD <position> <id>,...   OK | ERR <reason>      (position: the one already loaded)
+    REMOVE <id>,...           OK once those weights are off, the rest still on
     UNLOAD                    OK once the receptor is empty
     STAT?                     EMPTY | LOADED <position> <id>,...
     POS?                      <position>,...  (the positions the loader reaches)
@@ -12,7 +13,8 @@ Line protocol (commands end in CR LF, LF or CR; replies end in CR LF)::
 
 Reasons for ``ERR``: ``unknown weight <id>``, ``unreachable position <p>``,
 ``occupied: UNLOAD first or ADD``, ``position <p>: the load stands at <q>``,
-``weight <id> already on the receptor``, ``weight <id> twice``, ``syntax: ...``.
+``weight <id> already on the receptor``, ``weight <id> twice``, ``weight <id> is not on
+the receptor``, ``syntax: ...``.
 
 A move takes ``move_time`` (default 4 s) plus ``time_per_weight`` (0.5 s) for each
 weight moved, in clock time; the load changes on the platform, and ``OK`` is sent, when
@@ -81,7 +83,8 @@ class WeightLoaderSim(SequentialDevice):
         self.model = model
         self.firmware = firmware
         self._commands: dict[str, Callable[[float, list[str]], str | tuple[float, str]]] = {
-            "*IDN?": self._idn, "LOAD": self._load, "ADD": self._add, "UNLOAD": self._unload,
+            "*IDN?": self._idn, "LOAD": self._load, "ADD": self._add, "REMOVE": self._remove,
+            "UNLOAD": self._unload,
             "STAT?": self._stat, "POS?": self._positions,
         }
         super().__init__(clock)
@@ -149,6 +152,25 @@ class WeightLoaderSim(SequentialDevice):
                 return f"ERR weight {wid} already on the receptor"
         done = start + self._duration(len(ids))
         self.platform.add({w: self.weights[w] for w in ids}, at=done)
+        return done, "OK"
+
+    def _remove(self, start: float, args: list[str]) -> str | tuple[float, str]:
+        """Take the named weights off; the platform goes from the old load to the rest in
+        one step (never through an empty receptor)."""
+        if len(args) != 1:
+            return "ERR syntax: expected REMOVE <id>,<id>,..."
+        ids = [w for w in args[0].split(",") if w]
+        current = self.platform.last
+        if not ids:
+            return "ERR syntax: no weight ids"
+        for wid in ids:
+            if ids.count(wid) > 1:
+                return f"ERR weight {wid} twice"
+            if wid not in current.weights:
+                return f"ERR weight {wid} is not on the receptor"
+        rest = {w: m for w, m in current.weights.items() if w not in ids}
+        done = start + self._duration(len(ids))
+        self.platform.set_load(rest, current.position, at=done)
         return done, "OK"
 
     def _unload(self, start: float, args: list[str]) -> str | tuple[float, str]:
