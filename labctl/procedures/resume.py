@@ -83,6 +83,7 @@ class Progress:
     serials: Mapping[str, str]           # role -> serial at the first identification
     plan_points: list[dict[str, Any]] | None
     last_state: str | None               # state of the last run_finished, if any
+    record_stored: str | None = None     # record id of a record_stored event, if any
 
     @property
     def last_seq(self) -> int:
@@ -102,6 +103,7 @@ def progress_of(events: list[dict[str, Any]], journal_path: Path,
     serials: dict[str, str] = {}
     plan_points = None
     last_state = None
+    record_stored = None
     sessions = 1
     for ev in events:
         kind = ev.get("type")
@@ -121,6 +123,8 @@ def progress_of(events: list[dict[str, Any]], journal_path: Path,
             sessions += 1
         elif kind == "run_finished":
             last_state = ev.get("state")
+        elif kind == "record_stored":
+            record_stored = str(ev.get("record_id") or "")
     done = frozenset(p for p, attempts in finished.items()
                      if attempts & started.get(p, set()))
     first = events[0]
@@ -130,16 +134,20 @@ def progress_of(events: list[dict[str, Any]], journal_path: Path,
         parameters=dict(first.get("parameters") or {}), finished_points=done,
         attempts={p: max(a) for p, a in started.items()}, finished_steps=frozenset(
             finished_steps), step_attempts=step_attempts, sessions=sessions,
-        serials=serials, plan_points=plan_points, last_state=last_state)
+        serials=serials, plan_points=plan_points, last_state=last_state,
+        record_stored=record_stored)
 
 
-def load_progress(journal_path: str | Path, procedure: Procedure) -> Progress:
-    """Read the journal and check it can be resumed with ``procedure``."""
+def load_progress(journal_path: str | Path, procedure: Procedure, *,
+                  procedure_changed_ok: bool = False) -> Progress:
+    """Read the journal and check it can be resumed with ``procedure`` (a changed
+    procedure file is refused unless ``procedure_changed_ok``: accepted, with a reason,
+    by ``labctl.procedures.resume_checks``)."""
     path = Path(journal_path)
     events, problems = read_journal(path)
     progress = progress_of(events, path, problems)
     recorded = (progress.run_started.get("procedure") or {}).get("sha256")
-    if recorded != procedure.sha256:
+    if recorded != procedure.sha256 and not procedure_changed_ok:
         raise RunError(
             f"the procedure file has changed since run {progress.run_id} started "
             f"(SHA-256 {str(recorded)[:12]}... then, {procedure.sha256[:12]}... now)",

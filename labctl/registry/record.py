@@ -32,6 +32,7 @@ from pydantic import (
     Field,
     field_serializer,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -154,6 +155,20 @@ class ProcedureRef(_Model):
     sha256: Sha256Hex
 
 
+class AcceptedChange(_Model):
+    """An input file that changed while a run was interrupted, accepted on resume."""
+
+    file: Literal["procedure", "bench", "register"]
+    path: str
+    was: Sha256Hex
+    now: Sha256Hex
+    reason: NonEmpty
+
+
+#: Members written only when set, so records made before they existed hash the same.
+OPTIONAL_MEMBERS: tuple[str, ...] = ("operators", "accepted_changes")
+
+
 class Record(_Model):
     """One calibration or verification, as stored in the registry.
 
@@ -182,6 +197,10 @@ class Record(_Model):
     virtual_clock: bool = False
     labctl_version: NonEmpty
     operator: NonEmpty
+    #: Every operator of a run resumed by someone else, in order (absent: one operator).
+    operators: list[NonEmpty] | None = None
+    #: Input files accepted as changed on resume (``--accept-changed``), with the reason.
+    accepted_changes: list[AcceptedChange] | None = None
     started: datetime
     finished: datetime
     previous: Sha256Hex | None = None
@@ -234,6 +253,15 @@ class Record(_Model):
     @field_serializer("started", "finished")
     def _iso_z(self, v: datetime) -> str:
         return v.isoformat().replace("+00:00", "Z")
+
+    @model_serializer(mode="wrap")
+    def _without_absent(self, handler: Any) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for key in OPTIONAL_MEMBERS:
+                if data.get(key) is None:
+                    data.pop(key, None)
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Record:
