@@ -100,7 +100,7 @@ class Teardown:
         what = (doc or "").split("\n\n")[0].replace("\n", " ").strip().rstrip(".")
         if not what or what.startswith("Put the instrument where it can do no harm"):
             what = "outputs off, nothing moving, nothing loaded"
-        return f"check by hand: {what}"
+        return f"check by hand: {what[:1].lower()}{what[1:]}"
 
     def _outcome(self) -> RunOutcome:
         state = self.machine.state.value
