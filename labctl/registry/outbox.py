@@ -220,8 +220,7 @@ class Outbox:
 
         Only the records pending when the call starts are its business: a record another
         process (a concurrent run sharing this labctl home) puts meanwhile is left to
-        that process and never reported as pending here, and one that process delivered
-        meanwhile counts as delivered.
+        that process and never reported as pending here.
         """
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -240,9 +239,6 @@ class Outbox:
         mine_ids = [r.id for r in mine]
         try:
             for record in mine:
-                if self._state(record.id) == "delivered":  # by another process meanwhile
-                    report.delivered.append(record.id)
-                    continue
                 current = record
                 relink = False
                 relinks = 0
