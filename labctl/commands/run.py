@@ -19,7 +19,8 @@ from labctl.commands.registry import registry_option
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the signed record as JSON to FILE ('-' for standard output).")
 @click.option("--resume", "resume", metavar="RUN_ID",
-              help="Continue a run that died, from its journal (run id or run directory).")
+              help="Continue a run that died, from its journal (run id or run directory); "
+                   "a finished run without its record gets its record stored.")
 @click.option("--seed", type=int, default=None, help="Seed of the simulated bench.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="Set a procedure parameter (repeatable), e.g. category=in_service.")
@@ -47,7 +48,12 @@ def run(procedure: Path, bench: Path, registry_url: str | None, json_file: Path 
 
     Every input is checked before an instrument moves. Each reading is journalled
     (fsync'd) before anything else sees it; a run that dies can be continued with
-    --resume RUN_ID without re-measuring finished points.
+    --resume RUN_ID without re-measuring finished points (a run that died after its
+    last reading only gets its record stored).
+
+    Exit status: 0 done; 2 bad input or a failed run; 3 an instrument could not be put
+    in its safe state (named, with what to check by hand); 130 stopped by Ctrl-C,
+    SIGTERM or SIGHUP (resumable).
     """
     from rich.console import Console
 
