@@ -10,7 +10,7 @@ does one of:
   up to ``run_finished``;
 * ``fault``: a fault (timeout, garbage, drop, bad_checksum, stuck, disconnect) on one
   of the bench's simulators (scale, loader, thermo-hygrometer), by probability or after
-  some commands;
+  some commands; the fault trials take the 18 (simulator, kind) pairs in turn;
 * ``registry_down``: the registry URL points at a port where nothing listens.
 
 Then it recovers as an operator would: ``labctl run --resume RUN_ID`` until the run is
@@ -79,12 +79,20 @@ class Counts:
     trials: list[str] = field(default_factory=list)   # one line per trial: what, outcome
 
 
-def faulty_bench(folder: Path, rng: random.Random) -> tuple[Path, str]:
-    """A copy of the shipped bench with one fault on one simulator; (path, description)."""
+def fault_plan(rng: random.Random) -> list[tuple[str, str]]:
+    """Every (simulator, fault kind) pair once, in a seeded order: the fault trials take
+    them in turn, so 18 fault trials (108 trials in all) cover every pair."""
+    pairs = [(name, kind) for name in sorted(SIMULATORS) for kind in FAULT_KINDS]
+    rng.shuffle(pairs)
+    return pairs
+
+
+def faulty_bench(folder: Path, rng: random.Random, name: str,
+                 kind: str) -> tuple[Path, str]:
+    """A copy of the shipped bench with a fault of ``kind`` on the simulator ``name``;
+    (path, description)."""
     import shutil
 
-    name = rng.choice(sorted(SIMULATORS))
-    kind = rng.choice(FAULT_KINDS)
     trigger = (f"probability: {rng.choice((0.02, 0.05, 0.1))}" if rng.random() < 0.5
                else f"after: {rng.randint(3, 40)}, count: {rng.randint(1, 3)}")
     fault = f"{{kind: {kind}, {trigger}}}"
@@ -114,7 +122,7 @@ def closed_port_url() -> str:
 
 def trial(kind: str, index: int, folder: Path, worker: Worker, env: dict[str, str],
           registry: str, lines: dict[str, int], rng: random.Random, resumes: int,
-          counts: Counts) -> None:
+          counts: Counts, faults: list[tuple[str, str]]) -> None:
     runs = folder / f"runs-{index}"
     bench = SHIPPED_BENCH
     target = registry
@@ -132,7 +140,8 @@ def trial(kind: str, index: int, folder: Path, worker: Worker, env: dict[str, st
         what = f"{kind} after line {line}"
         worker.run(run_args(runs, target), hold=line, on_hold=send(getattr(signal, kind)))
     elif kind == "fault":
-        bench, what = faulty_bench(folder / f"bench-{index}", rng)
+        name, fault = faults[counts.by_kind.get("fault", 0) % len(faults)]
+        bench, what = faulty_bench(folder / f"bench-{index}", rng, name, fault)
         worker.run(run_args(runs, target, bench=bench))
     else:
         target = closed_port_url()
@@ -192,6 +201,7 @@ def run_chaos(trials: int, seed: int, resumes: int = 6) -> Counts:
     rng = random.Random(seed)
     kinds = [KINDS[i % len(KINDS)] for i in range(trials)]
     rng.shuffle(kinds)
+    faults = fault_plan(rng)
     with tempfile.TemporaryDirectory(prefix="labctl-chaos-") as tmp:
         folder = Path(tmp)
         env = {**os.environ, "LABCTL_HOME": str(folder / "home")}
@@ -202,7 +212,8 @@ def run_chaos(trials: int, seed: int, resumes: int = 6) -> Counts:
             for index, kind in enumerate(kinds):
                 if not worker.alive:
                     worker = Worker(env)
-                trial(kind, index, folder, worker, env, registry, lines, rng, resumes, counts)
+                trial(kind, index, folder, worker, env, registry, lines, rng, resumes, counts,
+                      faults)
         finally:
             worker.close()
     return counts
