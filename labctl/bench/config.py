@@ -8,17 +8,18 @@ format is described in ``docs/benches.md``.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import pydantic
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from labctl.errors import ConfigError, RunError
-from labctl.register import MeasuringInstrument, Register, Weight, WeightSet, load_register
+from labctl.register import MeasuringInstrument, Register, load_register
 from labctl.yamlio import read_yaml_file, validation_error, where
 
 if TYPE_CHECKING:
@@ -73,6 +74,46 @@ class _Environment(_Model):
         return self
 
 
+def _country(v: str | None) -> str | None:
+    if v is not None and not re.fullmatch(r"[A-Z]{2}", v):
+        raise ValueError(f"{v!r} is not a country code: give the ISO 3166-1 two-letter "
+                         "code, e.g. CN")
+    return v
+
+
+def _prefix(v: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?", v):
+        raise ValueError(f"{v!r}: a certificate number prefix is letters, digits and "
+                         "inner hyphens, e.g. CIM-M")
+    return v
+
+
+Country = Annotated[str | None, AfterValidator(_country)]
+
+
+class _Issuer(_Model):
+    """The issuing laboratory's details for certificates (its name is ``lab``)."""
+
+    address: str = ""
+    city: str = ""
+    country: Country = None
+    accreditation: str = ""
+    number_prefix: Annotated[str, AfterValidator(_prefix)] = "LC"
+
+
+class _Customer(_Model):
+    name: str = Field(min_length=1)
+    address: str = ""
+    city: str = ""
+    country: Country = None
+
+
+class _Place(_Model):
+    kind: Literal["laboratory", "laboratoryBranch", "customer", "customerBranch",
+                  "other"] = "laboratory"
+    address: str = ""
+
+
 class _BenchFile(_Model):
     name: Name | None = None
     description: str | None = None
@@ -83,6 +124,9 @@ class _BenchFile(_Model):
     instruments: dict[Name, _Instrument] = Field(min_length=1)
     standards: list[str] = Field(default_factory=list)
     environment: _Environment | None = None
+    issuer: _Issuer | None = None
+    customer: _Customer | None = None
+    place: _Place | None = None
 
 
 @dataclass(frozen=True)
@@ -135,15 +179,19 @@ class BenchConfig:
     environment_stated: EnvironmentReading | None
     description: str | None = None
     places: dict[str, str] = field(default_factory=dict)  # "standards", "instruments", ...
+    # for certificates: the issuing lab's details, the default customer and place
+    issuer: dict[str, Any] = field(default_factory=dict)
+    customer: dict[str, Any] | None = None
+    place: dict[str, Any] = field(default_factory=lambda: {"kind": "laboratory"})
 
     # -- what the bench uses of the register ----------------------------------------
-    def weight_set(self) -> tuple[Weight, ...]:
-        """Every standard weight this bench uses (weight-set ids expanded), in order."""
-        seen: dict[str, Weight] = {}
+    def standard_parts(self) -> tuple[Any, ...]:
+        """Every separately identified part of the bench's standards (the weights of its
+        weight sets), in the order of ``standards``, each once."""
+        seen: dict[str, Any] = {}
         for id in self.standards:
-            if isinstance(self.register.owner(id), WeightSet):
-                for w in self.register.weights(id):
-                    seen.setdefault(w.id, w)
+            for part in self.register.parts(id):
+                seen.setdefault(part.id, part)
         return tuple(seen.values())
 
     def used_entries(self) -> list[str]:
@@ -274,6 +322,9 @@ def load_bench(path: str | Path) -> BenchConfig:
         instruments=instruments, standards=tuple(model.standards),
         environment_instrument=env_instrument, environment_stated=env_stated,
         description=model.description, places=places,
+        issuer=model.issuer.model_dump() if model.issuer else {},
+        customer=model.customer.model_dump() if model.customer else None,
+        place=model.place.model_dump() if model.place else {"kind": "laboratory"},
     )
 
 
@@ -312,8 +363,9 @@ def _instrument(name: str, m: _Instrument, raw: Any, register: Register, data: A
     if m.serial is not None and m.serial in register:
         entry = register.owner(m.serial)
         if not isinstance(entry, MeasuringInstrument):
-            raise ConfigError(f"serial {m.serial!r} names the weight set {entry.id!r}, "
-                              "not an instrument", where=place("serial"),
+            raise ConfigError(f"serial {m.serial!r} names the {entry.title} {entry.id!r}, "
+                              "not a measuring instrument",
+                              where=place("serial"),
                               hint="give the instrument's serial number or register id")
         serial, register_id = entry.serial, entry.id
     elif m.serial is not None:
@@ -348,10 +400,8 @@ def _check_faults(faults: Any, place: str) -> None:
 
 
 def _check_resource(resource: str, name: str, place: str) -> None:
-    try:
-        from labctl.transport.resources import parse_resource
-    except ImportError:  # the transports layer has no resource checker: open() will tell
-        return
+    from labctl.transport.resources import parse_resource
+
     try:
         parse_resource(resource, instrument=name)
     except ConfigError as exc:

@@ -36,13 +36,22 @@ from labctl.commands.registry import registry_option
 @click.option("--accept-changed", "accept_changed", metavar="REASON",
               help="On --resume: accept a bench, register or procedure file changed since "
                    "the run started; the change and the reason go in the journal and record.")
+@click.option("--customer", default=None, metavar="NAME",
+              help="The customer (owner) of the instrument, for the certificate "
+                   "(default: the bench's customer, else the lab itself, in-house).")
+@click.option("--customer-address", default="", metavar="TEXT",
+              help="The customer's address (with --customer).")
+@click.option("--deviation", "deviations", multiple=True, metavar="TEXT",
+              help="Declare a deviation from the method document (repeatable); it is "
+                   "printed on the certificate.")
 @click.option("--dry-run", is_flag=True,
               help="Check everything and print the plan; touch no instrument.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 def run(procedure: Path, bench: Path, registry_url: str | None, json_file: Path | None,
         resume: str | None, seed: int | None, params: tuple[str, ...],
         allow_expired: str | None, realtime: bool, runs_dir: Path | None,
-        operator: str | None, accept_changed: str | None, dry_run: bool,
+        operator: str | None, accept_changed: str | None, customer: str | None,
+        customer_address: str, deviations: tuple[str, ...], dry_run: bool,
         quiet: bool) -> None:
     """Run PROCEDURE on the bench, analyse it, and store the signed record.
 
@@ -66,7 +75,8 @@ def run(procedure: Path, bench: Path, registry_url: str | None, json_file: Path 
         procedure=procedure, bench=bench, registry=registry_url,
         parameters=parse_overrides(params), seed=seed, allow_expired=allow_expired,
         resume=resume, realtime=realtime, runs_dir=runs_dir, operator=operator,
-        accept_changed=accept_changed)
+        customer={"name": customer, "address": customer_address} if customer else None,
+        deviations=deviations, accept_changed=accept_changed)
     if accept_changed is not None and resume is None:
         raise click.UsageError("--accept-changed goes with --resume RUN_ID")
     console = Console(stderr=json_file is not None and str(json_file) == "-")
