@@ -56,6 +56,7 @@ class _Instrument(_Model):
     serial: str | None = None
     options: RawMapping = Field(default_factory=dict)
     sim: RawMapping = Field(default_factory=dict)
+    retries: int | None = Field(default=None, ge=0, le=10, strict=True)
 
 
 class _Environment(_Model):
@@ -146,6 +147,7 @@ class InstrumentConfig:
     faults: Any                       # the fault plan as written (None: no faults)
     where: str                        # file:line:col of the instrument's entry
     places: Mapping[str, str] = field(default_factory=dict)  # key -> file:line:col
+    retries: int = 2  # idempotent queries tried again after a transient error
 
     def place(self, key: str) -> str:
         """Where ``key`` (driver, resource, role, serial, options, sim) of this entry is."""
@@ -341,6 +343,7 @@ def _load_register(bench_path: Path, text: str, place: str) -> Register:
 def _instrument(name: str, m: _Instrument, raw: Any, register: Register, data: Any,
                 loc: tuple[Any, ...], file: str) -> InstrumentConfig:
     from labctl.bench.roles import check_options
+    from labctl.drivers.base import DEFAULT_RETRIES
 
     def place(*keys: Any) -> str:
         return where(data, (*loc, *keys), file)
@@ -383,6 +386,7 @@ def _instrument(name: str, m: _Instrument, raw: Any, register: Register, data: A
         role=m.role, transport=transport, options=options, serial=serial,
         register_id=register_id, sim=sim, faults=faults, where=place(),
         places={key: place(key) for key in raw},
+        retries=DEFAULT_RETRIES if m.retries is None else m.retries,
     )
 
 

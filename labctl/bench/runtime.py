@@ -18,7 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from labctl.errors import ConfigError, LabctlError, RunError, TransportError
+from labctl.errors import ConfigError, InstrumentError, LabctlError, RunError, TransportError
 
 if TYPE_CHECKING:
     from labctl.bench.config import BenchConfig, InstrumentConfig
@@ -93,7 +93,9 @@ def _open_instrument(inst: InstrumentConfig, device: SimDevice | None, clock: Cl
                            ) from None
     options = driver_options(inst, cls, parts)
     try:
-        return cls(transport, name=inst.name, **options)
+        driver = cls(transport, name=inst.name, **options)
+        driver.retries = inst.retries
+        return driver
     except ConfigError as exc:
         if transport is not None:
             transport.close()
@@ -113,6 +115,17 @@ def _at_option(exc: ConfigError, inst: InstrumentConfig) -> ConfigError:
             place = where(key)
             break
     return type(exc)(f"instrument {inst.name!r}: {exc.message}", where=place, hint=exc.hint)
+
+
+def _report_garbled_serial(driver: Any, first: str) -> None:
+    """Tell the driver's retry listener that a first identification was garbled."""
+    from labctl.drivers.base import RetryInfo
+
+    listener = getattr(driver, "retry_listener", None)
+    if listener is not None:
+        listener(RetryInfo(driver.name, "identify", 1, driver.retries, InstrumentError(
+            f"serial number read as {first!r}, then as expected",
+            instrument=driver.name, command="identify")))
 
 
 class Bench:
@@ -207,8 +220,16 @@ class Bench:
         check each serial number against the bench file and the register."""
         out: dict[str, Identity] = {}
         for inst in self.config.instruments.values():
-            identity = self.instruments[inst.name].identify()
+            driver = self.instruments[inst.name]
+            identity = driver.identify()
             expected = inst.serial
+            if expected is not None and identity.serial.strip() != expected.strip() \
+                    and getattr(driver, "retries", 0) > 0:
+                # a garbled serial looks like another instrument's: ask once more
+                first = identity.serial
+                identity = driver.identify()
+                if identity.serial.strip() == expected.strip():
+                    _report_garbled_serial(driver, first)
             if expected is not None and identity.serial.strip() != expected.strip():
                 source = (f"register entry {inst.register_id!r}" if inst.register_id
                           else "the bench file")

@@ -53,6 +53,9 @@ class Runner(Teardown):
         self.events: list[dict[str, Any]] = list(progress.events) if progress else []
         self.teardown_errors: list[str] = []
         self.unsafe: list[str] = []
+        for driver in self.instruments.values():  # every retry of a query is journalled
+            if hasattr(driver, "retry_listener"):
+                driver.retry_listener = self._journal_retry
         env_roles = [r for r in procedure.roles_with("environment") if r in self.instruments]
         env_role = env_roles[0] if env_roles else None
         self.watch = ConditionsWatch(procedure.conditions, self.instruments.get(env_role),
@@ -60,12 +63,17 @@ class Runner(Teardown):
                                      interrupt=self._check_abort)
 
     # -- events -------------------------------------------------------------------------
-    def _emit(self, type: str, **fields: Any) -> dict[str, Any]:
+    def _journal_retry(self, info: Any) -> None:
+        # inside a driver's query, maybe in the teardown's safe states: never a stop point
+        self._emit("retry", stop_point=False, **info.journal_fields())
+
+    def _emit(self, type: str, *, stop_point: bool = True, **fields: Any) -> dict[str, Any]:
         event = self.journal.append(type, **fields)
         self.events.append(event)
         for callback in self.callbacks:
             callback(event)
-        raise_if_stopped()  # a stop signal takes effect right after the event it followed
+        if stop_point:  # a stop signal takes effect right after the event it followed
+            raise_if_stopped()
         return event
 
     def _emit_quietly(self, type: str, *, journal_errors: bool = False,

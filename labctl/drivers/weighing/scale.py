@@ -22,7 +22,11 @@ The numbers (Table 3, the forms of e, the classes that need e = d, the 10 d) liv
 the weighing analyses take Min from the same table.
 
 Readings come back as ``WeighingReading`` in the scale's unit, whatever unit the wire
-used (a line in g from a scale declared in kg is converted).
+used (a line in g from a scale declared in kg is converted). Every reply is checked
+against what the scale can indicate before it becomes a reading: a unit of mass a scale
+indicates in (R 76-1 2.1: mg, g, kg, t), a value within +-(Max + 9 e) (4.2.3) and a
+multiple of d; a reply that fails (a garbled ``kg`` read as ``Pg``, a changed digit) is
+an ``InstrumentError`` naming the instrument, the command and the reply, never a reading.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from labctl.drivers.base import Instrument, option_quantity, option_seconds, qua
 from labctl.drivers.weighing.capabilities import WeighingReading
 from labctl.errors import ConfigError, InstrumentError, UnitError
 from labctl.metrology.weighing.data_plate import check_data_plate
+from labctl.metrology.weighing.indication import indication_limits
 from labctl.protocols.numbers import decimals_for
 from labctl.transport.base import Transport
 from labctl.units import parse_unit
@@ -107,6 +112,10 @@ class ScaleInstrument(Instrument):
         self.d = self._make(d_v)
         self.min_load = self._make(min_v) if min_v is not None else None
         self.decimals = decimals_for(d_v)
+        limits = indication_limits()
+        self._wire_unit_names = frozenset(limits.units)
+        self._largest = max_v + limits.above_max_in_e * e_v  # Max + 9 e
+        self._d_value = d_v
 
     def data_plate(self) -> dict[str, Any]:
         """Max, e, d, Min and the accuracy class (R 76-1 7.1 descriptive markings)."""
@@ -128,15 +137,39 @@ class ScaleInstrument(Instrument):
         return self.read_stable(timeout) if stable else self.read_immediate()
 
     def reading(self, value: float, wire_unit: str, *, stable: bool, raw: str,
-                command: str, overload: bool = False, underload: bool = False
-                ) -> WeighingReading:
-        """A ``WeighingReading`` in the scale's unit from a value in ``wire_unit``."""
+                command: str, overload: bool = False, underload: bool = False,
+                indication: bool = True) -> WeighingReading:
+        """A ``WeighingReading`` in the scale's unit from a value in ``wire_unit``,
+        checked against what the scale can indicate (``indication=False`` for a value
+        that is no indication, such as the capacity in the type data)."""
         conv = self._wire_units.get(wire_unit)
         if conv is None:
             conv = self._wire_unit(wire_unit, raw, command)
         factor, make = conv
-        return WeighingReading(make(value * factor if factor != 1.0 else value), stable,
-                               overload, underload, raw)
+        if factor != 1.0:
+            value = value * factor
+        if indication:
+            self._check_indication(value, raw, command)
+        return WeighingReading(make(value), stable, overload, underload, raw)
+
+    def _check_indication(self, value: float, raw: str, command: str) -> None:
+        """Refuse a value the scale cannot indicate: beyond +-(Max + 9 e), or not a
+        multiple of d (a digit changed on the line)."""
+        largest = self._largest
+        if not -largest <= value <= largest:
+            raise InstrumentError(
+                f"the reply says {value:g} {self.unit_symbol}, beyond what the scale can "
+                f"indicate (+-{largest:g} {self.unit_symbol}: Max + 9 e)",
+                instrument=self.name, command=command, reply=raw,
+                hint="a corrupted reply (check the cable, baud rate and parity) or a "
+                     "data plate in the bench file that is not this scale's")
+        steps = value / self._d_value
+        if abs(steps - round(steps)) > 1e-6 * max(1.0, abs(steps)):
+            raise InstrumentError(
+                f"the reply says {value:g} {self.unit_symbol}, not a multiple of "
+                f"d = {self._d_value:g} {self.unit_symbol}",
+                instrument=self.name, command=command, reply=raw,
+                hint="a corrupted reply, or d in the bench file is not the scale's")
 
     def _wire_unit(self, wire_unit: str, raw: str, command: str) -> tuple[float, Any]:
         try:
@@ -147,6 +180,12 @@ class ScaleInstrument(Instrument):
             raise InstrumentError(f"the scale indicates in {wire_unit!r}, not a unit of mass",
                                   instrument=self.name, command=command, reply=raw,
                                   hint="put the scale in weighing mode (not counting or %)")
+        if wire_unit not in self._wire_unit_names:
+            raise InstrumentError(
+                f"the reply is in {wire_unit!r}, a unit no scale indicates in (R 76-1 2.1: "
+                f"{', '.join(sorted(self._wire_unit_names))})", instrument=self.name,
+                command=command, reply=raw,
+                hint="a corrupted reply: check the cable, baud rate and parity")
         factor = 1.0 if unit == self.unit else float((1.0 * unit).m_as(self.unit))
         conv = (factor, self._make)
         self._wire_units[wire_unit] = conv

@@ -66,6 +66,7 @@ class WeightLoaderSim(SequentialDevice):
     name = NAME
     read_termination = b"\r\n"
     write_termination = b"\r\n"
+    overlong_reply = "ERR command too long"
 
     def __init__(self, clock: Any, platform: WeighingPlatform, weights: Mapping[str, float],
                  *, positions: tuple[str, ...] = POSITIONS, move_time: float = 4.0,
