@@ -47,6 +47,7 @@ class CalibrationRequest:
     # deviations from the method the operator declares
     customer: Mapping[str, Any] | None = None
     deviations: Sequence[str] = ()
+    accept_changed: str | None = None        # reason to resume with changed input files
 
 
 @dataclass
@@ -58,6 +59,13 @@ class CalibrationResult:
     delivery: Any                            # labctl.registry.outbox.DeliveryReport
     virtual_clock: bool
     clock_seconds: float                     # clock time the run took (virtual or real)
+    unsafe: list[str] = field(default_factory=list)  # instruments left unsafe, what to check
+    record_stage_only: bool = False          # a resume that only stored the record
+
+    @property
+    def delivered(self) -> bool:
+        """True when the registry has this run's record."""
+        return self.record.id in self.delivery.delivered
 
 
 def required_roles(procedure: Any) -> tuple[dict[str, str], set[str]]:
@@ -92,9 +100,13 @@ def make_clock(config: Any, realtime: bool) -> Any:
 
 def calibrate(request: CalibrationRequest, *, on_event: OnEvent | Sequence[OnEvent] | None = None,
               prompt: Callable[[str], str] | None = None) -> CalibrationResult:
-    """Run (or resume) a calibration and store its signed record. See the module doc."""
+    """Run (or resume) a calibration and store its signed record. See the module doc.
+
+    Resuming a run that finished but whose record was never stored (the process died,
+    or was stopped, between ``run_finished`` and the outbox) only finishes the record
+    stage, under the record id the run journalled at its start."""
     from labctl.procedures.launch import run_procedure
-    from labctl.procedures.resume import find_journal, run_journal_path
+    from labctl.procedures.resume import run_journal_path
     from labctl.registry.record import new_record_id
 
     procedure, config = prepare(request)
@@ -102,20 +114,32 @@ def calibrate(request: CalibrationRequest, *, on_event: OnEvent | Sequence[OnEve
     start = clock.now()
     journal_path: Path | None = None
     run_id: str | None = None
+    seed, operator = request.seed, request.operator
+    extra: dict[str, Any] | None = None
     if request.resume:
-        journal_path = find_journal(request.resume, request.runs_dir)
+        resume = check_resume(request, procedure, config)
+        journal_path = resume.journal_path
+        if resume.record_only:
+            record, report, points = store_run_record(
+                procedure, journal_path, resume.events, request.registry, clock)
+            return CalibrationResult(resume.run_id, journal_path, record, points, report,
+                                     bool(getattr(clock, "virtual", False)),
+                                     clock.now() - start, record_stage_only=True)
+        seed, operator = resume.seed, resume.operator
+        extra = {"accepted_changes": resume.accepted} if resume.accepted else None
     elif request.runs_dir is not None:
         from labctl.procedures.resume import new_run_id
 
         run_id = new_run_id()
         journal_path = run_journal_path(run_id, request.runs_dir)
 
-    with config.open(clock, seed=request.seed, allow_expired=request.allow_expired,
+    with config.open(clock, seed=seed, allow_expired=request.allow_expired,
                      today=request.today) as bench:
-        extra = None
         if not request.resume:
             dut = bench.role("dut") if "dut" in bench.roles else None
             extra = {"record_id": new_record_id(),
+                     "register": {"path": str(config.register.path),
+                                  "sha256": config.register.sha256},
                      "dut": instrument_info(config, "dut", dut),
                      "standards_data": _standards_data(bench),
                      "environment_stated": _stated(bench.environment_stated),
@@ -125,13 +149,90 @@ def calibrate(request: CalibrationRequest, *, on_event: OnEvent | Sequence[OnEve
             procedure, bench, clock=clock, journal_path=journal_path,
             parameters=None if request.resume else dict(request.parameters),
             on_event=on_event, prompt=prompt, run_id=run_id, resume=bool(request.resume),
-            operator=request.operator, seed=request.seed, allow_expired=request.allow_expired,
+            operator=operator, seed=seed, allow_expired=request.allow_expired,
             extra_run_info=extra)
-    points = analyse_events(procedure, outcome.events)
-    record = build_record(procedure, outcome.events, points, journal_sha256=outcome.sha256)
-    delivered, report = store_record(record, request.registry)
-    return CalibrationResult(outcome.run_id, Path(outcome.journal_path), delivered, points,
-                             report, bool(getattr(clock, "virtual", False)), clock.now() - start)
+    record, report, points = store_run_record(procedure, Path(outcome.journal_path),
+                                              outcome.events, request.registry, clock)
+    return CalibrationResult(outcome.run_id, Path(outcome.journal_path), record, points,
+                             report, bool(getattr(clock, "virtual", False)),
+                             clock.now() - start, unsafe=list(outcome.unsafe))
+
+
+@dataclass
+class ResumeCheck:
+    """What ``check_resume`` found: the journal, and how the run goes on."""
+
+    journal_path: Path
+    run_id: str
+    events: list[dict[str, Any]]
+    record_only: bool                 # finished: only the record stage is left
+    seed: int | None = None
+    operator: str | None = None
+    accepted: list[dict[str, str]] = field(default_factory=list)
+
+
+def check_resume(request: CalibrationRequest, procedure: Any, config: Any) -> ResumeCheck:
+    """Read the journal of ``request.resume`` and check, before anything is opened, that
+    the run can go on as asked: a run whose record is stored is refused; changed files
+    are refused unless ``accept_changed``; ``--param``/``--seed`` other than the run's
+    are refused; the operator is the one given, else the run's latest."""
+    from labctl.procedures import resume_checks as rc
+    from labctl.procedures.journal import read_journal
+    from labctl.procedures.resume import find_journal, progress_of
+
+    path = find_journal(str(request.resume), request.runs_dir)
+    events, problems = read_journal(path)
+    progress = progress_of(events, path, problems)
+    started = progress.run_started
+    current = {"procedure": (str(procedure.file), procedure.sha256),
+               "bench": (str(config.path), config.sha256),
+               "register": (str(config.register.path), config.register.sha256)}
+    if progress.last_state == "done":
+        if progress.record_stored is not None:
+            raise RunError(f"run {progress.run_id} is finished and its record "
+                           f"{progress.record_stored} is stored; there is nothing to resume",
+                           where=str(path), hint="`labctl registry deliver` sends a record "
+                           "still waiting in the outbox; start a new run to measure again")
+        changed = rc.file_changes(started, {"procedure": current["procedure"]})
+        if changed:
+            raise RunError(f"cannot finish the record of run {progress.run_id}: "
+                           f"{changed[0].describe()}",
+                           hint="give the procedure file the run was made with")
+        return ResumeCheck(path, progress.run_id, events, record_only=True)
+    rc.check_parameters(procedure, started, request.parameters)
+    seed = rc.check_seed(started, request.seed)
+    accepted = rc.check_files(progress.run_id, rc.file_changes(started, current),
+                              request.accept_changed)
+    operator = request.operator or rc.last_operator(events)
+    return ResumeCheck(path, progress.run_id, events, record_only=False, seed=seed,
+                       operator=operator, accepted=accepted)
+
+
+def store_run_record(procedure: Any, journal_path: Path, events: Sequence[Mapping[str, Any]],
+                     registry: str | None, clock: Any) -> tuple[Any, Any, list[Any]]:
+    """The record stage of a finished run: analyse the journal up to ``run_finished``,
+    build the record under the id journalled at the start, put it in the outbox
+    (idempotent on that id), journal ``record_stored``, then deliver it. A stop signal
+    noted before the put stops here; ``--resume`` finishes the stage."""
+    from labctl.procedures.journal import Journal, finished_journal_sha256
+    from labctl.procedures.stop_signals import raise_if_stopped
+    from labctl.registry.outbox import Outbox
+
+    raise_if_stopped()
+    ends = [i for i, e in enumerate(events) if e.get("type") == "run_finished"]
+    run_events = list(events[:ends[-1] + 1]) if ends else list(events)
+    points = analyse_events(procedure, run_events)
+    record = build_record(procedure, run_events, points,
+                          journal_sha256=finished_journal_sha256(journal_path))
+    raise_if_stopped()
+    outbox = Outbox()
+    stored = outbox.put(record, registry)
+    journal, _, _ = Journal.reopen(journal_path, clock)
+    with journal:
+        journal.append("record_stored", record_id=stored.id, hash=stored.hash,
+                       outbox=str(outbox.path))
+    report = outbox.deliver(registry, max_attempts=3, base_delay=0.5)
+    return outbox.get(record.id), report, points
 
 
 def instrument_info(config: Any, role: str, driver: Any) -> dict[str, Any]:
@@ -206,7 +307,7 @@ def correct(journal: str | Path, procedure_path: str | Path, supersedes: str,
     """A correction: the run's journal analysed again (with the procedure file the run
     used, or a corrected one with the same id) into a NEW record that names the one it
     supersedes; records are never changed. Returns (signed record, delivery report)."""
-    from labctl.procedures.journal import journal_sha256, read_journal
+    from labctl.procedures.journal import finished_journal_sha256, read_journal
     from labctl.procedures.loading import load_procedure
     from labctl.registry.record import new_record_id
 
@@ -218,7 +319,8 @@ def correct(journal: str | Path, procedure_path: str | Path, supersedes: str,
                        f"{procedure.id!r}", where=str(procedure_path),
                        hint="give the procedure file of the run")
     points = analyse_events(procedure, events)
-    record = build_record(procedure, events, points, journal_sha256=journal_sha256(journal),
+    record = build_record(procedure, events, points,
+                          journal_sha256=finished_journal_sha256(journal),
                           record_id=new_record_id(), supersedes=supersedes)
     return store_record(record, registry)
 
@@ -259,6 +361,7 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
     with what its certificate needs (``labctl.record_content``)."""
     from labctl import record_content as content
     from labctl.history import fold
+    from labctl.procedures.resume_checks import accepted_changes, operators
     from labctl.registry.record import Record, overall_decision
     from labctl.results import CONFORMING
 
@@ -285,6 +388,7 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
     decision = overall_decision(points)
     kind = content.expected_document_kind(procedure.kind, decision in CONFORMING)
     prefix = (info.get("issuer") or {}).get("number_prefix") or "LC"
+    everyone = operators(events)
     return Record(
         schema_version=2,
         issue={"lab": content.issuer(info), "document_kind": kind,
@@ -307,6 +411,8 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
         allow_expired=info.get("allow_expired"), parameters=info.get("parameters") or {},
         seed=info.get("seed"), virtual_clock=bool(info.get("virtual_clock")),
         labctl_version=info.get("labctl_version") or "0", operator=info.get("operator") or "-",
+        operators=everyone if len(everyone) > 1 else None,
+        accepted_changes=accepted_changes(events) or None,
         started=_wall(info), finished=ended)
 
 

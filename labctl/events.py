@@ -110,10 +110,27 @@ class RunFinished(Event):
     state: str = ""
 
 
+class ResumedRun(Event):
+    attempt: int = 2
+    operator: str | None = None
+    #: input files accepted as changed on this resume: {file, path, was, now, reason}
+    accepted_changes: list[dict[str, str]] = Field(default_factory=list)
+
+
+class RecordStored(Event):
+    """The run's record is in the outbox (after the last ``run_finished``, done)."""
+
+    record_id: str
+    hash: str | None = None
+    outbox: str | None = None
+
+
 EVENT_MODELS: dict[str, type[Event]] = {
     "run_started": RunStarted,
     "reading": Reading,
     "run_finished": RunFinished,
+    "resumed_run": ResumedRun,
+    "record_stored": RecordStored,
     **{kind: Tagged for kind in ("step_started", "step_finished", "point_started",
                                  "point_finished", "set", "output", "settled", "prompt")},
 }

@@ -210,7 +210,10 @@ def _print_record(console: Console, record: Record, problems: list[str]) -> None
         plate = ", ".join(f"{k} = {v if isinstance(v, str) else _q(v)}"
                           for k, v in dut.data_plate.items())
         header.add_row("data plate", e(plate))
-    header.add_row("operator", e(record.operator))
+    header.add_row("operator", e(", ".join(record.operators or [record.operator])))
+    for change in record.accepted_changes or ():
+        header.add_row("accepted change", e(f"{change.file} {change.path} changed during "
+                                            f"the run: {change.reason}"))
     header.add_row("started", record.started.isoformat().replace("+00:00", "Z"))
     header.add_row("finished", record.finished.isoformat().replace("+00:00", "Z"))
     env = record.environment

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import signal
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +19,8 @@ from labctl.commands.registry import registry_option
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the signed record as JSON to FILE ('-' for standard output).")
 @click.option("--resume", "resume", metavar="RUN_ID",
-              help="Continue a run that died, from its journal (run id or run directory).")
+              help="Continue a run that died, from its journal (run id or run directory); "
+                   "a finished run without its record gets its record stored.")
 @click.option("--seed", type=int, default=None, help="Seed of the simulated bench.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="Set a procedure parameter (repeatable), e.g. category=in_service.")
@@ -33,7 +30,12 @@ from labctl.commands.registry import registry_option
               help="Run a simulated bench on the real clock (default: virtual clock).")
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where run journals live (default: <labctl home>/runs).")
-@click.option("--operator", default=None, help="Operator name (default: the bench's).")
+@click.option("--operator", default=None,
+              help="Operator name (default: the bench's; on --resume, the run's last). "
+                   "Another operator on --resume is recorded beside the first.")
+@click.option("--accept-changed", "accept_changed", metavar="REASON",
+              help="On --resume: accept a bench, register or procedure file changed since "
+                   "the run started; the change and the reason go in the journal and record.")
 @click.option("--customer", default=None, metavar="NAME",
               help="The customer (owner) of the instrument, for the certificate "
                    "(default: the bench's customer, else the lab itself, in-house).")
@@ -48,13 +50,19 @@ from labctl.commands.registry import registry_option
 def run(procedure: Path, bench: Path, registry_url: str | None, json_file: Path | None,
         resume: str | None, seed: int | None, params: tuple[str, ...],
         allow_expired: str | None, realtime: bool, runs_dir: Path | None,
-        operator: str | None, customer: str | None, customer_address: str,
-        deviations: tuple[str, ...], dry_run: bool, quiet: bool) -> None:
+        operator: str | None, accept_changed: str | None, customer: str | None,
+        customer_address: str, deviations: tuple[str, ...], dry_run: bool,
+        quiet: bool) -> None:
     """Run PROCEDURE on the bench, analyse it, and store the signed record.
 
     Every input is checked before an instrument moves. Each reading is journalled
     (fsync'd) before anything else sees it; a run that dies can be continued with
-    --resume RUN_ID without re-measuring finished points.
+    --resume RUN_ID without re-measuring finished points (a run that died after its
+    last reading only gets its record stored).
+
+    Exit status: 0 done; 2 bad input or a failed run; 3 an instrument could not be put
+    in its safe state (named, with what to check by hand); 130 stopped by Ctrl-C,
+    SIGTERM or SIGHUP (resumable).
     """
     from rich.console import Console
 
@@ -68,7 +76,9 @@ def run(procedure: Path, bench: Path, registry_url: str | None, json_file: Path 
         parameters=parse_overrides(params), seed=seed, allow_expired=allow_expired,
         resume=resume, realtime=realtime, runs_dir=runs_dir, operator=operator,
         customer={"name": customer, "address": customer_address} if customer else None,
-        deviations=deviations)
+        deviations=deviations, accept_changed=accept_changed)
+    if accept_changed is not None and resume is None:
+        raise click.UsageError("--accept-changed goes with --resume RUN_ID")
     console = Console(stderr=json_file is not None and str(json_file) == "-")
     if not console.is_terminal:  # a log file or a pipe: room for the whole result table
         console.width = max(console.width, 100)
@@ -76,8 +86,11 @@ def run(procedure: Path, bench: Path, registry_url: str | None, json_file: Path 
         _dry_run(request, console)
         return
     from labctl.commands.run_progress import RunProgress
+    from labctl.procedures.stop_signals import stop_on_signals
 
-    with RunProgress(console, enabled=not quiet) as progress, _terminate_as_interrupt():
+    # Ctrl-C, SIGTERM (a service stop, a CI time-out) and SIGHUP (the terminal closed) are
+    # noted and acted on between actions: safe states, the journal closed, exit 130.
+    with RunProgress(console, enabled=not quiet) as progress, stop_on_signals():
         result = calibrate(request, on_event=progress.on_event)
     _summary(console, result)
     if json_file is not None:
@@ -86,29 +99,16 @@ def run(procedure: Path, bench: Path, registry_url: str | None, json_file: Path 
             click.echo(text)
         else:
             json_file.write_text(text + "\n", encoding="utf-8")
+    if result.unsafe:
+        from labctl.errors import RunError
+        from labctl.procedures.teardown import UNSAFE_EXIT_STATUS
 
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM or SIGHUP during a run: handled like Ctrl-C (safe states, journal closed,
-    the run resumable), with the signal named in the journal."""
-
-
-@contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """While a run goes on, SIGTERM (a service stop, a CI timeout) and SIGHUP (the
-    terminal closed) end it the way Ctrl-C does instead of killing it mid-command."""
-    def handler(signum: int, _frame: object) -> None:
-        raise Terminated(f"stopped by signal {signal.Signals(signum).name}")
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+        error = RunError("NOT every instrument is in its safe state: "
+                         + "; ".join(result.unsafe),
+                         hint=f"the record {result.record.id} is stored; make the bench safe "
+                              "by hand before anyone touches it")
+        error.exit_code = UNSAFE_EXIT_STATUS
+        raise error
 
 
 def _dry_run(request: Any, console: Any) -> None:
@@ -118,8 +118,21 @@ def _dry_run(request: Any, console: Any) -> None:
     from labctl.procedures.launch import plan_run
 
     procedure, config = prepare(request)
-    bench = config.declared(seed=request.seed, allow_expired=request.allow_expired)
-    plan = plan_run(procedure, bench, request.parameters)
+    seed, parameters = request.seed, request.parameters
+    if request.resume:  # what the resume would do: the run's own parameters and seed
+        from labctl.calibration import check_resume, run_info
+
+        resume = check_resume(request, procedure, config)
+        if resume.record_only:
+            console.print(f"run {resume.run_id} finished without its record: --resume "
+                          f"stores the record; no instrument is used", markup=False)
+            return
+        seed, parameters = resume.seed, dict(run_info(resume.events).get("parameters") or {})
+        for change in resume.accepted:
+            console.print(f"accepted change: {change['file']} {change['path']} "
+                          f"({change['reason']})", markup=False)
+    bench = config.declared(seed=seed, allow_expired=request.allow_expired)
+    plan = plan_run(procedure, bench, parameters)
     # as plain text: "[up]" is not rich markup, and a long action stays on its line
     console.print(plan.describe() if hasattr(plan, "describe") else plan, markup=False,
                   highlight=False, soft_wrap=True)
@@ -137,8 +150,12 @@ def _summary(console: Any, result: Any) -> None:
     clock = "virtual" if result.virtual_clock else "real"
     console.print(f"decision: {decision_text(record.decision)}   run {result.run_id} "
                   f"({result.clock_seconds / 60:.1f} min of {clock} time)")
-    delivery = result.delivery
-    where = "registry" if delivery.ok else "outbox (registry unreachable; "\
+    where = "registry" if result.delivered else "outbox (registry unreachable; "\
         "`labctl registry deliver` retries)"
+    if result.record_stage_only:
+        console.print(f"run {result.run_id} had finished without its record: record "
+                      f"stage finished now")
     console.print(f"record {record.id} stored in the {where}")
+    for line in result.unsafe:
+        console.print(f"[bold red]WARNING[/] {escape(line)}")
     console.print(f"journal {escape(str(result.journal_path))}")

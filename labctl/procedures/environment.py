@@ -19,6 +19,7 @@ from labctl.clock import Clock
 from labctl.errors import RunError
 from labctl.procedures.procedure_model import Conditions
 from labctl.procedures.state import RunState, StateMachine
+from labctl.procedures.stop_signals import interruptible
 
 Emit = Callable[..., dict[str, Any]]
 _TOLERANCE = 1e-9
@@ -112,9 +113,16 @@ class ConditionsWatch:
         while remaining > 0:
             self.interrupt()
             chunk = remaining if not self.active else min(remaining, self._until_due())
-            self.clock.sleep(chunk)
+            self._wait(chunk)
             remaining -= chunk
             self.check()
+
+    def _wait(self, seconds: float) -> None:
+        if getattr(self.clock, "virtual", False):
+            self.clock.sleep(seconds)
+        else:  # a real wait: a stop signal ends it at once (no journal write in it)
+            with interruptible():
+                self.clock.sleep(seconds)
 
     def _until_due(self) -> float:
         if self.last_check is None:
@@ -145,7 +153,7 @@ class ConditionsWatch:
                     f"the environment stayed outside the procedure's conditions for "
                     f"{elapsed:.0f} s (the most is {self.max_suspension:.0f} s): {reason}",
                     hint="bring the room back within the conditions, then resume the run")
-            self.clock.sleep(min(self.check_every, remaining))
+            self._wait(min(self.check_every, remaining))
             violations = self._read()
             if violations:
                 reason = "; ".join(v.describe() for v in violations)

@@ -66,8 +66,11 @@ def emit_reading(ex: Execution, role: str, name: str, reading: Any,
 
 def console_prompt(message: str) -> str:
     """Ask on the console and wait for Enter; the answer is what was typed."""
+    from labctl.procedures.stop_signals import interruptible
+
     try:
-        return input(f"{message} [Enter] ")
+        with interruptible():  # Ctrl-C at the prompt stops the run at once
+            return input(f"{message} [Enter] ")
     except EOFError:
         from labctl.errors import RunError
 

@@ -3,7 +3,10 @@
 The journal is the truth of a run (docs/contracts.md, "Journal"). Every event gets
 ``seq`` (0, 1, 2, ... without gaps), ``type``, ``t`` (clock seconds) and ``wall`` (UTC
 ISO 8601). ``Journal.append`` writes the whole line with one ``os.write``, then
-``os.fsync``: when it returns, the event survives a kill -9 or a power cut.
+``os.fsync``: when it returns, the event survives a kill -9 or a power cut. A journal
+has one writer: ``seq`` is given, the line written and the count moved on under the
+writer's lock, so two threads never share a ``seq``; stop signals never raise inside a
+write (``labctl.procedures.stop_signals`` only notes them).
 
 ``read_journal`` tolerates what a crash can leave behind, a torn last line (dropped and
 reported as a problem), and refuses what a crash cannot explain: a corrupt line in the
@@ -12,13 +15,14 @@ middle or a gap in ``seq`` (a ``JournalError`` naming the file and line).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
 import os
-import signal
-from collections.abc import Iterator, Mapping
+import sys
+import threading
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
@@ -28,24 +32,6 @@ from typing import Any
 
 from labctl.clock import Clock
 from labctl.errors import RunError, read_bytes
-
-_DEFERRED = frozenset(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
-                     if hasattr(signal, name))
-
-
-@contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold Ctrl-C, SIGTERM and SIGHUP while one event is written: their handlers raise
-    an exception, which landing between the write and ``next_seq += 1`` would leave a
-    torn line or a repeated ``seq``. Held signals arrive right after."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 class JournalError(RunError):
@@ -148,6 +134,19 @@ def journal_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def finished_journal_sha256(path: str | Path) -> str:
+    """SHA-256 (hex) of the journal up to and including its last ``run_finished`` line:
+    what a run's record covers. Lines journalled after it (``record_stored``) do not
+    change it, so a record finished by ``--resume`` carries the same hash."""
+    data = Path(path).read_bytes()
+    end = len(data)
+    start = data.rfind(b'"type":"run_finished"')
+    if start >= 0:
+        newline = data.find(b"\n", start)
+        end = len(data) if newline < 0 else newline + 1
+    return hashlib.sha256(data[:end]).hexdigest()
+
+
 def _fsync_dir(directory: Path) -> None:
     try:
         fd = os.open(directory, os.O_RDONLY)
@@ -184,6 +183,9 @@ class Journal:
         self._fd: int | None = fd
         self._clock = clock
         self.next_seq = next_seq
+        self._lock = threading.Lock()
+        self._broken = False
+        self._hold = _hold_line()
 
     @classmethod
     def create(cls, path: str | Path, clock: Clock) -> Journal:
@@ -243,32 +245,46 @@ class Journal:
 
     def append(self, type: str, **fields: Any) -> dict[str, Any]:
         """Write one event (flushed and fsync'd) and return it as written."""
-        if self._fd is None:
-            raise JournalError("the journal is closed", where=str(self.path))
-        event = {"seq": self.next_seq, "type": type, "t": float(self._clock.now()),
-                 "wall": _wall()}
-        event.update(to_json(fields))
-        data = (json.dumps(event, ensure_ascii=False, separators=(",", ":"),
-                           allow_nan=False) + "\n").encode("utf-8")
-        with _signals_deferred():
+        payload = to_json(fields)
+        with self._lock:
+            if self._fd is None:
+                raise JournalError("the journal is closed", where=str(self.path))
+            if self._broken:
+                raise JournalError("an earlier write of this journal was cut short",
+                                   where=str(self.path),
+                                   hint="resume the run: the torn line is set aside")
+            seq = self.next_seq
+            event = {"seq": seq, "type": type, "t": float(self._clock.now()),
+                     "wall": _wall()}
+            event.update(payload)
+            data = (json.dumps(event, ensure_ascii=False, separators=(",", ":"),
+                               allow_nan=False) + "\n").encode("utf-8")
+            written = 0
             try:
                 view = memoryview(data)
-                while view:
-                    written = os.write(self._fd, view)
-                    view = view[written:]
+                while written < len(data):
+                    written += os.write(self._fd, view[written:])
                 os.fsync(self._fd)
             except OSError as exc:
+                self._broken = written > 0
                 raise JournalError(f"cannot write the journal: {exc.strerror}",
                                    where=str(self.path),
                                    hint="free disk space or check the file system") from exc
-            self.next_seq += 1
+            finally:
+                if written == len(data):
+                    self.next_seq = seq + 1
+                elif written:
+                    self._broken = True
+        if self._hold is not None and seq == self._hold:
+            _hold_here(seq)
         return event
 
     def close(self) -> None:
         """Close the file; closing twice is harmless."""
-        if self._fd is not None:
-            fd, self._fd = self._fd, None
-            os.close(fd)
+        with self._lock:
+            if self._fd is not None:
+                fd, self._fd = self._fd, None
+                os.close(fd)
 
     def sha256(self) -> str:
         return journal_sha256(self.path)
@@ -278,3 +294,28 @@ class Journal:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+#: Test hook: ``LABCTL_TEST_JOURNAL_HOLD=N`` makes the writer print
+#: ``labctl-test-hold: seq N`` on stderr right after line N (0-based seq) is on disk and
+#: wait there (at most ``LABCTL_TEST_JOURNAL_HOLD_TIMEOUT`` seconds, default 60) until a
+#: stop signal has been noted, so a test in another process can send a signal, or
+#: kill -9, at a chosen line. Unset in normal use.
+HOLD_ENV = "LABCTL_TEST_JOURNAL_HOLD"
+HOLD_TIMEOUT_ENV = "LABCTL_TEST_JOURNAL_HOLD_TIMEOUT"
+HOLD_MARKER = "labctl-test-hold: seq"
+
+
+def _hold_line() -> int | None:
+    text = os.environ.get(HOLD_ENV, "").strip()
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
+def _hold_here(seq: int) -> None:
+    from labctl.procedures import stop_signals
+
+    sys.stderr.flush()
+    os.write(2, f"{HOLD_MARKER} {seq}\n".encode())
+    deadline = time.monotonic() + float(os.environ.get(HOLD_TIMEOUT_ENV, "60"))
+    while stop_signals.requested() is None and time.monotonic() < deadline:
+        time.sleep(0.005)

@@ -54,7 +54,9 @@ def run_procedure(procedure: Procedure, bench: BenchLike, *, clock: Clock,
             if run_id is None:
                 raise RunError("resuming needs the run id or its journal")
             journal_path = run_journal_path(run_id)
-        progress = load_progress(journal_path, procedure)
+        accepted = (extra_run_info or {}).get("accepted_changes") or ()
+        progress = load_progress(journal_path, procedure, procedure_changed_ok=any(
+            c.get("file") == "procedure" for c in accepted))
         if parameters is not None and dict(parameters) != dict(progress.parameters):
             from labctl.procedures.parameters import resolve_parameters
 

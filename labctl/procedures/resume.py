@@ -83,6 +83,7 @@ class Progress:
     serials: Mapping[str, str]           # role -> serial at the first identification
     plan_points: list[dict[str, Any]] | None
     last_state: str | None               # state of the last run_finished, if any
+    record_stored: str | None = None     # record id of a record_stored event, if any
 
     @property
     def last_seq(self) -> int:
@@ -105,16 +106,21 @@ def progress_of(events: list[dict[str, Any]], journal_path: Path,
         parameters=dict(h.parameters), finished_points=h.finished_points(),
         attempts=h.attempts_started(), finished_steps=frozenset(h.finished_steps),
         step_attempts=dict(h.step_attempts), sessions=h.sessions, serials=h.serials,
-        plan_points=plan_points, last_state=h.last_state)
+        plan_points=plan_points, last_state=h.last_state,
+        record_stored=next((str(e.get("record_id") or "") for e in reversed(events)
+                            if e.get("type") == "record_stored"), None))
 
 
-def load_progress(journal_path: str | Path, procedure: Procedure) -> Progress:
-    """Read the journal and check it can be resumed with ``procedure``."""
+def load_progress(journal_path: str | Path, procedure: Procedure, *,
+                  procedure_changed_ok: bool = False) -> Progress:
+    """Read the journal and check it can be resumed with ``procedure`` (a changed
+    procedure file is refused unless ``procedure_changed_ok``: accepted, with a reason,
+    by ``labctl.procedures.resume_checks``)."""
     path = Path(journal_path)
     events, problems = read_journal(path)
     progress = progress_of(events, path, problems)
     recorded = (progress.run_started.get("procedure") or {}).get("sha256")
-    if recorded != procedure.sha256:
+    if recorded != procedure.sha256 and not procedure_changed_ok:
         raise RunError(
             f"the procedure file has changed since run {progress.run_id} started "
             f"(SHA-256 {str(recorded)[:12]}... then, {procedure.sha256[:12]}... now)",

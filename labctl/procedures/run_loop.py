@@ -20,6 +20,7 @@ from labctl.procedures.procedure_model import Procedure
 from labctl.procedures.resume import Progress
 from labctl.procedures.run_outcome import AbortRequested, RunOutcome
 from labctl.procedures.state import RunControl, RunState, StateMachine
+from labctl.procedures.stop_signals import raise_if_stopped
 from labctl.procedures.teardown import Teardown, _describe
 
 OnEvent = Callable[[dict[str, Any]], None]
@@ -51,6 +52,7 @@ class Runner(Teardown):
         self.machine = StateMachine()
         self.events: list[dict[str, Any]] = list(progress.events) if progress else []
         self.teardown_errors: list[str] = []
+        self.unsafe: list[str] = []
         for driver in self.instruments.values():  # every retry of a query is journalled
             if hasattr(driver, "retry_listener"):
                 driver.retry_listener = self._journal_retry
@@ -62,13 +64,16 @@ class Runner(Teardown):
 
     # -- events -------------------------------------------------------------------------
     def _journal_retry(self, info: Any) -> None:
-        self._emit("retry", **info.journal_fields())
+        # inside a driver's query, maybe in the teardown's safe states: never a stop point
+        self._emit("retry", stop_point=False, **info.journal_fields())
 
-    def _emit(self, type: str, **fields: Any) -> dict[str, Any]:
+    def _emit(self, type: str, *, stop_point: bool = True, **fields: Any) -> dict[str, Any]:
         event = self.journal.append(type, **fields)
         self.events.append(event)
         for callback in self.callbacks:
             callback(event)
+        if stop_point:  # a stop signal takes effect right after the event it followed
+            raise_if_stopped()
         return event
 
     def _emit_quietly(self, type: str, *, journal_errors: bool = False,
@@ -99,7 +104,9 @@ class Runner(Teardown):
                 self._step(step, redo=self._redo(step))
             self._finish()
         except KeyboardInterrupt as exc:
-            self._teardown(RunState.ABORTED, _describe(exc), exc)
+            outcome = self._teardown(RunState.ABORTED, _describe(exc), exc)
+            if outcome.unsafe:  # the distinct status of an unsafe stop wins over 130
+                raise self._aborted(outcome, _describe(exc)) from exc
             raise
         except AbortRequested as exc:
             outcome = self._teardown(RunState.ABORTED, exc.message, exc)
@@ -119,9 +126,11 @@ class Runner(Teardown):
         if self.progress is None:
             self._emit("run_started", **self.run_info)
         else:
+            accepted = self.run_info.get("accepted_changes")
             self._emit("resumed_run", attempt=self.progress.sessions + 1,
                        from_seq=self.progress.last_seq, problems=self.progress.problems,
-                       operator=self.run_info["operator"])
+                       operator=self.run_info["operator"],
+                       **({"accepted_changes": accepted} if accepted else {}))
         self._identify()
         if self.progress is None or self.progress.plan_points is None:
             self._emit("plan", **self.plan.to_event())
@@ -216,6 +225,7 @@ class Runner(Teardown):
 
     # -- control --------------------------------------------------------------------------
     def _check_abort(self) -> None:
+        raise_if_stopped()  # Ctrl-C, SIGTERM, SIGHUP: noted by the handler, acted on here
         reason = self.control.abort_requested
         if reason:
             raise AbortRequested(reason)

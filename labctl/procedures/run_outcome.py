@@ -31,3 +31,5 @@ class RunOutcome:
     events: list[dict[str, Any]]                 # the whole journal, earlier sessions too
     sha256: str = ""                             # of the journal file at the end
     teardown_errors: list[str] = field(default_factory=list)
+    #: instruments that could not be put in their safe state, each with what to check
+    unsafe: list[str] = field(default_factory=list)

@@ -11,11 +11,17 @@ the state machine and the ``_emit_quietly`` of events.
 
 from __future__ import annotations
 
+import inspect
+from typing import Any
+
 from labctl.errors import LabctlError
 from labctl.procedures.bench_access import _bench_roles
 from labctl.procedures.journal import journal_sha256
 from labctl.procedures.run_outcome import RunAborted, RunOutcome
 from labctl.procedures.state import RunState
+
+#: Exit status of ``labctl run`` when an instrument could not be put in its safe state.
+UNSAFE_EXIT_STATUS = 3
 
 
 class Teardown:
@@ -68,12 +74,33 @@ class Teardown:
     def _emit_error(self, exc: BaseException, *, during: str,
                     instrument: str | None = None) -> None:
         message = _describe(exc)
+        name = instrument or getattr(exc, "instrument", None)
+        check = None
         if during == "teardown":
             self.teardown_errors.append(message)
+            check = self._check_by_hand(name)
+            self.unsafe.append(f"instrument {name or '?'!r} could not be put in its safe "
+                               f"state ({message}); {check}")
         self._emit_quietly(
-            "error", message=message, during=during,
-            instrument=instrument or getattr(exc, "instrument", None),
-            command=getattr(exc, "command", None))
+            "error", message=message, during=during, instrument=name,
+            command=getattr(exc, "command", None),
+            **({"check_by_hand": check} if check else {}))
+
+    def _check_by_hand(self, name: str | None) -> str:
+        """What the operator must check on an instrument left unsafe: the first sentence
+        of its driver's ``safe_state`` description."""
+        driver: Any = None
+        instruments = getattr(self.bench, "instruments", None)
+        if isinstance(instruments, dict) and name in instruments:
+            driver = instruments[name]
+        else:
+            driver = next((d for role, d in _bench_roles(self.bench).items()
+                           if name in (role, getattr(d, "name", None))), None)
+        doc = inspect.getdoc(getattr(type(driver), "safe_state", None)) if driver else None
+        what = (doc or "").split("\n\n")[0].replace("\n", " ").strip().rstrip(".")
+        if not what or what.startswith("Put the instrument where it can do no harm"):
+            what = "outputs off, nothing moving, nothing loaded"
+        return f"check by hand: {what[:1].lower()}{what[1:]}"
 
     def _outcome(self) -> RunOutcome:
         state = self.machine.state.value
@@ -82,9 +109,18 @@ class Teardown:
         except OSError:
             digest = ""
         return RunOutcome(self.run_info["run_id"], self.journal.path, state,
-                          list(self.events), digest, list(self.teardown_errors))
+                          list(self.events), digest, list(self.teardown_errors),
+                          list(self.unsafe))
 
     def _aborted(self, outcome: RunOutcome, reason: str) -> RunAborted:
+        if outcome.unsafe:
+            error = RunAborted(
+                f"run {outcome.run_id} {outcome.state}: {reason}", outcome,
+                hint=f"NOT every instrument is in its safe state: {'; '.join(outcome.unsafe)}"
+                     f"; journal {outcome.journal_path}; continue with --resume "
+                     f"{outcome.run_id}")
+            error.exit_code = UNSAFE_EXIT_STATUS
+            return error
         return RunAborted(
             f"run {outcome.run_id} {outcome.state}: {reason}", outcome,
             hint=f"instruments were put in their safe state; journal {outcome.journal_path}; "

@@ -217,6 +217,10 @@ class Outbox:
         attempts in a row, stop: the rest stays pending for the next delivery. A record
         the registry refuses for good (same id with other content, a bad signature) is
         marked rejected and skipped.
+
+        Only the records pending when the call starts are its business: a record another
+        process (a concurrent run sharing this labctl home) puts meanwhile is left to
+        that process and never reported as pending here.
         """
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -231,8 +235,10 @@ class Outbox:
             opened = registry  # type: ignore[assignment]
             target = opened.url  # type: ignore[union-attr]
         failures = 0
+        mine = self._pending(target)
+        mine_ids = [r.id for r in mine]
         try:
-            for record in self._pending(target):
+            for record in mine:
                 current = record
                 relink = False
                 relinks = 0
@@ -271,16 +277,24 @@ class Outbox:
                     report.last_error = error
                     self._note_failure(current.id, error)
                     if failures >= max_attempts:
-                        report.pending = [r.id for r in self._pending(target)]
+                        report.pending = self._still_pending(mine_ids)
                         return report
                     self._sleep(min(base_delay * 2 ** (failures - 1), max_delay))
         finally:
             if own and opened is not None:
                 opened.close()
-        report.pending = [r.id for r in self._pending(target)]
+        report.pending = self._still_pending(mine_ids)
         return report
 
     # -- internals --------------------------------------------------------------------
+
+    def _state(self, record_id: str) -> str | None:
+        with self._connect() as conn:
+            row = conn.execute("SELECT state FROM outbox WHERE id = ?", (record_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _still_pending(self, ids: list[str]) -> list[str]:
+        return [i for i in ids if self._state(i) == "pending"]
 
     def _signing_key(self) -> Ed25519PrivateKey:
         if self._key is None:

@@ -186,6 +186,20 @@ class ProcedureRef(_Model):
     sha256: Sha256Hex
 
 
+class AcceptedChange(_Model):
+    """An input file that changed while a run was interrupted, accepted on resume."""
+
+    file: Literal["procedure", "bench", "register"]
+    path: str
+    was: Sha256Hex
+    now: Sha256Hex
+    reason: NonEmpty
+
+
+#: Members written only when set, so records made before they existed hash the same.
+OPTIONAL_MEMBERS: tuple[str, ...] = ("operators", "accepted_changes")
+
+
 class Record(_Model):
     """One calibration or verification, as stored in the registry.
 
@@ -221,6 +235,10 @@ class Record(_Model):
     virtual_clock: bool = False
     labctl_version: NonEmpty
     operator: NonEmpty
+    #: Every operator of a run resumed by someone else, in order (absent: one operator).
+    operators: list[NonEmpty] | None = None
+    #: Input files accepted as changed on resume (``--accept-changed``), with the reason.
+    accepted_changes: list[AcceptedChange] | None = None
     started: datetime
     finished: datetime
     # schema 2 (labctl.registry.certification)
@@ -312,6 +330,9 @@ class Record(_Model):
         data = handler(self)
         if self.schema_version == 1:  # a schema-1 document keeps its members (and hash)
             for name in SCHEMA2_FIELDS:
+                data.pop(name, None)
+        for name in OPTIONAL_MEMBERS:  # only when set: earlier records hash the same
+            if data.get(name) is None:
                 data.pop(name, None)
         return data
 

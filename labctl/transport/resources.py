@@ -104,7 +104,7 @@ def _parse_visa(text: str, instrument: str | None) -> ResourceInfo:
                         f"TCPIP::{parsed.host_address}::{port}::SOCKET")
     elif isinstance(parsed, rname.GPIBInstr):
         addr = str(parsed.primary_address)
-        if not addr.isdigit() or not 0 <= int(addr) <= 30:
+        if not (addr.isascii() and addr.isdigit()) or not 0 <= int(addr) <= 30:
             raise _bad(text, f"GPIB primary address {addr!r} is not a number from 0 to 30",
                        instrument)
     return ResourceInfo(text, "visa", interface, text, {})

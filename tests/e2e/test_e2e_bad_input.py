@@ -313,7 +313,8 @@ def test_a_transient_fault_is_retried_and_journalled(tmp_path: Path,
     bench = bench_with(tmp_path, edit)
     assert run(PROCEDURE, bench, tmp_path) == 0, capsys.readouterr().err
     events = journal_events(only_run(tmp_path / "runs"))
-    assert events[-1]["type"] == "run_finished" and events[-1]["state"] == "done"
+    assert events[-2]["type"] == "run_finished" and events[-2]["state"] == "done"
+    assert events[-1]["type"] == "record_stored"
     retries = [e for e in events if e["type"] == "retry"]
     assert [(e["instrument"], e["attempt"], e["allowed"], e["error_type"])
             for e in retries] == [("scale", 1, 3, "InstrumentError"),

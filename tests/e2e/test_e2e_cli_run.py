@@ -71,7 +71,8 @@ def test_readme_run_command(explicit_registry: bool, tmp_path: Path, labctl_home
     assert f"record {record['id']} stored in the registry" in text
     journal = only_run(labctl_home / "runs")  # the default runs folder in the labctl home
     assert f"journal {journal}" in text
-    assert journal_events(journal)[-1]["state"] == "done"
+    assert journal_events(journal)[-2]["state"] == "done"
+    assert journal_events(journal)[-1]["record_id"] == record["id"]
 
     # the registry has it
     assert main(["registry", "list", *registry, "--json"]) == 0

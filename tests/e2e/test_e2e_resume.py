@@ -163,7 +163,8 @@ def test_kill_9_then_resume(where: str, tmp_path: Path, reference: list[dict[str
     resumed = events[len(before)]
     assert resumed["type"] == "resumed_run" and resumed["attempt"] == 2
     assert resumed["from_seq"] == before[-1]["seq"]
-    assert events[-1]["type"] == "run_finished" and events[-1]["state"] == "done"
+    assert events[-2]["type"] == "run_finished" and events[-2]["state"] == "done"
+    assert events[-1]["type"] == "record_stored"
 
     # every planned point finished exactly once, but the zero setting (on_resume: redo),
     # measured again first on resume; the other points finished before the kill were not
@@ -203,7 +204,10 @@ def test_kill_9_then_resume(where: str, tmp_path: Path, reference: list[dict[str
     record = json.loads(out.read_text(encoding="utf-8"))
     started = events[0]
     assert record["run_id"] == run_id and record["id"] == started["record_id"]
-    assert record["journal_sha256"] == hashlib.sha256(journal.read_bytes()).hexdigest()
+    # the record covers the journal up to run_finished (record_stored comes after it)
+    through_finished = journal.read_bytes().rsplit(b"\n", 2)[0] + b"\n"
+    assert b'"type":"run_finished"' in through_finished.splitlines()[-1]
+    assert record["journal_sha256"] == hashlib.sha256(through_finished).hexdigest()
     fresh = [p.model_dump(mode="json") for p in reanalyse(journal, PROCEDURE)]
     assert record["points"] == json.loads(json.dumps(fresh))
     for p in record["points"]:

@@ -96,5 +96,6 @@ def test_short_procedure_in_real_time_against_sim_serve(
     assert f"record {record['id']} stored in the registry" in captured.out
     events = journal_events(only_run(tmp_path / "runs"))
     assert events[0]["virtual_clock"] is False
-    assert events[-1]["type"] == "run_finished" and events[-1]["state"] == "done"
+    assert events[-2]["type"] == "run_finished" and events[-2]["state"] == "done"
+    assert events[-1]["type"] == "record_stored"
     assert [e["type"] for e in events].count("reading") == 5

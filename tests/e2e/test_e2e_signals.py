@@ -55,4 +55,5 @@ def test_sigterm_mid_run_tears_down_and_the_run_resumes(
     finally:
         os.chdir(cwd)
     events = _events(journal)
-    assert events[-1]["type"] == "run_finished" and events[-1]["state"] == "done"
+    assert events[-2]["type"] == "run_finished" and events[-2]["state"] == "done"
+    assert events[-1]["type"] == "record_stored"

@@ -135,3 +135,19 @@ def test_linked_to_clears_the_signature(make_record):
     assert (linked.previous, linked.hash, linked.signature, linked.key_id) == \
         ("d" * 64, None, None, None)
     assert linked.content() == record.content()
+
+
+def test_operators_and_accepted_changes_appear_only_when_set(make_record):
+    """Records made before these members existed keep their document (and hash)."""
+    plain = make_record()
+    assert "operators" not in plain.document() and "accepted_changes" not in plain.document()
+    assert Record.from_json(plain.canonical_json()) == plain
+    change = {"file": "register", "path": "benches/register.yaml", "was": "a" * 64,
+              "now": "b" * 64, "reason": "M1-A recalibrated during the stop"}
+    resumed = make_record(operators=["L. Wang", "H. Zhou"], accepted_changes=[change])
+    document = resumed.document()
+    assert document["operators"] == ["L. Wang", "H. Zhou"]
+    assert document["accepted_changes"] == [change]
+    assert Record.from_json(resumed.canonical_json()) == resumed
+    with pytest.raises(ValidationError):
+        make_record(accepted_changes=[{**change, "reason": ""}])

@@ -209,3 +209,36 @@ def test_concurrent_benches_make_one_unbroken_chain(make_record, lab_key, regist
     with open_registry(registry_url) as reg:
         assert reg.count() == 9
         assert reg.verify_chain(make_record().lab) == []
+
+
+def test_deliver_leaves_the_fresh_records_of_other_processes_alone(make_record, lab_key,
+                                                                   sqlite_url):
+    """Concurrent runs share one labctl home: a record another run puts while this
+    delivery goes on is that run's business, not a failure of this one (it printed
+    "registry unreachable" while the registry was there)."""
+    mine = Outbox(key=lab_key, sleep=FakeSleep())
+    other = Outbox(key=lab_key)  # the other run's process, same outbox file
+    record = mine.put(make_record(), sqlite_url)
+    theirs = []
+    registry = open_registry(sqlite_url)
+
+    class Meanwhile:
+        """The registry, while the other run puts its record during our push."""
+
+        url = registry.url
+
+        def push(self, rec, **kwargs):
+            if not theirs:
+                theirs.append(other.put(make_record(), sqlite_url))
+            return registry.push(rec, **kwargs)
+
+        def last_hash(self, lab):
+            return registry.last_hash(lab)
+
+    try:
+        report = mine.deliver(Meanwhile())
+    finally:
+        registry.close()
+    assert report.ok and report.delivered == [record.id] and report.pending == []
+    assert mine.state(theirs[0].id) == "pending"  # left for its own process to deliver
+
