@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,15 +28,15 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, func, insert, select
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
+from labctl.registry import migrate
 from labctl.registry.canonical import CanonicalDocument, load_json
 from labctl.registry.database import (
     Transaction,
     make_engine,
     not_a_path,
     parse_url,
-    unavailable,
 )
 from labctl.registry.errors import (
     ChainMoved,
@@ -44,10 +45,11 @@ from labctl.registry.errors import (
     RegistryError,
     RegistryUnavailable,
 )
-from labctl.registry.integrity import row_problems
+from labctl.registry.family import family_of
+from labctl.registry.integrity import DERIVED_COLUMNS, row_problems
 from labctl.registry.record import Record
 from labctl.registry.signing import key_id, load_public_key, public_key_text, verify_record
-from labctl.registry.tables import keys, metadata, records
+from labctl.registry.tables import keys, records
 
 _ID_PREFIX = re.compile(r"^[0-9a-f-]{4,36}$")
 
@@ -81,12 +83,19 @@ class RecordSummary:
         return asdict(self)
 
 
-def open_registry(url: str | None = None) -> Registry:
+def open_registry(url: str | None = None) -> Any:
     """Open the registry at ``url`` (None: the embedded one, ``default_registry_url()``).
 
-    Creates the tables if they are missing. A URL labctl cannot use raises
+    A database URL gives a ``Registry``, its schema made or migrated to the current
+    revision (``labctl.registry.migrate``); an ``http://`` or ``https://`` URL gives an
+    ``HttpRegistry`` (``labctl.registry.client``) with the same reading and pushing
+    methods, talking to ``labctl registry serve``. A URL labctl cannot use raises
     ``RegistryError``; a registry that cannot be reached raises ``RegistryUnavailable``.
     """
+    if url is not None and url.partition("://")[0].lower() in ("http", "https"):
+        from labctl.registry.client import HttpRegistry
+
+        return HttpRegistry(url)
     if url is None:
         from labctl.paths import default_registry_url, registry_path
 
@@ -102,19 +111,20 @@ def open_registry(url: str | None = None) -> Registry:
                                       hint="create it or fix the path in the URL")
     engine = make_engine(parsed, shown)
     try:
-        with engine.connect() as conn:
-            conn.execution_options(labctl_write=True)
-            with conn.begin():
-                metadata.create_all(conn, checkfirst=True)
-    except DBAPIError as err:
+        migrate.upgrade(engine, shown)
+    except BaseException:
         engine.dispose()
-        raise unavailable(shown, err) from err
+        raise
     return Registry(engine, shown)
 
 
 def registry_name(url: str | None = None) -> str:
     """The registry's URL as labctl shows it (absolute paths, no password); None: the
     embedded registry. Two URLs of the same registry give the same name."""
+    if url is not None and url.partition("://")[0].lower() in ("http", "https"):
+        from labctl.registry.client import service_name
+
+        return service_name(url)
     if url is None:
         from labctl.paths import default_registry_url
 
@@ -230,6 +240,7 @@ class Registry:
             "decision": record.decision,
             "document": body,
             "pushed_at": _now(),
+            "family": family_of(doc),
         }
         try:
             with self._write() as conn:
@@ -354,23 +365,34 @@ class Registry:
 
     # -- verifying --------------------------------------------------------------------
 
-    def verify(self, id_or_prefix: str) -> list[str]:
-        """Problems with one record's hash and signature ([] when it is good)."""
+    def verify(self, id_or_prefix: str,
+               trusted: Mapping[str, Ed25519PublicKey] | None = None) -> list[str]:
+        """Problems with one record's hash and signature ([] when it is good); with
+        ``trusted`` (the trust anchor), a record signed by another key is a problem."""
         doc = self.document(id_or_prefix)
         kid = str(doc.get("key_id"))
-        key = self.public_key(kid)
-        if key is None:
-            return [f"record {str(doc.get('id'))[:8]}: key {kid} is not in this registry"]
+        name = f"record {str(doc.get('id'))[:8]}"
+        if trusted is not None:
+            key = trusted.get(kid)
+            if key is None:
+                return [f"{name}: signed by key {kid}, which is not a trusted key of the lab"]
+        else:
+            key = self.public_key(kid)
+            if key is None:
+                return [f"{name}: key {kid} is not in this registry"]
         return verify_record(doc, key)
 
-    def verify_chain(self, lab: str) -> list[str]:
-        """Problems with a lab's chain: broken links, bad hashes, bad signatures."""
+    def verify_chain(self, lab: str,
+                     trusted: Mapping[str, Ed25519PublicKey] | None = None) -> list[str]:
+        """Problems with a lab's chain: broken links, rows whose columns differ from their
+        documents, bad hashes, bad signatures, and (with ``trusted``, the keys of the trust
+        anchor) records signed by a key that is not trusted."""
         with self._read() as conn:
             known = {kid: load_public_key(text)
                      for kid, text in conn.execute(select(keys.c.key_id, keys.c.public_key))}
+        columns = [records.c[name] for name, _ in DERIVED_COLUMNS]
         query = (
-            select(records.c.seq, records.c.id, records.c.lab, records.c.link, records.c.hash,
-                   records.c.key_id, records.c.document)
+            select(records.c.seq, records.c.link, records.c.document, *columns)
             .where(records.c.lab == lab)
             .order_by(records.c.seq)
             .execution_options(yield_per=500)
@@ -390,7 +412,7 @@ class Registry:
                         problems.append(f"{where}: stored JSON is not an object")
                     expected_previous = row.hash
                     continue
-                problems.extend(f"{where}: {p}" for p in row_problems(row, doc, known))
+                problems.extend(f"{where}: {p}" for p in row_problems(row, doc, known, trusted))
                 previous = doc.get("previous")
                 if previous != expected_previous:
                     problems.append(
@@ -398,6 +420,72 @@ class Registry:
                         f"before it in the chain has hash {_short(expected_previous)}")
                 expected_previous = doc.get("hash") or row.hash
         return problems
+
+    def has_hash(self, lab: str, record_hash: str) -> bool:
+        """True when a record of ``lab`` with this hash is stored (checkpoints use it)."""
+        with self._read() as conn:
+            return conn.execute(
+                select(records.c.seq).where(records.c.hash == record_hash,
+                                            records.c.lab == lab)
+            ).first() is not None
+
+    def superseded_by(self, record_id: str) -> list[str]:
+        """The ids of the records that supersede ``record_id`` (one at most, by rule)."""
+        with self._read() as conn:
+            return list(conn.execute(
+                select(records.c.id).where(records.c.supersedes == record_id)
+                .order_by(records.c.seq)).scalars())
+
+    def stored_keys(self) -> dict[str, str]:
+        """The public keys stored here (key id -> base64 of the raw key)."""
+        with self._read() as conn:
+            return dict(conn.execute(select(keys.c.key_id, keys.c.public_key)).all())
+
+    def query(
+        self,
+        *,
+        limit: int = 50,
+        before_seq: int | None = None,
+        lab: str | None = None,
+        dut_serial: str | None = None,
+        decision: str | None = None,
+        procedure_id: str | None = None,
+        family: str | None = None,
+        finished_from: str | None = None,
+        finished_to: str | None = None,
+        supersedes: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Record summaries (with ``seq``, ``family`` and ``pushed_at``), newest first,
+        filtered; page on with ``before_seq`` = the last ``seq`` of the previous page.
+        ``finished_from``/``finished_to``: ISO times (from inclusive, to exclusive)."""
+        query = select(
+            records.c.seq, records.c.id, records.c.lab, records.c.finished,
+            records.c.dut_maker, records.c.dut_model, records.c.dut_serial,
+            records.c.procedure_id, records.c.procedure_version, records.c.decision,
+            records.c.supersedes, records.c.hash, records.c.family, records.c.pushed_at,
+        ).order_by(records.c.seq.desc()).limit(limit)
+        for column, value in ((records.c.lab, lab), (records.c.dut_serial, dut_serial),
+                              (records.c.decision, decision),
+                              (records.c.procedure_id, procedure_id),
+                              (records.c.family, family), (records.c.supersedes, supersedes)):
+            if value is not None:
+                query = query.where(column == value)
+        if before_seq is not None:
+            query = query.where(records.c.seq < before_seq)
+        if finished_from is not None:
+            query = query.where(records.c.finished >= finished_from)
+        if finished_to is not None:
+            query = query.where(records.c.finished < finished_to)
+        with self._read() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def counts(self, column: str) -> dict[str, int]:
+        """How many records there are by the value of ``column`` (decision, family,
+        procedure_id, lab)."""
+        col = records.c[column]
+        with self._read() as conn:
+            rows = conn.execute(select(col, func.count()).group_by(col).order_by(col)).all()
+        return {str(value): int(n) for value, n in rows}
 
     # -- internals --------------------------------------------------------------------
 
@@ -433,6 +521,15 @@ class Registry:
             raise RegistryError(f"record {record.id} of lab {record.lab!r} supersedes a record "
                                 f"of lab {lab!r}", where=self._where,
                                 hint="a lab corrects its own records only")
+        # Two records superseding one would fork its history. The check is safe against
+        # concurrent pushes: both records are of one lab, whose chain admits one at a time.
+        other = conn.execute(
+            select(records.c.id).where(records.c.supersedes == record.supersedes)
+        ).scalar_one_or_none()
+        if other is not None:
+            raise RegistryError(f"record {record.supersedes} is already superseded by {other}",
+                                where=self._where,
+                                hint=f"supersede the correction {other} instead, to chain them")
 
     def _read(self) -> Transaction:
         return Transaction(self._engine, self.url, write=False)
