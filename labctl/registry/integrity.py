@@ -3,12 +3,13 @@ and whose key signed it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from labctl.registry.canonical import CanonicalDocument
+from labctl.registry.canonical import CanonicalDocument, load_json
 from labctl.registry.errors import RecordError
 from labctl.registry.signing import verify_record
 
@@ -83,3 +84,40 @@ def row_problems(
         problems.extend(p.split(": ", 1)[1]
                         for p in verify_record(doc, key, computed_hash=computed))
     return problems
+
+
+def chain_problems(
+    lab: str,
+    rows: Iterable[Any],
+    known: Mapping[str, Ed25519PublicKey],
+    trusted: Mapping[str, Ed25519PublicKey] | None = None,
+) -> list[str]:
+    """Problems with a lab's chain, from its rows in push order (each with ``seq``,
+    ``link``, ``document`` and the derived columns): broken links, edited rows, bad
+    hashes and signatures, untrusted keys (see ``row_problems``)."""
+    problems: list[str] = []
+    expected_previous: str | None = None
+    for row in rows:
+        where = f"lab {lab!r}, record {str(row.id)[:8]} (#{row.seq})"
+        try:
+            doc = load_json(row.document)
+        except json.JSONDecodeError as err:
+            doc = None
+            problems.append(f"{where}: stored JSON is unreadable: {err}")
+        if not isinstance(doc, dict):
+            if doc is not None:
+                problems.append(f"{where}: stored JSON is not an object")
+            expected_previous = row.hash
+            continue
+        problems.extend(f"{where}: {p}" for p in row_problems(row, doc, known, trusted))
+        previous = doc.get("previous")
+        if previous != expected_previous:
+            problems.append(
+                f"{where}: broken link: previous is {_short(previous)} but the record "
+                f"before it in the chain has hash {_short(expected_previous)}")
+        expected_previous = doc.get("hash") or row.hash
+    return problems
+
+
+def _short(value: str | None) -> str:
+    return "none (first record)" if value is None else value[:12]

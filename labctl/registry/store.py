@@ -17,7 +17,6 @@ record's integrity are in ``labctl.registry.integrity``.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -27,7 +26,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from labctl.registry import migrate
@@ -46,10 +45,11 @@ from labctl.registry.errors import (
     RegistryUnavailable,
 )
 from labctl.registry.family import family_of
-from labctl.registry.integrity import DERIVED_COLUMNS, row_problems
+from labctl.registry.integrity import DERIVED_COLUMNS, chain_problems
 from labctl.registry.record import Record
 from labctl.registry.signing import key_id, load_public_key, public_key_text, verify_record
-from labctl.registry.tables import keys, records
+from labctl.registry.standards import standard_rows
+from labctl.registry.tables import keys, records, standards
 
 _ID_PREFIX = re.compile(r"^[0-9a-f-]{4,36}$")
 
@@ -203,16 +203,41 @@ class Registry:
         with other content, ``ChainMoved`` when ``record.previous`` is not the lab's last
         hash, ``RegistryError`` for an unsigned or badly signed record.
         """
+        return self.push_many([record], public_key)[0]
+
+    def push_many(self, batch: list[Record],
+                  public_key: Ed25519PublicKey | None = None) -> list[PushResult]:
+        """Store signed records in one transaction, in order (each record's ``previous``
+        the hash of the one before it of its lab, the first's the lab's last hash here);
+        all or none. Records already stored are no-ops, as in ``push``."""
+        if public_key is not None:
+            self.register_key(public_key)
+        rows = [self._row(record, public_key) for record in batch]
+        try:
+            with self._write() as conn:
+                return self._insert_rows(conn, batch, rows)
+        except IntegrityError:
+            # Someone pushed between our checks and our insert: the same records, or
+            # other records of this lab taking the same place in the chain.
+            with self._read() as conn:
+                found = [self._existing(conn, record) for record in batch]
+            if all(found):
+                return found  # type: ignore[return-value]
+            first = next(r for r, f in zip(batch, found, strict=True) if f is None)
+            raise ChainMoved(f"record {first.id}: another record of lab {first.lab!r} took its "
+                             "place in the chain", where=self._where,
+                             hint="re-link and re-sign it; the outbox does this") from None
+
+    def _row(self, record: Record, public_key: Ed25519PublicKey | None) -> dict[str, Any]:
+        """The checked row of one record (signature verified under its stored key)."""
         name = f"record {record.id}"
         if not record.signed:
             raise RegistryError(f"{name} is not signed", where=self._where,
                                 hint="sign it with signing.sign_record, or use the outbox")
         assert record.hash is not None and record.key_id is not None
-        if public_key is not None:
-            if key_id(public_key) != record.key_id:
-                raise RegistryError(f"{name} is signed by key {record.key_id}, not by the "
-                                    f"key given ({key_id(public_key)})", where=self._where)
-            self.register_key(public_key)
+        if public_key is not None and key_id(public_key) != record.key_id:
+            raise RegistryError(f"{name} is signed by key {record.key_id}, not by the "
+                                f"key given ({key_id(public_key)})", where=self._where)
         key = self.public_key(record.key_id)
         if key is None:
             raise RegistryError(f"{name} is signed by key {record.key_id}, unknown here",
@@ -223,8 +248,7 @@ class Registry:
         if problems:
             raise RegistryError("; ".join(problems), where=self._where,
                                 hint="records are signed after their last change")
-        body = canonical.json().decode("utf-8")
-        row = {
+        return {
             "id": record.id,
             "lab": record.lab,
             "link": record.previous or "",
@@ -238,35 +262,50 @@ class Registry:
             "procedure_id": record.procedure.id,
             "procedure_version": record.procedure.version,
             "decision": record.decision,
-            "document": body,
+            "document": canonical.json().decode("utf-8"),
             "pushed_at": _now(),
             "family": family_of(doc),
+            "_standards": standard_rows(doc),
         }
-        try:
-            with self._write() as conn:
-                existing = self._existing(conn, record)
-                if existing is not None:
-                    return existing
-                head = self._last_hash(conn, record.lab)
-                if record.previous != head:
-                    raise ChainMoved(
-                        f"{name} links to previous {_short(record.previous)} but lab "
-                        f"{record.lab!r}'s chain ends at {_short(head)}",
-                        where=self._where, hint="re-link and re-sign it; the outbox does this")
-                if record.supersedes is not None:
-                    self._check_supersedes(conn, record)
-                conn.execute(insert(records).values(**row))
-        except IntegrityError:
-            # Someone pushed between our checks and our insert: the same record, or
-            # another record of this lab taking the same place in the chain.
-            with self._read() as conn:
-                existing = self._existing(conn, record)
+
+    def _insert_rows(self, conn: Connection, batch: list[Record],
+                     rows: list[dict[str, Any]]) -> list[PushResult]:
+        results: list[PushResult] = []
+        heads: dict[str, str | None] = {}
+        new_rows: list[dict[str, Any]] = []
+        new_standards: dict[tuple[str, str, str], dict[str, str]] = {}
+        for record, row in zip(batch, rows, strict=True):
+            existing = self._existing(conn, record)
             if existing is not None:
-                return existing
-            raise ChainMoved(f"{name}: another record of lab {record.lab!r} took its place "
-                             "in the chain", where=self._where,
-                             hint="re-link and re-sign it; the outbox does this") from None
-        return PushResult(created=True, id=record.id, hash=record.hash)
+                results.append(existing)
+                continue
+            if record.lab not in heads:
+                heads[record.lab] = self._last_hash(conn, record.lab)
+            head = heads[record.lab]
+            if record.previous != head:
+                raise ChainMoved(
+                    f"record {record.id} links to previous {_short(record.previous)} but lab "
+                    f"{record.lab!r}'s chain ends at {_short(head)}",
+                    where=self._where, hint="re-link and re-sign it; the outbox does this")
+            if record.supersedes is not None:
+                self._check_supersedes(conn, record, new_rows)
+            heads[record.lab] = record.hash
+            for standard in row["_standards"]:
+                new_standards.setdefault(
+                    (standard["lab"], standard["register_id"], standard["certificate"]), standard)
+            new_rows.append({k: v for k, v in row.items() if k != "_standards"})
+            results.append(PushResult(created=True, id=record.id, hash=str(record.hash)))
+        if new_rows:
+            conn.execute(insert(records), new_rows)
+        if new_standards:
+            known = set(conn.execute(
+                select(standards.c.lab, standards.c.register_id, standards.c.certificate)
+                .where(tuple_(standards.c.lab, standards.c.register_id,
+                              standards.c.certificate).in_(list(new_standards)))).all())
+            fresh = [row for k, row in new_standards.items() if k not in known]
+            if fresh:
+                conn.execute(insert(standards), fresh)
+        return results
 
     # -- reading ----------------------------------------------------------------------
 
@@ -397,29 +436,15 @@ class Registry:
             .order_by(records.c.seq)
             .execution_options(yield_per=500)
         )
-        problems: list[str] = []
-        expected_previous: str | None = None
         with self._read() as conn:
-            for row in conn.execute(query):
-                where = f"lab {lab!r}, record {row.id[:8]} (#{row.seq})"
-                try:
-                    doc = load_json(row.document)
-                except json.JSONDecodeError as err:
-                    doc = None
-                    problems.append(f"{where}: stored JSON is unreadable: {err}")
-                if not isinstance(doc, dict):
-                    if doc is not None:
-                        problems.append(f"{where}: stored JSON is not an object")
-                    expected_previous = row.hash
-                    continue
-                problems.extend(f"{where}: {p}" for p in row_problems(row, doc, known, trusted))
-                previous = doc.get("previous")
-                if previous != expected_previous:
-                    problems.append(
-                        f"{where}: broken link: previous is {_short(previous)} but the record "
-                        f"before it in the chain has hash {_short(expected_previous)}")
-                expected_previous = doc.get("hash") or row.hash
-        return problems
+            return chain_problems(lab, conn.execute(query), known, trusted)
+
+    def chain_rows(self, lab: str, after_seq: int = 0, limit: int = 500) -> list[dict[str, Any]]:
+        """A lab's rows as stored, every column, in chain order after ``after_seq``."""
+        query = (select(records).where(records.c.lab == lab, records.c.seq > after_seq)
+                 .order_by(records.c.seq).limit(limit))
+        with self._read() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
 
     def has_hash(self, lab: str, record_hash: str) -> bool:
         """True when a record of ``lab`` with this hash is stored (checkpoints use it)."""
@@ -454,6 +479,7 @@ class Registry:
         finished_from: str | None = None,
         finished_to: str | None = None,
         supersedes: str | None = None,
+        record_hash: str | None = None,
     ) -> list[dict[str, Any]]:
         """Record summaries (with ``seq``, ``family`` and ``pushed_at``), newest first,
         filtered; page on with ``before_seq`` = the last ``seq`` of the previous page.
@@ -467,7 +493,8 @@ class Registry:
         for column, value in ((records.c.lab, lab), (records.c.dut_serial, dut_serial),
                               (records.c.decision, decision),
                               (records.c.procedure_id, procedure_id),
-                              (records.c.family, family), (records.c.supersedes, supersedes)):
+                              (records.c.family, family), (records.c.supersedes, supersedes),
+                              (records.c.hash, record_hash)):
             if value is not None:
                 query = query.where(column == value)
         if before_seq is not None:
@@ -509,10 +536,13 @@ class Registry:
             .order_by(records.c.seq.desc()).limit(1)
         ).scalar_one_or_none()
 
-    def _check_supersedes(self, conn: Connection, record: Record) -> None:
+    def _check_supersedes(self, conn: Connection, record: Record,
+                          batch: list[dict[str, Any]] = ()) -> None:  # type: ignore[assignment]
         lab = conn.execute(
             select(records.c.lab).where(records.c.id == record.supersedes)
         ).scalar_one_or_none()
+        if lab is None:
+            lab = next((r["lab"] for r in batch if r["id"] == record.supersedes), None)
         if lab is None:
             raise RegistryError(f"record {record.id} supersedes {record.supersedes}, "
                                 "which is not in this registry", where=self._where,
@@ -525,7 +555,8 @@ class Registry:
         # concurrent pushes: both records are of one lab, whose chain admits one at a time.
         other = conn.execute(
             select(records.c.id).where(records.c.supersedes == record.supersedes)
-        ).scalar_one_or_none()
+        ).scalar_one_or_none() or next(
+            (r["id"] for r in batch if r["supersedes"] == record.supersedes), None)
         if other is not None:
             raise RegistryError(f"record {record.supersedes} is already superseded by {other}",
                                 where=self._where,

@@ -76,3 +76,15 @@ tokens = Table(
     Column("created", String(40), nullable=False),
     Column("revoked", String(40)),
 )
+
+standards = Table(
+    "labctl_standards",
+    metadata,
+    Column("lab", String(200), primary_key=True),
+    Column("register_id", String(200), primary_key=True),
+    Column("certificate", String(200), primary_key=True),
+    Column("description", Text, nullable=False),
+    Column("calibration_date", String(10), nullable=False),
+    Column("due_date", String(10), nullable=False),
+    Column("first_record", String(36), nullable=False),
+)

@@ -1,5 +1,6 @@
-"""The registry service: bearer tokens (stored as SHA-256, never in clear), a ``family``
-column (filled in for the records already stored, from their documents), and indexes for
+"""The registry service: bearer tokens (stored as SHA-256, never in clear), the
+reference standards the records used (for the standards due and the key figures), a
+``family`` column (filled in for the records already stored, from their documents), and indexes for
 the service's queries (history by serial in push order, records by procedure, decision,
 family, supersession and time).
 
@@ -27,8 +28,20 @@ def upgrade() -> None:
         sa.Column("created", sa.String(40), nullable=False),
         sa.Column("revoked", sa.String(40)),
     )
+    op.create_table(
+        "labctl_standards",
+        sa.Column("lab", sa.String(200), nullable=False),
+        sa.Column("register_id", sa.String(200), nullable=False),
+        sa.Column("certificate", sa.String(200), nullable=False),
+        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("calibration_date", sa.String(10), nullable=False),
+        sa.Column("due_date", sa.String(10), nullable=False),
+        sa.Column("first_record", sa.String(36), nullable=False),
+        sa.PrimaryKeyConstraint("lab", "register_id", "certificate"),
+    )
+    op.create_index("ix_labctl_standards_due", "labctl_standards", ["due_date"])
     op.add_column("labctl_records", sa.Column("family", sa.String(100)))
-    _fill_family()
+    _fill_family_and_standards()
     op.create_index("ix_labctl_records_family", "labctl_records", ["family", "seq"])
     op.create_index("ix_labctl_records_serial_seq", "labctl_records", ["dut_serial", "seq"])
     op.create_index("ix_labctl_records_procedure", "labctl_records", ["procedure_id", "seq"])
@@ -37,17 +50,32 @@ def upgrade() -> None:
     op.create_index("ix_labctl_records_finished", "labctl_records", ["finished"])
 
 
-def _fill_family() -> None:
-    """The family of every record stored before this revision. Records are immutable by
-    trigger; only this migration, in its own transaction, lifts the trigger to fill the
-    new column, and puts it back before the transaction ends."""
+def _fill_family_and_standards() -> None:
+    """The family and the standards of every record stored before this revision. Records
+    are immutable by trigger; only this migration, in its own transaction, lifts the
+    trigger to fill the new column, and puts it back before the transaction ends."""
     from labctl.registry.canonical import load_json
     from labctl.registry.family import family_of
+    from labctl.registry.standards import standard_rows
 
     bind = op.get_bind()
-    rows = bind.execute(sa.text("SELECT seq, document FROM labctl_records")).all()
+    rows = bind.execute(sa.text("SELECT seq, document FROM labctl_records ORDER BY seq")).all()
     if not rows:
         return
+    seen: set[tuple[str, str, str]] = set()
+    insert = sa.text("INSERT INTO labctl_standards (lab, register_id, certificate, description, "
+                     "calibration_date, due_date, first_record) VALUES (:lab, :register_id, "
+                     ":certificate, :description, :calibration_date, :due_date, :first_record)")
+    for _seq, document in rows:
+        try:
+            doc = load_json(document)
+        except ValueError:
+            continue
+        for row in standard_rows(doc):
+            k = (row["lab"], row["register_id"], row["certificate"])
+            if k not in seen:
+                seen.add(k)
+                bind.execute(insert, row)
     sqlite = bind.dialect.name == "sqlite"
     if sqlite:
         op.execute("DROP TRIGGER labctl_records_no_update")
@@ -57,7 +85,7 @@ def _fill_family() -> None:
     for seq, document in rows:
         try:
             family = family_of(load_json(document))
-        except ValueError:  # unreadable JSON: verify names it; the family stays unknown
+        except (ValueError, AttributeError):  # unreadable: verify names it; family unknown
             family = "unknown"
         bind.execute(update, {"family": family, "seq": seq})
     if sqlite:
@@ -74,3 +102,4 @@ def downgrade() -> None:
     for name in ("finished", "supersedes", "decision", "procedure", "serial_seq"):
         op.drop_index(f"ix_labctl_records_{name}", "labctl_records")
     op.drop_table("labctl_tokens")
+    op.drop_table("labctl_standards")

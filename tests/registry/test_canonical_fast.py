@@ -1,0 +1,62 @@
+"""The fast canonical JSON (the C encoder with ECMAScript numbers) against the rfc8785
+package, on generated documents and on the numbers where Python and ECMAScript differ."""
+
+from __future__ import annotations
+
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from labctl.registry.canonical import _prepare, canonical_json
+
+_leaf = (st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1)
+         | st.floats(allow_nan=False, allow_infinity=False) | st.text())
+_json = st.recursive(_leaf, lambda inner: st.lists(inner, max_size=5)
+                     | st.dictionaries(st.text(), inner, max_size=5), max_leaves=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_json)
+def test_fast_canonical_json_is_rfc8785(value):
+    try:
+        expected = rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError:
+        return  # refused by both: test_canonical_json covers the errors
+    assert canonical_json(value) == expected
+
+
+@given(st.floats(min_value=-1e-4, max_value=1e-4, allow_nan=False, exclude_min=True,
+                 exclude_max=True))
+def test_small_floats_written_as_ecmascript(value):
+    assert canonical_json([value]) == rfc8785.dumps([value])
+
+
+def test_numbers_where_python_and_ecmascript_differ():
+    values = [1e-7, 1.5e-5, 1e-6, 2.5e-6, -3.25e-9, 1e16, 1e20, 1e21, -0.0, 5e-324,
+              1.7976931348623157e308, 123.0, 0.1 + 0.2, 9007199254740991,
+              7.198074914355217e16, float(2**60), 9007199254740994.0]
+    assert canonical_json(values) == rfc8785.dumps(values)
+    assert canonical_json(values) == (
+        b"[1e-7,0.000015,0.000001,0.0000025,-3.25e-9,10000000000000000,"
+        b"100000000000000000000,1e+21,0,5e-324,1.7976931348623157e+308,123,"
+        b"0.30000000000000004,9007199254740991,71980749143552170,1152921504606847000,"
+        b"9007199254740994]")
+
+
+def test_keys_beyond_the_bmp_sorted_by_utf16_code_units():
+    # U+1F600 sorts before U+FF61 in UTF-16 (a surrogate, 0xD83D < 0xFF61), after it by
+    # code point: the slow path gives the RFC 8785 order
+    doc = {"\U0001f600": 1, "\uff61": 2}
+    assert canonical_json(doc) == rfc8785.dumps(doc)
+    assert canonical_json(doc).startswith('{"\U0001f600"'.encode())
+
+
+def test_a_nul_in_a_string_takes_the_slow_path_and_stays_exact():
+    doc = {"a": "x\x00y", "b": 1e-7}
+    assert canonical_json(doc) == rfc8785.dumps(doc)
+
+
+def test_prepare_leaves_ordinary_values_alone():
+    small: list[str] = []
+    assert _prepare({"a": [1, "x", 2.5, None, True]}, small) == {"a": [1, "x", 2.5, None, True]}
+    assert small == []
