@@ -117,7 +117,7 @@ class HttpRegistry:
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         @retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(self._attempts),
-               wait=wait_exponential_jitter(initial=0.1, max=2.0), reraise=True)
+               wait=wait_exponential_jitter(0.1, 2.0), reraise=True)  # initial, max
         def send() -> httpx.Response:
             response = self._http.request(method, path, **kwargs)
             if response.status_code in (502, 503, 504):
