@@ -31,7 +31,8 @@ from tenacity import (
     retry,
     retry_if_exception,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from labctl.registry.errors import (
@@ -117,7 +118,8 @@ class HttpRegistry:
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         @retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(self._attempts),
-               wait=wait_exponential_jitter(0.1, 2.0), reraise=True)  # initial, max
+               wait=wait_exponential(multiplier=0.1, max=2.0) + wait_random(0, 0.1),
+               reraise=True)
         def send() -> httpx.Response:
             response = self._http.request(method, path, **kwargs)
             if response.status_code in (502, 503, 504):
