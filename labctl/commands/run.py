@@ -127,7 +127,13 @@ def _summary(console: Any, result: Any) -> None:
     console.print(f"decision: {decision_text(record.decision)}   run {result.run_id} "
                   f"({result.clock_seconds / 60:.1f} min of {clock} time)")
     delivery = result.delivery
-    where = "registry" if delivery.ok else "outbox (registry unreachable; "\
-        "`labctl registry deliver` retries)"
-    console.print(f"record {record.id} stored in the {where}")
+    if delivery.ok:
+        console.print(f"record {record.id} stored in the registry")
+    elif delivery.rejected:
+        console.print(f"[red]record {record.id} was refused by the registry: "
+                      f"{escape(delivery.rejected[0][1])}[/] (kept in the outbox, rejected)")
+    else:
+        console.print(f"record {record.id} queued in the outbox: the registry could not "
+                      f"take it now ({escape(str(delivery.last_error or delivery.rejected))}); "
+                      "`labctl registry deliver` retries")
     console.print(f"journal {escape(str(result.journal_path))}")
