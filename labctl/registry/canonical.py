@@ -209,32 +209,34 @@ def record_hash(record: Any) -> str:
 
 
 class CanonicalDocument:
-    """A JSON object prepared once for canonical JSON, so that the canonical JSON of the
+    """A JSON object canonicalised member by member, so that the canonical JSON of the
     whole object and of the object without some members (the hashed part of a record)
-    come cheaply: RFC 8785 of an object is fixed by its members, whatever else it had."""
+    come from one serialisation. RFC 8785 writes an object as ``{`` + its members, sorted
+    by the UTF-16 code units of their names, each as ``name:value``, joined by ``,`` +
+    ``}``: joining the canonical members gives exactly the canonical JSON of the object.
+    """
 
     def __init__(self, doc: Mapping[str, Any], *, what: str = "value"):
-        self._doc = dict(doc)
-        self._what = what
-        self._small: list[str] = []
-        try:
-            self._prepared: dict[str, Any] | None = _prepare_dict(self._doc, self._small)
-        except (_NotFast, TypeError, ValueError, RecursionError):
-            self._prepared = None
-            _slow(self._doc, what)  # raises the error of a value JSON cannot hold
+        self._members: dict[str, bytes] = {}
+        names = sorted(doc)  # code-point order: the fast path's keys are all in the BMP
+        if all(name.__class__ is str and (name.isascii() or max(name) <= "\uffff")
+               for name in names):
+            try:
+                for name in names:
+                    small: list[str] = []
+                    value = _encode(_prepare(doc[name], small), small)
+                    self._members[name] = _encode(name, []) + b":" + value
+                return
+            except (_NotFast, UnicodeEncodeError, ValueError, TypeError, RecursionError):
+                self._members = {}
+        for name in sorted(doc, key=lambda n: n.encode("utf-16-be")):
+            self._members[name] = (canonical_json(name) + b":"
+                                   + canonical_json(doc[name], what=f"{what}.{name}"))
 
     def json(self, *, without: tuple[str, ...] = ()) -> bytes:
         """The canonical JSON of the object, leaving out the members named in ``without``."""
-        if self._prepared is not None:
-            prepared = self._prepared
-            if without:
-                prepared = {k: v for k, v in prepared.items() if k not in without}
-            try:
-                return _encode(prepared, self._small)
-            except (_NotFast, UnicodeEncodeError, ValueError):
-                pass
-        doc = {k: v for k, v in self._doc.items() if k not in without}
-        return _slow(doc, self._what)
+        kept = (m for name, m in self._members.items() if name not in without)
+        return b"{" + b",".join(kept) + b"}"
 
     def hash(self) -> str:
         """The record hash: SHA-256 of the canonical JSON without hash and signature."""

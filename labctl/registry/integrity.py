@@ -30,7 +30,8 @@ DERIVED_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def _member(doc: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+def member(doc: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    """The member of ``doc`` at ``path`` (None where it is missing)."""
     value: Any = doc
     for name in path:
         if not isinstance(value, Mapping):
@@ -54,7 +55,7 @@ def row_problems(
     """
     problems = []
     for column, path in DERIVED_COLUMNS:
-        stored, derived = getattr(row, column), _member(doc, path)
+        stored, derived = getattr(row, column), member(doc, path)
         if stored != derived:
             problems.append(f"column {column} ({stored}) differs from the record's "
                             f"{'.'.join(path)} ({derived}): the row was edited")

@@ -45,7 +45,7 @@ from labctl.registry.errors import (
     RegistryUnavailable,
 )
 from labctl.registry.family import family_of
-from labctl.registry.integrity import DERIVED_COLUMNS, chain_problems
+from labctl.registry.integrity import DERIVED_COLUMNS, chain_problems, member
 from labctl.registry.record import Record
 from labctl.registry.signing import key_id, load_public_key, public_key_text, verify_record
 from labctl.registry.standards import standard_rows
@@ -205,14 +205,20 @@ class Registry:
         """
         return self.push_many([record], public_key)[0]
 
-    def push_many(self, batch: list[Record],
-                  public_key: Ed25519PublicKey | None = None) -> list[PushResult]:
+    def push_many(self, batch: list[Record], public_key: Ed25519PublicKey | None = None,
+                  documents: list[dict[str, Any]] | None = None) -> list[PushResult]:
         """Store signed records in one transaction, in order (each record's ``previous``
         the hash of the one before it of its lab, the first's the lab's last hash here);
-        all or none. Records already stored are no-ops, as in ``push``."""
+        all or none. Records already stored are no-ops, as in ``push``.
+
+        ``documents``: the records' JSON documents as received (the service passes them),
+        each validated as ``batch``'s record; they are what is hashed, checked and stored,
+        which spares serialising the models again."""
         if public_key is not None:
             self.register_key(public_key)
-        rows = [self._row(record, public_key) for record in batch]
+        docs = documents if documents is not None else [None] * len(batch)
+        rows = [self._row(record, public_key, doc) for record, doc in zip(batch, docs,
+                                                                            strict=True)]
         try:
             with self._write() as conn:
                 return self._insert_rows(conn, batch, rows)
@@ -228,8 +234,10 @@ class Registry:
                              "place in the chain", where=self._where,
                              hint="re-link and re-sign it; the outbox does this") from None
 
-    def _row(self, record: Record, public_key: Ed25519PublicKey | None) -> dict[str, Any]:
-        """The checked row of one record (signature verified under its stored key)."""
+    def _row(self, record: Record, public_key: Ed25519PublicKey | None,
+             doc: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The checked row of one record (signature verified under its stored key); its
+        columns are read from the document, as ``verify`` reads them."""
         name = f"record {record.id}"
         if not record.signed:
             raise RegistryError(f"{name} is not signed", where=self._where,
@@ -242,31 +250,25 @@ class Registry:
         if key is None:
             raise RegistryError(f"{name} is signed by key {record.key_id}, unknown here",
                                 where=self._where, hint="push with the lab's public key")
-        doc = record.document()
+        if doc is None:
+            doc = record.document()
         canonical = CanonicalDocument(doc, what=name)
         problems = verify_record(doc, key, computed_hash=canonical.hash())
         if problems:
             raise RegistryError("; ".join(problems), where=self._where,
                                 hint="records are signed after their last change")
-        return {
-            "id": record.id,
-            "lab": record.lab,
-            "link": record.previous or "",
-            "hash": record.hash,
-            "key_id": record.key_id,
-            "supersedes": record.supersedes,
-            "finished": doc["finished"],
-            "dut_maker": record.dut.maker,
-            "dut_model": record.dut.model,
-            "dut_serial": record.dut.serial,
-            "procedure_id": record.procedure.id,
-            "procedure_version": record.procedure.version,
-            "decision": record.decision,
+        row = {column: member(doc, path) for column, path in DERIVED_COLUMNS}
+        if row["id"] != record.id or row["lab"] != record.lab:
+            raise RegistryError(f"{name}: the document's id or lab is not in canonical form",
+                                where=self._where, hint="write ids as lowercase UUIDs")
+        row.update({
+            "link": doc.get("previous") or "",
             "document": canonical.json().decode("utf-8"),
             "pushed_at": _now(),
             "family": family_of(doc),
             "_standards": standard_rows(doc),
-        }
+        })
+        return row
 
     def _insert_rows(self, conn: Connection, batch: list[Record],
                      rows: list[dict[str, Any]]) -> list[PushResult]:
@@ -274,8 +276,10 @@ class Registry:
         heads: dict[str, str | None] = {}
         new_rows: list[dict[str, Any]] = []
         new_standards: dict[tuple[str, str, str], dict[str, str]] = {}
+        stored = dict(conn.execute(select(records.c.id, records.c.hash).where(
+            records.c.id.in_([r.id for r in batch]))).all())
         for record, row in zip(batch, rows, strict=True):
-            existing = self._existing(conn, record)
+            existing = self._known(record, stored.get(record.id))
             if existing is not None:
                 results.append(existing)
                 continue
@@ -520,6 +524,11 @@ class Registry:
         stored = conn.execute(
             select(records.c.hash).where(records.c.id == record.id)
         ).scalar_one_or_none()
+        return self._known(record, stored)
+
+    def _known(self, record: Record, stored: str | None) -> PushResult | None:
+        """The receipt of a record already stored with hash ``stored`` (None: not stored);
+        ``RegistryConflict`` when that is another record under the same id."""
         if stored is None:
             return None
         if stored == record.hash:

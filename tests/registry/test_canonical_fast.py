@@ -60,3 +60,19 @@ def test_prepare_leaves_ordinary_values_alone():
     small: list[str] = []
     assert _prepare({"a": [1, "x", 2.5, None, True]}, small) == {"a": [1, "x", 2.5, None, True]}
     assert small == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(), _json, max_size=6))
+def test_canonical_document_is_rfc8785_with_and_without_members(doc):
+    from labctl.registry.canonical import CanonicalDocument
+
+    try:
+        expected = rfc8785.dumps(doc)
+    except rfc8785.CanonicalizationError:
+        return
+    canonical = CanonicalDocument(doc)
+    assert canonical.json() == expected
+    for name in list(doc)[:2]:
+        rest = {k: v for k, v in doc.items() if k != name}
+        assert canonical.json(without=(name,)) == rfc8785.dumps(rest)
