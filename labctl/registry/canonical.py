@@ -50,6 +50,30 @@ def canonical_json(obj: Any, *, what: str = "value") -> bytes:
     return _slow(obj, what)
 
 
+# What in the C encoder's output may differ from RFC 8785, for a value read by
+# ``load_json`` (which reads an integer beyond 2**53 as a float): a float Python writes
+# with an exponent or as an integral ``.0``; a character beyond the BMP (keys sort by
+# UTF-16 there). A match inside a string is a false alarm that costs the exact path.
+_SUSPECT_NUMBER = re.compile(rb"[0-9]e[-+]|\.0(?:[,\]}]|$)")
+_BEYOND_BMP = re.compile(rb"[\xf0-\xf4]")
+
+
+def plain_json(obj: Any) -> bytes | None:
+    """The canonical JSON of ``obj`` straight from the C encoder, or None when something
+    in it may differ from RFC 8785. Only for values read with ``load_json`` (string keys,
+    lists, big integers as floats): a document read from canonical JSON holds its
+    integral numbers as ints, so the encoder writes it back exactly, at C speed."""
+    try:
+        data = _dumps(obj).encode("utf-8")
+    except (TypeError, ValueError, UnicodeEncodeError, RecursionError):
+        return None
+    if (b"e-" in data or b"e+" in data or b".0" in data) and _SUSPECT_NUMBER.search(data):
+        return None
+    if not data.isascii() and _BEYOND_BMP.search(data):
+        return None
+    return data
+
+
 def _slow(obj: Any, what: str) -> bytes:
     try:
         return rfc8785.dumps(obj)
@@ -216,15 +240,28 @@ class CanonicalDocument:
     ``}``: joining the canonical members gives exactly the canonical JSON of the object.
     """
 
-    def __init__(self, doc: Mapping[str, Any], *, what: str = "value"):
+    def __init__(self, doc: Mapping[str, Any], *, what: str = "value",
+                 from_json: bool = False):
+        """``from_json``: ``doc`` was read from JSON text (``load_json``), which allows
+        the C encoder's fast path for members with nothing suspect in them."""
         self._members: dict[str, bytes] = {}
+        self._whole: dict[tuple[str, ...], bytes] = {}
+        if from_json:  # two encodings, of the whole and of the hashed part, when plain
+            whole = plain_json(doc)
+            hashed = plain_json({k: v for k, v in doc.items() if k not in UNHASHED_FIELDS}) \
+                if whole is not None else None
+            if whole is not None and hashed is not None:
+                self._whole = {(): whole, UNHASHED_FIELDS: hashed}
+                return
         names = sorted(doc)  # code-point order: the fast path's keys are all in the BMP
         if all(name.__class__ is str and (name.isascii() or max(name) <= "\uffff")
                for name in names):
             try:
                 for name in names:
-                    small: list[str] = []
-                    value = _encode(_prepare(doc[name], small), small)
+                    value = plain_json(doc[name]) if from_json else None
+                    if value is None:
+                        small: list[str] = []
+                        value = _encode(_prepare(doc[name], small), small)
                     self._members[name] = _encode(name, []) + b":" + value
                 return
             except (_NotFast, UnicodeEncodeError, ValueError, TypeError, RecursionError):
@@ -235,6 +272,11 @@ class CanonicalDocument:
 
     def json(self, *, without: tuple[str, ...] = ()) -> bytes:
         """The canonical JSON of the object, leaving out the members named in ``without``."""
+        if self._whole:
+            if without in self._whole:
+                return self._whole[without]
+            raise ValueError(f"a document read from JSON gives its canonical JSON whole or "
+                             f"without {UNHASHED_FIELDS}, not without {without}")
         kept = (m for name, m in self._members.items() if name not in without)
         return b"{" + b",".join(kept) + b"}"
 

@@ -174,15 +174,21 @@ class HttpRegistry:
     def push(self, record: Record, public_key: Ed25519PublicKey | None = None) -> Any:
         return self.push_many([record], public_key)[0]
 
-    def push_many(self, batch: list[Record],
-                  public_key: Ed25519PublicKey | None = None) -> list[Any]:
+    def push_many(self, batch: list[Record], public_key: Ed25519PublicKey | None = None,
+                  documents: list[dict[str, Any]] | None = None) -> list[Any]:
+        """Push records in one request. The body carries each record as its canonical
+        JSON, which the service reads back and checks at the speed of the C encoder."""
+        from labctl.registry.canonical import canonical_json, plain_json
         from labctl.registry.signing import public_key_text
         from labctl.registry.store import PushResult
 
-        body: dict[str, Any] = {"records": [r.document() for r in batch]}
-        if public_key is not None:
-            body["public_key"] = public_key_text(public_key)
-        answer = self._request("POST", "/v1/records", json=body)
+        texts = [r.canonical_json() for r in batch] if documents is None else \
+            [plain_json(d) or canonical_json(d) for d in documents]
+        key = b"" if public_key is None else \
+            b',"public_key":"' + public_key_text(public_key).encode("ascii") + b'"'
+        body = b'{"records":[' + b",".join(texts) + b"]" + key + b"}"
+        answer = self._request("POST", "/v1/records", content=body,
+                               headers={"content-type": "application/json"})
         return [PushResult(created=bool(r["created"]), id=r["id"], hash=r["hash"])
                 for r in answer["receipts"]]
 

@@ -301,7 +301,8 @@ class Outbox:
                         pending[i:i + len(records)] = [(r, group[0][1]) for r in records]
                         relink = False
                     report.attempts += 1
-                    opened.push_many(records, public_key=_load_key(group[0][1]))
+                    opened.push_many(records, _load_key(group[0][1]),
+                                     [self._document(r) for r in records])
                 except ChainMoved as err:
                     # Another record took this place in the lab's chain: re-link and
                     # push again; only a registry that keeps moving counts as a failure.
@@ -422,7 +423,21 @@ class Outbox:
                 "SELECT document, public_key FROM outbox WHERE state = 'pending' AND target = ? "
                 "ORDER BY seq", (target,)
             ).fetchall()
-        return [(Record.from_json(text), key) for text, key in rows]
+        out = []
+        self._texts: dict[str, str] = {}
+        for text, key in rows:
+            record = Record.from_json(text)
+            self._texts[str(record.hash)] = text
+            out.append((record, key))
+        return out
+
+    def _document(self, record: Record) -> dict:
+        """The record's document read back from its canonical JSON (as stored here, or
+        made again after a re-link), the form a registry checks fastest."""
+        from labctl.registry.canonical import load_json
+
+        text = getattr(self, "_texts", {}).get(str(record.hash))
+        return load_json(text if text is not None else record.canonical_json())
 
     def _relink_all(self, batch: list[Record], previous: str | None) -> list[Record]:
         """Re-link a run of pending records of one lab after ``previous``, in order."""

@@ -211,9 +211,10 @@ class Registry:
         the hash of the one before it of its lab, the first's the lab's last hash here);
         all or none. Records already stored are no-ops, as in ``push``.
 
-        ``documents``: the records' JSON documents as received (the service passes them),
-        each validated as ``batch``'s record; they are what is hashed, checked and stored,
-        which spares serialising the models again."""
+        ``documents``: the records' JSON documents as read from JSON text (``load_json``;
+        the service and the outbox pass them), each validated as ``batch``'s record; they
+        are what is hashed, checked and stored, which spares serialising the models again
+        and lets canonical JSON take its fast path."""
         if public_key is not None:
             self.register_key(public_key)
         docs = documents if documents is not None else [None] * len(batch)
@@ -250,9 +251,10 @@ class Registry:
         if key is None:
             raise RegistryError(f"{name} is signed by key {record.key_id}, unknown here",
                                 where=self._where, hint="push with the lab's public key")
+        from_json = doc is not None
         if doc is None:
             doc = record.document()
-        canonical = CanonicalDocument(doc, what=name)
+        canonical = CanonicalDocument(doc, what=name, from_json=from_json)
         problems = verify_record(doc, key, computed_hash=canonical.hash())
         if problems:
             raise RegistryError("; ".join(problems), where=self._where,
