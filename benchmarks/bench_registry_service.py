@@ -190,17 +190,23 @@ class _Served:
         self.proc.wait(timeout=20)
 
 
-def _client(url: str, token: str, lab: str, n: int, batch: int, start: Any, out: Any) -> None:
+def _client(url: str, token: str, lab: str, n: int, batch: int, start: Any, out: Any,
+            ready: Any) -> None:
     from labctl.registry.client import HttpRegistry
+
+    from labctl.registry.canonical import load_json
 
     key = Ed25519PrivateKey.generate()
     records = _lab_records(n, key, lab)
+    # as the outbox hands them over: read from the canonical JSON it keeps
+    docs = [load_json(r.canonical_json()) for r in records]
     with HttpRegistry(url, token=token) as reg:
         reg.push_many(records[:1], key.public_key())  # the key, and a warm connection
+        ready.put(lab)
         start.wait()
         t0 = time.perf_counter()
         for i in range(1, n, batch):
-            reg.push_many(records[i:i + batch])
+            reg.push_many(records[i:i + batch], documents=docs[i:i + batch])
         out.put(time.perf_counter() - t0)
 
 
@@ -232,13 +238,14 @@ def http(n_per_client: int, batch: int, workers: int) -> None:
             for size in (batch, 1):
                 count = n_per_client if size > 1 else max(50, n_per_client // 10)
                 ctx = multiprocessing.get_context("spawn")
-                start, out = ctx.Event(), ctx.Queue()
+                start, out, ready = ctx.Event(), ctx.Queue(), ctx.Queue()
                 procs = [ctx.Process(target=_client, args=(
-                    served.url, token, f"Lab {size}-{i}", count + 1, size, start, out))
+                    served.url, token, f"Lab {size}-{i}", count + 1, size, start, out, ready))
                     for i in range(4)]
                 for p in procs:
                     p.start()
-                time.sleep(2.0)  # let the clients sign their records
+                for _ in procs:  # every client has signed its records and connected
+                    ready.get(timeout=600)
                 t0 = time.perf_counter()
                 start.set()
                 times = [out.get(timeout=600) for _ in procs]

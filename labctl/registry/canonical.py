@@ -195,11 +195,16 @@ def _es_small(value: float) -> str:
 
 def load_json(text: str | bytes) -> Any:
     """Parse JSON written by ``canonical_json`` so that writing it again gives the same bytes.
+    ``NaN`` and ``Infinity`` (which Python's parser takes by default) are refused.
 
     Canonical JSON writes an integral float such as ``2.0**60`` as digits; read back as a
     Python int it would be beyond 2**53 and refused, so such integers are read as floats.
     """
-    return json.loads(text, parse_int=_parse_int)
+    return json.loads(text, parse_int=_parse_int, parse_constant=_no_constant)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON: records hold finite numbers only")
 
 
 def _parse_int(text: str) -> int | float:

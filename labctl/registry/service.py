@@ -326,7 +326,8 @@ def _parse_push(body: bytes, trusted: dict[str, Any] | None
     if not isinstance(docs, list) or not docs or len(docs) > MAX_BATCH:
         raise ApiError(400, "malformed", f"records: a list of 1 to {MAX_BATCH} records")
     batch = []
-    suspect = _CONTROL_IN_JSON.search(body) is not None  # else no string holds one
+    suspect = (b"\\" in body or b"\x7f" in body or b"\xc2" in body) and \
+        _CONTROL_IN_JSON.search(body) is not None  # else no string holds one
     for i, doc in enumerate(docs):
         where = f"records[{i}]" if "records" in data else "record"
         if not isinstance(doc, dict):
@@ -336,7 +337,7 @@ def _parse_push(body: bytes, trusted: dict[str, Any] | None
             raise ApiError(422, "invalid", f"{bad}: control characters are not allowed "
                            "(only tab and newline)")
         try:
-            batch.append(Record.model_validate(doc))
+            batch.append(Record.model_validate(doc, context={"json": True}))
         except ValidationError as err:
             first = err.errors()[0]
             place = ".".join(str(p) for p in first["loc"])
