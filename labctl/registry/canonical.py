@@ -195,11 +195,16 @@ def _es_small(value: float) -> str:
 
 def load_json(text: str | bytes) -> Any:
     """Parse JSON written by ``canonical_json`` so that writing it again gives the same bytes.
-    ``NaN`` and ``Infinity`` (which Python's parser takes by default) are refused.
 
     Canonical JSON writes an integral float such as ``2.0**60`` as digits; read back as a
     Python int it would be beyond 2**53 and refused, so such integers are read as floats.
     """
+    return json.loads(text, parse_int=_parse_int)
+
+
+def load_strict_json(text: str | bytes) -> Any:
+    """``load_json`` that also refuses ``NaN`` and ``Infinity`` (``ValueError``), which
+    Python's parser takes by default but JSON does not have: for JSON from outside."""
     return json.loads(text, parse_int=_parse_int, parse_constant=_no_constant)
 
 
