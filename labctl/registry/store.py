@@ -167,15 +167,22 @@ class Registry:
         if kid in self._known_keys:
             return kid
         text = public_key_text(public_key)
-        with self._write() as conn:
-            stored = conn.execute(
-                select(keys.c.public_key).where(keys.c.key_id == kid)
-            ).scalar_one_or_none()
-            if stored is None:
-                conn.execute(insert(keys).values(key_id=kid, public_key=text, added=_now()))
-            elif stored != text:
-                raise RegistryConflict(f"key id {kid} is already stored for another key",
-                                       where=self._where)
+        try:
+            with self._write() as conn:
+                stored = conn.execute(
+                    select(keys.c.public_key).where(keys.c.key_id == kid)
+                ).scalar_one_or_none()
+                if stored is None:
+                    conn.execute(insert(keys).values(key_id=kid, public_key=text,
+                                                     added=_now()))
+        except IntegrityError:  # another process stored it between our read and insert
+            with self._read() as conn:
+                stored = conn.execute(
+                    select(keys.c.public_key).where(keys.c.key_id == kid)
+                ).scalar_one_or_none()
+        if stored is not None and stored != text:
+            raise RegistryConflict(f"key id {kid} is already stored for another key",
+                                   where=self._where)
         self._known_keys[kid] = public_key
         return kid
 
