@@ -192,9 +192,8 @@ class _Served:
 
 def _client(url: str, token: str, lab: str, n: int, batch: int, start: Any, out: Any,
             ready: Any) -> None:
-    from labctl.registry.client import HttpRegistry
-
     from labctl.registry.canonical import load_json
+    from labctl.registry.client import HttpRegistry
 
     key = Ed25519PrivateKey.generate()
     records = _lab_records(n, key, lab)
