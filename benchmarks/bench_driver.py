@@ -30,7 +30,7 @@ from contextlib import contextmanager
 import pyvisa
 
 from labctl.clock import RealClock
-from labctl.drivers.base import Instrument, measurement
+from labctl.drivers.base import DEFAULT_RETRIES, Instrument, measurement
 from labctl.drivers.capabilities import Identity
 from labctl.drivers.weighing.mtsics_scale import MtSicsScale
 from labctl.sim.device import SimDevice
@@ -128,6 +128,7 @@ def _open_meters(rm: pyvisa.ResourceManager, addrs: dict[str, str], order: tuple
     raw = rm.open_resource(addrs[order[0]], read_termination="\r\n",
                            write_termination="\r\n", timeout=2000)
     meter = MeterDriver(open_transport(addrs[order[1]], opts), name="meter")
+    meter.retries = DEFAULT_RETRIES  # as a bench opens it: reads go through the retry policy
     plain = open_transport(addrs[order[2]], opts)
     assert meter.voltage.m_as("V") == float(raw.query("MEAS?"))
     return [raw, meter, plain], {
@@ -143,6 +144,7 @@ def _open_scales(rm: pyvisa.ResourceManager, addrs: dict[str, str], order: tuple
                                  write_termination="\r\n", timeout=2000)
     scale = MtSicsScale(open_transport(addrs[order[1]], opts), name="scale",
                         max="15 kg", e="5 g", d="5 g")
+    scale.retries = DEFAULT_RETRIES
 
     def raw_s() -> float:
         head, status, value, unit = raw_scale.query("S").split()

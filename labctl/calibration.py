@@ -43,6 +43,10 @@ class CalibrationRequest:
     runs_dir: str | Path | None = None
     operator: str | None = None
     today: date | None = None                # for due-date checks (tests)
+    # for the certificate: the customer (overrides the bench's ``customer``) and the
+    # deviations from the method the operator declares
+    customer: Mapping[str, Any] | None = None
+    deviations: Sequence[str] = ()
 
 
 @dataclass
@@ -113,9 +117,10 @@ def calibrate(request: CalibrationRequest, *, on_event: OnEvent | Sequence[OnEve
             dut = bench.role("dut") if "dut" in bench.roles else None
             extra = {"record_id": new_record_id(),
                      "dut": instrument_info(config, "dut", dut),
-                     "standards_data": [s.as_record() for s in bench.standards_used()],
+                     "standards_data": _standards_data(bench),
                      "environment_stated": _stated(bench.environment_stated),
-                     "expired_standards": list(getattr(bench, "expired", ()))}
+                     "expired_standards": list(getattr(bench, "expired", ())),
+                     **certificate_info(config, request)}
         outcome = run_procedure(
             procedure, bench, clock=clock, journal_path=journal_path,
             parameters=None if request.resume else dict(request.parameters),
@@ -141,6 +146,26 @@ def instrument_info(config: Any, role: str, driver: Any) -> dict[str, Any]:
              if v is not None}
     return {"instrument": inst.name if inst else None, "driver": inst.driver if inst else None,
             "data_plate": plate}
+
+
+def _standards_data(bench: Any) -> list[dict[str, Any]]:
+    """The certificate data of the standards used; a certificate that names no issuing
+    laboratory is refused here, before anything is measured (the record needs it)."""
+    data = [s.as_record() for s in bench.standards_used()]
+    missing = [str(d.get("id")) for d in data if d.get("certificate") and not d.get("issued_by")]
+    if missing:
+        raise RunError(f"the certificate of {', '.join(missing)} names no issuing laboratory",
+                       where="register", hint="give issued_by in the register entry; the "
+                                             "record and its certificate state it")
+    return data
+
+
+def certificate_info(config: Any, request: CalibrationRequest) -> dict[str, Any]:
+    """What the certificate needs of the run, journalled at its start: the issuing lab's
+    details, the customer, the place and the declared deviations."""
+    customer = dict(request.customer) if request.customer else config.customer
+    return {"issuer": dict(config.issuer), "customer": customer, "place": dict(config.place),
+            "deviations": [str(d) for d in request.deviations]}
 
 
 def _stated(reading: Any) -> dict[str, Any] | None:
@@ -230,17 +255,21 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
                  journal_sha256: str, record_id: str | None = None,
                  supersedes: str | None = None) -> Any:
     """The (unsigned) record of a finished run: the one chosen at its start, or with
-    ``record_id`` and ``supersedes`` a correction of an earlier record."""
-    from labctl.registry.record import Record
+    ``record_id`` and ``supersedes`` a correction of an earlier record. A schema-2 record:
+    with what its certificate needs (``labctl.record_content``)."""
+    from labctl import record_content as content
+    from labctl.history import fold
+    from labctl.registry.record import Record, overall_decision
+    from labctl.results import CONFORMING
 
     info = run_info(events)
-    finished = next((e for e in reversed(events) if e.get("type") == "run_finished"), None)
+    history = fold(events)
+    finished = history.run_finished
     if finished is None or finished.get("state") != "done":
         raise RunError("the run did not finish; no record is made",
                        hint=f"resume it: labctl run ... --resume {info.get('run_id')}")
     dut_info = info.get("dut") or {}
-    identity = next((e for e in events if e.get("type") == "identified"
-                     and e.get("role") == "dut"), {})
+    identity = history.identified.get("dut", {})
     expired = set(info.get("expired_standards") or ())
     standards = [_standard_used(s, info.get("allow_expired")
                                 if expired & {s.get("id"), s.get("set")} else None)
@@ -251,8 +280,23 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
                      "category": (info.get("parameters") or {}).get("category",
                                                                    procedure.category),
                      "sha256": procedure.sha256}
+    rid = record_id or info["record_id"]
+    ended = _wall(finished)
+    decision = overall_decision(points)
+    kind = content.expected_document_kind(procedure.kind, decision in CONFORMING)
+    prefix = (info.get("issuer") or {}).get("number_prefix") or "LC"
     return Record(
-        id=record_id or info["record_id"], supersedes=supersedes,
+        schema_version=2,
+        issue={"lab": content.issuer(info), "document_kind": kind,
+               "number": content.certificate_number(prefix, rid, ended),
+               "item_name": content.item_name(procedure)},
+        customer=content.customer(info), place=info.get("place") or {"kind": "laboratory"},
+        method=content.method(procedure, info.get("deviations") or (),
+                              sorted(expired), info.get("allow_expired")),
+        decision_rule=content.decision_rule(points),
+        uncertainty_statement=content.uncertainty_statement(points),
+        conclusion=content.conclusion(procedure, points, decision, ended),
+        id=rid, supersedes=supersedes,
         lab=info.get("lab") or "-", run_id=info["run_id"],
         dut={"role": "dut", "driver": dut_info.get("driver") or "-",
              "maker": identity.get("maker", ""), "model": identity.get("model", ""),
@@ -263,31 +307,22 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
         allow_expired=info.get("allow_expired"), parameters=info.get("parameters") or {},
         seed=info.get("seed"), virtual_clock=bool(info.get("virtual_clock")),
         labctl_version=info.get("labctl_version") or "0", operator=info.get("operator") or "-",
-        started=_wall(info), finished=_wall(finished))
+        started=_wall(info), finished=ended)
 
 
 def _standard_used(s: Mapping[str, Any], allow_expired: str | None) -> dict[str, Any]:
-    """A register entry's certificate data (journalled at run start) as a record's
-    ``standards`` item: a standard weight, or a measuring instrument such as the
-    thermo-hygrometer whose readings judged the environment."""
-    if s.get("kind") == "weight":
-        nominal = s["nominal"]
-        description = (f"weight {nominal['value']:g} {nominal['unit']} "
-                       f"({'certificate' if s.get('basis') == 'certificate' else 'class only'})")
-        return {"register_id": s["id"], "description": description,
-                "accuracy_class": s.get("class"), "certificate": s["certificate"],
-                "calibration_date": s.get("calibrated") or s["due"], "due_date": s["due"],
-                "expanded_uncertainty": s.get("U"), "coverage_factor": s.get("k"),
-                "expired_allowed": allow_expired}
-    quantities = ", ".join(
-        f"{name} U = {q['U']['value']:g} {q['U']['unit']} (k = {q['k']:g})"
-        for name, q in (s.get("quantities") or {}).items() if q.get("U"))
-    description = " ".join(str(s.get(k)) for k in ("kind", "maker", "model") if s.get(k))
-    description += f", serial {s.get('serial')}" + (f"; {quantities}" if quantities else "")
+    """A register entry's certificate data (journalled at run start, by the entry's own
+    ``as_record()``) as a record's ``standards`` item."""
+    from labctl.record_content import standard_corrections
+
+    description = s.get("description") or " ".join(
+        str(s[k]) for k in ("kind", "id") if s.get(k))  # journals from before descriptions
     return {"register_id": s["id"], "description": description,
-            "certificate": s["certificate"],
+            "accuracy_class": s.get("class"), "certificate": s["certificate"],
             "calibration_date": s.get("calibrated") or s["due"], "due_date": s["due"],
-            "expired_allowed": allow_expired}
+            "expanded_uncertainty": s.get("U"), "coverage_factor": s.get("k"),
+            "expired_allowed": allow_expired, "issued_by": s.get("issued_by"),
+            "corrections": standard_corrections(s)}
 
 
 def store_record(record: Any, registry: str | None) -> tuple[Any, Any]:

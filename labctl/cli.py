@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "reanalyse": ("labctl.commands.reanalyse", "reanalyse",
                   "Analyse a run again from its journal; store a correction."),
     "sim": ("labctl.commands.sim", "sim", "Serve simulated instruments in real time."),
+    "certificate": ("labctl.commands.certificate", "certificate",
+                    "Write a record's certificate (HTML, PDF, DCC XML)."),
 }
 
 

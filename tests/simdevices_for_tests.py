@@ -15,10 +15,13 @@ class Meter(SimDevice):
     """``*IDN?`` gives ``idn``; ``MEAS?`` gives 1.0, 2.0, ... (one more per reading);
     ``ECHO x`` gives x; ``SLOW? s`` answers "done" s seconds later; ``TWO?`` answers two
     lines; ``PART?`` answers without a termination; ``BIN?`` answers bytes that are not
-    ASCII; ``SET x`` / ``GET?`` keep a value; anything else gets no reply."""
+    ASCII; ``SET x`` / ``GET?`` keep a value; anything else gets no reply. A command
+    longer than 64 bytes gets ``ERR too long``."""
 
     name = "meter"
     idn = "LABCTL,METER,1234,1.0"
+    max_command_length = 64
+    overlong_reply = "ERR too long"
 
     def __init__(self, clock: Clock, power_on_lines: tuple[str, ...] = ()) -> None:
         self._power_on_lines = power_on_lines

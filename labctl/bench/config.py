@@ -8,17 +8,18 @@ format is described in ``docs/benches.md``.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import pydantic
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from labctl.errors import ConfigError, RunError
-from labctl.register import MeasuringInstrument, Register, Weight, WeightSet, load_register
+from labctl.register import MeasuringInstrument, Register, load_register
 from labctl.yamlio import read_yaml_file, validation_error, where
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class _Instrument(_Model):
     serial: str | None = None
     options: RawMapping = Field(default_factory=dict)
     sim: RawMapping = Field(default_factory=dict)
+    retries: int | None = Field(default=None, ge=0, le=10, strict=True)
 
 
 class _Environment(_Model):
@@ -73,6 +75,46 @@ class _Environment(_Model):
         return self
 
 
+def _country(v: str | None) -> str | None:
+    if v is not None and not re.fullmatch(r"[A-Z]{2}", v):
+        raise ValueError(f"{v!r} is not a country code: give the ISO 3166-1 two-letter "
+                         "code, e.g. CN")
+    return v
+
+
+def _prefix(v: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?", v):
+        raise ValueError(f"{v!r}: a certificate number prefix is letters, digits and "
+                         "inner hyphens, e.g. CIM-M")
+    return v
+
+
+Country = Annotated[str | None, AfterValidator(_country)]
+
+
+class _Issuer(_Model):
+    """The issuing laboratory's details for certificates (its name is ``lab``)."""
+
+    address: str = ""
+    city: str = ""
+    country: Country = None
+    accreditation: str = ""
+    number_prefix: Annotated[str, AfterValidator(_prefix)] = "LC"
+
+
+class _Customer(_Model):
+    name: str = Field(min_length=1)
+    address: str = ""
+    city: str = ""
+    country: Country = None
+
+
+class _Place(_Model):
+    kind: Literal["laboratory", "laboratoryBranch", "customer", "customerBranch",
+                  "other"] = "laboratory"
+    address: str = ""
+
+
 class _BenchFile(_Model):
     name: Name | None = None
     description: str | None = None
@@ -83,6 +125,9 @@ class _BenchFile(_Model):
     instruments: dict[Name, _Instrument] = Field(min_length=1)
     standards: list[str] = Field(default_factory=list)
     environment: _Environment | None = None
+    issuer: _Issuer | None = None
+    customer: _Customer | None = None
+    place: _Place | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +147,7 @@ class InstrumentConfig:
     faults: Any                       # the fault plan as written (None: no faults)
     where: str                        # file:line:col of the instrument's entry
     places: Mapping[str, str] = field(default_factory=dict)  # key -> file:line:col
+    retries: int = 2  # idempotent queries tried again after a transient error
 
     def place(self, key: str) -> str:
         """Where ``key`` (driver, resource, role, serial, options, sim) of this entry is."""
@@ -135,15 +181,19 @@ class BenchConfig:
     environment_stated: EnvironmentReading | None
     description: str | None = None
     places: dict[str, str] = field(default_factory=dict)  # "standards", "instruments", ...
+    # for certificates: the issuing lab's details, the default customer and place
+    issuer: dict[str, Any] = field(default_factory=dict)
+    customer: dict[str, Any] | None = None
+    place: dict[str, Any] = field(default_factory=lambda: {"kind": "laboratory"})
 
     # -- what the bench uses of the register ----------------------------------------
-    def weight_set(self) -> tuple[Weight, ...]:
-        """Every standard weight this bench uses (weight-set ids expanded), in order."""
-        seen: dict[str, Weight] = {}
+    def standard_parts(self) -> tuple[Any, ...]:
+        """Every separately identified part of the bench's standards (the weights of its
+        weight sets), in the order of ``standards``, each once."""
+        seen: dict[str, Any] = {}
         for id in self.standards:
-            if isinstance(self.register.owner(id), WeightSet):
-                for w in self.register.weights(id):
-                    seen.setdefault(w.id, w)
+            for part in self.register.parts(id):
+                seen.setdefault(part.id, part)
         return tuple(seen.values())
 
     def used_entries(self) -> list[str]:
@@ -274,6 +324,9 @@ def load_bench(path: str | Path) -> BenchConfig:
         instruments=instruments, standards=tuple(model.standards),
         environment_instrument=env_instrument, environment_stated=env_stated,
         description=model.description, places=places,
+        issuer=model.issuer.model_dump() if model.issuer else {},
+        customer=model.customer.model_dump() if model.customer else None,
+        place=model.place.model_dump() if model.place else {"kind": "laboratory"},
     )
 
 
@@ -290,6 +343,7 @@ def _load_register(bench_path: Path, text: str, place: str) -> Register:
 def _instrument(name: str, m: _Instrument, raw: Any, register: Register, data: Any,
                 loc: tuple[Any, ...], file: str) -> InstrumentConfig:
     from labctl.bench.roles import check_options
+    from labctl.drivers.base import DEFAULT_RETRIES
 
     def place(*keys: Any) -> str:
         return where(data, (*loc, *keys), file)
@@ -312,8 +366,9 @@ def _instrument(name: str, m: _Instrument, raw: Any, register: Register, data: A
     if m.serial is not None and m.serial in register:
         entry = register.owner(m.serial)
         if not isinstance(entry, MeasuringInstrument):
-            raise ConfigError(f"serial {m.serial!r} names the weight set {entry.id!r}, "
-                              "not an instrument", where=place("serial"),
+            raise ConfigError(f"serial {m.serial!r} names the {entry.title} {entry.id!r}, "
+                              "not a measuring instrument",
+                              where=place("serial"),
                               hint="give the instrument's serial number or register id")
         serial, register_id = entry.serial, entry.id
     elif m.serial is not None:
@@ -331,6 +386,7 @@ def _instrument(name: str, m: _Instrument, raw: Any, register: Register, data: A
         role=m.role, transport=transport, options=options, serial=serial,
         register_id=register_id, sim=sim, faults=faults, where=place(),
         places={key: place(key) for key in raw},
+        retries=DEFAULT_RETRIES if m.retries is None else m.retries,
     )
 
 
@@ -348,10 +404,8 @@ def _check_faults(faults: Any, place: str) -> None:
 
 
 def _check_resource(resource: str, name: str, place: str) -> None:
-    try:
-        from labctl.transport.resources import parse_resource
-    except ImportError:  # the transports layer has no resource checker: open() will tell
-        return
+    from labctl.transport.resources import parse_resource
+
     try:
         parse_resource(resource, instrument=name)
     except ConfigError as exc:

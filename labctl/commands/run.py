@@ -34,13 +34,22 @@ from labctl.commands.registry import registry_option
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where run journals live (default: <labctl home>/runs).")
 @click.option("--operator", default=None, help="Operator name (default: the bench's).")
+@click.option("--customer", default=None, metavar="NAME",
+              help="The customer (owner) of the instrument, for the certificate "
+                   "(default: the bench's customer, else the lab itself, in-house).")
+@click.option("--customer-address", default="", metavar="TEXT",
+              help="The customer's address (with --customer).")
+@click.option("--deviation", "deviations", multiple=True, metavar="TEXT",
+              help="Declare a deviation from the method document (repeatable); it is "
+                   "printed on the certificate.")
 @click.option("--dry-run", is_flag=True,
               help="Check everything and print the plan; touch no instrument.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 def run(procedure: Path, bench: Path, registry_url: str | None, json_file: Path | None,
         resume: str | None, seed: int | None, params: tuple[str, ...],
         allow_expired: str | None, realtime: bool, runs_dir: Path | None,
-        operator: str | None, dry_run: bool, quiet: bool) -> None:
+        operator: str | None, customer: str | None, customer_address: str,
+        deviations: tuple[str, ...], dry_run: bool, quiet: bool) -> None:
     """Run PROCEDURE on the bench, analyse it, and store the signed record.
 
     Every input is checked before an instrument moves. Each reading is journalled
@@ -57,7 +66,9 @@ def run(procedure: Path, bench: Path, registry_url: str | None, json_file: Path 
     request = CalibrationRequest(
         procedure=procedure, bench=bench, registry=registry_url,
         parameters=parse_overrides(params), seed=seed, allow_expired=allow_expired,
-        resume=resume, realtime=realtime, runs_dir=runs_dir, operator=operator)
+        resume=resume, realtime=realtime, runs_dir=runs_dir, operator=operator,
+        customer={"name": customer, "address": customer_address} if customer else None,
+        deviations=deviations)
     console = Console(stderr=json_file is not None and str(json_file) == "-")
     if not console.is_terminal:  # a log file or a pipe: room for the whole result table
         console.width = max(console.width, 100)

@@ -24,6 +24,8 @@ import click
 
 from labctl.errors import ConfigError
 
+DEFAULT_MAX_CLIENTS = 4  # labctl.sim.server.DEFAULT_MAX_CLIENTS (not imported: --help stays light)
+
 
 @click.group()
 def sim() -> None:
@@ -40,11 +42,18 @@ def sim() -> None:
               help="Pin an instrument's TCP port (repeatable, or comma separated).")
 @click.option("--seed", type=int, default=None, help="Seed of the simulated world "
               "(default: the bench file's).")
+@click.option("--max-clients", type=click.IntRange(min=1), default=DEFAULT_MAX_CLIENTS,
+              show_default=True, help="TCP clients served at once per instrument; one "
+              "more is told so and closed.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the addresses as one JSON object instead of one line each.")
 def serve(bench: Path, host: str, use_pty: bool, port_specs: tuple[str, ...],
-          seed: int | None, as_json: bool) -> None:
-    """Serve the simulators of BENCH in real time on TCP ports (and pseudo-terminals)."""
+          seed: int | None, max_clients: int, as_json: bool) -> None:
+    """Serve the simulators of BENCH in real time on TCP ports (and pseudo-terminals).
+
+    Each client connection starts clean; line-based simulators take commands of at most
+    4096 bytes (a longer one gets the instrument's error reply and is discarded);
+    frame-based ones (HJ 212, Modbus RTU) take whole frames."""
     from labctl.bench import load_bench
     from labctl.bench.build import build_simulators, build_world
     from labctl.clock import RealClock
@@ -59,7 +68,8 @@ def serve(bench: Path, host: str, use_pty: bool, port_specs: tuple[str, ...],
                           hint="labctl sim serve serves sim:// instruments only")
     ports = parse_ports(port_specs, devices)
     pty_for = [name for name, dev in devices.items() if is_serial_style(dev)] if use_pty else []
-    server = SimServer(devices, host=host, ports=ports, pty_for=pty_for)
+    server = SimServer(devices, host=host, ports=ports, pty_for=pty_for,
+                       max_clients=max_clients)
 
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())

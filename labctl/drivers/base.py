@@ -21,6 +21,20 @@ A driver reads like its instrument's manual::
   ``option_names`` and an unknown one is refused. Transport options (``timeout``,
   ``read_termination``...) are accepted and left to the transport. ``option_quantity``
   and ``option_seconds`` (``labctl.drivers.options``) read the ones with units.
+- Before its first command a driver drops whatever waits on the line (a power-on
+  message, the reply a previous program left unread): ``discard_input()`` once.
+- Byte protocols (HJ 212, Modbus RTU) use ``write_bytes(data, command=...)`` and
+  ``read_frame(parser, timeout=...)`` with a parser from ``labctl.protocols.framing``.
+- Idempotent queries retry: a method marked ``@idempotent`` (a reading, an
+  identification) and every ``measurement`` read are tried again, up to ``retries``
+  more times (the bench file's per-instrument ``retries:``, default
+  ``DEFAULT_RETRIES``; 0 for a driver built outside a bench), when an
+  ``InstrumentError`` other than a lost link comes out (a timeout, a garbled or
+  impossible reply); the input is cleared before each new try and ``retry_listener``
+  (the runner journals it) hears of every retry. Commands that change the instrument's
+  state (zero, tare, a set point, a load) are never retried blindly: they are not
+  marked; a driver may pass them through ``confirmed_by_state``, which reads the state
+  back after a lost reply and goes on only if the command took effect.
 - A driver with ``needs_transport = False`` (the operator at the console, for example)
   is built with ``transport=None`` and gets a ``NullTransport``.
 """
@@ -28,22 +42,33 @@ A driver reads like its instrument's manual::
 from __future__ import annotations
 
 import abc
+import functools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import fields, replace
-from typing import Any, ClassVar
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from labctl.drivers.capabilities import CAPABILITIES, Identity
 from labctl.drivers.descriptors import measurement, quantity_maker, setting
 from labctl.drivers.options import option_quantity, option_seconds
-from labctl.errors import ConfigError, InstrumentError, TransportError
+from labctl.errors import ConfigError, InstrumentError, InstrumentTimeout, TransportError
 from labctl.transport.base import Transport, TransportOptions
 
+if TYPE_CHECKING:
+    from labctl.protocols.framing import FrameParser
+
+T = TypeVar("T")
+
 __all__ = [
-    "TRANSPORT_OPTION_NAMES", "Instrument", "NullTransport", "measurement", "option_quantity",
-    "option_seconds", "quantity_maker", "setting",
+    "DEFAULT_RETRIES", "TRANSPORT_OPTION_NAMES", "Instrument", "NullTransport", "RetryInfo",
+    "idempotent", "measurement", "option_quantity", "option_seconds", "quantity_maker",
+    "setting",
 ]
+
+#: How many times an idempotent query is tried again after a transient error, unless
+#: the bench file gives the instrument its own ``retries:``.
+DEFAULT_RETRIES = 2
 
 TRANSPORT_OPTION_NAMES = frozenset(f.name for f in fields(TransportOptions)) | {
     "resource", "baud", "baudrate", "backend"}
@@ -90,6 +115,15 @@ class Instrument(abc.ABC):
     #: driver without a transport its own actions): the bench compares it to know
     #: whether anything happened since the safe states were last applied.
     activity: int = 0
+    #: Set once the input was cleared before the first command.
+    _input_cleared: bool = False
+    #: Further tries of an idempotent query after a transient error. A bench sets it
+    #: (the instrument's ``retries:``, default ``DEFAULT_RETRIES``); a driver built
+    #: directly (a script, a transcript test) does not retry unless told.
+    retries: int = 0
+    #: Called with a ``RetryInfo`` before each retry (the runner journals it).
+    retry_listener: Callable[[RetryInfo], None] | None = None
+    _retrying: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -136,12 +170,94 @@ class Instrument(abc.ABC):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} on {self.transport.resource}>"
 
+    # -- retries ---------------------------------------------------------------
+    def retrying(self, what: str, call: Callable[[], T]) -> T:
+        """``call()``, tried again up to ``retries`` times after a transient
+        ``InstrumentError`` (see the module's doc). ``what`` names it for the journal."""
+        if self._retrying:  # an idempotent call inside another: the outer one retries
+            return call()
+        self._retrying = True
+        try:
+            attempt = 0
+            while True:
+                try:
+                    return call()
+                except InstrumentError as err:
+                    attempt += 1
+                    if attempt > self.retries or not transient(err):
+                        raise
+                    self._before_retry(what, attempt, err)
+        finally:
+            self._retrying = False
+
+    def confirmed_by_state(self, what: str, call: Callable[[], T],
+                           done: Callable[[], bool]) -> T | None:
+        """``call()`` for a command that changes the instrument's state (zero, tare),
+        never retried blindly: if a transient error comes out (its reply lost or
+        garbled), the state is read back with ``done()`` (idempotent queries, with their
+        own retries); when it shows the command took effect, that is reported like a
+        retry (``outcome="confirmed by its state"``) and None returned; otherwise the
+        error stands."""
+        try:
+            return call()
+        except InstrumentError as err:
+            if self.retries <= 0 or not transient(err):
+                raise
+            try:
+                took_effect = done()
+            except InstrumentError:
+                raise err from None
+            if not took_effect:
+                raise
+            listener = self.retry_listener
+            if listener is not None:
+                listener(RetryInfo(self.name, what, 1, self.retries, err,
+                                   outcome="confirmed by its state"))
+            return None
+
+    def _before_retry(self, what: str, attempt: int, err: InstrumentError) -> None:
+        listener = self.retry_listener
+        if listener is not None:
+            listener(RetryInfo(self.name, what, attempt, self.retries, err))
+        self.clear_input()  # a late reply of the failed try must not answer the next
+
     # -- talking ---------------------------------------------------------------
+    def clear_input(self) -> None:
+        """Drop whatever waits unread on the line (done once, before the first command)."""
+        self._input_cleared = True
+        try:
+            self.transport.discard_input()
+        except InstrumentError as err:
+            raise self._named(err, None) from err
+
     def write(self, command: str) -> None:
         """Send one command (the transport adds the termination)."""
         self.activity += 1
         try:
+            if not self._input_cleared:
+                self.clear_input()
             self.transport.write(command)
+        except InstrumentError as err:
+            raise self._named(err, command) from err
+
+    def write_bytes(self, data: bytes, command: str | None = None) -> None:
+        """Send ``data`` as it is (a frame); ``command`` names it in errors (for example
+        ``"CN=2011"``; default: its first bytes)."""
+        self.activity += 1
+        try:
+            if not self._input_cleared:
+                self.clear_input()
+            self.transport.write_bytes(data, command)
+        except InstrumentError as err:
+            raise self._named(err, command) from err
+
+    def read_frame(self, parser: FrameParser, timeout: float | None = None,
+                   command: str | None = None) -> bytes:
+        """Read one frame as ``parser`` (``labctl.protocols.framing``) delimits it, within
+        ``timeout`` seconds (default: the transport's)."""
+        self.activity += 1
+        try:
+            return self.transport.read_frame(parser, timeout)
         except InstrumentError as err:
             raise self._named(err, command) from err
 
@@ -157,6 +273,8 @@ class Instrument(abc.ABC):
         """Send ``command`` and return its reply, checked against ``error_replies``."""
         self.activity += 1
         try:
+            if not self._input_cleared:
+                self.clear_input()
             reply = self.transport.query(command)
         except InstrumentError as err:
             raise self._named(err, command) from err
@@ -189,46 +307,13 @@ class Instrument(abc.ABC):
     @contextmanager
     def timeout(self, seconds: float | None) -> Iterator[None]:
         """Use another transport timeout (seconds) inside the ``with`` block
-        (``None`` keeps the current one). Holds the transport's lock meanwhile."""
-        if seconds is None:
-            yield
-            return
-        if not (seconds > 0 and math.isfinite(seconds)):
+        (``None`` keeps the current one): the transport's ``timeout()``, which holds its
+        lock meanwhile."""
+        if seconds is not None and not (seconds > 0 and math.isfinite(seconds)):
             raise ConfigError(f"a timeout must be a positive number of seconds, got {seconds}",
                               where=f"instrument {self.name!r}")
-        transport = self.transport
-        with transport.lock:
-            old = transport.options
-            if old.timeout == seconds:
-                yield
-                return
-            # Transports read options.timeout per read (sim, serial); a pyvisa resource
-            # keeps its own timeout in ms, set through the transport's visa_resource.
-            visa = getattr(transport, "visa_resource", None)
-            old_ms = visa.timeout if visa is not None else None
-            transport.options = self._options_with_timeout(old, float(seconds))
-            if visa is not None:
-                visa.timeout = max(1, round(seconds * 1000))
-            try:
-                yield
-            finally:
-                transport.options = old
-                if visa is not None:
-                    visa.timeout = old_ms
-
-    def _options_with_timeout(self, options: TransportOptions,
-                              seconds: float) -> TransportOptions:
-        # dataclasses.replace costs microseconds: keep the few variants a driver uses.
-        cache = self.__dict__.setdefault("_timeout_options", {})
-        key = (id(options), seconds)
-        hit = cache.get(key)
-        if hit is not None and hit[0] is options:
-            return hit[1]
-        if len(cache) > 16:
-            cache.clear()
-        changed = replace(options, timeout=seconds)
-        cache[key] = (options, changed)
-        return changed
+        with self.transport.timeout(seconds):
+            yield
 
     # -- what every driver has -----------------------------------------------------
     @abc.abstractmethod
@@ -244,6 +329,19 @@ class Instrument(abc.ABC):
     def close(self) -> None:
         """Release the connection (closing twice is harmless)."""
         self.transport.close()
+
+    @classmethod
+    def options_from_standards(cls, parts: tuple[Any, ...]) -> dict[str, Any]:
+        """Options this driver derives from the bench's standards (``standard_parts()``:
+        a weight set's weights...), used where the bench file does not state them."""
+        return {}
+
+    @classmethod
+    def simulation_params(cls, parts: tuple[Any, ...], world: Any) -> dict[str, Any]:
+        """Parameters this driver's simulator derives from the bench's standards and the
+        simulated world (a weight loader's true masses), where ``sim:`` does not state
+        them."""
+        return {}
 
     def data_plate(self) -> dict[str, Any]:
         """What the instrument states about itself (its marking, as the bench file
@@ -265,6 +363,46 @@ class Instrument(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@dataclass(frozen=True)
+class RetryInfo:
+    """One retry of an idempotent query: which instrument, what (the method or the
+    command), the number of this retry, how many are allowed, and the error before it."""
+
+    instrument: str
+    what: str
+    attempt: int
+    allowed: int
+    error: InstrumentError
+    #: "retried" (sent again), or "confirmed by its state" (a state-changing command
+    #: whose reply was lost, read back and found done: not sent again)
+    outcome: str = "retried"
+
+    def journal_fields(self) -> dict[str, Any]:
+        """The fields of the journal's ``retry`` event."""
+        return {"instrument": self.instrument, "what": self.what, "attempt": self.attempt,
+                "allowed": self.allowed, "error": str(self.error),
+                "error_type": type(self.error).__name__, "outcome": self.outcome}
+
+
+def transient(err: InstrumentError) -> bool:
+    """Whether another try may succeed: a timeout or a bad reply, not a lost or closed
+    link (a ``TransportError`` that is no timeout) and not a refusal by the driver."""
+    if isinstance(err, InstrumentTimeout):
+        return True
+    return not isinstance(err, TransportError)
+
+
+def idempotent(method: Callable[..., T]) -> Callable[..., T]:
+    """Mark a driver method as an idempotent query (a reading, an identification): it
+    is retried after transient errors (``Instrument.retrying``)."""
+    @functools.wraps(method)
+    def wrapper(self: Instrument, *args: Any, **kwargs: Any) -> T:
+        return self.retrying(method.__name__, lambda: method(self, *args, **kwargs))
+
+    wrapper.idempotent = True  # type: ignore[attr-defined]
+    return wrapper
 
 
 def _capability_name(protocol: type) -> str:

@@ -59,6 +59,18 @@ def _format_number(value: float) -> str:
     return f"{value:.12g}"
 
 
+_INF = math.inf
+
+
+def number(text: str) -> float:
+    """The default parser of a reply: a finite decimal number (``float`` without
+    ``nan``, ``inf`` or ``1_000``: an instrument never sends those)."""
+    value = float(text)
+    if value != value or value == _INF or value == -_INF or "_" in text:
+        raise ValueError(f"{text!r} is not a finite number")
+    return value
+
+
 # -- descriptors ---------------------------------------------------------------
 class _Typed:
     """What ``setting`` and ``measurement`` share: a name, a parser and a unit."""
@@ -89,23 +101,49 @@ class measurement(_Typed):  # noqa: N801 - a descriptor reads like a keyword in 
     """A read-only typed value: ``flow = measurement("MEAS:FLOW?", unit="L/min")``.
 
     Reading ``instrument.flow`` sends ``get_cmd``, parses the reply with ``parser``
-    (``float`` by default) and returns a pint Quantity in ``unit`` (the bare parsed
-    value when ``unit`` is None).
+    (``number`` by default: a finite decimal number) and returns a pint Quantity in
+    ``unit`` (the bare parsed value when ``unit`` is None). ``range=(low, high)`` (in
+    ``unit``; numbers or quantity texts; None for an open end) is what the instrument
+    can indicate: a reply outside it is an ``InstrumentError``, never a reading.
     """
 
     def __init__(self, get_cmd: str, *, unit: str | None = None,
-                 parser: Callable[[str], Any] = float, doc: str | None = None):
+                 parser: Callable[[str], Any] = number, range: tuple[Any, Any] | None = None,
+                 doc: str | None = None):
         super().__init__(unit, parser, doc)
         self.get_cmd = get_cmd
+        self.range = None if range is None else (_bound(range[0], self.unit),
+                                                 _bound(range[1], self.unit))
 
     def __get__(self, obj: Instrument | None, owner: type | None = None) -> Any:
         if obj is None:
             return self
+        if obj.retries <= 0:
+            return self._read(obj)
+        # a reading is idempotent: tried again after a transient error
+        return obj.retrying(self.get_cmd, lambda: self._read(obj))
+
+    def _read(self, obj: Instrument) -> Any:
         reply = obj.query(self.get_cmd)
         try:
-            return self._make(self.parser(reply))
+            value = self.parser(reply)
         except (ValueError, TypeError, IndexError):
             return self._parse(obj, self.get_cmd, reply)  # raises the named error
+        if self.range is not None:
+            self._check_range(obj, value, reply)
+        return self._make(value)
+
+    def _check_range(self, obj: Instrument, value: Any, reply: str) -> None:
+        low, high = self.range  # type: ignore[misc]
+        if (low is not None and not value >= low) or (high is not None and not value <= high):
+            unit = f" {self.unit:~P}" if self.unit is not None else ""
+            span = f"[{'-inf' if low is None else f'{low:g}'}, " \
+                   f"{'inf' if high is None else f'{high:g}'}]{unit}"
+            raise InstrumentError(
+                f"{value:g}{unit} is outside the range the instrument can indicate "
+                f"{span}", instrument=obj.name, command=self.get_cmd, reply=reply,
+                hint="a corrupted reply, or the instrument is not the one the driver "
+                     "was written for")
 
     def __set__(self, obj: Instrument, value: Any) -> None:
         raise AttributeError(f"{self.name} is a measurement of {obj.name!r}: it cannot be set")
@@ -124,7 +162,7 @@ class setting(_Typed):  # noqa: N801
     """
 
     def __init__(self, set_cmd: str, get_cmd: str | None = None, *, unit: str | None = None,
-                 limits: tuple[Any, Any] | None = None, parser: Callable[[str], Any] = float,
+                 limits: tuple[Any, Any] | None = None, parser: Callable[[str], Any] = number,
                  formatter: Callable[[Any], str] = _format_number, doc: str | None = None):
         super().__init__(unit, parser, doc)
         self.set_cmd = set_cmd
@@ -134,12 +172,7 @@ class setting(_Typed):  # noqa: N801
                                                    self._limit(limits[1]))
 
     def _limit(self, value: Any) -> float | None:
-        if value is None:
-            return None
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        q = parse_quantity(value, expect=self.unit if self.unit is not None else None)
-        return float(q.m_as(self.unit)) if self.unit is not None else float(q.magnitude)
+        return _bound(value, self.unit)
 
     def __get__(self, obj: Instrument | None, owner: type | None = None) -> Any:
         if obj is None:
@@ -192,3 +225,13 @@ class setting(_Typed):  # noqa: N801
                 f"{number:g}{unit} is outside the limits {span}",
                 where=f"instrument {obj.name!r}, setting {self.name!r}",
                 hint="nothing was sent to the instrument; choose a value within the limits")
+
+
+def _bound(value: Any, unit: Unit | None) -> float | None:
+    """A limit or range end in ``unit``: a number, a quantity text, or None (open)."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    q = parse_quantity(value, expect=unit if unit is not None else None)
+    return float(q.m_as(unit)) if unit is not None else float(q.magnitude)

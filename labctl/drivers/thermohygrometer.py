@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from labctl.drivers.base import Instrument, measurement
+from labctl.drivers.base import Instrument, idempotent, measurement
 from labctl.drivers.capabilities import EnvironmentReading, Identity
 from labctl.errors import InstrumentError
 
@@ -27,6 +27,7 @@ class ThermoHygrometer(Instrument):
     temperature = measurement("MEAS:TEMP?", unit="degC", doc="air temperature")
     humidity = measurement("MEAS:HUM?", unit="percent", doc="relative humidity")
 
+    @idempotent
     def identify(self) -> Identity:
         reply = self.query("*IDN?")
         parts = [p.strip() for p in reply.split(",")]
@@ -37,6 +38,7 @@ class ThermoHygrometer(Instrument):
         return Identity(maker=parts[0], model=parts[1], serial=parts[2],
                         firmware=parts[3] if len(parts) > 3 else "")
 
+    @idempotent
     def read_environment(self) -> EnvironmentReading:
         return EnvironmentReading(temperature=self.temperature, humidity=self.humidity)
 

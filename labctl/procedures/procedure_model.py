@@ -6,6 +6,7 @@ of every registered action, built when a procedure is first validated
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -133,6 +134,7 @@ class ParameterSpec(_Model):
 class Step(_Model):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     title: str = ""
+    title_zh: str = ""           # the step's name on a certificate's Chinese labels
     points: list[dict[str, PointValue]] = Field(default_factory=list)
     sequence: Literal["once", "up_down"] = "once"
     repeat: int = Field(1, ge=1)
@@ -187,6 +189,11 @@ class Procedure(_Model):
     kind: Literal["verification", "calibration"]
     category: Literal["initial", "subsequent", "in_service"] = "initial"
     description: str = ""
+    # the verification period of the document (e.g. "1 year", "6 months"): a passing
+    # verification's record gives its next due date from it
+    period: str | None = None
+    # what the procedure verifies or calibrates, named on the certificate (计量器具名称)
+    instrument: dict[Literal["en", "zh"], str] | None = None
     roles: dict[Annotated[str, Field(pattern=_NAME)], RoleSpec] = Field(min_length=1)
     conditions: Conditions | None = None
     parameters: dict[Annotated[str, Field(pattern=_NAME)], ParameterSpec] = Field(
@@ -200,6 +207,13 @@ class Procedure(_Model):
         default_factory=dict)
     steps: list[Step] = Field(min_length=1)
     analyses: list[AnalysisSpec] = Field(default_factory=list)
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"\s*[1-9][0-9]*\s*(years?|months?)\s*", v):
+            raise ValueError(f"{v!r} is not a period: give N years or N months, e.g. 1 year")
+        return v
 
     _file: str = PrivateAttr("<procedure>")
     _sha256: str = PrivateAttr("")

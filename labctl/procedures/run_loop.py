@@ -51,6 +51,9 @@ class Runner(Teardown):
         self.machine = StateMachine()
         self.events: list[dict[str, Any]] = list(progress.events) if progress else []
         self.teardown_errors: list[str] = []
+        for driver in self.instruments.values():  # every retry of a query is journalled
+            if hasattr(driver, "retry_listener"):
+                driver.retry_listener = self._journal_retry
         env_roles = [r for r in procedure.roles_with("environment") if r in self.instruments]
         env_role = env_roles[0] if env_roles else None
         self.watch = ConditionsWatch(procedure.conditions, self.instruments.get(env_role),
@@ -58,6 +61,9 @@ class Runner(Teardown):
                                      interrupt=self._check_abort)
 
     # -- events -------------------------------------------------------------------------
+    def _journal_retry(self, info: Any) -> None:
+        self._emit("retry", **info.journal_fields())
+
     def _emit(self, type: str, **fields: Any) -> dict[str, Any]:
         event = self.journal.append(type, **fields)
         self.events.append(event)

@@ -25,6 +25,7 @@ stable value came within the balance's own timeout.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 TERMINATION = "\r\n"
@@ -104,6 +105,11 @@ def format_overload(unit: str, decimals: int, negative: bool = False) -> str:
     return f"OL,{overload_data(decimals, negative)}{format_unit(unit)}"
 
 
+# The data field: a sign, digits and at most one decimal point (the out-of-range data
+# 9E+19 lines are told apart before this, by their header); nothing else.
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
+
+
 def parse_weight(line: str) -> WeightLine:
     """Parse a data line such as ``ST,+00123.45  g``. Raises ``ValueError`` if it is not one."""
     text = line.rstrip("\r\n")
@@ -119,11 +125,13 @@ def parse_weight(line: str) -> WeightLine:
     # The unit is the last 3 characters; the data is what stands before it (9 characters
     # in the standard format; some indicators put a blank after the comma).
     data, unit = rest[:-UNIT_FIELD], rest[-UNIT_FIELD:]
-    try:
-        value = float(data.replace(" ", ""))
-    except ValueError as exc:
-        raise ValueError(f"bad A&D data field {data!r} in {text!r}") from exc
-    return WeightLine(header, value, unit.strip(), text, comparison)
+    number = data.replace(" ", "")
+    if not _NUMBER.fullmatch(number):
+        raise ValueError(f"bad A&D data field {data!r} in {text!r}")
+    unit_text = unit.strip()
+    if unit_text and unit_text != "%" and not (unit_text.isascii() and unit_text.isalpha()):
+        raise ValueError(f"bad A&D unit field {unit!r} in {text!r}")
+    return WeightLine(header, float(number), unit_text, text, comparison)
 
 
 def format_error(code: str) -> str:

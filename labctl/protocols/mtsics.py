@@ -109,11 +109,25 @@ def parse_response(line: str) -> Response:
     return Response(head, fields[1], tuple(fields[2:]), text)
 
 
+_DIGITS = frozenset("0123456789")
+
+
 def parse_weight(response: Response) -> tuple[float, str]:
-    """The (value, unit) of a weight response such as ``S S     100.00 g``."""
+    """The (value, unit) of a weight response such as ``S S     100.00 g``, read
+    strictly: a sign, digits and one decimal point in the 10-character field, then one
+    space and a unit of letters. Anything else (a garbled character, ``nan``, an
+    exponent) raises ``ValueError``."""
     if len(response.data) != 2:
         raise ValueError(f"expected a weight value and a unit in {response.raw!r}")
     value, unit = response.data
+    body = value[1:] if value[:1] == "-" else value
+    whole, _, frac = body.partition(".")
+    if (not whole or not _DIGITS.issuperset(whole) or not _DIGITS.issuperset(frac)
+            or (body.endswith(".")) or len(value) > WEIGHT_FIELD):
+        raise ValueError(f"weight value {value!r} is not a decimal number of at most "
+                         f"{WEIGHT_FIELD} characters")
+    if not unit.isascii() or not unit.isalpha():
+        raise ValueError(f"weight unit {unit!r} is not a unit symbol")
     return float(value), unit
 
 

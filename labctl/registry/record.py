@@ -30,21 +30,39 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     ValidationInfo,
     field_serializer,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
+from labctl.registry.certification import (
+    SCHEMA2_FIELDS,
+    Conclusion,
+    DecisionRuleStatement,
+    Issue,
+    Method,
+    Party,
+    Place,
+    schema2_problems,
+)
 from labctl.registry.errors import RecordError
 from labctl.results import DecisionResult, PointResult, QuantityValue
 from labctl.results import overall_decision as _overall_decision
 
 __all__ = [
+    "Conclusion",
     "DecisionResult",
+    "DecisionRuleStatement",
     "Dut",
     "Environment",
     "EnvironmentRange",
+    "Issue",
+    "Method",
+    "Party",
+    "Place",
     "PointResult",
     "ProcedureRef",
     "QuantityValue",
@@ -113,6 +131,20 @@ class StandardUsed(_Model):
     coverage_factor: float | None = None
     #: The reason given for using this standard past its due date, or None.
     expired_allowed: str | None = None
+    #: Schema 2: the laboratory that issued the standard's certificate, and the
+    #: corrections from that certificate applied in the run (in words).
+    issued_by: str | None = None
+    corrections: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _schema1_shape(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # a schema-1 document has neither member: leave them out when unset so that its
+        # canonical JSON, and so its hash, stays what it was
+        data = handler(self)
+        for name in ("issued_by", "corrections"):
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
 
 
 class EnvironmentRange(_Model):
@@ -163,9 +195,16 @@ class Record(_Model):
     never makes a second record. ``previous``, ``hash``, ``signature`` and ``key_id`` are
     set by chaining and signing (``labctl.registry.signing``); the hash covers every member
     but ``hash`` and ``signature``.
+
+    Schema 2 (what ``labctl run`` writes) adds what a certificate needs
+    (``labctl.registry.certification``): ``issue``, ``customer``, ``place``, ``method``,
+    ``decision_rule``, ``uncertainty_statement``, ``conclusion`` (verifications), and the
+    standards' ``issued_by`` and ``corrections``; a schema-2 record without them, or
+    whose conclusion contradicts its points, is refused. Schema-1 records (the default
+    when ``schema_version`` is not given) stay readable and hash as they always did.
     """
 
-    schema_version: Literal[1] = 1
+    schema_version: Literal[1, 2] = 1
     id: str
     lab: NonEmpty
     supersedes: str | None = None
@@ -185,6 +224,14 @@ class Record(_Model):
     operator: NonEmpty
     started: datetime
     finished: datetime
+    # schema 2 (labctl.registry.certification)
+    issue: Issue | None = None
+    customer: Party | None = None
+    place: Place | None = None
+    method: Method | None = None
+    decision_rule: DecisionRuleStatement | None = None
+    uncertainty_statement: str | None = None
+    conclusion: Conclusion | None = None
     previous: Sha256Hex | None = None
     hash: Sha256Hex | None = None
     signature: str | None = None
@@ -250,7 +297,26 @@ class Record(_Model):
             raise ValueError("finished is before started")
         if self.supersedes == self.id:
             raise ValueError("a record cannot supersede itself")
+        if self.schema_version == 1:
+            given = [name for name in SCHEMA2_FIELDS if getattr(self, name) is not None]
+            given += [f"standards[{i}].{name}" for i, s in enumerate(self.standards)
+                      for name in ("issued_by", "corrections") if getattr(s, name) is not None]
+            if given:
+                raise ValueError(f"{', '.join(given)} belong to schema 2: "
+                                 "give schema_version: 2")
+        else:
+            problems = schema2_problems(self)
+            if problems:
+                raise ValueError("; ".join(problems))
         return self
+
+    @model_serializer(mode="wrap")
+    def _schema1_shape(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        if self.schema_version == 1:  # a schema-1 document keeps its members (and hash)
+            for name in SCHEMA2_FIELDS:
+                data.pop(name, None)
+        return data
 
     # -- forms --------------------------------------------------------------------------
 

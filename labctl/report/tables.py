@@ -35,7 +35,41 @@ def quantity_text(q: Any, *, bare: bool = False) -> str:
     """``{value, unit}`` as text; ``bare`` leaves the unit out (it is in the header)."""
     if q is None:
         return "-"
-    return f"{q.value:.5g}" if bare else f"{q.value:.5g} {q.unit}"
+    return f"{q.value:.5g}" if bare else f"{q.value:.5g} {pretty_unit(q.unit)}"
+
+
+def pretty_unit(unit: str) -> str:
+    """A record's unit text as people write it (``µg/m**3`` -> ``µg/m³``)."""
+    if "**" not in unit:
+        return unit
+    from labctl.units import parse_unit
+
+    try:
+        return f"{parse_unit(unit):~P}"
+    except Exception:  # a unit pint cannot read: as it is
+        return unit
+
+
+def _nominal_heading(unit: str | None) -> str:
+    """``load`` when the nominal values are masses (what a weighing test puts on), else
+    ``nominal`` (a reference value)."""
+    if unit is None:
+        return "nominal"
+    from labctl.units import parse_unit
+
+    try:
+        return "load" if parse_unit(unit).dimensionality == {"[mass]": 1} else "nominal"
+    except Exception:
+        return "nominal"
+
+
+def _shared_points(points: list[Any]) -> set[str]:
+    """Points that carry several results (their rows name the test too)."""
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for p in points:
+        (shared if p.point in seen else seen).add(p.point)
+    return shared
 
 
 def common_unit(values: Iterable[Any]) -> str | None:
@@ -73,7 +107,8 @@ def _in(q: Any, unit: str | None) -> Any:
 
 
 def points_table(points: list[Any], title: str = "Points") -> Table:
-    """test/point, load, indication, error, U (k), MPE, decision: one row a point.
+    """test/point, load (or nominal), indication, error, U (k), MPE, decision: one row a
+    point (a point with several results, one row a result, named by its test).
 
     Errors, U and MPE share one unit chosen so that they read as plain numbers."""
     from rich import box
@@ -88,7 +123,8 @@ def points_table(points: list[Any], title: str = "Points") -> Table:
     if small is not None:
         units.update({name: small for name in _SMALL if units[name] is not None})
     table.add_column("test / point", no_wrap=True)
-    headings = {**_COLUMNS, "nominal": "load"}
+    headings = {**_COLUMNS, "nominal": _nominal_heading(units["nominal"])}
+    shared_points = _shared_points(points)
     for name, heading in headings.items():
         table.add_column(escape(heading), justify="right", no_wrap=True)
         if name == "expanded_uncertainty":
@@ -105,20 +141,24 @@ def points_table(points: list[Any], title: str = "Points") -> Table:
             if name == "error" and q is not None and big_u is not None and big_u.value > 0:
                 # GUM 7.2.6: the value to the last digit of its two-digit uncertainty
                 decimals = max(0, 1 - math.floor(math.log10(big_u.value)))
-                text = f"{q.value:.{decimals}f}" + ("" if units[name] else f" {q.unit}")
+                text = f"{q.value:.{decimals}f}" + ("" if units[name] else
+                                                    f" {pretty_unit(q.unit)}")
             if name == "expanded_uncertainty":
                 # GUM 7.2.6: an uncertainty is stated with at most two significant digits
                 if q is not None:
-                    text = f"{q.value:.2g}" if units[name] else f"{q.value:.2g} {q.unit}"
+                    text = (f"{q.value:.2g}" if units[name]
+                            else f"{q.value:.2g} {pretty_unit(q.unit)}")
                 cells.append(escape(text))
                 text = f"{p.coverage_factor:.3g}" if p.coverage_factor else "-"
             cells.append(escape(text))
-        table.add_row(escape(p.point), *cells, decision_text(p.decision, short=True))
+        label = f"{p.point} {p.test}" if p.point in shared_points else p.point
+        table.add_row(escape(label), *cells, decision_text(p.decision, short=True))
     groups: dict[str, list[str]] = {}
     for name, heading in headings.items():
         if units[name] is not None:
             groups.setdefault(units[name], []).append(heading)
     if groups:
-        table.caption = escape("; ".join(f"{', '.join(h)} in {u}" for u, h in groups.items()))
+        table.caption = escape("; ".join(f"{', '.join(h)} in {pretty_unit(u)}"
+                                         for u, h in groups.items()))
         table.caption_justify = "left"
     return table

@@ -10,6 +10,8 @@ its triggers::
       - {kind: bad_checksum, at: 30 s, count: 2}    # corrupt one character, twice, after 30 s
       - {kind: stuck, commands: ["MEAS?"], after: 5}  # MEAS? repeats its 5th reply from then on
       - {kind: disconnect, at: 1 h}                 # the link dies at the first command after 1 h
+      - {kind: truncate, every: 7, bytes: 4}        # every 7th reply loses its last 4 bytes
+      - {kind: delay, seconds: 1.5 s, count: 3}     # three replies come 1.5 s late
 
 Kinds:
 
@@ -18,10 +20,19 @@ Kinds:
 * ``drop``: the command is carried out but its reply is lost; with ``bytes: K`` only K
   bytes of it (chosen at random, the termination included) are lost.
 * ``bad_checksum``: one character of the reply is changed (a CRC will notice; a
-  protocol without one will not).
+  protocol without one will not). On a frame device (HJ 212, Modbus RTU) one byte of
+  the frame's checked part changes, so its CRC fails: a garbled CRC.
+* ``truncate``: the reply is cut short: its last ``bytes: K`` bytes (half of it by
+  default), the termination or a frame's CRC included, never arrive.
+* ``delay``: the reply comes ``seconds: T`` later than it would (a slow or busy device;
+  longer than the client's timeout, it is a late reply the client must not mistake for
+  the answer to its next command).
 * ``disconnect``: the link is dead from then on: the device takes no more commands, sends
   nothing, and ``connected`` is False (transports raise ``TransportError``).
 * ``stuck``: the device repeats its previous reply to the same command.
+
+Faults act on what the device answers to one command: a reply line of a line device, a
+reply frame of a frame device (``labctl.sim.frame_device``), the same way.
 
 Triggers (all that are given must hold; they are checked when a command arrives):
 ``after: N`` (from the (N+1)-th command on), ``every: N`` (every N-th command, counted
@@ -35,7 +46,7 @@ hold.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -43,16 +54,19 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from labctl.errors import ConfigError
-from labctl.sim.device import Reply, SimDevice
+from labctl.sim.device import ALL, Reply, SimDevice
 
-FaultKind = Literal["timeout", "garbage", "drop", "bad_checksum", "disconnect", "stuck"]
-KINDS: tuple[str, ...] = ("timeout", "garbage", "drop", "bad_checksum", "disconnect", "stuck")
+FaultKind = Literal["timeout", "garbage", "drop", "bad_checksum", "disconnect", "stuck",
+                    "truncate", "delay"]
+KINDS: tuple[str, ...] = ("timeout", "garbage", "drop", "bad_checksum", "disconnect", "stuck",
+                          "truncate", "delay")
 KEYS: tuple[str, ...] = ("kind", "after", "every", "probability", "commands", "at", "count",
-                         "bytes")
+                         "bytes", "seconds")
 
 
 class Fault(BaseModel):
-    """One fault: its kind, its triggers and (for ``drop``) how many bytes to lose."""
+    """One fault: its kind, its triggers and (for ``drop`` and ``truncate``) how many
+    bytes to lose, (for ``delay``) how many seconds."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -64,8 +78,9 @@ class Fault(BaseModel):
     at: float | None = Field(default=None, ge=0.0)
     count: int | None = Field(default=None, ge=1)
     bytes: int | None = Field(default=None, ge=1)
+    seconds: float | None = Field(default=None, gt=0.0)
 
-    @field_validator("at", mode="before")
+    @field_validator("at", "seconds", mode="before")
     @classmethod
     def _seconds(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -87,8 +102,13 @@ class Fault(BaseModel):
 
     @model_validator(mode="after")
     def _bytes_only_for_drop(self) -> Fault:
-        if self.bytes is not None and self.kind != "drop":
-            raise ValueError(f"'bytes' applies to kind 'drop' only, not {self.kind!r}")
+        if self.bytes is not None and self.kind not in ("drop", "truncate"):
+            raise ValueError(f"'bytes' applies to kinds 'drop' and 'truncate' only, "
+                             f"not {self.kind!r}")
+        if (self.seconds is not None) != (self.kind == "delay"):
+            raise ValueError("kind 'delay' needs 'seconds' (like seconds: 2 s)"
+                             if self.kind == "delay" else
+                             f"'seconds' applies to kind 'delay' only, not {self.kind!r}")
         return self
 
     def applies_to(self, line: str) -> bool:
@@ -186,8 +206,8 @@ class FaultEvent:
 
 
 class FaultyDevice(SimDevice):
-    """Any line-oriented ``SimDevice`` (one that answers through ``handle``) with a fault
-    plan: the same byte-stream interface, faults applied to its replies.
+    """Any ``SimDevice`` (line-based, or a ``FrameDevice``) with a fault plan: the same
+    byte-stream interface, faults applied to its replies to each command.
 
     Lines the wrapped device sends by itself (at power-on, or a streaming mode that
     overrides ``read``) pass through untouched. Faults that acted are in ``events``.
@@ -202,9 +222,11 @@ class FaultyDevice(SimDevice):
         self.read_termination = device.read_termination
         self.write_termination = device.write_termination
         self.encoding = device.encoding
+        self.max_command_length = device.max_command_length
+        self._frames = bool(getattr(device, "frame_based", False))
         self._seen = [0] * len(self.plan.faults)
         self._fired = [0] * len(self.plan.faults)
-        self._last: dict[str, list[str | Reply]] = {}  # for ``stuck``: last reply per line
+        self._last: dict[str, list[Any]] = {}  # for ``stuck``: last reply per command
         self._remember = any(f.kind == "stuck" for f in self.plan.faults)
         self.events: list[FaultEvent] = []
         forbidden = set(device.write_termination) | {0x0A, 0x0D}
@@ -221,32 +243,54 @@ class FaultyDevice(SimDevice):
         return getattr(inner, name)
 
     # -- the byte stream -------------------------------------------------
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes, session: Hashable = None) -> None:
         if self.connected:
-            super().write(data)
+            super().write(data, session)
 
-    def read(self, max_bytes: int = 65536) -> bytes:
+    def read(self, max_bytes: int = 65536, session: Hashable = ALL) -> bytes:
         if not self.connected:
             return b""
-        out = super().read(max_bytes)
+        out = super().read(max_bytes, session)
         if len(out) < max_bytes:
-            out += self.inner.read(max_bytes - len(out))
+            out += self.inner.read(max_bytes - len(out), session)
         return out
 
-    def next_due(self) -> float | None:
+    def next_due(self, session: Hashable = ALL) -> float | None:
         if not self.connected:
             return None
-        dues = [d for d in (super().next_due(), self.inner.next_due()) if d is not None]
+        dues = [d for d in (super().next_due(session), self.inner.next_due(session))
+                if d is not None]
         return min(dues) if dues else None
 
+    def close_session(self, session: Hashable) -> None:
+        super().close_session(session)
+        self.inner.close_session(session)
+
     # -- the device ------------------------------------------------------
+    def make_parser(self) -> Any:
+        return self.inner.command_parser
+
+    def describe(self, command: bytes) -> str:
+        return self.inner.describe(command)
+
+    def resync(self, buffer: bytearray, pos: int) -> int:
+        return self.inner.resync(buffer, pos)
+
+    def overlong(self) -> list[Any]:
+        return self.inner.overlong()
+
     def handle(self, line: str) -> list[str | Reply]:
+        """Faults on the reply to one line (for a line device)."""
+        return self._dispatch(line.encode(self.encoding) + self.read_termination)
+
+    def _dispatch(self, command: bytes) -> list[Any]:
         if not self.connected:
             return []
+        line = self.inner.describe(command)
         index = self._choose(line)
         fault = self.plan.faults[index] if index is not None else None
         if fault is None:
-            return self._pass(line)
+            return self._pass(command, line)
         kind = fault.kind
         if kind == "timeout":
             return self._fire(index, line, [])
@@ -255,14 +299,19 @@ class FaultyDevice(SimDevice):
             return self._fire(index, line, [])
         if kind == "stuck":
             previous = self._last.get(line)
-            return self._fire(index, line, previous) if previous else self._pass(line)
-        replies = self._pass(line)
+            return (self._fire(index, line, previous) if previous
+                    else self._pass(command, line))
+        replies = self._pass(command, line)
         if not replies:
             return replies  # nothing to corrupt: the fault does not act on this command
         if kind == "garbage":
             changed = [self._garbage(r) for r in replies]
         elif kind == "bad_checksum":
             changed = self._flip_one(replies)
+        elif kind == "truncate":
+            changed = self._truncate(replies, fault.bytes)
+        elif kind == "delay":
+            changed = [self._later(r, fault.seconds or 0.0) for r in replies]
         else:  # drop
             changed = self._drop(replies, fault.bytes)
         return self._fire(index, line, changed)
@@ -271,13 +320,13 @@ class FaultyDevice(SimDevice):
         return []  # the wrapped device queued its own power-on lines; read() passes them
 
     # -- internals -------------------------------------------------------
-    def _pass(self, line: str) -> list[str | Reply]:
-        replies = self.inner.handle(line)
+    def _pass(self, command: bytes, line: str) -> list[Any]:
+        replies = self.inner._dispatch(command)
         if replies and self._remember:
             self._last[line] = list(replies)
         return replies
 
-    def _fire(self, index: int, line: str, replies: list[str | Reply]) -> list[str | Reply]:
+    def _fire(self, index: int, line: str, replies: list[Any]) -> list[Any]:
         self._fired[index] += 1
         self.events.append(FaultEvent(self.clock.now(), line, self.plan.faults[index].kind,
                                       index))
@@ -308,7 +357,7 @@ class FaultyDevice(SimDevice):
             return False
         return not (fault.probability is not None and self.rng.random() >= fault.probability)
 
-    def _encoded(self, reply: str | Reply) -> tuple[bytes, float, bool]:
+    def _encoded(self, reply: str | bytes | Reply) -> tuple[bytes, float, bool]:
         if isinstance(reply, Reply):
             line, delay, terminated = reply.line, reply.delay, reply.terminated
         else:
@@ -321,14 +370,17 @@ class FaultyDevice(SimDevice):
         noise = self.rng.choice(self._garbage_bytes, size=max(1, len(data)))
         return Reply(noise.tobytes(), delay, terminated)
 
-    def _flip_one(self, replies: list[str | Reply]) -> list[str | Reply]:
+    def _flip_one(self, replies: list[Any]) -> list[Any]:
         encoded = [self._encoded(r) for r in replies]
         target = next((i for i, (d, _, _) in enumerate(encoded) if d), 0)
         data, delay, terminated = encoded[target]
         buf = bytearray(data)
         if buf:
-            pos = int(self.rng.integers(len(buf)))
-            choices = [c for c in self._printable if c != buf[pos]]
+            low, high = (self.inner.checked_span(data) if self._frames else (0, len(buf)))
+            pos = low + int(self.rng.integers(max(1, high - low)))
+            alphabet = (range(256) if self._frames and self.inner.binary
+                        else self._printable)
+            choices = [c for c in alphabet if c != buf[pos]]
             buf[pos] = choices[int(self.rng.integers(len(choices)))]
         else:
             buf.append(self._printable[int(self.rng.integers(len(self._printable)))])
@@ -336,7 +388,27 @@ class FaultyDevice(SimDevice):
         out[target] = Reply(bytes(buf), delay, terminated)
         return out
 
-    def _drop(self, replies: list[str | Reply], count: int | None) -> list[str | Reply]:
+    def _truncate(self, replies: list[Any], count: int | None) -> list[Any]:
+        """The replies with their last ``count`` bytes (half by default) lost."""
+        pieces = []
+        for reply in replies:
+            data, delay, terminated = self._encoded(reply)
+            pieces.append((data + (self.write_termination if terminated else b""), delay))
+        total = sum(len(p) for p, _ in pieces)
+        keep = total - (count if count is not None else max(1, total // 2))
+        out: list[Any] = []
+        for data, delay in pieces:
+            if keep <= 0:
+                break
+            out.append(Reply(data[:keep], delay, terminated=False))
+            keep -= len(data)
+        return out
+
+    def _later(self, reply: str | bytes | Reply, seconds: float) -> Reply:
+        data, delay, terminated = self._encoded(reply)
+        return Reply(data, delay + seconds, terminated)
+
+    def _drop(self, replies: list[Any], count: int | None) -> list[Any]:
         if count is None:
             return []
         pieces = []

@@ -6,15 +6,20 @@ go to ``device.write``; whatever ``device.read()`` gives (replies, delayed repli
 due, unsolicited lines) goes back to the client. The select timeout is computed from
 ``device.next_due()``, so a delayed reply leaves on time without polling.
 
-Each device has a TCP listener (one client at a time: a new client replaces the previous
-one) and, if asked, a pty whose slave path (``/dev/pts/N``) a serial client opens. Replies
-go to the channel the last command came from. A device whose fault plan disconnects it
-has its client, listener and pty closed.
+Each device has a TCP listener and, if asked, a pty whose slave path (``/dev/pts/N``) a
+serial client opens. Several TCP clients are served at once, up to ``max_clients`` per
+device (a client beyond that gets one line saying so and is closed). Each connection is
+a session of the device (``SimDevice.write(data, session)``): it starts clean, its
+commands are cut from its own input, and its replies go to it alone; what a client
+leaves unread or half-sent when it goes is dropped with it. Unsolicited lines (a
+power-on message) go to the first client that is there. A device whose fault plan
+disconnects it has its clients, listener and pty closed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import selectors
@@ -23,7 +28,6 @@ import threading
 import tty
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
 from labctl.errors import ConfigError, TransportError
 from labctl.sim.device import SimDevice
@@ -32,7 +36,18 @@ log = logging.getLogger(__name__)
 
 MAX_PENDING = 65536  # bytes kept for a client that does not read; older ones are dropped
 JOIN_TIMEOUT = 2.0
-RECV_SIZE = 4096
+RECV_SIZE = 65536
+DEFAULT_MAX_CLIENTS = 4
+PTY_SESSION = "pty"
+
+
+@dataclass(eq=False)
+class _Client:
+    """One TCP connection: its socket, its session id and what waits to be sent."""
+
+    sock: socket.socket
+    session: int
+    out: bytearray = field(default_factory=bytearray)
 
 
 @dataclass
@@ -43,37 +58,32 @@ class _Served:
     device: SimDevice
     port: int
     listener: socket.socket | None = None
-    client: socket.socket | None = None
+    clients: list[_Client] = field(default_factory=list)
     master: int | None = None
     slave: int | None = None
     pty_path: str | None = None
-    last: Literal["tcp", "pty"] | None = None
-    tcp_out: bytearray = field(default_factory=bytearray)
     pty_out: bytearray = field(default_factory=bytearray)
     dead: bool = False
 
-    def route(self) -> Literal["tcp", "pty"] | None:
-        if self.last == "tcp" and self.client is not None:
-            return "tcp"
-        if self.last == "pty" and self.master is not None:
-            return "pty"
-        if self.client is not None:
-            return "tcp"
-        if self.master is not None:
-            return "pty"
-        return None
+    def channels(self) -> int:
+        return len(self.clients) + (self.master is not None)
 
 
 class SimServer:
     """Serve ``devices`` (name -> simulator on a real clock) on ``host``.
 
     ``ports`` fixes a TCP port per device (others get a free port); devices named in
-    ``pty_for`` also get a pseudo-terminal. Use as a context manager, or ``start()`` /
-    ``stop()``; ``addresses()`` gives each device's resource strings once started.
+    ``pty_for`` also get a pseudo-terminal; each device serves up to ``max_clients``
+    TCP clients at once. Use as a context manager, or ``start()`` / ``stop()``;
+    ``addresses()`` gives each device's resource strings once started.
     """
 
     def __init__(self, devices: Mapping[str, SimDevice], host: str = "127.0.0.1",
-                 ports: Mapping[str, int] | None = None, pty_for: Iterable[str] = ()) -> None:
+                 ports: Mapping[str, int] | None = None, pty_for: Iterable[str] = (),
+                 max_clients: int = DEFAULT_MAX_CLIENTS) -> None:
+        if max_clients < 1:
+            raise ConfigError(f"max_clients must be at least 1, not {max_clients}",
+                              hint="--max-clients 1 serves one client at a time")
         ports = dict(ports or {})
         pty_names = set(pty_for)
         for what, names in (("ports", set(ports)), ("pty_for", pty_names)):
@@ -87,6 +97,8 @@ class SimServer:
                 raise ConfigError(f"simulator {name!r} runs on a virtual clock",
                                   hint="served simulators need a real clock (RealClock)")
         self.host = host
+        self.max_clients = int(max_clients)
+        self._sessions = itertools.count(1)
         self._served = [_Served(name, dev, int(ports.get(name, 0)))
                         for name, dev in devices.items()]
         self._pty_names = pty_names
@@ -210,7 +222,7 @@ class SimServer:
     def _select_timeout(self) -> float | None:
         timeout = None
         for served in self._served:
-            if served.dead or served.route() is None:
+            if served.dead or not served.channels():
                 continue
             due = served.device.next_due()
             if due is not None:
@@ -219,40 +231,45 @@ class SimServer:
         return timeout
 
     def _accept(self, served: _Served) -> None:
-        assert served.listener is not None
+        assert served.listener is not None and self._selector is not None
         try:
-            client, peer = served.listener.accept()
+            sock, peer = served.listener.accept()
         except (BlockingIOError, InterruptedError):
             return
-        if served.client is not None:
-            log.info("%s: client replaced by %s", served.name, peer)
-            self._drop_client(served)
-        client.setblocking(False)
-        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        served.client = client
-        assert self._selector is not None
-        self._selector.register(client, selectors.EVENT_READ, ("tcp", served))
-        log.info("%s: client %s connected", served.name, peer)
+        if len(served.clients) >= self.max_clients:
+            log.warning("%s: client %s refused: %d client(s) already", served.name, peer,
+                        len(served.clients))
+            with contextlib.suppress(OSError):
+                sock.setblocking(False)
+                sock.send(refusal(served.name, self.max_clients))
+            with contextlib.suppress(OSError):
+                sock.close()
+            return
+        sock.setblocking(False)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        client = _Client(sock, next(self._sessions))
+        served.clients.append(client)
+        self._selector.register(sock, selectors.EVENT_READ, ("tcp", (served, client)))
+        log.info("%s: client %s connected (session %d)", served.name, peer, client.session)
 
-    def _on_tcp(self, served: _Served, mask: int) -> None:
-        client = served.client
-        if client is None:
+    def _on_tcp(self, target: tuple[_Served, _Client], mask: int) -> None:
+        served, client = target
+        if client not in served.clients:
             return
         if mask & selectors.EVENT_READ:
             try:
-                data = client.recv(RECV_SIZE)
+                data = client.sock.recv(RECV_SIZE)
             except (BlockingIOError, InterruptedError):
                 data = None
             except OSError:
                 data = b""
             if data == b"":
-                self._drop_client(served)
+                self._drop_client(served, client)
                 return
             if data:
-                served.last = "tcp"
-                self._feed(served, data)
-        if mask & selectors.EVENT_WRITE and served.client is not None:
-            self._flush_tcp(served)
+                self._feed(served, data, client.session)
+        if mask & selectors.EVENT_WRITE and client in served.clients:
+            self._flush_tcp(served, client)
 
     def _on_pty(self, served: _Served, mask: int) -> None:
         if served.master is None:
@@ -265,13 +282,12 @@ class SimServer:
             except OSError:
                 data = b""  # no reader on the slave side: nothing to take
             if data:
-                served.last = "pty"
-                self._feed(served, data)
+                self._feed(served, data, PTY_SESSION)
         if mask & selectors.EVENT_WRITE and served.master is not None:
             self._flush_pty(served)
 
-    def _feed(self, served: _Served, data: bytes) -> None:
-        served.device.write(data)
+    def _feed(self, served: _Served, data: bytes, session: object) -> None:
+        served.device.write(data, session)
         if not served.device.connected:
             self._kill(served)
 
@@ -281,33 +297,31 @@ class SimServer:
         if not served.device.connected:
             self._kill(served)
             return
-        route = served.route()
-        if route is None:
-            return
-        data = served.device.read()
-        if not data:
-            return
-        if route == "tcp":
-            _append(served.tcp_out, data)
-            self._flush_tcp(served)
-        else:
-            _append(served.pty_out, data)
-            self._flush_pty(served)
+        device = served.device
+        for client in list(served.clients):
+            data = device.read(session=client.session)
+            if data:
+                _append(client.out, data)
+                self._flush_tcp(served, client)
+        if served.master is not None:
+            data = device.read(session=PTY_SESSION)
+            if data:
+                _append(served.pty_out, data)
+                self._flush_pty(served)
 
-    def _flush_tcp(self, served: _Served) -> None:
-        client = served.client
-        assert client is not None and self._selector is not None
+    def _flush_tcp(self, served: _Served, client: _Client) -> None:
+        assert self._selector is not None
         try:
-            while served.tcp_out:
-                sent = client.send(served.tcp_out)
-                del served.tcp_out[:sent]
+            while client.out:
+                sent = client.sock.send(client.out)
+                del client.out[:sent]
         except (BlockingIOError, InterruptedError):
             pass  # the kernel buffer is full: wait for EVENT_WRITE below
         except OSError:
-            self._drop_client(served)
+            self._drop_client(served, client)
             return
-        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if served.tcp_out else 0)
-        self._selector.modify(client, events, ("tcp", served))
+        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if client.out else 0)
+        self._selector.modify(client.sock, events, ("tcp", (served, client)))
 
     def _flush_pty(self, served: _Served) -> None:
         master = served.master
@@ -324,17 +338,15 @@ class SimServer:
         self._selector.modify(master, events, ("pty", served))
 
     # -- closing ---------------------------------------------------------
-    def _drop_client(self, served: _Served) -> None:
-        client, served.client = served.client, None
-        served.tcp_out.clear()
-        if served.last == "tcp":
-            served.last = None
-            if served.route() is None:
-                served.device.read()  # replies meant for the client that left
-        if client is not None:
-            self._unregister(client)
-            with contextlib.suppress(OSError):
-                client.close()
+    def _drop_client(self, served: _Served, client: _Client) -> None:
+        """Close one client; its session's unread input and replies go with it."""
+        if client in served.clients:
+            served.clients.remove(client)
+        served.device.close_session(client.session)
+        client.out.clear()
+        self._unregister(client.sock)
+        with contextlib.suppress(OSError):
+            client.sock.close()
 
     def _kill(self, served: _Served) -> None:
         """The device's link died (a disconnect fault): close everything it had."""
@@ -343,7 +355,8 @@ class SimServer:
         self._close_served(served)
 
     def _close_served(self, served: _Served) -> None:
-        self._drop_client(served)
+        for client in list(served.clients):
+            self._drop_client(served, client)
         listener, served.listener = served.listener, None
         if listener is not None:
             self._unregister(listener)
@@ -381,3 +394,9 @@ def _append(buffer: bytearray, data: bytes) -> None:
     buffer += data
     if len(buffer) > MAX_PENDING:
         del buffer[: len(buffer) - MAX_PENDING]
+
+
+def refusal(name: str, max_clients: int) -> bytes:
+    """The line a client beyond ``max_clients`` gets before it is closed."""
+    return (f"labctl sim serve: {name} already serves {max_clients} client(s) "
+            f"(--max-clients {max_clients}); close one or raise the limit\r\n").encode()

@@ -1,12 +1,26 @@
-"""The Transport interface."""
+"""The Transport interface.
+
+Text: ``write(command)``, ``read()``, ``query(command)`` (terminations and encoding from
+the options). Bytes: ``write_bytes(data)``, ``read_bytes(count)`` and
+``read_frame(parser, timeout)`` (a frame cut by a ``labctl.protocols.framing`` parser:
+HJ 212, Modbus RTU, a line). ``with transport.timeout(seconds):`` changes the timeout
+of every read inside the block. ``discard_input()`` drops what arrived unread.
+"""
 
 from __future__ import annotations
 
+import math
 import threading
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from labctl.errors import InstrumentError, InstrumentTimeout, TransportError
+from labctl.errors import ConfigError, InstrumentError, InstrumentTimeout, TransportError
+
+if TYPE_CHECKING:
+    from labctl.protocols.framing import FrameParser
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,87 @@ class Transport(ABC):
     @abstractmethod
     def read_bytes(self, count: int) -> bytes:
         """Read exactly ``count`` bytes or raise ``InstrumentTimeout``."""
+
+    def write_bytes(self, data: bytes, command: str | None = None) -> None:
+        """Send ``data`` as it is (no termination, no encoding). ``command`` names it in
+        the errors of the reads that follow (default: the first bytes, as a literal)."""
+        raise TransportError(f"{type(self).__name__} carries text lines, not raw bytes",
+                             instrument=self.options.instrument, command=command,
+                             hint="use write() and read()")
+
+    def read_frame(self, parser: FrameParser, timeout: float | None = None) -> bytes:
+        """Read one frame as ``parser`` delimits it (``labctl.protocols.framing``) and
+        return its bytes, whole (a line's terminator, a frame's CRC included). Bytes that
+        cannot start a frame raise ``InstrumentError`` with them (they are dropped);
+        ``timeout`` (seconds) overrides the transport's for this read.
+
+        This default reads byte by byte through ``read_bytes``; transports with an input
+        buffer cut frames from it."""
+        with self.lock, self.timeout(timeout):
+            buf = bytearray()
+            while True:
+                buf += self.read_bytes(1)
+                end = self._frame_end(parser, buf, len(buf) - 1, None)
+                if end is not None:
+                    return bytes(buf[:end])
+
+    def _frame_end(self, parser: FrameParser, buf: bytearray, searched: int,
+                   command: str | None) -> int | None:
+        """``parser.end(buf)``, its errors turned into ``InstrumentError`` (with the bytes,
+        which are dropped from ``buf``)."""
+        from labctl.protocols.framing import FramingError
+
+        try:
+            return parser.end(buf, 0, searched)
+        except FramingError as exc:
+            got = bytes(buf[:64])
+            buf.clear()
+            raise InstrumentError(f"garbled reply from {self.resource}: {exc.message}",
+                                  instrument=self.options.instrument, command=command,
+                                  reply=got, hint=exc.hint) from None
+
+    @contextmanager
+    def timeout(self, seconds: float | None) -> Iterator[None]:
+        """Use another timeout (seconds) for every read inside the ``with`` block
+        (``None`` keeps the current one). Holds the lock meanwhile, so no other thread's
+        exchange runs with it."""
+        if seconds is None:
+            yield
+            return
+        if not (seconds > 0 and math.isfinite(seconds)):
+            raise ConfigError(f"a timeout must be a positive number of seconds, got {seconds}",
+                              where=f"instrument {self.options.instrument!r}"
+                              if self.options.instrument else self.resource)
+        with self.lock:
+            old = self.options
+            if old.timeout == seconds:
+                yield
+                return
+            self.options = self._options_with_timeout(old, float(seconds))
+            self._apply_timeout(float(seconds))
+            try:
+                yield
+            finally:
+                self.options = old
+                self._apply_timeout(old.timeout)
+
+    def _apply_timeout(self, seconds: float) -> None:  # noqa: B027 (most read options per read)
+        """Hand a new timeout to the layer below (a pyvisa resource keeps its own);
+        transports that read ``options.timeout`` on each read need nothing here."""
+
+    def _options_with_timeout(self, options: TransportOptions,
+                              seconds: float) -> TransportOptions:
+        # dataclasses.replace costs microseconds: keep the few variants a driver uses.
+        cache = self.__dict__.setdefault("_timeout_options", {})
+        key = (id(options), seconds)
+        hit = cache.get(key)
+        if hit is not None and hit[0] is options:
+            return hit[1]
+        if len(cache) > 16:
+            cache.clear()
+        changed = replace(options, timeout=seconds)
+        cache[key] = (options, changed)
+        return changed
 
     @abstractmethod
     def close(self) -> None:
@@ -111,8 +206,8 @@ class CommandTransport(Transport):
     """A ``Transport`` that remembers the last command written, so that the errors of
     the ``read`` that follows name it.
 
-    Subclasses implement ``_write(command)`` and ``_read_line(command)``; ``write``,
-    ``read`` and ``query`` call them with the lock held.
+    Subclasses implement ``_write_raw(data, command)`` and ``_read_line(command)``;
+    ``write``, ``write_bytes``, ``read`` and ``query`` call them with the lock held.
     """
 
     def __init__(self, resource: str, options: TransportOptions) -> None:
@@ -138,9 +233,19 @@ class CommandTransport(Transport):
             self._write(command)
             return self._read_line(command)
 
-    @abstractmethod
+    def write_bytes(self, data: bytes, command: str | None = None) -> None:
+        with self.lock:
+            name = command if command is not None else _name_bytes(data)
+            self._last_command = name
+            self._write_raw(bytes(data), name)
+
     def _write(self, command: str) -> None:
         """Send ``command`` plus the write termination (the lock is held)."""
+        self._write_raw(command.encode(self.options.encoding) + self._wterm, command)
+
+    @abstractmethod
+    def _write_raw(self, data: bytes, command: str | None) -> None:
+        """Send ``data`` as it is; ``command`` names it for errors (the lock is held)."""
 
     @abstractmethod
     def _read_line(self, command: str | None) -> str:
@@ -149,3 +254,13 @@ class CommandTransport(Transport):
     def _check_open(self, command: str | None) -> None:
         if self._closed:
             raise self.closed_error(command)
+
+
+def _name_bytes(data: bytes) -> str:
+    """How raw bytes are named in errors: text frames as text, binary ones in hex."""
+    head = bytes(data[:32])
+    if all(32 <= b < 127 or b in (9, 10, 13) for b in head):
+        text = head.decode("ascii").strip("\r\n")
+    else:
+        text = head.hex(" ")
+    return text + ("..." if len(data) > 32 else "")

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from labctl.transport.base import CommandTransport, TransportOptions
+
+if TYPE_CHECKING:
+    from labctl.protocols.framing import FrameParser
 
 
 class BufferedTransport(CommandTransport):
@@ -32,11 +36,43 @@ class BufferedTransport(CommandTransport):
             del self._buf[:count]
             return data
 
+    def read_frame(self, parser: FrameParser, timeout: float | None = None) -> bytes:
+        with self.lock, self.timeout(timeout):
+            command = self._last_command
+            searched = 0
+
+            def complete(buf: bytearray) -> int:
+                nonlocal searched
+                end = self._frame_end(parser, buf, searched, command)
+                searched = len(buf)
+                return -1 if end is None else end
+
+            end = self._fill(complete, command)
+            frame = bytes(self._buf[:end])
+            del self._buf[:end]
+            return frame
+
     def _read_line(self, command: str | None) -> str:
         term = self._rterm
-        end = self._fill(lambda buf: buf.find(term), command)
-        line = bytes(self._buf[:end])
-        del self._buf[: end + len(term)]
+        buf = self._buf
+        idx = buf.find(term)
+        if idx >= 0:  # the common case: the line is already here
+            line = bytes(buf[:idx])
+            del buf[: idx + len(term)]
+            return self.decode(line, command)
+        back = len(term) - 1
+        searched = 0
+
+        def complete(buf: bytearray) -> int:
+            # search only what arrived since the last look: a long reply costs linear time
+            nonlocal searched
+            found = buf.find(term, max(0, searched - back))
+            searched = len(buf)
+            return found
+
+        end = self._fill(complete, command)
+        line = bytes(buf[:end])
+        del buf[: end + len(term)]
         return self.decode(line, command)
 
     @abstractmethod

@@ -94,10 +94,10 @@ class SerialTransport(BufferedTransport):
         return self._port
 
     # -- internals -------------------------------------------------------
-    def _write(self, command: str) -> None:
+    def _write_raw(self, data: bytes, command: str | None) -> None:
         self._check_open(command)
         try:
-            self._port.write(command.encode(self.options.encoding) + self._wterm)
+            self._port.write(data)
         except serial.SerialTimeoutException as exc:
             raise self.link_error(f"write not accepted within {self.options.timeout:.3g} s",
                                   command, hint="is the flow control (rtscts/xonxoff) right?"
@@ -110,7 +110,7 @@ class SerialTransport(BufferedTransport):
         self._check_open(command)
         buf = self._buf
         port = self._port
-        start = deadline = None
+        deadline = None
         while True:
             end = complete(buf)
             if end >= 0:
@@ -124,10 +124,10 @@ class SerialTransport(BufferedTransport):
                 continue
             now = time.monotonic()
             if deadline is None:
-                start, deadline = now, now + self.options.timeout
+                deadline = now + self.options.timeout
             remaining = deadline - now
             if remaining <= 0:
-                raise self.timeout_error(command, now - start, bytes(buf))
+                raise self.timeout_error(command, self.options.timeout, bytes(buf))
             self._wait(remaining)
 
     def _wait(self, remaining: float) -> None:

@@ -67,9 +67,9 @@ class SimTransport(BufferedTransport):
         if not self.device.connected:
             raise self.link_error("the simulated link is disconnected", command)
 
-    def _write(self, command: str) -> None:
+    def _write_raw(self, data: bytes, command: str | None) -> None:
         self._check_link(command)
-        self.device.write(command.encode(self.options.encoding) + self._wterm)
+        self.device.write(data)
 
     def _fill(self, complete: Callable[[bytearray], int], command: str | None) -> int:
         """Read from the device until ``complete(buffer)`` gives an index >= 0; wait on
@@ -99,7 +99,7 @@ class SimTransport(BufferedTransport):
                     clock.sleep(deadline - now)
                 raise self.timeout_error(command, clock.now() - start, bytes(buf))
             if now >= deadline:
-                raise self.timeout_error(command, now - start, bytes(buf))
+                raise self.timeout_error(command, timeout, bytes(buf))
             wait = deadline - now
             if due is not None:
                 wait = min(wait, max(due - now, 0.0))

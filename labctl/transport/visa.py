@@ -135,16 +135,22 @@ class VisaTransport(CommandTransport):
 
     @property
     def visa_resource(self) -> Any:
-        """The underlying pyvisa resource (for interface-specific settings)."""
+        """The underlying pyvisa resource, for interface-specific settings a driver
+        cannot make otherwise (timeouts go through ``timeout()``, bytes through
+        ``write_bytes``/``read_bytes``/``read_frame``)."""
         return self._res
 
     # -- internals -------------------------------------------------------
-    def _write(self, command: str) -> None:
+    def _write_raw(self, data: bytes, command: str | None) -> None:
         self._check_open(command)
         try:
-            self._res.write_raw(command.encode(self.options.encoding) + self._wterm)
+            self._res.write_raw(data)
         except Exception as exc:
             raise self._error(exc, command) from exc
+
+    def _apply_timeout(self, seconds: float) -> None:
+        if not self._closed:
+            self._res.timeout = max(1, _ms(seconds))
 
     def _read_line(self, command: str | None) -> str:
         self._check_open(command)

@@ -34,8 +34,9 @@ def test_q_reads_the_standard_format():
 
 
 def test_grams_on_a_scale_declared_in_kg():
-    s, _ = scale([("Q", "ST,+00123.45  g")])
-    assert s.read_immediate().value.m_as("kg") == pytest.approx(0.12345)
+    # (d = 5 g: the scale shows multiples of 5 g, whatever the unit on the line)
+    s, _ = scale([("Q", "ST,+00000125  g")])
+    assert s.read_immediate().value.m_as("kg") == pytest.approx(0.125)
 
 
 def test_s_waits_for_stable_data():
@@ -130,8 +131,8 @@ def test_zero_not_completed_in_time():
 
 
 def test_comparator_header_is_read():
-    s, _ = scale([("Q", "ST,OK,+0001.234 kg")])
-    assert s.read_immediate().value == Q_(1.234, "kg")
+    s, _ = scale([("Q", "ST,OK,+0001.235 kg")])  # a multiple of d = 5 g
+    assert s.read_immediate().value == Q_(1.235, "kg")
 
 
 def test_counting_mode_is_refused():

@@ -219,3 +219,36 @@ def test_an_abstract_intermediate_class_is_checked_in_its_subclasses():
     with pytest.raises(TypeError, match="lacks read_immediate"):
         type("Still", (ScaleBase,), {"identify": lambda self: None,
                                      "read_stable": lambda self, timeout=None: None})
+
+
+def test_the_driver_clears_the_line_before_its_first_command():
+    from simdevices_for_tests import Meter
+
+    from labctl.clock import VirtualClock
+    from labctl.transport.sim import SimTransport
+
+    clock = VirtualClock()
+    # a reply a previous program left unread waits on the line
+    device = Meter(clock, power_on_lines=("LABCTL,OTHER,9,0.1",))
+    g = Generator(SimTransport(device, clock=clock), name="gen")
+    assert g.identify() == Identity("LABCTL", "METER", "1234", "1.0")
+    device.write(b"ECHO late\r\n")  # cleared once only: later lines are the driver's
+    assert g.read() == "late"
+
+
+def test_bytes_and_frames_through_the_driver():
+    from framedevices_for_tests import ModbusSlave
+
+    from labctl.clock import VirtualClock
+    from labctl.protocols import framing, modbus
+    from labctl.transport.sim import SimTransport
+
+    clock = VirtualClock()
+    g = Generator(SimTransport(ModbusSlave(clock), clock=clock), name="gen")
+    g.write_bytes(modbus.read_request(1, modbus.READ_HOLDING, 0, 2), command="read 0-1")
+    assert modbus.parse_reply(g.read_frame(framing.modbus_rtu())).registers == (0, 1)
+    g.write_bytes(modbus.read_request(5, modbus.READ_HOLDING, 0, 2), command="read unit 5")
+    with pytest.raises(InstrumentTimeout) as err:
+        g.read_frame(framing.modbus_rtu(), timeout=0.2, command="read unit 5")
+    assert err.value.instrument == "gen" and err.value.command == "read unit 5"
+    assert clock.now() == pytest.approx(0.2)

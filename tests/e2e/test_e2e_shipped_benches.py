@@ -10,7 +10,7 @@ from e2e_support import PROCEDURE, ROOT
 
 from labctl.calibration import CalibrationRequest, calibrate
 
-SIMULATED = sorted((ROOT / "benches").glob("sim-*.yaml"))
+SIMULATED = sorted((ROOT / "benches").glob("sim-scale*.yaml"))   # the scale benches
 
 
 def test_there_is_a_simulated_bench_per_scale_protocol() -> None:

@@ -76,7 +76,7 @@ def test_plan_from_plain_data() -> None:
         ([{"kind": "timeout", "at": "5 kg"}], "at: quantity in kg does not fit"),
         ([{"kind": "timeout", "commands": []}], "commands"),
         ([{"kind": "timeout", "commands": [" "]}], "a command must not be blank"),
-        ([{"kind": "garbage", "bytes": 2}], "'bytes' applies to kind 'drop' only"),
+        ([{"kind": "garbage", "bytes": 2}], "'bytes' applies to kinds 'drop' and 'truncate' only"),
         (["timeout"], "fault 1: must be a mapping"),
         ({"kind": "timeout"}, "'faults' must be a list"),
     ],

@@ -192,3 +192,12 @@ def test_loader_commands_run_one_after_the_other():
 def test_bad_parameters(factory, params, words):
     with pytest.raises(ConfigError, match=words):
         factory(world(), params)
+
+
+def test_an_overlong_command_gets_each_devices_error_reply():
+    w = world()
+    long = "S" + "x" * 5000  # beyond max_command_length (4096 bytes)
+    assert ask(mtsics_scale.create(w, {**PLATE, "power_on_message": False}), long) == ["ES"]
+    assert ask(and_scale.create(w, dict(PLATE)), long) == ["EC,E04"]
+    assert ask(weight_loader.create(w, {"weights": {"W": "1 kg"}}), long) == [
+        "ERR command too long"]

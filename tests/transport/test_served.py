@@ -4,7 +4,6 @@ a pseudo-terminal): the code paths real hardware uses."""
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -44,17 +43,12 @@ def test_query_timeout_and_errors(server: SimServer, kind: str) -> None:
     try:
         assert t.query("*IDN?") == "LABCTL,METER,1234,1.0"
         assert [t.query("MEAS?") for _ in range(3)] == ["1.0", "2.0", "3.0"]
-        start = time.monotonic()
         assert t.query("SLOW? 0.05") == "done"
-        assert 0.05 <= time.monotonic() - start < 0.18
         t.write("TWO?")
         assert (t.read(), t.read()) == ("first", "second")
 
-        start = time.monotonic()
         with pytest.raises(InstrumentTimeout) as info:
             t.query("NOTHING")
-        waited = time.monotonic() - start
-        assert 0.19 <= waited < 0.6
         text = str(info.value)
         for part in ("instrument 'dmm'", "command 'NOTHING'", resource, "within 0.2 s"):
             assert part in text
@@ -62,8 +56,10 @@ def test_query_timeout_and_errors(server: SimServer, kind: str) -> None:
         with pytest.raises(InstrumentError, match="is not ascii text"):
             t.query("BIN?")
 
-        t.write("ECHO stale")
-        time.sleep(0.02)
+        # "second" left the simulator with "first", in one write: once "first" is read,
+        # "second" has arrived (in the transport's or the OS's buffer), no sleep needed
+        t.write("TWO?")
+        assert t.read() == "first"
         t.discard_input()
         assert t.query("ECHO fresh") == "fresh"
 

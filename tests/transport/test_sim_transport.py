@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from labctl.clock import RealClock, VirtualClock
+from labctl.clock import VirtualClock
 from labctl.errors import InstrumentError, InstrumentTimeout, TransportError
 from labctl.transport import TransportOptions, open_transport
 from labctl.transport.sim import SimTransport
@@ -131,14 +129,32 @@ def test_terminations_and_encoding_per_instrument(meter_cls, vclock: VirtualCloc
     assert t.query("T?") == "T? °C"
 
 
-@pytest.mark.realtime
-def test_real_clock_waits_in_real_time(meter_cls) -> None:
-    clock = RealClock()
+class SteppedClock:
+    """A clock that says it is real (``virtual = False``), so the transport takes its
+    real-time path (short polling sleeps until the deadline), but whose sleeps only add
+    to its time: the waits are counted exactly, with no wall time spent."""
+
+    virtual = False
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.sleeps: list[float] = []
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.t += max(seconds, 0.0)
+
+
+def test_real_clock_path_waits_for_delayed_replies_and_times_out(meter_cls) -> None:
+    clock = SteppedClock()
     t = SimTransport(meter_cls(clock), TransportOptions(instrument="dmm", timeout=0.1), clock)
-    start = time.monotonic()
     assert t.query("SLOW? 0.03") == "done"
-    assert 0.03 <= time.monotonic() - start < 0.09
-    start = time.monotonic()
+    assert clock.t == pytest.approx(0.03)  # waited until the reply was due, not longer
+    assert max(clock.sleeps) <= 0.005  # in short polls (POLL_INTERVAL)
+    start = clock.t
     with pytest.raises(InstrumentTimeout, match=r"within 0\.1 s"):
         t.query("NOTHING")
-    assert 0.1 <= time.monotonic() - start < 0.3
+    assert clock.t - start == pytest.approx(0.1)

@@ -29,6 +29,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from labctl.drivers.base import idempotent
 from labctl.drivers.capabilities import Identity
 from labctl.drivers.weighing.capabilities import WeighingReading
 from labctl.drivers.weighing.line_scale import LineScale, timeout_cause
@@ -129,6 +130,7 @@ class AndScale(LineScale):
                             raw=line, command=command)
 
     # -- Scale -----------------------------------------------------------------------
+    @idempotent
     def read_stable(self, timeout: float | None = None) -> WeighingReading:
         """``S``: the weight once stable (``EC,E11`` if the balance gives up)."""
         seconds = self.stable_seconds(timeout)
@@ -151,29 +153,38 @@ class AndScale(LineScale):
             f"no stable weight within {seconds:g} s", instrument=self.name, command="S",
             reply=err.reply, hint=f"{timeout_cause(err)}; {done}") from err
 
+    @idempotent
     def read_immediate(self) -> WeighingReading:
         """``Q``: the weight now, stable (ST) or not (US)."""
         return self._weight("Q", self.query("Q"))
 
     def zero(self, timeout: float | None = None) -> None:
-        """``Z``: re-zero (the balance waits for stability)."""
-        self._control("Z", 1, timeout)
+        """``Z``: re-zero (the balance waits for stability). A lost or garbled reply is
+        settled by reading the scale back (``zero_confirmed``)."""
+        self.zero_confirmed(lambda: self._control("Z", 1, timeout), timeout)
 
     def tare(self, timeout: float | None = None) -> WeighingReading:
-        """``T``: tare once stable; returns the tare weight (``?PT``)."""
-        self._control("T", 1, timeout)
-        return self.tare_weight()
+        """``T``: tare once stable; returns the tare weight (``?PT``). A lost or garbled
+        acknowledgement is settled by reading the scale back (``tare_confirmed``)."""
+        def t() -> WeighingReading:
+            self._control("T", 1, timeout)
+            return self.tare_weight()
 
+        return self.tare_confirmed(t, self.tare_weight, timeout)
+
+    @idempotent
     def tare_weight(self) -> WeighingReading:
         """``?PT``: the tare weight in memory."""
         return self._weight("?PT", self.query("?PT"))
 
+    @idempotent  # clearing twice leaves the same state
     def clear_tare(self) -> None:
         """``PT:`` with a zero tare weight."""
         command = and_line.format_preset_tare(0.0, self.unit_symbol, self.decimals)
         self._control(command, 0, None)
 
     # -- identity --------------------------------------------------------------------
+    @idempotent
     def identify(self) -> Identity:
         """Model (``?TN``) and serial number (``?SN``); firmware from the options."""
         model = self._info("?TN", "TN")

@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import ClassVar
 
+from labctl.drivers.weighing.capabilities import WeighingReading
 from labctl.drivers.weighing.scale import ScaleInstrument
 from labctl.errors import InstrumentError, InstrumentTimeout
 
@@ -50,6 +51,25 @@ class LineScale(ScaleInstrument):
         raise InstrumentError(
             f"no reply to {command!r} among the {self.max_skipped + 1} lines received",
             instrument=self.name, command=command, reply=line, hint=self.other_lines_hint)
+
+    def zero_confirmed(self, zero: Callable[[], None], timeout: float | None) -> None:
+        """``zero()``, and if its reply is lost or garbled, the scale read back: a stable
+        zero indication shows the zero-setting took effect (it is not sent again)."""
+        self.confirmed_by_state("zero", zero, lambda: self._reads_zero(timeout))
+
+    def tare_confirmed(self, tare: Callable[[], WeighingReading],
+                       tare_value: Callable[[], WeighingReading],
+                       timeout: float | None) -> WeighingReading:
+        """``tare()``, and if its reply is lost or garbled, the scale read back: a
+        stable net zero shows the tare took effect; its value is then asked for
+        (``tare_value()``, an idempotent query), the tare is not sent again."""
+        done = self.confirmed_by_state("tare", tare, lambda: self._reads_zero(timeout))
+        return tare_value() if done is None else done
+
+    def _reads_zero(self, timeout: float | None) -> bool:
+        reading = self.read_stable(timeout)
+        return (reading.stable and not reading.overload and not reading.underload
+                and reading.value.magnitude == 0)
 
     def stable_seconds(self, timeout: float | None) -> float:
         """How long a command that waits for stability may take: ``timeout``, or the

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+from labctl.drivers.base import idempotent
 from labctl.drivers.capabilities import Identity
 from labctl.drivers.weighing.capabilities import WeighingReading
 from labctl.drivers.weighing.line_scale import LineScale, timeout_cause
@@ -136,20 +137,26 @@ class MtSicsScale(LineScale):
         raise self._refused(command, response)
 
     # -- Scale -----------------------------------------------------------------------
+    @idempotent
     def read_stable(self, timeout: float | None = None) -> WeighingReading:
         """``S``: the next stable weight (overload and underload come back flagged)."""
         return self._weight("S", self._waiting("S", timeout))
 
+    @idempotent
     def read_immediate(self) -> WeighingReading:
         """``SI``: the weight now, stable or dynamic."""
         line = self.query("SI")
         return self._weight("SI", self._response("SI", line))
 
     def zero(self, timeout: float | None = None) -> None:
-        """``Z``: zero once the load is stable (within the zero-setting range)."""
-        response = self._waiting("Z", timeout)
-        if response.status != "A":
-            raise self._refused("Z", response)
+        """``Z``: zero once the load is stable (within the zero-setting range). A lost or
+        garbled reply is settled by reading the scale back (``zero_confirmed``)."""
+        def z() -> None:
+            response = self._waiting("Z", timeout)
+            if response.status != "A":
+                raise self._refused("Z", response)
+
+        self.zero_confirmed(z, timeout)
 
     def zero_immediately(self) -> bool:
         """``ZI``: zero now; True if the balance was stable when it did."""
@@ -159,12 +166,30 @@ class MtSicsScale(LineScale):
         return response.status == "S"
 
     def tare(self, timeout: float | None = None) -> WeighingReading:
-        """``T``: tare once stable; returns the tare value."""
-        response = self._waiting("T", timeout)
-        if response.status != "S":
-            raise self._refused("T", response)
-        return self._weight("T", response)
+        """``T``: tare once stable; returns the tare value. A lost or garbled reply is
+        settled by reading the scale back (``tare_confirmed``)."""
+        def t() -> WeighingReading:
+            response = self._waiting("T", timeout)
+            if response.status != "S":
+                raise self._refused("T", response)
+            return self._weight("T", response)
 
+        return self.tare_confirmed(t, self.tare_value, timeout)
+
+    @idempotent
+    def tare_value(self) -> WeighingReading:
+        """``TA``: the tare value in memory."""
+        response = self._response("TA", self.query("TA"))
+        if response.status != "A":
+            raise self._refused("TA", response)
+        try:
+            value, unit = mtsics.parse_weight(response)
+        except ValueError as exc:
+            raise InstrumentError(f"malformed tare reply ({exc})", instrument=self.name,
+                                  command="TA", reply=response.raw) from exc
+        return self.reading(value, unit, stable=True, raw=response.raw, command="TA")
+
+    @idempotent  # clearing twice leaves the same state
     def clear_tare(self) -> None:
         """``TAC``: clear the tare memory."""
         response = self._response("TAC", self.query("TAC"))
@@ -182,6 +207,7 @@ class MtSicsScale(LineScale):
             raise self._refused(command, response)
         return " ".join(response.data).strip()
 
+    @idempotent
     def type_data(self) -> tuple[str, Any]:
         """``I2``: the balance type and its capacity as it reports them (None if absent)."""
         response = self._response("I2", self.query("I2"))
@@ -191,8 +217,9 @@ class MtSicsScale(LineScale):
         if capacity is None or unit is None:
             return model, None
         return model, self.reading(capacity, unit, stable=True, raw=response.raw,
-                                   command="I2").value
+                                   command="I2", indication=False).value
 
+    @idempotent
     def identify(self) -> Identity:
         """Model (``I2``), serial number (``I4``) and software version (``I3``)."""
         model, _ = self.type_data()

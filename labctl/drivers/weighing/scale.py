@@ -11,17 +11,22 @@ not what it claims over the wire)::
   ``unit`` (the unit the scale indicates in; defaults to the unit of ``max``),
   ``stable_timeout`` (how long ``read_stable``, ``zero`` and ``tare`` wait for a stable
   value when the caller gives no timeout; default 30 s).
-- Checked against OIML R76-1: all masses; d <= e; e of the form 1, 2 or 5 x 10^k;
+- Checked against OIML R76-1 (``labctl.metrology.weighing.data_plate``): all masses;
+  d <= e; e of the form 1, 2 or 5 x 10^k;
   e = d for classes III and IIII, d < e <= 10 d allowed for I and II; e <= Max;
   Min < Max; with a class, e within the class's range and n = Max / e within the
   class's limits (the widest over the class's rows of Table 3).
 
 The numbers (Table 3, the forms of e, the classes that need e = d, the 10 d) live in
-``labctl/data/oiml-r76-1-2006.yaml``, read through ``labctl.metrology.weighing.scale_classes``:
+``labctl/data/oiml-r76-1-2006.yaml``, read through ``labctl.metrology.weighing.scale_classes``;
 the weighing analyses take Min from the same table.
 
 Readings come back as ``WeighingReading`` in the scale's unit, whatever unit the wire
-used (a line in g from a scale declared in kg is converted).
+used (a line in g from a scale declared in kg is converted). Every reply is checked
+against what the scale can indicate before it becomes a reading: a unit of mass a scale
+indicates in (R 76-1 2.1: mg, g, kg, t), a value within +-(Max + 9 e) (4.2.3) and a
+multiple of d; a reply that fails (a garbled ``kg`` read as ``Pg``, a changed digit) is
+an ``InstrumentError`` naming the instrument, the command and the reply, never a reading.
 """
 
 from __future__ import annotations
@@ -32,12 +37,12 @@ from typing import Any, ClassVar
 from labctl.drivers.base import Instrument, option_quantity, option_seconds, quantity_maker
 from labctl.drivers.weighing.capabilities import WeighingReading
 from labctl.errors import ConfigError, InstrumentError, UnitError
-from labctl.metrology.weighing.scale_classes import ClassTable, load_class_table
+from labctl.metrology.weighing.data_plate import check_data_plate
+from labctl.metrology.weighing.indication import indication_limits
 from labctl.protocols.numbers import decimals_for
 from labctl.transport.base import Transport
 from labctl.units import parse_unit
 
-_CLASS_SPELLINGS = {"1": "I", "2": "II", "3": "III", "4": "IIII"}
 DEFAULT_STABLE_TIMEOUT = 30.0  # s
 
 
@@ -95,69 +100,22 @@ class ScaleInstrument(Instrument):
             if not (value > 0 and math.isfinite(value)):
                 raise ConfigError(f"{key} must be a positive mass, got {value:g} {unit:~P}",
                                   where=self._where(key))
-        if d_v > e_v * (1 + 1e-9):
-            raise ConfigError(f"d ({d_v:g} {unit:~P}) is larger than e ({e_v:g} {unit:~P})",
-                              where=self._where("d"), hint="OIML R76-1 requires d <= e")
-        table = load_class_table()
-        e_grams = float(e.m_as("g"))
-        if not table.is_interval_value(e_grams):
-            forms = ", ".join(f"{m:g}" for m in table.mantissas[:-1])
-            raise ConfigError(f"e = {e_v:g} {unit:~P} is not {forms} or "
-                              f"{table.mantissas[-1]:g} times a power of ten",
-                              where=self._where("e"), hint="OIML R76-1 3.4.2")
-        if e_v > max_v:
-            raise ConfigError(f"e ({e_v:g} {unit:~P}) is larger than Max ({max_v:g} {unit:~P})",
-                              where=self._where("e"))
-        self.accuracy_class: str | None = None
-        if options.get("class") is not None:
-            text = str(options["class"]).strip().upper()
-            text = _CLASS_SPELLINGS.get(text, text)
-            if text not in table.classes:
-                raise ConfigError(f"unknown accuracy class {options['class']!r}",
-                                  where=self._where("class"),
-                                  hint=f"one of {', '.join(table.classes)}")
-            self.accuracy_class = text
-            self._check_class(table, max_v, e_v, d_v, e_grams)
         min_q = mass("min")
-        if min_q is not None:
-            min_v = float(min_q.m_as(unit))
-        elif self.accuracy_class is not None:
-            min_v = table.min_capacity_in_e(self.accuracy_class, e_grams) * e_v
-        else:
-            min_v = None
-        if min_v is not None and not (0 < min_v < max_v):
-            raise ConfigError(f"Min ({min_v:g} {unit:~P}) must lie between 0 and Max",
-                              where=self._where("min"))
+        plate = check_data_plate(
+            max_v, e_v, d_v, e_grams=float(e.m_as("g")), accuracy_class=options.get("class"),
+            min_v=float(min_q.m_as(unit)) if min_q is not None else None, unit=unit,
+            where=self._where)
+        self.accuracy_class: str | None = plate.accuracy_class
+        min_v = plate.min_load
         self.capacity = self._make(max_v)
         self.e = self._make(e_v)
         self.d = self._make(d_v)
         self.min_load = self._make(min_v) if min_v is not None else None
         self.decimals = decimals_for(d_v)
-
-    def _check_class(self, table: ClassTable, max_v: float, e_v: float, d_v: float,
-                     e_grams: float) -> None:
-        cls, unit = self.accuracy_class, self.unit
-        assert cls is not None
-        if cls in table.e_equals_d and abs(d_v - e_v) > 1e-9 * e_v:
-            raise ConfigError(f"class {cls} requires e = d (e = {e_v:g}, d = {d_v:g} {unit:~P})",
-                              where=self._where("d"), hint="OIML R76-1 3.4.2")
-        ratio = table.max_e_over_d
-        if d_v < e_v and e_v > ratio * d_v * (1 + 1e-9):
-            raise ConfigError(f"e ({e_v:g}) is more than {ratio:g} d ({d_v:g} {unit:~P})",
-                              where=self._where("e"),
-                              hint=f"OIML R76-1 3.4.2: d < e <= {ratio:g} d")
-        try:
-            table.row(cls, e_grams)
-        except ConfigError as exc:
-            raise ConfigError(exc.message, where=self._where("e"),
-                              hint="OIML R76-1 table 3") from None
-        n = round(max_v / e_v)
-        low, high = table.n_limits(cls)
-        if (low is not None and n < low) or (high is not None and n > high):
-            span = (f"{low}..{high}" if low is not None and high is not None
-                    else f">= {low}" if low is not None else f"<= {high}")
-            raise ConfigError(f"n = Max/e = {n} is outside {span} for class {cls}",
-                              where=self._where("max"), hint="OIML R76-1 table 3")
+        limits = indication_limits()
+        self._wire_unit_names = frozenset(limits.units)
+        self._largest = max_v + limits.above_max_in_e * e_v  # Max + 9 e
+        self._d_value = d_v
 
     def data_plate(self) -> dict[str, Any]:
         """Max, e, d, Min and the accuracy class (R 76-1 7.1 descriptive markings)."""
@@ -179,15 +137,39 @@ class ScaleInstrument(Instrument):
         return self.read_stable(timeout) if stable else self.read_immediate()
 
     def reading(self, value: float, wire_unit: str, *, stable: bool, raw: str,
-                command: str, overload: bool = False, underload: bool = False
-                ) -> WeighingReading:
-        """A ``WeighingReading`` in the scale's unit from a value in ``wire_unit``."""
+                command: str, overload: bool = False, underload: bool = False,
+                indication: bool = True) -> WeighingReading:
+        """A ``WeighingReading`` in the scale's unit from a value in ``wire_unit``,
+        checked against what the scale can indicate (``indication=False`` for a value
+        that is no indication, such as the capacity in the type data)."""
         conv = self._wire_units.get(wire_unit)
         if conv is None:
             conv = self._wire_unit(wire_unit, raw, command)
         factor, make = conv
-        return WeighingReading(make(value * factor if factor != 1.0 else value), stable,
-                               overload, underload, raw)
+        if factor != 1.0:
+            value = value * factor
+        if indication:
+            self._check_indication(value, raw, command)
+        return WeighingReading(make(value), stable, overload, underload, raw)
+
+    def _check_indication(self, value: float, raw: str, command: str) -> None:
+        """Refuse a value the scale cannot indicate: beyond +-(Max + 9 e), or not a
+        multiple of d (a digit changed on the line)."""
+        largest = self._largest
+        if not -largest <= value <= largest:
+            raise InstrumentError(
+                f"the reply says {value:g} {self.unit_symbol}, beyond what the scale can "
+                f"indicate (+-{largest:g} {self.unit_symbol}: Max + 9 e)",
+                instrument=self.name, command=command, reply=raw,
+                hint="a corrupted reply (check the cable, baud rate and parity) or a "
+                     "data plate in the bench file that is not this scale's")
+        steps = value / self._d_value
+        if abs(steps - round(steps)) > 1e-6 * max(1.0, abs(steps)):
+            raise InstrumentError(
+                f"the reply says {value:g} {self.unit_symbol}, not a multiple of "
+                f"d = {self._d_value:g} {self.unit_symbol}",
+                instrument=self.name, command=command, reply=raw,
+                hint="a corrupted reply, or d in the bench file is not the scale's")
 
     def _wire_unit(self, wire_unit: str, raw: str, command: str) -> tuple[float, Any]:
         try:
@@ -198,6 +180,12 @@ class ScaleInstrument(Instrument):
             raise InstrumentError(f"the scale indicates in {wire_unit!r}, not a unit of mass",
                                   instrument=self.name, command=command, reply=raw,
                                   hint="put the scale in weighing mode (not counting or %)")
+        if wire_unit not in self._wire_unit_names:
+            raise InstrumentError(
+                f"the reply is in {wire_unit!r}, a unit no scale indicates in (R 76-1 2.1: "
+                f"{', '.join(sorted(self._wire_unit_names))})", instrument=self.name,
+                command=command, reply=raw,
+                hint="a corrupted reply: check the cable, baud rate and parity")
         factor = 1.0 if unit == self.unit else float((1.0 * unit).m_as(self.unit))
         conv = (factor, self._make)
         self._wire_units[wire_unit] = conv

@@ -36,5 +36,5 @@ class SequentialDevice(SimDevice):
         """Drop the replies that are not due yet; the device is free at once."""
         with self._lock:
             now = self.clock.now()
-            self._outbuf[:] = [(due, data) for due, data in self._outbuf if due <= now]
+            self._outbuf[:] = [entry for entry in self._outbuf if entry[0] <= now]
             self.busy_until = now

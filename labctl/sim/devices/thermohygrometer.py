@@ -106,6 +106,11 @@ class ThermoHygrometerSim(SimDevice):
         self.errors.append('-113,"Undefined header"')
         return []
 
+    def overlong(self) -> list[str | bytes | Reply]:
+        """A command longer than ``max_command_length``: no reply, SCPI's -223 queued."""
+        self.errors.append('-223,"Too much data"')
+        return []
+
     def _reply(self, text: str) -> Reply:
         return Reply(text, self.response_time)
 

@@ -45,6 +45,8 @@ class AndScaleSim(ScaleFront):
 
     name = NAME
     corrupted_reply = and_line.format_error("E00")
+    # A command longer than max_command_length (4096 bytes): E04, excess characters
+    overlong_reply = and_line.format_error("E04")
 
     def __init__(self, clock: Any, model: ScaleModel, *, serial: str = "T0000001",
                  type_name: str = "LABCTL-SIM AD 15", ack: bool = True) -> None:

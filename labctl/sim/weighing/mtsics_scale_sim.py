@@ -46,6 +46,7 @@ class MtSicsScaleSim(ScaleFront):
 
     name = NAME
     corrupted_reply = "ET"
+    overlong_reply = "ES"  # a command longer than max_command_length: a syntax error
 
     def __init__(self, clock: Any, model: ScaleModel, *, serial: str = "B000000001",
                  type_name: str = "LABCTL-SIM MT 15", firmware: str = "1.00",

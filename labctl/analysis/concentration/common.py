@@ -1,0 +1,159 @@
+"""What the concentration analyses share: readings by role and name, the certificate of
+the reference standard, data-plate quantities, limits from the data table, and turning a
+budget into a ``PointResult``."""
+
+from __future__ import annotations
+
+import functools
+import statistics
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from labctl.analysis.registry import AnalysisContext
+from labctl.errors import ConfigError
+from labctl.history import Attempt, ReadingEvent, RunHistory
+from labctl.results import PointResult, QuantityValue
+
+#: Options every concentration analysis takes.
+COMMON_DEFAULTS: dict[str, Any] = {"limit": None, "limits_folder": "particulate",
+                                   "dut_role": "dut"}
+
+
+def q(value: Any, unit: str | None = None) -> Any:
+    from labctl.units import Q_, parse_quantity
+
+    if isinstance(value, Mapping):
+        return Q_(float(value["value"]), value["unit"])
+    return parse_quantity(value, unit)
+
+
+def values_of(readings: Sequence[ReadingEvent], unit: str) -> list[float]:
+    """The readings' values in ``unit`` (readings without a value left out)."""
+    return [r.value * factor(r.unit, unit) for r in readings if r.value is not None]
+
+
+@functools.lru_cache(maxsize=256)
+def factor(unit: str, target: str) -> float:
+    """The factor from ``unit`` to ``target`` (a journal's unit texts; parsed once)."""
+    from labctl.units import Q_, parse_unit
+
+    return float(Q_(1.0, parse_unit(unit)).m_as(parse_unit(target)))
+
+
+def readings(attempt: Attempt, name: str, role: str | None = None) -> list[ReadingEvent]:
+    """The readings of an attempt named ``name`` (of ``role`` when given)."""
+    return [r for r in attempt.readings if r.name == name and (role is None or r.role == role)]
+
+
+def finished(history: RunHistory, context: AnalysisContext) -> list[tuple[Any, Attempt]]:
+    """(point info, its last finished attempt) of every point of the analysis's steps."""
+    out = []
+    for step in context.steps:
+        for info, attempts in history.finished_attempts(step):
+            if attempts:
+                out.append((info, attempts[-1]))
+    return out
+
+
+def plate(context: AnalysisContext, key: str, unit: str, default: str | None) -> float | None:
+    """A data-plate quantity of the instrument under test in ``unit`` (or ``default``)."""
+    value = (context.data_plate or {}).get(key) if isinstance(context.data_plate, Mapping) \
+        else getattr(context.data_plate, key, None)
+    if value is None:
+        value = default
+    if value is None:
+        return None
+    return float(q(value).m_as(unit))
+
+
+def limit(context: AnalysisContext, options: Any, analysis: str, unit: str,
+          key: str = "limit") -> tuple[float, str]:
+    """The limit ``key`` of the analysis in ``unit`` and where it comes from: the
+    ``limit`` option if given, else the data table the procedure names."""
+    given = options.get(key) if key != "limit" else options["limit"]
+    if given is not None:
+        return float(q(given).m_as(unit)), "the procedure's options"
+    table_key = (context.data or {}).get("limits")
+    if not table_key:
+        raise ConfigError(f"{analysis}: no {key} given and the procedure names no limits "
+                          "table", where=context.where.get("options"),
+                          hint=f"give options: {{{key}: ...}} or data: {{limits: <document>}}")
+    from labctl.metrology.datafiles import load_data_file
+
+    table = load_data_file(str(options["limits_folder"]), str(table_key),
+                           what="limits table", hint="see labctl/data/particulate/")
+    entry = (table.get("limits") or {}).get(analysis) or {}
+    value = entry.get(key)
+    if value is None:
+        raise ConfigError(f"{analysis}: the limits table {table_key!r} has no {key}",
+                          where=context.where.get("data"))
+    source = str(entry.get("source") or table.get("document") or table_key)
+    if entry.get("from_memory"):
+        source += " (from memory, unchecked)"
+    return float(q(value).m_as(unit)), source
+
+
+def reference_certificate(history: RunHistory, context: AnalysisContext, role: str,
+                          quantity: str) -> dict[str, Any]:
+    """The register certificate data of ``quantity`` for the standard bound to ``role``
+    (matched by the serial the instrument reported), else the one standard of the run
+    certified for ``quantity``: ``{"id", "U", "k", "correction"}`` with quantities."""
+    serial = str((history.identified.get(role) or {}).get("serial", ""))
+    candidates = []
+    for s in context.standards or ():
+        if not isinstance(s, Mapping):
+            continue
+        cert = (s.get("quantities") or {}).get(quantity)
+        if cert and cert.get("U"):
+            candidates.append((s, cert))
+    chosen = [c for c in candidates if str(c[0].get("serial", "")) == serial] or candidates
+    if len(chosen) != 1:
+        what = "no standard" if not chosen else "several standards"
+        raise ConfigError(f"{what} of the run with a certificate for {quantity!r} "
+                          f"(role {role!r})", where=context.where.get("analysis"),
+                          hint="bind the reference to its register entry (serial: <id>) and "
+                               f"give the entry a {quantity} certificate")
+    s, cert = chosen[0]
+    return {"id": s.get("id"), "certificate": s.get("certificate"), "U": q(cert["U"]),
+            "k": float(cert.get("k") or 2.0),
+            "correction": q(cert["correction"]) if cert.get("correction") else None}
+
+
+def relative_certificate(cert: Mapping[str, Any], level: float, unit: str
+                         ) -> tuple[float, float, float]:
+    """(relative correction, relative U, k) of a certificate at ``level`` (in ``unit``):
+    a dimensionless U/correction (``3 %``) is relative already; one in the measured unit is
+    divided by the level."""
+    def rel(x: Any) -> float:
+        if x is None:
+            return 0.0
+        if x.dimensionless:
+            return float(x.m_as(""))
+        return float(x.m_as(unit)) / level if level else 0.0
+
+    return rel(cert["correction"]), rel(cert["U"]), float(cert["k"])
+
+
+def mean_sd(values: Sequence[float]) -> tuple[float, float]:
+    mean = statistics.fmean(values)
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return mean, sd
+
+
+def point_result(test: str, info: Any, result: Any, *, unit: str, nominal: QuantityValue | None,
+                 indication: QuantityValue | None, mpe: float | None, rule: str,
+                 notes: list[str], details: dict[str, Any]) -> PointResult:
+    """A ``PointResult`` from a ``BudgetResult`` (error, U and k in ``unit``)."""
+    return PointResult(
+        test=test, step=info.step, point=info.point, nominal=nominal, indication=indication,
+        error=QuantityValue.of(result.value, unit),
+        expanded_uncertainty=QuantityValue.of(result.expanded_uncertainty, unit),
+        coverage_factor=result.coverage_factor,
+        mpe=None if mpe is None else QuantityValue.of(mpe, unit),
+        decision=result.decision.result if result.decision is not None else "pass",
+        rule=rule, budget=result.to_dict(), notes="; ".join(notes), details=details)
+
+
+def u_over_mpe_note(U: float, mpe: float, unit: str) -> str:
+    third = "within" if mpe / 3 >= U else "above"
+    return f"U = {U:.3g} {unit} is {third} a third of the limit {mpe:.3g} {unit} (JJF 1094)"

@@ -1,0 +1,118 @@
+"""``concentration_error``: the relative indication error of a concentration monitor
+against a reference instrument sampling the same chamber, at each point (level)::
+
+    E = (C_dut + dRes) / (C_ref (1 + dCal) (1 + dNu) (1 + dDrift)) - 1     (in %)
+
+- C_dut: mean of the monitor's readings; Type A, s / sqrt(n), n - 1 dof;
+- dRes: 0; the monitor's resolution (data plate ``resolution``), rectangular, r / 2;
+- C_ref: mean of the reference's readings; Type A, s / sqrt(n), n - 1 dof;
+- dCal: the certificate's relative correction; its U / k (relative; a U in
+  concentration is divided by the level);
+- dNu: 0; chamber non-uniformity between the two inlets, rectangular, half-width
+  ``non_uniformity``;
+- dDrift: 0; drift of the reference since its calibration, rectangular, half-width
+  ``reference_drift``.
+
+The readings are the ones named ``reading`` of the role ``dut_role`` and of the role
+``reference_role``; the certificate is that of the reference's register entry for the
+quantity ``certificate_quantity`` (default: the reading's name, e.g. ``pm25``). A point
+whose reference mean is below ``min_reference`` is skipped (a relative error of a zero is
+meaningless: the ``concentration_zero`` analysis judges it). The limit is +-``limit`` (%).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labctl.analysis.concentration.common import (
+    COMMON_DEFAULTS,
+    finished,
+    limit,
+    mean_sd,
+    plate,
+    point_result,
+    readings,
+    reference_certificate,
+    relative_certificate,
+    u_over_mpe_note,
+    values_of,
+)
+from labctl.analysis.registry import AnalysisContext
+from labctl.errors import ConfigError
+from labctl.history import RunHistory
+from labctl.results import PointResult, QuantityValue
+
+DEFAULTS: dict[str, Any] = {
+    **COMMON_DEFAULTS, "reading": "pm25", "reference_role": "reference",
+    "certificate_quantity": None, "unit": "ug/m^3", "non_uniformity": "2 %",
+    "reference_drift": "1 %", "min_reference": "5 ug/m^3", "resolution": None,
+}
+
+
+def concentration_error(history: RunHistory, context: AnalysisContext,
+                        options: Any) -> list[PointResult]:
+    from labctl.analysis.concentration.common import q
+    from labctl.events import unit_text
+    from labctl.uncertainty import Budget, Input, Specification
+    from labctl.units import parse_unit
+
+    unit = str(options["unit"])
+    shown = unit_text(parse_unit(unit))
+    name = str(options["reading"])
+    quantity = str(options["certificate_quantity"] or name)
+    resolution = (float(q(options["resolution"]).m_as(unit)) if options["resolution"]
+                  else plate(context, "resolution", unit, None))
+    nu = float(q(options["non_uniformity"]).m_as("")) if options["non_uniformity"] else 0.0
+    drift = float(q(options["reference_drift"]).m_as("")) if options["reference_drift"] \
+        else 0.0
+    floor = float(q(options["min_reference"]).m_as(unit))
+    results: list[PointResult] = []
+    for info, attempt in finished(history, context):
+        dut = values_of(readings(attempt, name, options["dut_role"]), unit)
+        ref = values_of(readings(attempt, name, options["reference_role"]), unit)
+        if not dut and not ref:
+            continue
+        if not dut or not ref:
+            missing = "monitor" if not dut else "reference"
+            raise ConfigError(f"concentration_error: point {info.point} has no {missing} "
+                              f"readings named {name!r}", where=context.where.get("analysis"))
+        ref_mean, ref_sd = mean_sd(ref)
+        dut_mean, dut_sd = mean_sd(dut)
+        if ref_mean < floor:
+            continue
+        mpe, source = limit(context, options, "concentration_error", "percent")
+        cert = reference_certificate(history, context, options["reference_role"], quantity)
+        correction, U_rel, k = relative_certificate(cert, ref_mean, unit)
+        inputs = {
+            "C_dut": Input.samples(dut, unit=unit, description="mean indication of the monitor"),
+            "C_ref": Input.samples(ref, unit=unit, description="mean of the reference monitor"),
+            "dCal": Input.expanded(correction, U_rel, k=k,
+                                   description=f"reference calibration ({cert['certificate']})"),
+        }
+        model = "(C_dut{res}) / (C_ref * (1 + dCal){nu}{drift}) - 1"
+        if resolution:
+            inputs["dRes"] = Input.resolution(0.0, resolution, unit=unit,
+                                              description="resolution of the monitor")
+        if nu:
+            inputs["dNu"] = Input.rectangular(0.0, nu, description="chamber non-uniformity")
+        if drift:
+            inputs["dDrift"] = Input.rectangular(0.0, drift,
+                                                 description="drift of the reference")
+        model = model.format(res=" + dRes" if resolution else "",
+                             nu=" * (1 + dNu)" if nu else "",
+                             drift=" * (1 + dDrift)" if drift else "")
+        result = Budget(model, inputs, measurand=("E", "%"),
+                        specification=Specification(-mpe, mpe), rule=options["rule"],
+                        ).evaluate()
+        notes = [f"limit +-{mpe:g} % from {source}",
+                 u_over_mpe_note(result.expanded_uncertainty, mpe, "%")]
+        results.append(point_result(
+            "indication_error", info, result, unit="%",
+            nominal=QuantityValue.of(ref_mean, shown),
+            indication=QuantityValue.of(dut_mean, shown), mpe=mpe, rule=options["rule"],
+            notes=notes, details={
+                "quantity": name, "reference_mean": ref_mean, "reference_sd": ref_sd,
+                "monitor_mean": dut_mean, "monitor_sd": dut_sd, "n_monitor": len(dut),
+                "n_reference": len(ref), "absolute_error": dut_mean - ref_mean,
+                "unit": shown, "reference": cert["id"]}))
+    return results

@@ -1,0 +1,46 @@
+"""Reference PM monitor, a transfer standard traceable to the gravimetric method (SCPI;
+capability ``meter``).
+
+Command set (commands end in LF, replies in CR LF)::
+
+    *IDN?         ->  maker,model,serial,firmware
+    MEAS:PM25?    ->  PM2.5 mass concentration, ug/m^3
+    MEAS:PM10?    ->  PM10 mass concentration, ug/m^3
+    MEAS:FLOW?    ->  sampling flow, L/min
+    MEAS:TEMP?    ->  sample air temperature, degC
+    MEAS:PRES?    ->  sample air pressure, kPa
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from labctl.drivers.base import Instrument, measurement
+from labctl.drivers.capabilities import Identity, Reading
+from labctl.drivers.particulate.scpi import scpi_identity
+from labctl.errors import InstrumentError
+
+
+class ReferencePmMonitor(Instrument):
+    capabilities = ("meter",)
+    measurements: ClassVar[tuple[str, ...]] = ("pm25", "pm10", "flow", "temperature",
+                                               "pressure")
+    option_names: ClassVar[frozenset[str]] = frozenset()
+
+    pm25 = measurement("MEAS:PM25?", unit="ug/m^3")
+    pm10 = measurement("MEAS:PM10?", unit="ug/m^3")
+    flow = measurement("MEAS:FLOW?", unit="L/min")
+    temperature = measurement("MEAS:TEMP?", unit="degC")
+    pressure = measurement("MEAS:PRES?", unit="kPa")
+
+    def identify(self) -> Identity:
+        return scpi_identity(self)
+
+    def measure(self, name: str | None = None, *, stable: bool = False,
+                timeout: float | None = None) -> Reading:
+        name = name or "pm25"
+        if name not in self.measurements:
+            raise InstrumentError(f"the reference monitor measures {', '.join(self.measurements)}"
+                                  f", not {name!r}", instrument=self.name, command="measure")
+        value: Any = getattr(self, name)
+        return Reading(value=value, stable=None, raw=f"{value.magnitude:g}")

@@ -1,0 +1,59 @@
+"""Who approved a record for its certificate: the one place certificates ask.
+
+A certificate is issued only for an approved record (issue 11: a reviewer checks the
+record and an approver authorises the certificate, each act an immutable signed entry).
+Those entries are not stored by labctl yet. ``approval_of`` is the seam: it asks the
+registry for the record's approval if the registry can answer (an object with an
+``approval(record_id)`` method returning an ``Approval`` or None), and answers None
+otherwise, so ``labctl certificate`` refuses (or, with ``--draft``, issues a draft with
+no signatory) until approvals exist. When they do, the registry gains ``approval`` and
+nothing here or in the templates changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """One person who signs the certificate, from an approval entry."""
+
+    name: str
+    role: str                      # "reviewer", "approver", ... as the entry says
+    time: datetime
+    title: str = ""                # e.g. "technical manager"
+
+
+@dataclass(frozen=True)
+class Approval:
+    """The approval of one record: who signed, and the entries that say so."""
+
+    record_id: str
+    signatories: tuple[Signatory, ...]
+    entries: tuple[str, ...] = field(default_factory=tuple)  # ids/hashes of the entries
+
+    def __post_init__(self) -> None:
+        if not self.signatories:
+            raise ValueError("an approval names at least one signatory")
+
+
+@runtime_checkable
+class ApprovalSource(Protocol):
+    """What a registry offers once review and approval entries exist."""
+
+    def approval(self, record_id: str) -> Approval | None: ...
+
+
+def approval_of(record_id: str, registry: Any) -> Approval | None:
+    """The approval of ``record_id`` in ``registry``, or None (not approved, or the
+    registry keeps no approvals: today's registries keep none)."""
+    if isinstance(registry, ApprovalSource):
+        approval = registry.approval(record_id)
+        if approval is not None and approval.record_id != record_id:
+            raise ValueError(f"the registry answered the approval of {approval.record_id} "
+                             f"for record {record_id}")
+        return approval
+    return None

@@ -1,0 +1,113 @@
+"""Truth: errors set on the simulated PM monitor come back out of the whole chain.
+
+The shipped procedure (``procedures/pm25-jjf1659.yaml``) runs on copies of the shipped
+bench (``benches/sim-pm25.yaml``) whose monitor has known errors, over several seeds
+(the run's seed drives every simulator: the noise and the chamber's inlet factors). The
+true relative error of a monitor with gain g and no offset, drift or humidity growth is
+g - 1 at every level: it must lie within the reported U of the reported error. The true
+T90 is the simulated response's own (``MonitorModel.true_t90``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from particulate_support import by_test, monitor_sim, pm_bench, pm_procedure, run_pm
+
+from labctl.clock import VirtualClock
+from labctl.sim.particulate.monitor_model import MonitorErrors, MonitorModel
+from labctl.sim.world import World
+
+SEEDS = (1, 2, 3)
+CLEAN = {"offset": "0 ug/m^3", "drift": "0 ug/m^3/d", "kappa": 0.0, "nonlinearity": 0.0}
+
+
+def true_t90(**errors: float) -> float:
+    world = World(VirtualClock())
+    model = MonitorModel(None, world, "dut", MonitorErrors(**errors), world.rng("x"))
+    return model.true_t90()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_monitor_reading_8_percent_high_is_found_within_u_and_fails_5_percent(
+        tmp_path: Path, seed: int) -> None:
+    bench = pm_bench(tmp_path, monitor_sim(gain=1.08, **CLEAN))
+    procedure = pm_procedure(tmp_path, {
+        "  - {analysis: concentration_error, steps: [levels], options: {reading: pm25}}":
+        "  - {analysis: concentration_error, steps: [levels], options: {reading: pm25, "
+        "limit: 5 %}}"})
+    result = run_pm(tmp_path, bench, seed, procedure)
+    points = by_test(result, "indication_error")
+    assert [p.point for p in points] == ["levels/01", "levels/02", "levels/03"]
+    for p in points:
+        assert p.error.unit == "%" and p.mpe.value == pytest.approx(5.0)
+        assert abs(p.error.value - 8.0) <= p.expanded_uncertainty.value, p
+        assert p.error.value == pytest.approx(8.0, abs=2.0)
+        assert p.decision in ("fail", "conditional_fail"), p
+    assert result.record.decision in ("fail", "conditional_fail")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_good_monitor_passes_and_its_t90_is_found_within_u(tmp_path: Path,
+                                                            seed: int) -> None:
+    bench = pm_bench(tmp_path, monitor_sim(gain=1.0, t90="120 s", averaging="0 s", **CLEAN))
+    result = run_pm(tmp_path, bench, seed)
+    errors = by_test(result, "indication_error")
+    assert len(errors) == 3
+    for p in errors:
+        assert abs(p.error.value) <= p.expanded_uncertainty.value, p
+        assert p.decision in ("pass", "conditional_pass")
+        assert p.budget["components"], p
+        names = {c["name"] for c in p.budget["components"]}
+        assert {"C_dut", "C_ref", "dCal", "dNu", "dDrift", "dRes"} <= names
+    truth = true_t90(t90=120.0)
+    assert truth == pytest.approx(120.0, abs=1.0)
+    times = by_test(result, "response_time")
+    assert len(times) == 3
+    for p in times:
+        assert p.error.unit == "s"
+        assert abs(p.error.value - truth) <= p.expanded_uncertainty.value, p
+    zero = by_test(result, "zero")[0]
+    assert abs(zero.error.value) <= zero.expanded_uncertainty.value + 0.05
+    assert result.record.decision in ("pass", "conditional_pass")
+
+
+@pytest.mark.parametrize("seed", SEEDS[:2])
+def test_at_85_percent_rh_an_optical_monitor_reads_high_and_the_reference_does_not(
+        tmp_path: Path, seed: int) -> None:
+    def edit(data: dict) -> None:
+        data["instruments"]["generator"]["sim"]["humidity"] = "85 %"
+        data["instruments"]["monitor"]["sim"].update(
+            gain=1.0, offset="0 ug/m^3", drift="0 ug/m^3/d", kappa=0.1)
+
+    bench = pm_bench(tmp_path, edit)
+    result = run_pm(tmp_path, bench, seed)
+    growth = 100 * (0.1 / 1.65) / (1 / 0.85 - 1)          # +34 %
+    for p, level in zip(by_test(result, "indication_error"), (50, 150, 400), strict=True):
+        assert abs(p.error.value - growth) <= p.expanded_uncertainty.value, p
+        assert p.decision == "fail"
+        # the reference dries its inlet: it reads the chamber's level within its inlet's
+        # non-uniformity (1 %) and its noise
+        assert p.nominal.value == pytest.approx(level, rel=0.02), p
+        assert p.indication.value > 1.25 * p.nominal.value
+
+
+def test_the_shipped_pm_bench_passes_as_shipped(tmp_path: Path) -> None:
+    from particulate_support import PM_BENCH, PM_PROCEDURE
+
+    result = run_pm(tmp_path, PM_BENCH, 20261203, PM_PROCEDURE)
+    record = result.record
+    assert record.decision == "pass"
+    assert record.signature and record.hash
+    assert record.dut.driver == "hj212-pm-monitor"
+    assert [s.register_id for s in record.standards] == ["RPM-01", "FM-01"]
+    tests = [p.test for p in record.points]
+    assert tests == ["flow_deviation", "flow_rsd", "flow_indication_error", "zero",
+                     "indication_error", "indication_error", "indication_error",
+                     "repeatability", "response_time", "response_time", "response_time"]
+    for p in record.points:
+        if p.test == "indication_error":
+            assert p.error.unit == "%" and p.nominal.unit == "µg/m**3"
+            assert p.mpe.value == pytest.approx(10.0)
+            assert "from memory" in p.notes
