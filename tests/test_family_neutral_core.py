@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import grimp
 
-FAMILIES = ("weighing",)  # the families shipped with labctl
+# the families shipped with labctl ("concentration": the analyses the particulate and
+# gas families share)
+FAMILIES = ("weighing", "particulate", "concentration")
 
 
 def family_of(module: str) -> str | None:

@@ -27,13 +27,13 @@ Parameters: ``serial``, ``mn`` (default LABCTL-PM-0001), ``pw`` (default 123456)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from labctl.errors import ConfigError
 from labctl.protocols import hj212
-from labctl.sim.device import SimDevice
+from labctl.sim.device import ALL, SimDevice
 from labctl.sim.particulate.flowmeter_sim import SAMPLERS
 from labctl.sim.particulate.monitor_model import MODEL_KEYS, MonitorModel, monitor_from_params
 from labctl.sim.world import World
@@ -125,14 +125,14 @@ class Hj212MonitorSim(SimDevice):
                             cp=self.data())
         self._queue(self._line(frame))
 
-    def read(self, max_bytes: int = 65536) -> bytes:
+    def read(self, max_bytes: int = 65536, session: Hashable = ALL) -> bytes:
         with self._lock:
             self._upload_due()
-            return super().read(max_bytes)
+            return super().read(max_bytes, session)
 
-    def next_due(self) -> float | None:
+    def next_due(self, session: Hashable = ALL) -> float | None:
         with self._lock:
-            due = super().next_due()
+            due = super().next_due(session)
             if self._next_upload is None or (self.stop_after is not None
                                              and self._next_upload >= self.stop_after):
                 return due
