@@ -46,3 +46,18 @@ def outbox_path() -> Path:
 def key_path() -> Path:
     """The lab's Ed25519 private key (PEM, PKCS8); its public key sits beside it."""
     return labctl_home() / "keys" / "lab-ed25519.pem"
+
+
+def trusted_keys_path() -> Path:
+    """The lab's trust anchor: the public keys whose records ``registry verify`` accepts as
+    the lab's (``LABCTL_TRUSTED_KEYS`` names another file)."""
+    override = os.environ.get("LABCTL_TRUSTED_KEYS", "").strip()
+    if override:
+        return Path(override).expanduser().resolve()
+    return labctl_home() / "keys" / "trusted-keys.txt"
+
+
+def registry_token_path() -> Path:
+    """The file a client reads its registry service token from when
+    ``LABCTL_REGISTRY_TOKEN`` is not set (mode 0600)."""
+    return labctl_home() / "registry-token"

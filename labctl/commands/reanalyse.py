@@ -46,14 +46,31 @@ def reanalyse(run: str, procedure: Path, runs_dir: Path | None, supersedes: str 
         points = analyse_again(journal, procedure)
         console.print(points_table(points, title=f"{journal} analysed again (not stored)"))
         return
+    from labctl.calibration import run_info
+    from labctl.procedures.journal import read_journal
+    from labctl.registry.errors import RegistryError
     from labctl.registry.store import open_registry
 
+    run_id = run_info(read_journal(journal)[0]).get("run_id")
     with open_registry(registry_url) as registry:
-        supersedes = registry.get(supersedes).id  # a unique prefix is enough
+        old = registry.get(supersedes)  # a unique prefix is enough
+        later = registry.superseded_by(old.id)
+    if old.run_id != run_id:
+        raise RegistryError(f"record {old.id} is of run {old.run_id}, not of run {run_id} "
+                            f"({journal})", hint="a correction re-analyses the journal of the "
+                            "run it corrects: give that run, or the record of this run")
+    if later:
+        raise RegistryError(f"record {old.id} is already superseded by {later[0]}",
+                            hint=f"correct the correction instead: --supersedes {later[0]}")
+    supersedes = old.id
     record, delivery = correct(journal, procedure, supersedes, registry_url)
     console.print(points_table(list(record.points), title="corrected points"))
-    where = "registry" if delivery.ok else "outbox (registry unreachable)"
-    console.print(f"record {record.id} supersedes {record.supersedes}; stored in the {where}")
+    if delivery.ok:
+        console.print(f"record {record.id} supersedes {record.supersedes}; stored in the "
+                      "registry")
+    else:
+        console.print(f"record {record.id} supersedes {record.supersedes}; queued in the "
+                      f"outbox: {delivery.last_error or 'not delivered'}")
     if json_file is not None:
         json_file.write_text(json.dumps(record.document(), indent=2, ensure_ascii=False) + "\n",
                              encoding="utf-8")

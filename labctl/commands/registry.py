@@ -1,9 +1,11 @@
-"""``labctl registry``: list, show and verify the records in a registry."""
+"""``labctl registry``: list, show and verify the records in a registry; serve one over
+HTTP; make its tokens; keep the lab's trusted keys."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -16,7 +18,6 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from labctl.registry.record import Record
-    from labctl.registry.store import Registry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,14 +31,25 @@ def registry_option(func: F) -> F:
         metavar="URL",
         envvar="LABCTL_REGISTRY",
         default=None,
-        help="Registry URL: sqlite:///path.db or postgresql+psycopg://user@host/db "
-        "(default: the embedded registry in the labctl home; env LABCTL_REGISTRY).",
+        help="Registry URL: sqlite:///path.db, postgresql+psycopg://user@host/db, or a "
+        "registry service http://host:8700 (default: the embedded registry in the labctl "
+        "home; env LABCTL_REGISTRY).",
+    )(func)
+
+
+def trusted_keys_option(func: F) -> F:
+    """The ``--trusted-keys FILE`` option: the lab's trust anchor."""
+    return click.option(
+        "--trusted-keys", "trusted_file", metavar="FILE", default=None,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="The lab's trusted public keys (default: <labctl home>/keys/trusted-keys.txt, "
+        "env LABCTL_TRUSTED_KEYS); records signed by other keys are named.",
     )(func)
 
 
 @click.group()
 def registry() -> None:
-    """Look at records in a registry."""
+    """Look at records in a registry, serve one, manage its tokens and trusted keys."""
 
 
 @registry.command("list")
@@ -88,38 +100,57 @@ def list_records(registry_url: str | None, as_json: bool, limit: int, lab: str |
 @registry.command("show")
 @click.argument("record_id", metavar="ID")
 @registry_option
+@trusted_keys_option
 @click.option("--json", "as_json", is_flag=True, help="Print the record's JSON as stored.")
-def show(record_id: str, registry_url: str | None, as_json: bool) -> None:
-    """Show one record (ID or a unique prefix of it) and check its hash and signature."""
+def show(record_id: str, registry_url: str | None, trusted_file: Path | None,
+         as_json: bool) -> None:
+    """Show one record (ID or a unique prefix of it) and check its hash, its signature and
+    whether its key is trusted; say whether a later record supersedes it."""
+    from labctl.registry.trust import trusted_keys
+
+    trusted, _source = trusted_keys(trusted_file)
     with _open(registry_url) as reg:
         if as_json:
             doc = reg.document(record_id)
             click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
-            for problem in reg.verify(record_id):
+            for problem in reg.verify(record_id, trusted):
                 click.echo(f"labctl: warning: {problem}", err=True)
+            for later in reg.superseded_by(str(doc["id"])):
+                click.echo(f"labctl: warning: superseded by record {later}", err=True)
             return
         record = reg.get(record_id)
-        problems = reg.verify(record.id)
-        _print_record(_console(), record, problems)
+        problems = reg.verify(record.id, trusted)
+        _print_record(_console(), record, problems, reg.superseded_by(record.id),
+                      trusted is not None)
 
 
 @registry.command("verify")
 @registry_option
-def verify(registry_url: str | None) -> None:
-    """Check every lab's chain, hashes and signatures; exit 1 on any problem."""
+@trusted_keys_option
+def verify(registry_url: str | None, trusted_file: Path | None) -> None:
+    """Check every lab's chain, every row against its record, hashes, signatures, that
+    each record's key is trusted, and that the chain still reaches the head this
+    machine's outbox checkpointed; exit 1 on any problem."""
     from rich.markup import escape
 
     from labctl.registry.errors import VerificationFailed
+    from labctl.registry.trust import trusted_keys
 
     console = _console()
+    trusted, source = trusted_keys(trusted_file)
+    console.print(escape(f"trust: {source}"),
+                  style="yellow" if trusted is None else None)
     with _open(registry_url) as reg:
         labs = reg.labs()
-        if not labs:
+        total = 0
+        for problem in _checkpoint_problems(reg, registry_url, trusted):
+            console.print(f"[bold red]{escape(problem)}[/]")
+            total += 1
+        if not labs and not total:
             console.print(f"No records in {escape(reg.url)}: nothing to verify.")
             return
-        total = 0
         for lab in labs:
-            problems = reg.verify_chain(lab)
+            problems = reg.verify_chain(lab, trusted)
             count = reg.count(lab)
             if problems:
                 console.print(f"[bold red]lab {escape(lab)}: {count} records, "
@@ -127,8 +158,10 @@ def verify(registry_url: str | None) -> None:
                 for problem in problems:
                     console.print(f"  - {escape(problem)}")
             else:
+                keys = "trusted keys" if trusted is not None else "keys (not checked: no trust " \
+                    "anchor)"
                 console.print(f"[green]lab {escape(lab)}: {count} records; chain, hashes "
-                              "and signatures good[/]")
+                              f"and signatures good; columns match; {keys}[/]")
             total += len(problems)
         if total:
             raise VerificationFailed(f"{total} problems found", where=f"registry {reg.url}",
@@ -152,6 +185,9 @@ def deliver(registry_url: str | None, attempts: int) -> None:
     target = registry_name(registry_url)
     report = outbox.deliver(registry_url, max_attempts=attempts)
     console.print(f"{len(report.delivered)} records delivered to {escape(target)}.")
+    if report.pending:
+        console.print(f"{len(report.pending)} records queued in the outbox for "
+                      f"{escape(target)}: {escape(str(report.last_error))}")
     for record_id, reason in report.rejected:
         console.print(f"[red]rejected {record_id}: {escape(reason)}[/]")
     for other, count in outbox.waiting().items():
@@ -166,10 +202,116 @@ def deliver(registry_url: str | None, attempts: int) -> None:
                             where=f"registry {target}", hint="see the reasons above")
 
 
+@registry.command("serve")
+@click.option("--db", "db_url", required=True, metavar="URL",
+              help="The database: postgresql+psycopg://user@host/db or sqlite:///path.db.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8700, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Service processes (PostgreSQL; SQLite serialises writers anyway).")
+@click.option("--trusted-keys", "trusted_file", default=None,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Refuse records signed by keys not in this trusted-keys file.")
+@click.option("--max-body", type=click.IntRange(1024, 64 << 20), default=1 << 20,
+              show_default=True, help="Largest request body, in bytes.")
+def serve(db_url: str, host: str, port: int, workers: int, trusted_file: Path | None,
+          max_body: int) -> None:
+    """Serve the registry at --db over HTTP (API under /v1, OpenAPI at /docs); the schema
+    is created or migrated first."""
+    import os
+
+    import uvicorn
+
+    from labctl.registry.migrate import upgrade
+    from labctl.registry.store import open_registry
+
+    with open_registry(db_url) as reg:  # migrates once, before the workers start
+        upgrade(reg._engine, reg.url)
+        shown = reg.url
+    os.environ["LABCTL_SERVICE_DB"] = db_url
+    os.environ["LABCTL_SERVICE_MAX_BODY"] = str(max_body)
+    if trusted_file is not None:
+        os.environ["LABCTL_SERVICE_TRUSTED_KEYS"] = str(trusted_file.resolve())
+    click.echo(f"labctl registry: serving {shown} on http://{host}:{port} "
+               f"(API /v1, docs /docs)", err=True)
+    uvicorn.run("labctl.registry.service:app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_level="info")
+
+
+@registry.group("token")
+def token() -> None:
+    """Bearer tokens of the registry service."""
+
+
+@token.command("create")
+@click.option("--role", type=click.Choice(["bench", "reviewer", "reader"]), required=True,
+              help="bench: push and read; reviewer: review and read; reader: read.")
+@click.option("--db", "db_url", required=True, metavar="URL", help="The service's database.")
+@click.option("--label", default="", help="Who or what the token is for (shown in lists).")
+def token_create(role: str, db_url: str, label: str) -> None:
+    """Make a token; it is printed once (on stdout) and only its hash is kept."""
+    from labctl.registry.store import open_registry
+    from labctl.registry.tokens import create_token
+
+    with open_registry(db_url) as reg:
+        secret, info = create_token(reg, role, label)
+    click.echo(f"token {info.token_id} ({role}) created; it is shown this once. Give it to "
+               "the client as LABCTL_REGISTRY_TOKEN or in its token file:", err=True)
+    click.echo(secret)
+
+
+@token.command("list")
+@click.option("--db", "db_url", required=True, metavar="URL", help="The service's database.")
+def token_list(db_url: str) -> None:
+    """The tokens (ids, roles, labels; never the tokens themselves)."""
+    from labctl.registry.store import open_registry
+    from labctl.registry.tokens import list_tokens
+
+    with open_registry(db_url) as reg:
+        for row in list_tokens(reg):
+            state = f"revoked {row['revoked']}" if row["revoked"] else "live"
+            click.echo(f"{row['token_id']}  {row['role']:<8}  {row['created']}  {state}  "
+                       f"{row['label']}")
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@click.option("--db", "db_url", required=True, metavar="URL", help="The service's database.")
+def token_revoke(token_id: str, db_url: str) -> None:
+    """Revoke a token by its id (services notice within 30 s)."""
+    from labctl.registry.errors import RegistryError
+    from labctl.registry.store import open_registry
+    from labctl.registry.tokens import revoke_token
+
+    with open_registry(db_url) as reg:
+        if not revoke_token(reg, token_id):
+            raise RegistryError(f"no live token {token_id!r}",
+                                hint="'labctl registry token list' shows them")
+    click.echo(f"token {token_id} revoked")
+
+
+@registry.command("trust")
+@click.argument("public_key_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--note", required=True,
+              help="Who adds the key and why (kept beside it in the file).")
+@trusted_keys_option
+def trust(public_key_file: Path, note: str, trusted_file: Path | None) -> None:
+    """Add a lab public key (PEM or base64) to the trusted-keys file: records signed by it
+    count as the lab's. Only an authorised person should do this."""
+    from labctl.paths import trusted_keys_path
+    from labctl.registry.signing import load_public_key
+    from labctl.registry.trust import add_trusted_key
+
+    path = trusted_file or trusted_keys_path()
+    key = load_public_key(public_key_file.read_text(encoding="ascii").strip())
+    kid = add_trusted_key(path, key, note)
+    click.echo(f"key {kid} is trusted ({path})")
+
+
 # -- helpers ------------------------------------------------------------------------------
 
 
-def _open(url: str | None) -> Registry:
+def _open(url: str | None) -> Any:
     from labctl.registry.store import open_registry
 
     return open_registry(url)
@@ -187,7 +329,31 @@ def _console() -> Console:
 
 
 
-def _print_record(console: Console, record: Record, problems: list[str]) -> None:
+def _checkpoint_problems(reg: Any, registry_url: str | None, trusted: Any) -> list[str]:
+    """The chain heads this machine's outbox checkpointed for this registry that the
+    registry no longer holds (the end of a chain was cut off)."""
+    from labctl.paths import outbox_path
+    from labctl.registry.outbox import Outbox
+
+    if not outbox_path().exists():
+        return []
+    problems = []
+    for checkpoint in Outbox().checkpoints(registry_url):
+        if not checkpoint.signature_ok:
+            problems.append(f"outbox checkpoint of lab {checkpoint.lab!r} has a bad signature")
+        elif trusted is not None and checkpoint.key_id not in trusted:
+            problems.append(f"outbox checkpoint of lab {checkpoint.lab!r} is signed by key "
+                            f"{checkpoint.key_id}, which is not trusted")
+        elif not reg.has_hash(checkpoint.lab, checkpoint.hash):
+            problems.append(
+                f"lab {checkpoint.lab!r}: record {checkpoint.record_id[:8]} (hash "
+                f"{checkpoint.hash[:12]}), delivered from this bench on {checkpoint.at} and "
+                "checkpointed in its outbox, is missing: the chain was cut or rewritten")
+    return problems
+
+
+def _print_record(console: Console, record: Record, problems: list[str],
+                  superseded_by: list[str] | None = None, trusted: bool = False) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -199,6 +365,8 @@ def _print_record(console: Console, record: Record, problems: list[str]) -> None
     header.add_row("record", record.id)
     if record.supersedes:
         header.add_row("supersedes", record.supersedes)
+    for later in superseded_by or []:
+        header.add_row("superseded by", f"{later} (this record is superseded)")
     header.add_row("lab", e(record.lab))
     header.add_row("decision", _decision(record.decision))
     header.add_row("procedure", e(f"{proc.id}@{proc.version}  {proc.title} ({proc.document}, "
@@ -244,10 +412,14 @@ def _print_record(console: Console, record: Record, problems: list[str]) -> None
 
     console.print(points_table(list(record.points)))
 
+    for later in superseded_by or []:
+        console.print(f"[bold yellow]SUPERSEDED by record {later}[/]: this record was "
+                      "corrected; use the later one")
     if problems:
         console.print("[bold red]verification FAILED:[/]")
         for problem in problems:
             console.print(f"  - {escape(problem)}")
     else:
-        console.print(f"[green]hash ok, signature ok[/] (key {record.key_id}, "
-                      f"hash {record.hash})")
+        key = "trusted key" if trusted else "key (no trust anchor: authorship not checked)"
+        console.print(f"[green]hash ok, signature ok[/], {key} {record.key_id}, "
+                      f"hash {record.hash}")

@@ -150,12 +150,20 @@ def _summary(console: Any, result: Any) -> None:
     clock = "virtual" if result.virtual_clock else "real"
     console.print(f"decision: {decision_text(record.decision)}   run {result.run_id} "
                   f"({result.clock_seconds / 60:.1f} min of {clock} time)")
-    where = "registry" if result.delivered else "outbox (registry unreachable; "\
-        "`labctl registry deliver` retries)"
+    delivery = result.delivery
     if result.record_stage_only:
         console.print(f"run {result.run_id} had finished without its record: record "
                       f"stage finished now")
-    console.print(f"record {record.id} stored in the {where}")
+    if result.delivered:
+        console.print(f"record {record.id} stored in the registry")
+    elif any(rid == record.id for rid, _ in delivery.rejected):
+        reason = next(why for rid, why in delivery.rejected if rid == record.id)
+        console.print(f"[red]record {record.id} was refused by the registry: "
+                      f"{escape(reason)}[/] (kept in the outbox, rejected)")
+    else:
+        console.print(f"record {record.id} queued in the outbox: the registry could not "
+                      f"take it now ({escape(str(delivery.last_error or 'not reached'))}); "
+                      "`labctl registry deliver` retries")
     for line in result.unsafe:
         console.print(f"[bold red]WARNING[/] {escape(line)}")
     console.print(f"journal {escape(str(result.journal_path))}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,13 +26,55 @@ from labctl.registry.errors import RecordError
 UNHASHED_FIELDS: tuple[str, ...] = ("hash", "signature")
 
 _MAX_SAFE_INT = 2**53 - 1
+_PLACEHOLDER = re.compile(r'"\\u0000(\d+)\\u0000"')
 
 
 def canonical_json(obj: Any, *, what: str = "value") -> bytes:
     """The RFC 8785 canonical JSON bytes of ``obj`` (dicts, lists, str, int, float, bool, None).
 
     ``what`` names the object in the error raised for a value JSON cannot hold.
+
+    Records go through a fast path: the standard library's C JSON encoder with sorted keys
+    and no whitespace writes RFC 8785 exactly, once every float is written the way
+    ECMAScript writes it (``_prepare``). Anything the fast path is not sure of (a key
+    beyond the Basic Multilingual Plane, where UTF-16 order differs from code-point
+    order; a NUL in a string; a lone surrogate; a value canonical JSON refuses) goes to
+    the ``rfc8785`` package, which gives the answer or the error. The two are tested
+    equal on generated documents (tests/registry/test_canonical_fast.py).
     """
+    try:
+        small: list[str] = []
+        return _encode(_prepare(obj, small), small)
+    except (_NotFast, UnicodeEncodeError, ValueError, TypeError, RecursionError):
+        pass
+    return _slow(obj, what)
+
+
+# What in the C encoder's output may differ from RFC 8785, for a value read by
+# ``load_json`` (which reads an integer beyond 2**53 as a float): a float Python writes
+# with an exponent or as an integral ``.0``; a character beyond the BMP (keys sort by
+# UTF-16 there). A match inside a string is a false alarm that costs the exact path.
+_SUSPECT_NUMBER = re.compile(rb"[0-9]e[-+]|\.0(?:[,\]}]|$)")
+_BEYOND_BMP = re.compile(rb"[\xf0-\xf4]")
+
+
+def plain_json(obj: Any) -> bytes | None:
+    """The canonical JSON of ``obj`` straight from the C encoder, or None when something
+    in it may differ from RFC 8785. Only for values read with ``load_json`` (string keys,
+    lists, big integers as floats): a document read from canonical JSON holds its
+    integral numbers as ints, so the encoder writes it back exactly, at C speed."""
+    try:
+        data = _dumps(obj).encode("utf-8")
+    except (TypeError, ValueError, UnicodeEncodeError, RecursionError):
+        return None
+    if (b"e-" in data or b"e+" in data or b".0" in data) and _SUSPECT_NUMBER.search(data):
+        return None
+    if not data.isascii() and _BEYOND_BMP.search(data):
+        return None
+    return data
+
+
+def _slow(obj: Any, what: str) -> bytes:
     try:
         return rfc8785.dumps(obj)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as err:
@@ -44,6 +87,112 @@ def canonical_json(obj: Any, *, what: str = "value") -> bytes:
         ) from err
 
 
+_dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                          allow_nan=False).encode
+
+
+def _encode(prepared: Any, small: list[str]) -> bytes:
+    text = _dumps(prepared)
+    # A NUL in a string or key would look like a placeholder's mark: every \u0000 in the
+    # text must be one of ours, else the slow path writes it.
+    if text.count("\\u0000") != 2 * len(small):
+        raise _NotFast
+    if small:
+        text = _PLACEHOLDER.sub(lambda m: small[int(m.group(1))], text)
+    return text.encode("utf-8")
+
+
+class _NotFast(Exception):
+    """The fast path cannot be sure of this value: use the rfc8785 package."""
+
+
+def _prepare(obj: Any, small: list[str]) -> Any:
+    """``obj`` with every float made ready for the C encoder: an integral float up to
+    2**53 becomes an int (ECMAScript writes ``1.0`` as ``1``); an integral float from
+    there to 1e21, or a float below 1e-4 (where Python and ECMAScript write them
+    differently) becomes a placeholder string, replaced by its ECMAScript text after
+    encoding (``small``). A string with a NUL (which a placeholder could be taken for)
+    goes to the slow path; a lone surrogate fails the UTF-8 encoding and goes there too."""
+    t = obj.__class__
+    if t is str:
+        if "\x00" in obj:
+            raise _NotFast
+        return obj
+    if obj is None or t is bool:
+        return obj
+    if t is dict:
+        return _prepare_dict(obj, small)
+    if t is float:
+        return _prepare_float(obj, small)
+    if t is list or t is tuple:
+        return [_prepare(v, small) for v in obj]
+    if t is int:
+        if -_MAX_SAFE_INT <= obj <= _MAX_SAFE_INT:
+            return obj
+        raise _NotFast
+    raise _NotFast  # subclasses, other types: the slow path decides
+
+
+def _prepare_dict(obj: dict[Any, Any], small: list[str]) -> dict[str, Any]:
+    out = {}
+    for key, value in obj.items():
+        if key.__class__ is not str or "\x00" in key or not (
+                key.isascii() or max(key) <= "\uffff"):
+            raise _NotFast
+        t = value.__class__
+        if t is str:
+            if "\x00" in value:
+                raise _NotFast
+            out[key] = value
+        elif t is float:
+            out[key] = _prepare_float(value, small)
+        elif t is dict:
+            out[key] = _prepare_dict(value, small)
+        else:
+            out[key] = _prepare(value, small)
+    return out
+
+
+def _prepare_float(obj: float, small: list[str]) -> Any:
+    if obj != obj or obj in (math.inf, -math.inf):
+        raise _NotFast
+    if obj.is_integer():
+        if -_MAX_SAFE_INT <= obj <= _MAX_SAFE_INT:
+            return int(obj)
+        if abs(obj) < 1e21:  # written in digits: the shortest round-trip ones, then zeros
+            small.append(_es_large(obj))
+            return f"\x00{len(small) - 1}\x00"
+        return obj
+    if -1e-4 < obj < 1e-4:
+        small.append(_es_small(obj))
+        return f"\x00{len(small) - 1}\x00"
+    return obj
+
+
+def _es_large(value: float) -> str:
+    """ECMAScript's text of an integral float from 2**53 to 1e21: the shortest digits that
+    read back as it, then zeros (Python writes ``1e+16``; ECMAScript ``10000000000000000``)."""
+    sign = "-" if value < 0 else ""
+    text = repr(abs(value))
+    if "e" not in text:
+        return sign + text.removesuffix(".0")
+    mantissa, _, exponent = text.partition("e")
+    digits = mantissa.replace(".", "")
+    return sign + digits + "0" * (int(exponent) + 1 - len(digits))
+
+
+def _es_small(value: float) -> str:
+    """ECMAScript's text of a finite non-integral float below 1e-4 in magnitude, which
+    Python writes as ``1.5e-05`` (ECMAScript: ``0.000015``) or ``1e-07`` (``1e-7``)."""
+    sign = "-" if value < 0 else ""
+    mantissa, _, exponent = repr(abs(value)).partition("e")
+    e = int(exponent)
+    n = e + 1  # ECMAScript's n: the value is 0.digits x 10**n
+    if n > -6:
+        return f"{sign}0.{'0' * -n}{mantissa.replace('.', '')}"
+    return f"{sign}{mantissa}e{e}"
+
+
 def load_json(text: str | bytes) -> Any:
     """Parse JSON written by ``canonical_json`` so that writing it again gives the same bytes.
 
@@ -51,6 +200,16 @@ def load_json(text: str | bytes) -> Any:
     Python int it would be beyond 2**53 and refused, so such integers are read as floats.
     """
     return json.loads(text, parse_int=_parse_int)
+
+
+def load_strict_json(text: str | bytes) -> Any:
+    """``load_json`` that also refuses ``NaN`` and ``Infinity`` (``ValueError``), which
+    Python's parser takes by default but JSON does not have: for JSON from outside."""
+    return json.loads(text, parse_int=_parse_int, parse_constant=_no_constant)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON: records hold finite numbers only")
 
 
 def _parse_int(text: str) -> int | float:
@@ -91,15 +250,43 @@ class CanonicalDocument:
     ``}``: joining the canonical members gives exactly the canonical JSON of the object.
     """
 
-    def __init__(self, doc: Mapping[str, Any], *, what: str = "value"):
-        names = sorted(doc, key=lambda name: name.encode("utf-16-be"))
-        self._members = {
-            name: canonical_json(name) + b":" + canonical_json(doc[name], what=f"{what}.{name}")
-            for name in names
-        }
+    def __init__(self, doc: Mapping[str, Any], *, what: str = "value",
+                 from_json: bool = False):
+        """``from_json``: ``doc`` was read from JSON text (``load_json``), which allows
+        the C encoder's fast path for members with nothing suspect in them."""
+        self._members: dict[str, bytes] = {}
+        self._whole: dict[tuple[str, ...], bytes] = {}
+        if from_json:  # two encodings, of the whole and of the hashed part, when plain
+            whole = plain_json(doc)
+            hashed = plain_json({k: v for k, v in doc.items() if k not in UNHASHED_FIELDS}) \
+                if whole is not None else None
+            if whole is not None and hashed is not None:
+                self._whole = {(): whole, UNHASHED_FIELDS: hashed}
+                return
+        names = sorted(doc)  # code-point order: the fast path's keys are all in the BMP
+        if all(name.__class__ is str and (name.isascii() or max(name) <= "\uffff")
+               for name in names):
+            try:
+                for name in names:
+                    value = plain_json(doc[name]) if from_json else None
+                    if value is None:
+                        small: list[str] = []
+                        value = _encode(_prepare(doc[name], small), small)
+                    self._members[name] = _encode(name, []) + b":" + value
+                return
+            except (_NotFast, UnicodeEncodeError, ValueError, TypeError, RecursionError):
+                self._members = {}
+        for name in sorted(doc, key=lambda n: n.encode("utf-16-be")):
+            self._members[name] = (canonical_json(name) + b":"
+                                   + canonical_json(doc[name], what=f"{what}.{name}"))
 
     def json(self, *, without: tuple[str, ...] = ()) -> bytes:
         """The canonical JSON of the object, leaving out the members named in ``without``."""
+        if self._whole:
+            if without in self._whole:
+                return self._whole[without]
+            raise ValueError(f"a document read from JSON gives its canonical JSON whole or "
+                             f"without {UNHASHED_FIELDS}, not without {without}")
         kept = (m for name, m in self._members.items() if name not in without)
         return b"{" + b",".join(kept) + b"}"
 

@@ -1,24 +1,64 @@
-"""Integrity of a stored record: its row's columns, its JSON, its hash and its signature."""
+"""Integrity of a stored record: its row's columns, its JSON, its hash and its signature,
+and whose key signed it."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from labctl.registry.canonical import CanonicalDocument
+from labctl.registry.canonical import CanonicalDocument, load_json
 from labctl.registry.errors import RecordError
 from labctl.registry.signing import verify_record
 
+#: The row's columns copied out of the document, with where each comes from in it.
+DERIVED_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("id", ("id",)),
+    ("lab", ("lab",)),
+    ("hash", ("hash",)),
+    ("key_id", ("key_id",)),
+    ("supersedes", ("supersedes",)),
+    ("finished", ("finished",)),
+    ("dut_maker", ("dut", "maker")),
+    ("dut_model", ("dut", "model")),
+    ("dut_serial", ("dut", "serial")),
+    ("procedure_id", ("procedure", "id")),
+    ("procedure_version", ("procedure", "version")),
+    ("decision", ("decision",)),
+)
 
-def row_problems(row: Any, doc: dict[str, Any], known: dict[str, Ed25519PublicKey]) -> list[str]:
-    """What is wrong with one stored record: its columns against its document, the
-    canonical form of its JSON, its hash and its signature under the stored keys."""
+
+def member(doc: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    """The member of ``doc`` at ``path`` (None where it is missing)."""
+    value: Any = doc
+    for name in path:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(name)
+    return value
+
+
+def row_problems(
+    row: Any,
+    doc: dict[str, Any],
+    known: Mapping[str, Ed25519PublicKey],
+    trusted: Mapping[str, Ed25519PublicKey] | None = None,
+) -> list[str]:
+    """What is wrong with one stored record: every column derived from its document
+    against the document, the canonical form of its JSON, its hash, and its signature.
+
+    ``known``: the keys stored in the registry. ``trusted``: the keys of the trust anchor
+    (a trusted-keys file, outside the database); when given, a record signed by a key
+    not in it is named, and signatures are checked under the trusted key only.
+    """
     problems = []
-    for column in ("id", "lab", "hash", "key_id"):
-        if getattr(row, column) != doc.get(column):
-            problems.append(f"column {column} ({getattr(row, column)}) differs from the "
-                            f"record's {column} ({doc.get(column)})")
+    for column, path in DERIVED_COLUMNS:
+        stored, derived = getattr(row, column), member(doc, path)
+        if stored != derived:
+            problems.append(f"column {column} ({stored}) differs from the record's "
+                            f"{'.'.join(path)} ({derived}): the row was edited")
     if row.link != (doc.get("previous") or ""):
         problems.append("column link differs from the record's previous")
     try:
@@ -28,12 +68,57 @@ def row_problems(row: Any, doc: dict[str, Any], known: dict[str, Ed25519PublicKe
     if canonical.json().decode("utf-8") != row.document:
         problems.append("stored JSON is not in canonical form (edited outside labctl?)")
     computed = canonical.hash()
-    key = known.get(str(doc.get("key_id")))
+    kid = str(doc.get("key_id"))
+    if trusted is not None:
+        key = trusted.get(kid)
+        if key is None:
+            problems.append(f"signed by key {kid}, which is not a trusted key of the lab "
+                            "(not in the trusted-keys file)")
+    else:
+        key = known.get(kid)
+        if key is None:
+            problems.append(f"key {kid} is not in this registry")
     if key is None:
-        problems.append(f"key {doc.get('key_id')} is not in this registry")
         if doc.get("hash") != computed:
             problems.append("hash mismatch: the content changed after signing")
     else:
         problems.extend(p.split(": ", 1)[1]
                         for p in verify_record(doc, key, computed_hash=computed))
     return problems
+
+
+def chain_problems(
+    lab: str,
+    rows: Iterable[Any],
+    known: Mapping[str, Ed25519PublicKey],
+    trusted: Mapping[str, Ed25519PublicKey] | None = None,
+) -> list[str]:
+    """Problems with a lab's chain, from its rows in push order (each with ``seq``,
+    ``link``, ``document`` and the derived columns): broken links, edited rows, bad
+    hashes and signatures, untrusted keys (see ``row_problems``)."""
+    problems: list[str] = []
+    expected_previous: str | None = None
+    for row in rows:
+        where = f"lab {lab!r}, record {str(row.id)[:8]} (#{row.seq})"
+        try:
+            doc = load_json(row.document)
+        except json.JSONDecodeError as err:
+            doc = None
+            problems.append(f"{where}: stored JSON is unreadable: {err}")
+        if not isinstance(doc, dict):
+            if doc is not None:
+                problems.append(f"{where}: stored JSON is not an object")
+            expected_previous = row.hash
+            continue
+        problems.extend(f"{where}: {p}" for p in row_problems(row, doc, known, trusted))
+        previous = doc.get("previous")
+        if previous != expected_previous:
+            problems.append(
+                f"{where}: broken link: previous is {_short(previous)} but the record "
+                f"before it in the chain has hash {_short(expected_previous)}")
+        expected_previous = doc.get("hash") or row.hash
+    return problems
+
+
+def _short(value: str | None) -> str:
+    return "none (first record)" if value is None else value[:12]

@@ -7,6 +7,17 @@ disk, noting the registry it is meant for: from then on the record survives a cr
 a power loss. ``deliver`` pushes the records pending for a registry in the order they
 were put, with retries and exponential backoff while the registry cannot be reached.
 
+Delivery sends records in batches (consecutive records of one lab signed by one key, up
+to ``batch`` of them) in one push each; a batch the registry refuses for good is sent
+again one record at a time, so only the bad record is marked rejected. Waits between
+failed attempts grow exponentially with random jitter (tenacity's
+``wait_exponential`` plus ``wait_random``).
+
+After each delivery the outbox keeps a *checkpoint*: the last record it delivered to
+that registry for that lab, signed with the lab key. ``labctl registry verify`` checks
+that the registry still holds it, so cutting records off the end of a chain, which the
+chain alone cannot show, is seen from every bench that delivered them.
+
 Chaining happens here. Before a push the outbox does not ask the registry anything: it
 pushes the record as stored. If the registry answers ``ChainMoved`` (its last hash for
 the lab is not the record's ``previous``: another bench pushed, or this outbox is new),
@@ -59,6 +70,35 @@ CREATE TABLE IF NOT EXISTS outbox (
     delivered_at TEXT
 )
 """
+
+_CHECKPOINTS = """
+CREATE TABLE IF NOT EXISTS checkpoints (
+    target TEXT NOT NULL,
+    lab TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    at TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    PRIMARY KEY (target, lab)
+)
+"""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The last record this outbox delivered to ``target`` for ``lab``, signed."""
+
+    target: str
+    lab: str
+    record_id: str
+    hash: str
+    at: str
+    key_id: str
+    public_key: str
+    signature: str
+    signature_ok: bool
 
 
 @dataclass
@@ -114,6 +154,7 @@ class Outbox:
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(_SCHEMA)
+            conn.execute(_CHECKPOINTS)
 
     # -- putting ----------------------------------------------------------------------
 
@@ -207,23 +248,30 @@ class Outbox:
         max_attempts: int = 5,
         base_delay: float = 1.0,
         max_delay: float = 60.0,
+        jitter: float | None = None,
+        batch: int = 200,
     ) -> DeliveryReport:
-        """Push the records pending for ``registry``, oldest first.
+        """Push the records pending for ``registry``, oldest first, in batches.
 
-        ``registry`` is an open ``Registry``, or a URL (None: the embedded registry)
-        opened here, again on every retry. Only records put for that registry go. While
-        the registry cannot be reached, wait ``base_delay * 2**(n-1)`` seconds (at most
-        ``max_delay``) after the n-th failed attempt; after ``max_attempts`` failed
-        attempts in a row, stop: the rest stays pending for the next delivery. A record
-        the registry refuses for good (same id with other content, a bad signature) is
-        marked rejected and skipped.
+        ``registry`` is an open registry (``Registry`` or ``HttpRegistry``), or a URL (None:
+        the embedded registry) opened here, again on every retry. Only records put for that
+        registry go. While the registry cannot be reached, wait ``base_delay * 2**(n-1)``
+        seconds (at most ``max_delay``) plus a random jitter of up to ``jitter`` seconds
+        (default ``base_delay / 2``) after the n-th failed attempt; after ``max_attempts``
+        failed attempts in a row, stop: the rest stays pending for the next delivery. A
+        record the registry refuses for good (same id with other content, a bad signature)
+        is marked rejected and skipped.
 
         Only the records pending when the call starts are its business: a record another
         process (a concurrent run sharing this labctl home) puts meanwhile is left to
         that process and never reported as pending here.
         """
+        from tenacity import wait_exponential, wait_random
+
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        wait = wait_exponential(multiplier=base_delay, max=max_delay) + wait_random(
+            0, base_delay / 2 if jitter is None else jitter)
         report = DeliveryReport()
         url: str | None = None
         opened: Registry | None = None
@@ -235,56 +283,120 @@ class Outbox:
             opened = registry  # type: ignore[assignment]
             target = opened.url  # type: ignore[union-attr]
         failures = 0
-        mine = self._pending(target)
-        mine_ids = [r.id for r in mine]
+        pending = self._pending_rows(target)
+        mine_ids = [r.id for r, _ in pending]  # other processes' later records are theirs
+        single_until = 0  # after a refused batch, records before this index go one by one
+        i = 0
+        relink = False
+        relinks = 0
         try:
-            for record in mine:
-                current = record
-                relink = False
-                relinks = 0
-                while True:
-                    try:
-                        if opened is None:
-                            opened = _open(url)
-                        if relink:
-                            current = self._relink(current, opened.last_hash(current.lab))
-                            relink = False
-                        report.attempts += 1
-                        opened.push(current, public_key=self._signer(current.id))
-                    except ChainMoved as err:
-                        # Another record took this place in the lab's chain: re-link and
-                        # push again; only a registry that keeps moving counts as a failure.
-                        relink = True
-                        relinks += 1
-                        if relinks == 1:
-                            continue
-                        error = str(err)
-                    except (RegistryUnavailable, OutboxError) as err:
-                        error = str(err)
-                        if own and opened is not None:
-                            opened.close()
-                            opened = None
-                    except RegistryError as err:  # refused for good: conflict, bad signature
-                        self._mark(current.id, "rejected", str(err))
-                        report.rejected.append((current.id, str(err)))
-                        break
-                    else:
-                        failures = 0
-                        self._mark(current.id, "delivered", None)
-                        report.delivered.append(current.id)
-                        break
-                    failures += 1
-                    report.last_error = error
-                    self._note_failure(current.id, error)
-                    if failures >= max_attempts:
-                        report.pending = self._still_pending(mine_ids)
-                        return report
-                    self._sleep(min(base_delay * 2 ** (failures - 1), max_delay))
+            while i < len(pending):
+                size = 1 if i < single_until else max(1, batch)
+                group = [pending[i]]
+                while (len(group) < size and i + len(group) < len(pending)
+                       and pending[i + len(group)][0].lab == group[0][0].lab
+                       and pending[i + len(group)][1] == group[0][1]):
+                    group.append(pending[i + len(group)])
+                records = [r for r, _ in group]
+                try:
+                    if opened is None:
+                        opened = _open(url)
+                    if relink:
+                        records = self._relink_all(records, opened.last_hash(records[0].lab))
+                        pending[i:i + len(records)] = [(r, group[0][1]) for r in records]
+                        relink = False
+                    report.attempts += 1
+                    opened.push_many(records, _load_key(group[0][1]),
+                                     [self._document(r) for r in records])
+                except ChainMoved as err:
+                    # Another record took this place in the lab's chain: re-link and
+                    # push again; only a registry that keeps moving counts as a failure.
+                    relink = True
+                    relinks += 1
+                    if relinks == 1:
+                        continue
+                    error = str(err)
+                except (RegistryUnavailable, OutboxError) as err:
+                    error = str(err)
+                    if own and opened is not None:
+                        opened.close()
+                        opened = None
+                except RegistryError as err:  # refused for good: conflict, bad signature
+                    if len(records) > 1:
+                        single_until = i + len(records)
+                        continue
+                    self._mark(records[0].id, "rejected", str(err))
+                    report.rejected.append((records[0].id, str(err)))
+                    i += 1
+                    relinks = 0
+                    continue
+                else:
+                    failures = 0
+                    relinks = 0
+                    self._mark_delivered([r.id for r in records])
+                    self._checkpoint(target, records[-1])
+                    report.delivered.extend(r.id for r in records)
+                    i += len(records)
+                    continue
+                failures += 1
+                report.last_error = error
+                self._note_failure(records[0].id, error)
+                if failures >= max_attempts:
+                    report.pending = self._still_pending(mine_ids)
+                    return report
+                self._sleep(wait(_RetryState(failures)))
         finally:
             if own and opened is not None:
                 opened.close()
         report.pending = self._still_pending(mine_ids)
         return report
+
+    # -- checkpoints ------------------------------------------------------------------
+
+    def checkpoints(self, registry: str | None = None) -> list[Checkpoint]:
+        """The signed checkpoints this outbox keeps for ``registry`` (a URL; None: the
+        embedded registry), one per lab, with whether each signature verifies under the
+        key that made it (``registry verify`` also asks that key be trusted)."""
+        import base64
+
+        from cryptography.exceptions import InvalidSignature
+
+        target = _registry_name(registry)
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT target, lab, record_id, hash, at, key_id, public_key, signature "
+                "FROM checkpoints WHERE target = ? ORDER BY lab", (target,)).fetchall()
+        from labctl.registry.errors import SigningError
+        from labctl.registry.signing import key_id
+
+        out = []
+        for row in rows:
+            point = Checkpoint(*row, signature_ok=False)
+            try:
+                public = _load_key(point.public_key)
+                public.verify(base64.b64decode(point.signature), _checkpoint_bytes(point))
+                ok = key_id(public) == point.key_id
+            except (InvalidSignature, ValueError, SigningError):
+                ok = False
+            out.append(Checkpoint(*row, signature_ok=ok))
+        return out
+
+    def _checkpoint(self, target: str, record: Record) -> None:
+        import base64
+
+        at = _now()
+        point = Checkpoint(target, record.lab, record.id, str(record.hash), at, self._key_id(),
+                           self._public_text(), "", False)
+        signature = base64.b64encode(self._signing_key().sign(_checkpoint_bytes(point)))
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT INTO checkpoints (target, lab, record_id, hash, at, key_id, public_key, "
+                "signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (target, lab) DO UPDATE "
+                "SET record_id = excluded.record_id, hash = excluded.hash, at = excluded.at, "
+                "key_id = excluded.key_id, public_key = excluded.public_key, "
+                "signature = excluded.signature",
+                (target, record.lab, record.id, record.hash, at, point.key_id,
+                 point.public_key, signature.decode("ascii")))
 
     # -- internals --------------------------------------------------------------------
 
@@ -313,19 +425,49 @@ class Outbox:
 
         return public_key_text(self._signing_key().public_key())
 
-    def _signer(self, record_id: str) -> Ed25519PublicKey:
-        """The public key that signed the stored record (the lab key may have changed)."""
-        from labctl.registry.signing import load_public_key
-
-        with self._connect() as conn:
-            (text,) = conn.execute("SELECT public_key FROM outbox WHERE id = ?",
-                                   (record_id,)).fetchone()
-        return load_public_key(text)
-
     def _sign(self, record: Record) -> Record:
         from labctl.registry.signing import sign_record
 
         return sign_record(record, self._signing_key())
+
+    def _pending_rows(self, target: str) -> list[tuple[Record, str]]:
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT document, public_key FROM outbox WHERE state = 'pending' AND target = ? "
+                "ORDER BY seq", (target,)
+            ).fetchall()
+        out = []
+        self._texts: dict[str, str] = {}
+        for text, key in rows:
+            record = Record.from_json(text)
+            self._texts[str(record.hash)] = text
+            out.append((record, key))
+        return out
+
+    def _document(self, record: Record) -> dict:
+        """The record's document read back from its canonical JSON (as stored here, or
+        made again after a re-link), the form a registry checks fastest."""
+        from labctl.registry.canonical import load_json
+
+        text = getattr(self, "_texts", {}).get(str(record.hash))
+        return load_json(text if text is not None else record.canonical_json())
+
+    def _relink_all(self, batch: list[Record], previous: str | None) -> list[Record]:
+        """Re-link a run of pending records of one lab after ``previous``, in order."""
+        out = []
+        for record in batch:
+            relinked = self._relink(record, previous)
+            previous = relinked.hash
+            out.append(relinked)
+        return out
+
+    def _mark_delivered(self, record_ids: list[str]) -> None:
+        now = _now()
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(
+                "UPDATE outbox SET state = 'delivered', last_error = NULL, delivered_at = ?, "
+                "attempts = attempts + 1 WHERE id = ?", [(now, rid) for rid in record_ids])
 
     def _relink(self, record: Record, previous: str | None) -> Record:
         """Re-link a pending record after ``previous``, re-sign it and save that form."""
@@ -390,3 +532,25 @@ def _text(record: Record) -> str:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+class _RetryState:
+    """The little of tenacity's RetryCallState its wait strategies read."""
+
+    def __init__(self, attempt_number: int):
+        self.attempt_number = attempt_number
+
+
+def _load_key(text: str) -> Ed25519PublicKey:
+    from labctl.registry.signing import load_public_key
+
+    return load_public_key(text)
+
+
+def _checkpoint_bytes(point: Checkpoint) -> bytes:
+    from labctl.registry.canonical import canonical_json
+
+    return canonical_json({"kind": "labctl-chain-checkpoint", "target": point.target,
+                           "lab": point.lab, "record_id": point.record_id, "hash": point.hash,
+                           "at": point.at, "key_id": point.key_id,
+                           "public_key": point.public_key})

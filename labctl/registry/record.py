@@ -31,6 +31,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
+    ValidationInfo,
     field_serializer,
     field_validator,
     model_serializer,
@@ -279,14 +280,16 @@ class Record(_Model):
 
     @field_validator("points", mode="before")
     @classmethod
-    def _points_as_dicts(cls, v: Any) -> Any:
-        if not isinstance(v, list | tuple):
+    def _points_as_dicts(cls, v: Any, info: ValidationInfo) -> Any:
+        if not isinstance(v, list | tuple) or _read_from_json(info, v):
             return v
         return [_point_dict(p) for p in v]
 
     @field_validator("parameters", mode="before")
     @classmethod
-    def _json_parameters(cls, v: Any) -> Any:
+    def _json_parameters(cls, v: Any, info: ValidationInfo) -> Any:
+        if v is not None and _read_from_json(info, v):
+            return v
         return _json_value(v, "parameters", inf_as_null=False) if v is not None else {}
 
     @field_validator("started", "finished")
@@ -373,6 +376,13 @@ class Record(_Model):
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _read_from_json(info: ValidationInfo, value: Any) -> bool:
+    """True when the caller says the data were read by ``canonical.load_json`` (context
+    ``{"json": True}``): plain JSON values, finite numbers, nothing to convert, so the
+    conversion walk is skipped (the registry service validates records this way)."""
+    return bool(info.context and info.context.get("json")) and isinstance(value, list | dict)
 
 
 def _decision_of(point: Any) -> Any:

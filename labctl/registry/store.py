@@ -17,8 +17,8 @@ record's integrity are in ``labctl.registry.integrity``.
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,16 +26,16 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, func, insert, select
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import Connection, Engine, func, insert, select, tuple_
+from sqlalchemy.exc import IntegrityError
 
+from labctl.registry import migrate
 from labctl.registry.canonical import CanonicalDocument, load_json
 from labctl.registry.database import (
     Transaction,
     make_engine,
     not_a_path,
     parse_url,
-    unavailable,
 )
 from labctl.registry.errors import (
     ChainMoved,
@@ -44,10 +44,12 @@ from labctl.registry.errors import (
     RegistryError,
     RegistryUnavailable,
 )
-from labctl.registry.integrity import row_problems
+from labctl.registry.family import family_of
+from labctl.registry.integrity import DERIVED_COLUMNS, chain_problems, member
 from labctl.registry.record import Record
 from labctl.registry.signing import key_id, load_public_key, public_key_text, verify_record
-from labctl.registry.tables import keys, metadata, records
+from labctl.registry.standards import standard_rows
+from labctl.registry.tables import keys, records, standards
 
 _ID_PREFIX = re.compile(r"^[0-9a-f-]{4,36}$")
 
@@ -81,12 +83,19 @@ class RecordSummary:
         return asdict(self)
 
 
-def open_registry(url: str | None = None) -> Registry:
+def open_registry(url: str | None = None) -> Any:
     """Open the registry at ``url`` (None: the embedded one, ``default_registry_url()``).
 
-    Creates the tables if they are missing. A URL labctl cannot use raises
+    A database URL gives a ``Registry``, its schema made or migrated to the current
+    revision (``labctl.registry.migrate``); an ``http://`` or ``https://`` URL gives an
+    ``HttpRegistry`` (``labctl.registry.client``) with the same reading and pushing
+    methods, talking to ``labctl registry serve``. A URL labctl cannot use raises
     ``RegistryError``; a registry that cannot be reached raises ``RegistryUnavailable``.
     """
+    if url is not None and url.partition("://")[0].lower() in ("http", "https"):
+        from labctl.registry.client import HttpRegistry
+
+        return HttpRegistry(url)
     if url is None:
         from labctl.paths import default_registry_url, registry_path
 
@@ -102,19 +111,20 @@ def open_registry(url: str | None = None) -> Registry:
                                       hint="create it or fix the path in the URL")
     engine = make_engine(parsed, shown)
     try:
-        with engine.connect() as conn:
-            conn.execution_options(labctl_write=True)
-            with conn.begin():
-                metadata.create_all(conn, checkfirst=True)
-    except DBAPIError as err:
+        migrate.upgrade(engine, shown)
+    except BaseException:
         engine.dispose()
-        raise unavailable(shown, err) from err
+        raise
     return Registry(engine, shown)
 
 
 def registry_name(url: str | None = None) -> str:
     """The registry's URL as labctl shows it (absolute paths, no password); None: the
     embedded registry. Two URLs of the same registry give the same name."""
+    if url is not None and url.partition("://")[0].lower() in ("http", "https"):
+        from labctl.registry.client import service_name
+
+        return service_name(url)
     if url is None:
         from labctl.paths import default_registry_url
 
@@ -157,15 +167,22 @@ class Registry:
         if kid in self._known_keys:
             return kid
         text = public_key_text(public_key)
-        with self._write() as conn:
-            stored = conn.execute(
-                select(keys.c.public_key).where(keys.c.key_id == kid)
-            ).scalar_one_or_none()
-            if stored is None:
-                conn.execute(insert(keys).values(key_id=kid, public_key=text, added=_now()))
-            elif stored != text:
-                raise RegistryConflict(f"key id {kid} is already stored for another key",
-                                       where=self._where)
+        try:
+            with self._write() as conn:
+                stored = conn.execute(
+                    select(keys.c.public_key).where(keys.c.key_id == kid)
+                ).scalar_one_or_none()
+                if stored is None:
+                    conn.execute(insert(keys).values(key_id=kid, public_key=text,
+                                                     added=_now()))
+        except IntegrityError:  # another process stored it between our read and insert
+            with self._read() as conn:
+                stored = conn.execute(
+                    select(keys.c.public_key).where(keys.c.key_id == kid)
+                ).scalar_one_or_none()
+        if stored is not None and stored != text:
+            raise RegistryConflict(f"key id {kid} is already stored for another key",
+                                   where=self._where)
         self._known_keys[kid] = public_key
         return kid
 
@@ -193,69 +210,115 @@ class Registry:
         with other content, ``ChainMoved`` when ``record.previous`` is not the lab's last
         hash, ``RegistryError`` for an unsigned or badly signed record.
         """
+        return self.push_many([record], public_key)[0]
+
+    def push_many(self, batch: list[Record], public_key: Ed25519PublicKey | None = None,
+                  documents: list[dict[str, Any]] | None = None) -> list[PushResult]:
+        """Store signed records in one transaction, in order (each record's ``previous``
+        the hash of the one before it of its lab, the first's the lab's last hash here);
+        all or none. Records already stored are no-ops, as in ``push``.
+
+        ``documents``: the records' JSON documents as read from JSON text (``load_json``;
+        the service and the outbox pass them), each validated as ``batch``'s record; they
+        are what is hashed, checked and stored, which spares serialising the models again
+        and lets canonical JSON take its fast path."""
+        if public_key is not None:
+            self.register_key(public_key)
+        docs = documents if documents is not None else [None] * len(batch)
+        rows = [self._row(record, public_key, doc) for record, doc in zip(batch, docs,
+                                                                            strict=True)]
+        try:
+            with self._write() as conn:
+                return self._insert_rows(conn, batch, rows)
+        except IntegrityError:
+            # Someone pushed between our checks and our insert: the same records, or
+            # other records of this lab taking the same place in the chain.
+            with self._read() as conn:
+                found = [self._existing(conn, record) for record in batch]
+            if all(found):
+                return found  # type: ignore[return-value]
+            first = next(r for r, f in zip(batch, found, strict=True) if f is None)
+            raise ChainMoved(f"record {first.id}: another record of lab {first.lab!r} took its "
+                             "place in the chain", where=self._where,
+                             hint="re-link and re-sign it; the outbox does this") from None
+
+    def _row(self, record: Record, public_key: Ed25519PublicKey | None,
+             doc: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The checked row of one record (signature verified under its stored key); its
+        columns are read from the document, as ``verify`` reads them."""
         name = f"record {record.id}"
         if not record.signed:
             raise RegistryError(f"{name} is not signed", where=self._where,
                                 hint="sign it with signing.sign_record, or use the outbox")
         assert record.hash is not None and record.key_id is not None
-        if public_key is not None:
-            if key_id(public_key) != record.key_id:
-                raise RegistryError(f"{name} is signed by key {record.key_id}, not by the "
-                                    f"key given ({key_id(public_key)})", where=self._where)
-            self.register_key(public_key)
+        if public_key is not None and key_id(public_key) != record.key_id:
+            raise RegistryError(f"{name} is signed by key {record.key_id}, not by the "
+                                f"key given ({key_id(public_key)})", where=self._where)
         key = self.public_key(record.key_id)
         if key is None:
             raise RegistryError(f"{name} is signed by key {record.key_id}, unknown here",
                                 where=self._where, hint="push with the lab's public key")
-        doc = record.document()
-        canonical = CanonicalDocument(doc, what=name)
+        from_json = doc is not None
+        if doc is None:
+            doc = record.document()
+        canonical = CanonicalDocument(doc, what=name, from_json=from_json)
         problems = verify_record(doc, key, computed_hash=canonical.hash())
         if problems:
             raise RegistryError("; ".join(problems), where=self._where,
                                 hint="records are signed after their last change")
-        body = canonical.json().decode("utf-8")
-        row = {
-            "id": record.id,
-            "lab": record.lab,
-            "link": record.previous or "",
-            "hash": record.hash,
-            "key_id": record.key_id,
-            "supersedes": record.supersedes,
-            "finished": doc["finished"],
-            "dut_maker": record.dut.maker,
-            "dut_model": record.dut.model,
-            "dut_serial": record.dut.serial,
-            "procedure_id": record.procedure.id,
-            "procedure_version": record.procedure.version,
-            "decision": record.decision,
-            "document": body,
+        row = {column: member(doc, path) for column, path in DERIVED_COLUMNS}
+        if row["id"] != record.id or row["lab"] != record.lab:
+            raise RegistryError(f"{name}: the document's id or lab is not in canonical form",
+                                where=self._where, hint="write ids as lowercase UUIDs")
+        row.update({
+            "link": doc.get("previous") or "",
+            "document": canonical.json().decode("utf-8"),
             "pushed_at": _now(),
-        }
-        try:
-            with self._write() as conn:
-                existing = self._existing(conn, record)
-                if existing is not None:
-                    return existing
-                head = self._last_hash(conn, record.lab)
-                if record.previous != head:
-                    raise ChainMoved(
-                        f"{name} links to previous {_short(record.previous)} but lab "
-                        f"{record.lab!r}'s chain ends at {_short(head)}",
-                        where=self._where, hint="re-link and re-sign it; the outbox does this")
-                if record.supersedes is not None:
-                    self._check_supersedes(conn, record)
-                conn.execute(insert(records).values(**row))
-        except IntegrityError:
-            # Someone pushed between our checks and our insert: the same record, or
-            # another record of this lab taking the same place in the chain.
-            with self._read() as conn:
-                existing = self._existing(conn, record)
+            "family": family_of(doc),
+            "_standards": standard_rows(doc),
+        })
+        return row
+
+    def _insert_rows(self, conn: Connection, batch: list[Record],
+                     rows: list[dict[str, Any]]) -> list[PushResult]:
+        results: list[PushResult] = []
+        heads: dict[str, str | None] = {}
+        new_rows: list[dict[str, Any]] = []
+        new_standards: dict[tuple[str, str, str], dict[str, str]] = {}
+        stored = dict(conn.execute(select(records.c.id, records.c.hash).where(
+            records.c.id.in_([r.id for r in batch]))).all())
+        for record, row in zip(batch, rows, strict=True):
+            existing = self._known(record, stored.get(record.id))
             if existing is not None:
-                return existing
-            raise ChainMoved(f"{name}: another record of lab {record.lab!r} took its place "
-                             "in the chain", where=self._where,
-                             hint="re-link and re-sign it; the outbox does this") from None
-        return PushResult(created=True, id=record.id, hash=record.hash)
+                results.append(existing)
+                continue
+            if record.lab not in heads:
+                heads[record.lab] = self._last_hash(conn, record.lab)
+            head = heads[record.lab]
+            if record.previous != head:
+                raise ChainMoved(
+                    f"record {record.id} links to previous {_short(record.previous)} but lab "
+                    f"{record.lab!r}'s chain ends at {_short(head)}",
+                    where=self._where, hint="re-link and re-sign it; the outbox does this")
+            if record.supersedes is not None:
+                self._check_supersedes(conn, record, new_rows)
+            heads[record.lab] = record.hash
+            for standard in row["_standards"]:
+                new_standards.setdefault(
+                    (standard["lab"], standard["register_id"], standard["certificate"]), standard)
+            new_rows.append({k: v for k, v in row.items() if k != "_standards"})
+            results.append(PushResult(created=True, id=record.id, hash=str(record.hash)))
+        if new_rows:
+            conn.execute(insert(records), new_rows)
+        if new_standards:
+            known = set(conn.execute(
+                select(standards.c.lab, standards.c.register_id, standards.c.certificate)
+                .where(tuple_(standards.c.lab, standards.c.register_id,
+                              standards.c.certificate).in_(list(new_standards)))).all())
+            fresh = [row for k, row in new_standards.items() if k not in known]
+            if fresh:
+                conn.execute(insert(standards), fresh)
+        return results
 
     # -- reading ----------------------------------------------------------------------
 
@@ -354,50 +417,115 @@ class Registry:
 
     # -- verifying --------------------------------------------------------------------
 
-    def verify(self, id_or_prefix: str) -> list[str]:
-        """Problems with one record's hash and signature ([] when it is good)."""
+    def verify(self, id_or_prefix: str,
+               trusted: Mapping[str, Ed25519PublicKey] | None = None) -> list[str]:
+        """Problems with one record's hash and signature ([] when it is good); with
+        ``trusted`` (the trust anchor), a record signed by another key is a problem."""
         doc = self.document(id_or_prefix)
         kid = str(doc.get("key_id"))
-        key = self.public_key(kid)
-        if key is None:
-            return [f"record {str(doc.get('id'))[:8]}: key {kid} is not in this registry"]
+        name = f"record {str(doc.get('id'))[:8]}"
+        if trusted is not None:
+            key = trusted.get(kid)
+            if key is None:
+                return [f"{name}: signed by key {kid}, which is not a trusted key of the lab"]
+        else:
+            key = self.public_key(kid)
+            if key is None:
+                return [f"{name}: key {kid} is not in this registry"]
         return verify_record(doc, key)
 
-    def verify_chain(self, lab: str) -> list[str]:
-        """Problems with a lab's chain: broken links, bad hashes, bad signatures."""
+    def verify_chain(self, lab: str,
+                     trusted: Mapping[str, Ed25519PublicKey] | None = None) -> list[str]:
+        """Problems with a lab's chain: broken links, rows whose columns differ from their
+        documents, bad hashes, bad signatures, and (with ``trusted``, the keys of the trust
+        anchor) records signed by a key that is not trusted."""
         with self._read() as conn:
             known = {kid: load_public_key(text)
                      for kid, text in conn.execute(select(keys.c.key_id, keys.c.public_key))}
+        columns = [records.c[name] for name, _ in DERIVED_COLUMNS]
         query = (
-            select(records.c.seq, records.c.id, records.c.lab, records.c.link, records.c.hash,
-                   records.c.key_id, records.c.document)
+            select(records.c.seq, records.c.link, records.c.document, *columns)
             .where(records.c.lab == lab)
             .order_by(records.c.seq)
             .execution_options(yield_per=500)
         )
-        problems: list[str] = []
-        expected_previous: str | None = None
         with self._read() as conn:
-            for row in conn.execute(query):
-                where = f"lab {lab!r}, record {row.id[:8]} (#{row.seq})"
-                try:
-                    doc = load_json(row.document)
-                except json.JSONDecodeError as err:
-                    doc = None
-                    problems.append(f"{where}: stored JSON is unreadable: {err}")
-                if not isinstance(doc, dict):
-                    if doc is not None:
-                        problems.append(f"{where}: stored JSON is not an object")
-                    expected_previous = row.hash
-                    continue
-                problems.extend(f"{where}: {p}" for p in row_problems(row, doc, known))
-                previous = doc.get("previous")
-                if previous != expected_previous:
-                    problems.append(
-                        f"{where}: broken link: previous is {_short(previous)} but the record "
-                        f"before it in the chain has hash {_short(expected_previous)}")
-                expected_previous = doc.get("hash") or row.hash
-        return problems
+            return chain_problems(lab, conn.execute(query), known, trusted)
+
+    def chain_rows(self, lab: str, after_seq: int = 0, limit: int = 500) -> list[dict[str, Any]]:
+        """A lab's rows as stored, every column, in chain order after ``after_seq``."""
+        query = (select(records).where(records.c.lab == lab, records.c.seq > after_seq)
+                 .order_by(records.c.seq).limit(limit))
+        with self._read() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def has_hash(self, lab: str, record_hash: str) -> bool:
+        """True when a record of ``lab`` with this hash is stored (checkpoints use it)."""
+        with self._read() as conn:
+            return conn.execute(
+                select(records.c.seq).where(records.c.hash == record_hash,
+                                            records.c.lab == lab)
+            ).first() is not None
+
+    def superseded_by(self, record_id: str) -> list[str]:
+        """The ids of the records that supersede ``record_id`` (one at most, by rule)."""
+        with self._read() as conn:
+            return list(conn.execute(
+                select(records.c.id).where(records.c.supersedes == record_id)
+                .order_by(records.c.seq)).scalars())
+
+    def stored_keys(self) -> dict[str, str]:
+        """The public keys stored here (key id -> base64 of the raw key)."""
+        with self._read() as conn:
+            return dict(conn.execute(select(keys.c.key_id, keys.c.public_key)).all())
+
+    def query(
+        self,
+        *,
+        limit: int = 50,
+        before_seq: int | None = None,
+        lab: str | None = None,
+        dut_serial: str | None = None,
+        decision: str | None = None,
+        procedure_id: str | None = None,
+        family: str | None = None,
+        finished_from: str | None = None,
+        finished_to: str | None = None,
+        supersedes: str | None = None,
+        record_hash: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Record summaries (with ``seq``, ``family`` and ``pushed_at``), newest first,
+        filtered; page on with ``before_seq`` = the last ``seq`` of the previous page.
+        ``finished_from``/``finished_to``: ISO times (from inclusive, to exclusive)."""
+        query = select(
+            records.c.seq, records.c.id, records.c.lab, records.c.finished,
+            records.c.dut_maker, records.c.dut_model, records.c.dut_serial,
+            records.c.procedure_id, records.c.procedure_version, records.c.decision,
+            records.c.supersedes, records.c.hash, records.c.family, records.c.pushed_at,
+        ).order_by(records.c.seq.desc()).limit(limit)
+        for column, value in ((records.c.lab, lab), (records.c.dut_serial, dut_serial),
+                              (records.c.decision, decision),
+                              (records.c.procedure_id, procedure_id),
+                              (records.c.family, family), (records.c.supersedes, supersedes),
+                              (records.c.hash, record_hash)):
+            if value is not None:
+                query = query.where(column == value)
+        if before_seq is not None:
+            query = query.where(records.c.seq < before_seq)
+        if finished_from is not None:
+            query = query.where(records.c.finished >= finished_from)
+        if finished_to is not None:
+            query = query.where(records.c.finished < finished_to)
+        with self._read() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def counts(self, column: str) -> dict[str, int]:
+        """How many records there are by the value of ``column`` (decision, family,
+        procedure_id, lab)."""
+        col = records.c[column]
+        with self._read() as conn:
+            rows = conn.execute(select(col, func.count()).group_by(col).order_by(col)).all()
+        return {str(value): int(n) for value, n in rows}
 
     # -- internals --------------------------------------------------------------------
 
@@ -405,6 +533,11 @@ class Registry:
         stored = conn.execute(
             select(records.c.hash).where(records.c.id == record.id)
         ).scalar_one_or_none()
+        return self._known(record, stored)
+
+    def _known(self, record: Record, stored: str | None) -> PushResult | None:
+        """The receipt of a record already stored with hash ``stored`` (None: not stored);
+        ``RegistryConflict`` when that is another record under the same id."""
         if stored is None:
             return None
         if stored == record.hash:
@@ -421,10 +554,13 @@ class Registry:
             .order_by(records.c.seq.desc()).limit(1)
         ).scalar_one_or_none()
 
-    def _check_supersedes(self, conn: Connection, record: Record) -> None:
+    def _check_supersedes(self, conn: Connection, record: Record,
+                          batch: list[dict[str, Any]] = ()) -> None:  # type: ignore[assignment]
         lab = conn.execute(
             select(records.c.lab).where(records.c.id == record.supersedes)
         ).scalar_one_or_none()
+        if lab is None:
+            lab = next((r["lab"] for r in batch if r["id"] == record.supersedes), None)
         if lab is None:
             raise RegistryError(f"record {record.id} supersedes {record.supersedes}, "
                                 "which is not in this registry", where=self._where,
@@ -433,6 +569,16 @@ class Registry:
             raise RegistryError(f"record {record.id} of lab {record.lab!r} supersedes a record "
                                 f"of lab {lab!r}", where=self._where,
                                 hint="a lab corrects its own records only")
+        # Two records superseding one would fork its history. The check is safe against
+        # concurrent pushes: both records are of one lab, whose chain admits one at a time.
+        other = conn.execute(
+            select(records.c.id).where(records.c.supersedes == record.supersedes)
+        ).scalar_one_or_none() or next(
+            (r["id"] for r in batch if r["supersedes"] == record.supersedes), None)
+        if other is not None:
+            raise RegistryError(f"record {record.supersedes} is already superseded by {other}",
+                                where=self._where,
+                                hint=f"supersede the correction {other} instead, to chain them")
 
     def _read(self) -> Transaction:
         return Transaction(self._engine, self.url, write=False)

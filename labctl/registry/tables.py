@@ -7,6 +7,12 @@ pushed in; ``link`` is the record's ``previous`` ('' for a lab's first record), 
 Triggers refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL): records are never
 changed; a correction is a new record that names the one it supersedes.
 
+These definitions are what queries use; the schema itself (tables, indexes, triggers) is
+made by the migrations in ``migrations/versions`` (``labctl.registry.migrate``), which
+must agree with them.
+
+``labctl_tokens`` holds the service's bearer tokens by role, as SHA-256 of the token.
+
 ``labctl_keys`` holds the public keys records were signed with, by key id, so a
 registry can be verified anywhere.
 """
@@ -14,7 +20,6 @@ registry can be verified anywhere.
 from __future__ import annotations
 
 from sqlalchemy import (
-    DDL,
     Column,
     Index,
     Integer,
@@ -23,7 +28,6 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    event,
 )
 
 metadata = MetaData()
@@ -47,6 +51,7 @@ records = Table(
     Column("decision", String(20), nullable=False),
     Column("document", Text, nullable=False),
     Column("pushed_at", String(40), nullable=False),
+    Column("family", String(100)),
     UniqueConstraint("lab", "link", name="uq_labctl_records_chain"),
     Index("ix_labctl_records_lab_seq", "lab", "seq"),
     Index("ix_labctl_records_dut_serial", "dut_serial"),
@@ -61,39 +66,25 @@ keys = Table(
     Column("added", String(40), nullable=False),
 )
 
-_IMMUTABLE = "labctl records are immutable: push a new record that supersedes this one"
-
-for _op in ("UPDATE", "DELETE"):
-    event.listen(
-        records,
-        "after_create",
-        DDL(
-            f"CREATE TRIGGER labctl_records_no_{_op.lower()} BEFORE {_op} ON labctl_records "
-            f"BEGIN SELECT RAISE(ABORT, '{_IMMUTABLE}'); END"
-        ).execute_if(dialect="sqlite"),
-    )
-
-event.listen(
-    records,
-    "after_create",
-    DDL(
-        "CREATE OR REPLACE FUNCTION labctl_records_immutable() RETURNS trigger "
-        f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{_IMMUTABLE}'; END $$"
-    ).execute_if(dialect="postgresql"),
+tokens = Table(
+    "labctl_tokens",
+    metadata,
+    Column("token_id", String(16), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("created", String(40), nullable=False),
+    Column("revoked", String(40)),
 )
-event.listen(
-    records,
-    "after_create",
-    DDL(
-        "CREATE TRIGGER labctl_records_immutable BEFORE UPDATE OR DELETE ON labctl_records "
-        "FOR EACH ROW EXECUTE FUNCTION labctl_records_immutable()"
-    ).execute_if(dialect="postgresql"),
-)
-event.listen(
-    records,
-    "after_create",
-    DDL(
-        "CREATE TRIGGER labctl_records_no_truncate BEFORE TRUNCATE ON labctl_records "
-        "FOR EACH STATEMENT EXECUTE FUNCTION labctl_records_immutable()"
-    ).execute_if(dialect="postgresql"),
+
+standards = Table(
+    "labctl_standards",
+    metadata,
+    Column("lab", String(200), primary_key=True),
+    Column("register_id", String(200), primary_key=True),
+    Column("certificate", String(200), primary_key=True),
+    Column("description", Text, nullable=False),
+    Column("calibration_date", String(10), nullable=False),
+    Column("due_date", String(10), nullable=False),
+    Column("first_record", String(36), nullable=False),
 )

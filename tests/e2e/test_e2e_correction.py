@@ -61,3 +61,41 @@ def test_a_correction_with_another_procedure_is_refused(finished, tmp_path: Path
                  "--supersedes", result.record.id]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "another-procedure" in err[0] and str(other) in err[0]
+
+
+def test_a_correction_of_another_runs_record_is_refused(finished, tmp_path: Path,
+                                                       capsys) -> None:
+    result, url, runs = finished
+    other = calibrate(CalibrationRequest(PROCEDURE, ROOT / "benches" / "sim-scale.yaml",
+                                         runs_dir=runs, registry=url, seed=11))
+    assert main(["reanalyse", result.run_id, "--procedure", str(PROCEDURE),
+                 "--runs-dir", str(runs), "--registry", url,
+                 "--supersedes", other.record.id]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"is of run {other.run_id}, not of run {result.run_id}" in err[0]
+    with open_registry(url) as registry:
+        assert registry.count() == 2
+
+
+def test_a_record_is_superseded_once_and_show_says_so(finished, capsys, monkeypatch) -> None:
+    result, url, runs = finished
+    first = result.record
+    args = ["reanalyse", result.run_id, "--procedure", str(PROCEDURE), "--runs-dir",
+            str(runs), "--registry", url]
+    assert main([*args, "--supersedes", first.id]) == 0
+    capsys.readouterr()
+    with open_registry(url) as registry:
+        (correction,) = registry.superseded_by(first.id)
+    assert main([*args, "--supersedes", first.id]) == 2
+    err = capsys.readouterr().err
+    assert f"already superseded by {correction}" in err and f"--supersedes {correction}" in err
+    # chaining the corrections explicitly is allowed
+    assert main([*args, "--supersedes", correction]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("COLUMNS", "160")
+    assert main(["registry", "show", first.id, "--registry", url]) == 0
+    shown = capsys.readouterr().out
+    assert f"superseded by  {correction} (this record is superseded)" in shown
+    with open_registry(url) as registry:
+        assert registry.count() == 3
+        assert registry.verify_chain(first.lab) == []

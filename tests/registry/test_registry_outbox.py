@@ -80,7 +80,7 @@ def test_delivers_after_the_registry_was_unreachable_for_a_while(make_record, la
     sleep = FakeSleep(world)
     outbox = Outbox(key=lab_key, sleep=sleep)
     record = outbox.put(make_record(), url)
-    report = outbox.deliver(url, max_attempts=5, base_delay=0.5)
+    report = outbox.deliver(url, max_attempts=5, base_delay=0.5, jitter=0)
     assert report.ok and report.delivered == [record.id]
     assert sleep.delays == [0.5, 1.0, 2.0]  # exponential backoff
     with open_registry(url) as reg:
@@ -93,7 +93,7 @@ def test_gives_up_after_max_attempts_and_keeps_the_records(make_record, lab_key,
     sleep = FakeSleep()
     outbox = Outbox(key=lab_key, sleep=sleep)
     records = [outbox.put(make_record(), url) for _ in range(2)]
-    report = outbox.deliver(url, max_attempts=4, base_delay=1, max_delay=3)
+    report = outbox.deliver(url, max_attempts=4, base_delay=1, max_delay=3, jitter=0)
     assert not report.ok and report.delivered == []
     assert report.pending == [r.id for r in records]
     assert sleep.delays == [1, 2, 3]  # capped at max_delay; no wait after the last attempt
@@ -227,10 +227,10 @@ def test_deliver_leaves_the_fresh_records_of_other_processes_alone(make_record, 
 
         url = registry.url
 
-        def push(self, rec, **kwargs):
+        def push_many(self, records, *args, **kwargs):
             if not theirs:
                 theirs.append(other.put(make_record(), sqlite_url))
-            return registry.push(rec, **kwargs)
+            return registry.push_many(records, *args, **kwargs)
 
         def last_hash(self, lab):
             return registry.last_hash(lab)
