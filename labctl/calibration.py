@@ -231,16 +231,17 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
                  supersedes: str | None = None) -> Any:
     """The (unsigned) record of a finished run: the one chosen at its start, or with
     ``record_id`` and ``supersedes`` a correction of an earlier record."""
+    from labctl.history import fold
     from labctl.registry.record import Record
 
     info = run_info(events)
-    finished = next((e for e in reversed(events) if e.get("type") == "run_finished"), None)
+    history = fold(events)
+    finished = history.run_finished
     if finished is None or finished.get("state") != "done":
         raise RunError("the run did not finish; no record is made",
                        hint=f"resume it: labctl run ... --resume {info.get('run_id')}")
     dut_info = info.get("dut") or {}
-    identity = next((e for e in events if e.get("type") == "identified"
-                     and e.get("role") == "dut"), {})
+    identity = history.identified.get("dut", {})
     expired = set(info.get("expired_standards") or ())
     standards = [_standard_used(s, info.get("allow_expired")
                                 if expired & {s.get("id"), s.get("set")} else None)
@@ -267,26 +268,14 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
 
 
 def _standard_used(s: Mapping[str, Any], allow_expired: str | None) -> dict[str, Any]:
-    """A register entry's certificate data (journalled at run start) as a record's
-    ``standards`` item: a standard weight, or a measuring instrument such as the
-    thermo-hygrometer whose readings judged the environment."""
-    if s.get("kind") == "weight":
-        nominal = s["nominal"]
-        description = (f"weight {nominal['value']:g} {nominal['unit']} "
-                       f"({'certificate' if s.get('basis') == 'certificate' else 'class only'})")
-        return {"register_id": s["id"], "description": description,
-                "accuracy_class": s.get("class"), "certificate": s["certificate"],
-                "calibration_date": s.get("calibrated") or s["due"], "due_date": s["due"],
-                "expanded_uncertainty": s.get("U"), "coverage_factor": s.get("k"),
-                "expired_allowed": allow_expired}
-    quantities = ", ".join(
-        f"{name} U = {q['U']['value']:g} {q['U']['unit']} (k = {q['k']:g})"
-        for name, q in (s.get("quantities") or {}).items() if q.get("U"))
-    description = " ".join(str(s.get(k)) for k in ("kind", "maker", "model") if s.get(k))
-    description += f", serial {s.get('serial')}" + (f"; {quantities}" if quantities else "")
+    """A register entry's certificate data (journalled at run start, by the entry's own
+    ``as_record()``) as a record's ``standards`` item."""
+    description = s.get("description") or " ".join(
+        str(s[k]) for k in ("kind", "id") if s.get(k))  # journals from before descriptions
     return {"register_id": s["id"], "description": description,
-            "certificate": s["certificate"],
+            "accuracy_class": s.get("class"), "certificate": s["certificate"],
             "calibration_date": s.get("calibrated") or s["due"], "due_date": s["due"],
+            "expanded_uncertainty": s.get("U"), "coverage_factor": s.get("k"),
             "expired_allowed": allow_expired}
 
 

@@ -14,14 +14,8 @@ from labctl.errors import ConfigError, LabctlError
 if TYPE_CHECKING:
     from labctl.bench.config import BenchConfig, InstrumentConfig
     from labctl.clock import Clock
-    from labctl.register import Weight
     from labctl.sim.device import SimDevice
     from labctl.sim.world import World
-
-# How far a simulated weight's true conventional mass lies from its certificate value,
-# as a fraction of its standard uncertainty (uniform in +/- this fraction).
-TRUE_MASS_SPREAD = 0.5
-
 
 def build_world(config: BenchConfig, clock: Clock, seed: int | None = None) -> World:
     """The simulated world of the bench, seeded with ``seed`` or the bench's own."""
@@ -30,29 +24,16 @@ def build_world(config: BenchConfig, clock: Clock, seed: int | None = None) -> W
     return World(clock, config.seed if seed is None else int(seed))
 
 
-def true_weights(weights: tuple[Weight, ...], world: World) -> dict[str, str]:
-    """Each weight's true conventional mass in the simulated world: its register value
-    plus a seeded deviation within ``TRUE_MASS_SPREAD`` of its standard uncertainty.
-    Returned as ``{id: "<mass> kg"}``, the weight loader simulator's ``weights:``."""
-    rng = world.rng("standard-weights")
-    out: dict[str, str] = {}
-    for w in weights:
-        deviation = float(rng.uniform(-TRUE_MASS_SPREAD, TRUE_MASS_SPREAD)) * w.u
-        mass = (w.conventional_mass + deviation).to("kg")
-        out[w.id] = f"{float(mass.magnitude):.12g} kg"
-    return out
-
-
 def build_simulators(config: BenchConfig, world: World) -> dict[str, SimDevice]:
     """One simulator per ``sim://`` instrument of the bench, by instrument name, with its
     fault plan attached. Bad parameters raise ``ConfigError`` at their file place;
     nothing is connected yet."""
     devices: dict[str, SimDevice] = {}
-    weights = config.weight_set()
+    parts = config.standard_parts()
     for inst in config.instruments.values():
         if inst.simulator is None:
             continue
-        params = _params(inst, weights, world)
+        params = _params(inst, parts, world)
         devices[inst.name] = build_simulator(inst, world, params)
     return devices
 
@@ -76,15 +57,20 @@ def build_simulator(inst: InstrumentConfig, world: World, params: Mapping[str, A
     return device
 
 
-def _params(inst: InstrumentConfig, weights: tuple[Weight, ...], world: World
+def _params(inst: InstrumentConfig, parts: tuple[Any, ...], world: World
             ) -> Mapping[str, Any]:
-    """The simulator's parameters; a weight handler also gets the true masses of the
-    bench's weights (unless its ``sim:`` already states them)."""
-    from labctl.bench.roles import driver_capabilities
+    """The simulator's parameters: its ``sim:`` block, completed by what the driver class
+    derives from the bench's standards and the world (``simulation_params``: a weight
+    loader's true masses of the bench's weights) where ``sim:`` does not state them."""
+    from labctl.bench.roles import driver_class_for
 
     params = inst.sim
-    if "weight_handler" in driver_capabilities(inst.driver) and "weights" not in params:
-        params = _with(params, weights=true_weights(weights, world))
+    derive = getattr(driver_class_for(inst.driver, where=inst.place("driver")),
+                     "simulation_params", None)
+    if derive is not None:
+        extra = {k: v for k, v in derive(parts, world).items() if k not in params}
+        if extra:
+            params = _with(params, **extra)
     return params
 
 

@@ -18,7 +18,7 @@ import pydantic
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from labctl.errors import ConfigError, RunError
-from labctl.register import MeasuringInstrument, Register, Weight, WeightSet, load_register
+from labctl.register import MeasuringInstrument, Register, load_register
 from labctl.yamlio import read_yaml_file, validation_error, where
 
 if TYPE_CHECKING:
@@ -137,13 +137,13 @@ class BenchConfig:
     places: dict[str, str] = field(default_factory=dict)  # "standards", "instruments", ...
 
     # -- what the bench uses of the register ----------------------------------------
-    def weight_set(self) -> tuple[Weight, ...]:
-        """Every standard weight this bench uses (weight-set ids expanded), in order."""
-        seen: dict[str, Weight] = {}
+    def standard_parts(self) -> tuple[Any, ...]:
+        """Every separately identified part of the bench's standards (the weights of its
+        weight sets), in the order of ``standards``, each once."""
+        seen: dict[str, Any] = {}
         for id in self.standards:
-            if isinstance(self.register.owner(id), WeightSet):
-                for w in self.register.weights(id):
-                    seen.setdefault(w.id, w)
+            for part in self.register.parts(id):
+                seen.setdefault(part.id, part)
         return tuple(seen.values())
 
     def used_entries(self) -> list[str]:
@@ -312,8 +312,9 @@ def _instrument(name: str, m: _Instrument, raw: Any, register: Register, data: A
     if m.serial is not None and m.serial in register:
         entry = register.owner(m.serial)
         if not isinstance(entry, MeasuringInstrument):
-            raise ConfigError(f"serial {m.serial!r} names the weight set {entry.id!r}, "
-                              "not an instrument", where=place("serial"),
+            raise ConfigError(f"serial {m.serial!r} names the {entry.title} {entry.id!r}, "
+                              "not a measuring instrument",
+                              where=place("serial"),
                               hint="give the instrument's serial number or register id")
         serial, register_id = entry.serial, entry.id
     elif m.serial is not None:
@@ -348,10 +349,8 @@ def _check_faults(faults: Any, place: str) -> None:
 
 
 def _check_resource(resource: str, name: str, place: str) -> None:
-    try:
-        from labctl.transport.resources import parse_resource
-    except ImportError:  # the transports layer has no resource checker: open() will tell
-        return
+    from labctl.transport.resources import parse_resource
+
     try:
         parse_resource(resource, instrument=name)
     except ConfigError as exc:

@@ -28,8 +28,6 @@ from labctl.transport.base import Transport
 if TYPE_CHECKING:
     from labctl.bench.config import BenchConfig, InstrumentConfig
     from labctl.drivers.capabilities import EnvironmentReading
-    from labctl.register import Weight
-    from labctl.units import Quantity
 
 
 class PlanOnlyLine(Transport):
@@ -63,14 +61,12 @@ class PlanOnlyLine(Transport):
 
 class DeclaredBench:
     """What ``plan_run`` needs of a bench (``BenchLike``), from the bench file alone:
-    the drivers by role (on ``PlanOnlyLine``), the weights of the register and the
+    the drivers by role (on ``PlanOnlyLine``), the parts of its standards and the
     run information. It is never opened, so it has nothing to close."""
 
     def __init__(self, config: BenchConfig, instruments: Mapping[str, Any], *,
                  seed: int | None = None, allow_expired: str | None = None,
                  expired: Iterable[str] = ()) -> None:
-        from labctl.bench.weight_choice import WeightChooser
-
         self.config = config
         self.instruments = MappingProxyType(dict(instruments))
         self.allow_expired = allow_expired
@@ -78,7 +74,6 @@ class DeclaredBench:
         self._seed = config.seed if seed is None else int(seed)
         self._roles = {inst.role: self.instruments[inst.name]
                        for inst in config.instruments.values() if inst.role}
-        self._chooser = WeightChooser(config.weight_set())
 
     @property
     def path(self) -> Path:
@@ -125,12 +120,8 @@ class DeclaredBench:
                            f"{', '.join(sorted(self._roles)) or 'none'}",
                            hint=f"add an instrument with role: {name}") from None
 
-    def weight_set(self) -> tuple[Weight, ...]:
-        return self.config.weight_set()
-
-    def choose_weights(self, mass: Quantity, *, exclude: Iterable[str] = ()) -> tuple[str, ...]:
-        """The fewest of the bench's weights that make ``mass`` (as ``Bench`` chooses)."""
-        return self._chooser(mass, exclude=exclude)
+    def standard_parts(self) -> tuple[Any, ...]:
+        return self.config.standard_parts()
 
     def __repr__(self) -> str:
         return f"<DeclaredBench {self.name!r} from {self.path}: {', '.join(self.instruments)}>"
@@ -145,14 +136,14 @@ def declared_bench(config: BenchConfig, *, seed: int | None = None,
     from labctl.bench.runtime import _at_option, check_standards, driver_options
 
     expired = check_standards(config, allow_expired, today)
-    weights = config.weight_set()
+    parts = config.standard_parts()
     instruments: dict[str, Any] = {}
     for inst in config.instruments.values():
         cls = driver_class_for(inst.driver, where=inst.place("driver"))
         line = PlanOnlyLine(inst) if getattr(cls, "needs_transport", True) else None
         try:
             instruments[inst.name] = cls(line, name=inst.name,
-                                         **driver_options(inst, cls, weights))
+                                         **driver_options(inst, cls, parts))
         except ConfigError as exc:
             raise _at_option(exc, inst) from None
         except TransportError as exc:

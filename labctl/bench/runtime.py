@@ -4,9 +4,9 @@ Built by ``BenchConfig.open(clock, ...)``; use it as a context manager so every
 instrument is put in its safe state and closed on the way out::
 
     with load_bench("benches/sim-scale.yaml").open(VirtualClock()) as bench:
-        bench.check_roles({"dut": "scale", "loader": "weight_handler"}, optional=set())
+        bench.check_roles({"dut": "meter"}, optional=set())
         identities = bench.identify_all()
-        scale = bench.role("dut")
+        dut = bench.role("dut")
 """
 
 from __future__ import annotations
@@ -24,10 +24,9 @@ if TYPE_CHECKING:
     from labctl.bench.config import BenchConfig, InstrumentConfig
     from labctl.clock import Clock
     from labctl.drivers.capabilities import EnvironmentReading, Identity
-    from labctl.register import MeasuringInstrument, Register, Weight
+    from labctl.register import Register
     from labctl.sim.device import SimDevice
     from labctl.sim.world import World
-    from labctl.units import Quantity
 
 
 def open_bench(config: BenchConfig, clock: Clock, *, seed: int | None = None,
@@ -43,7 +42,7 @@ def open_bench(config: BenchConfig, clock: Clock, *, seed: int | None = None,
     try:
         for inst in config.instruments.values():
             instruments[inst.name] = _open_instrument(inst, devices.get(inst.name), clock,
-                                                      config.weight_set())
+                                                      config.standard_parts())
     except BaseException:
         for driver in reversed(list(instruments.values())):
             with contextlib.suppress(Exception):  # closing must not hide the failure
@@ -64,21 +63,21 @@ def check_standards(config: BenchConfig, allow_expired: str | None,
 
 
 def driver_options(inst: InstrumentConfig, cls: type,
-                   weights: tuple[Weight, ...] = ()) -> dict[str, Any]:
-    """The options the driver of ``inst`` is built with: the bench file's, and for a
-    weight handler that shows weights (the operator's console) their nominal values."""
-    from labctl.bench.roles import capability_names
-
+                   parts: tuple[Any, ...] = ()) -> dict[str, Any]:
+    """The options the driver of ``inst`` is built with: the bench file's, completed by
+    what the driver class derives from the bench's standards
+    (``options_from_standards``, e.g. the weights an operator is shown), where the
+    bench file does not state them."""
     options = dict(inst.options)
-    if "weights" in getattr(cls, "option_names", ()) and "weights" not in options \
-            and "weight_handler" in capability_names(getattr(cls, "capabilities", ())):
-        options["weights"] = {w.id: f"{w.nominal.magnitude:g} {w.nominal.units:~P}"
-                              for w in weights}
+    derive = getattr(cls, "options_from_standards", None)
+    if derive is not None:
+        for key, value in derive(parts).items():
+            options.setdefault(key, value)
     return options
 
 
 def _open_instrument(inst: InstrumentConfig, device: SimDevice | None, clock: Clock,
-                     weights: tuple[Weight, ...] = ()) -> Any:
+                     parts: tuple[Any, ...] = ()) -> Any:
     from labctl.bench.roles import driver_class_for
     from labctl.transport import open_transport
 
@@ -92,7 +91,7 @@ def _open_instrument(inst: InstrumentConfig, device: SimDevice | None, clock: Cl
                            f"{exc.message}", where=inst.place("resource"),
                            hint=exc.hint or "check the address and that it is switched on"
                            ) from None
-    options = driver_options(inst, cls, weights)
+    options = driver_options(inst, cls, parts)
     try:
         return cls(transport, name=inst.name, **options)
     except ConfigError as exc:
@@ -122,8 +121,6 @@ class Bench:
     def __init__(self, config: BenchConfig, clock: Clock, world: World,
                  devices: Mapping[str, SimDevice], instruments: Mapping[str, Any], *,
                  allow_expired: str | None = None, expired: Iterable[str] = ()) -> None:
-        from labctl.bench.weight_choice import WeightChooser
-
         self.config = config
         self.clock = clock
         self.world = world
@@ -135,7 +132,6 @@ class Bench:
                        for inst in config.instruments.values() if inst.role}
         self._closed = False
         self._safe_at: int | None = None  # activity count when the safe states last held
-        self._chooser = WeightChooser(config.weight_set())
 
     # -- what the record needs ------------------------------------------------------
     @property
@@ -227,25 +223,18 @@ class Bench:
         return out
 
     # -- standards ------------------------------------------------------------------------
-    def weight_set(self) -> tuple[Weight, ...]:
-        """Every standard weight of the bench (weight sets expanded)."""
-        return self.config.weight_set()
+    def standard_parts(self) -> tuple[Any, ...]:
+        """The parts of the bench's standards (the weights of its sets), in order."""
+        return self.config.standard_parts()
 
-    def choose_weights(self, mass: Quantity, *, exclude: Iterable[str] = ()) -> tuple[str, ...]:
-        """The fewest of the bench's weights that make ``mass`` (see ``choose_weights``).
-        The set does not change while the bench is open, so each answer is kept: a
-        change-point procedure asks for the same few masses hundreds of times."""
-        return self._chooser(mass, exclude=exclude)
-
-    def standards_used(self) -> list[Weight | MeasuringInstrument]:
-        """Certificate data of what the bench uses: each weight, then each certified
-        measuring instrument (the thermo-hygrometer). Each has ``as_record()``."""
-        from labctl.register import MeasuringInstrument
-
-        used: list[Weight | MeasuringInstrument] = list(self.weight_set())
+    def standards_used(self) -> list[Any]:
+        """Certificate data of what the bench uses: each part of its standards (a set's
+        weights), then each certified entry without parts (the thermo-hygrometer, a
+        family's reference). Each has ``as_record()``."""
+        used: list[Any] = list(self.standard_parts())
         for id in self.config.used_entries():
             entry = self.register.standard(id)
-            if isinstance(entry, MeasuringInstrument) and entry.certificate is not None:
+            if not entry.parts() and entry.certificate is not None:
                 used.append(entry)
         return used
 

@@ -245,6 +245,19 @@ class Instrument(abc.ABC):
         """Release the connection (closing twice is harmless)."""
         self.transport.close()
 
+    @classmethod
+    def options_from_standards(cls, parts: tuple[Any, ...]) -> dict[str, Any]:
+        """Options this driver derives from the bench's standards (``standard_parts()``:
+        a weight set's weights...), used where the bench file does not state them."""
+        return {}
+
+    @classmethod
+    def simulation_params(cls, parts: tuple[Any, ...], world: Any) -> dict[str, Any]:
+        """Parameters this driver's simulator derives from the bench's standards and the
+        simulated world (a weight loader's true masses), where ``sim:`` does not state
+        them."""
+        return {}
+
     def data_plate(self) -> dict[str, Any]:
         """What the instrument states about itself (its marking, as the bench file
         gives it): ranges, resolution, class... as quantities or words by name; it is

@@ -91,46 +91,21 @@ class Progress:
 
 def progress_of(events: list[dict[str, Any]], journal_path: Path,
                 problems: list[str] | None = None) -> Progress:
-    """Scan the events of a journal (pure)."""
+    """What a journal says of a run's progress (pure), read through the one fold."""
+    from labctl.history import fold
+
     if not events or events[0].get("type") != "run_started":
         raise RunError("the journal does not begin with run_started: nothing to resume",
                        where=str(journal_path), hint="start a new run")
-    started: dict[str, set[int]] = {}
-    finished: dict[str, set[int]] = {}
-    finished_steps: set[str] = set()
-    step_attempts: dict[str, int] = {}
-    serials: dict[str, str] = {}
-    plan_points = None
-    last_state = None
-    sessions = 1
-    for ev in events:
-        kind = ev.get("type")
-        if kind == "point_started":
-            started.setdefault(ev["point"], set()).add(int(ev["attempt"]))
-        elif kind == "point_finished":
-            finished.setdefault(ev["point"], set()).add(int(ev["attempt"]))
-        elif kind == "step_started":
-            step_attempts[ev["step"]] = step_attempts.get(ev["step"], 0) + 1
-        elif kind == "step_finished":
-            finished_steps.add(ev["step"])
-        elif kind == "identified" and ev.get("role"):
-            serials.setdefault(ev["role"], str(ev.get("serial", "")))
-        elif kind == "plan" and plan_points is None:
-            plan_points = list(ev.get("points") or [])
-        elif kind == "resumed_run":
-            sessions += 1
-        elif kind == "run_finished":
-            last_state = ev.get("state")
-    done = frozenset(p for p, attempts in finished.items()
-                     if attempts & started.get(p, set()))
-    first = events[0]
+    h = fold(events)
+    plan_points = None if h.plan is None else list(h.plan.get("points") or [])
     return Progress(
-        journal_path=journal_path, run_id=str(first.get("run_id", "")), events=events,
-        problems=list(problems or []), run_started=first,
-        parameters=dict(first.get("parameters") or {}), finished_points=done,
-        attempts={p: max(a) for p, a in started.items()}, finished_steps=frozenset(
-            finished_steps), step_attempts=step_attempts, sessions=sessions,
-        serials=serials, plan_points=plan_points, last_state=last_state)
+        journal_path=journal_path, run_id=h.run_id, events=events,
+        problems=list(problems or []), run_started=events[0],
+        parameters=dict(h.parameters), finished_points=h.finished_points(),
+        attempts=h.attempts_started(), finished_steps=frozenset(h.finished_steps),
+        step_attempts=dict(h.step_attempts), sessions=h.sessions, serials=h.serials,
+        plan_points=plan_points, last_state=h.last_state)
 
 
 def load_progress(journal_path: str | Path, procedure: Procedure) -> Progress:

@@ -102,7 +102,7 @@ def test_standards_may_be_a_list_of_register_weights(procedure):
     from labctl.register import load_register
 
     register = load_register(ROOT / "benches" / "register.yaml")
-    weights = register.weights("M1-A")
+    weights = register.parts("M1-A")
     j = Journal()
     j.weigh("weighing", "weighing/01", ("M1-A/5kg", "M1-A/2kg", "M1-A/500g"), 7.5)
     (point,) = analyse(procedure, j.events, list(weights), PLATE)

@@ -108,6 +108,14 @@ class FakeScale(Instrument):
 class FakeLoader(Instrument):
     capabilities = ("weight_handler",)
 
+    @classmethod
+    def simulation_params(cls, parts: tuple[Any, ...], world: Any) -> dict[str, Any]:
+        """Its simulator gets the weights' true masses, like the shipped loader's."""
+        from labctl.register.weighing import weights_of
+        from labctl.sim.weighing.weight_loader_sim import true_weights
+
+        return {"weights": true_weights(weights_of(parts), world)}
+
     def identify(self) -> Identity:
         parts = self.query("ID?").split(",")
         return Identity(parts[0], parts[1], parts[2], parts[3])

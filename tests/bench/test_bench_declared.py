@@ -18,6 +18,7 @@ from labctl.bench.declared import DeclaredBench, PlanOnlyLine
 from labctl.errors import RunError, TransportError
 from labctl.procedures.launch import plan_run
 from labctl.procedures.loading import loads_procedure
+from labctl.procedures.weighing.weight_choice import chooser_for
 from labctl.units import Q_
 
 from .fakes import DRIVERS, FakeScale
@@ -63,7 +64,7 @@ def test_declared_bench_has_the_data_plate_of_the_file_and_opens_nothing(
     scale = bench.role("dut")
     assert isinstance(scale.transport, PlanOnlyLine)
     assert scale.capacity == Q_(15, "kg") and scale.e == Q_(5, "g")
-    assert bench.choose_weights(Q_(2.5, "kg")) == ("M1-A/2kg", "M1-A/500g")
+    assert chooser_for(bench)(Q_(2.5, "kg")) == ("M1-A/2kg", "M1-A/500g")
     assert bench.seed == 11 and config.declared(seed=4, today=TODAY).seed == 4
     with pytest.raises(RunError, match="no instrument in role 'reference'"):
         bench.role("reference")

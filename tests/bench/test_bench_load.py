@@ -28,7 +28,7 @@ def test_good_bench(write_bench: Callable[..., Path]) -> None:
     thermo = cfg.instruments["thermo"]
     assert thermo.serial == "TH100-25-0173" and thermo.register_id == "TH-01"
     assert cfg.instruments["loader"].register_id == "LOADER-01"
-    assert len(cfg.weight_set()) == 20
+    assert len(cfg.standard_parts()) == 20
     assert cfg.used_entries() == ["M1-A", "LOADER-01", "TH-01"]
     assert cfg.environment_instrument == "thermo" and cfg.environment_stated is None
 
@@ -45,7 +45,7 @@ def test_stated_environment(write_bench: Callable[..., Path]) -> None:
 def test_single_weights_as_standards(write_bench: Callable[..., Path]) -> None:
     path = write_bench(replace={"standards: [M1-A]": "standards: [M1-A/10kg, M1-A/5kg]"})
     cfg = load_bench(path)
-    assert [w.id for w in cfg.weight_set()] == ["M1-A/10kg", "M1-A/5kg"]
+    assert [w.id for w in cfg.standard_parts()] == ["M1-A/10kg", "M1-A/5kg"]
     assert cfg.used_entries()[0] == "M1-A"
 
 
@@ -77,7 +77,8 @@ BAD = [
     ("register: register.yaml", "register: ../elsewhere.yaml", r"register file .* not found",
      "register:"),
     ("timeout: 1 s", "timeout: 1 m", r"does not fit: expected a unit of \[time\]", "timeout"),
-    ("serial: LOADER-01", "serial: M1-A", r"names the weight set 'M1-A', not an instrument",
+    ("serial: LOADER-01", "serial: M1-A",
+     r"names the weight set 'M1-A', not a measuring instrument",
      "serial: M1-A"),
     ("seed: 11", "seed: eleven", r"seed: Input should be a valid integer", "seed:"),
     ("operator: A. Tester\n", "", r"operator: Field required", "name: test-bench"),

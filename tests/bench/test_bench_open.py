@@ -13,7 +13,9 @@ import pytest
 from labctl.bench import Bench, load_bench
 from labctl.clock import VirtualClock
 from labctl.errors import ConfigError, InstrumentTimeout, RunError
-from labctl.register import MeasuringInstrument, Weight
+from labctl.procedures.weighing.weight_choice import chooser_for
+from labctl.register import MeasuringInstrument
+from labctl.register.weighing import Weight
 from labctl.units import Q_
 
 from .fakes import FakeLoader, FakeScale, FakeScaleSim
@@ -34,7 +36,7 @@ def test_open_binds_roles_and_talks_to_simulators(write_bench: Callable[..., Pat
         assert set(bench.roles) == {"dut", "loader", "environment"}
         assert bench.seed == 11 and bench.name == "test-bench" and bench.lab == "Test lab"
         assert bench.allow_expired is None and bench.expired == ()
-        ids = bench.choose_weights(Q_(7.5, "kg"))
+        ids = chooser_for(bench)(Q_(7.5, "kg"))
         from labctl.drivers.weighing.capabilities import WeightLoad
 
         bench.role("loader").place(WeightLoad(ids))
@@ -58,7 +60,7 @@ def test_true_weights_are_seeded_and_within_half_their_uncertainty(
         same = {k: Q_(v) for k, v in b.devices["loader"].params["weights"].items()}
         other = {k: Q_(v) for k, v in c.devices["loader"].params["weights"].items()}
         assert truth == same and truth != other
-        for w in a.weight_set():
+        for w in a.standard_parts():
             deviation = abs((truth[w.id] - w.conventional_mass).m_as("mg"))
             assert deviation <= 0.5 * w.u.m_as("mg") + 1e-9
 
@@ -232,7 +234,7 @@ def test_leaving_the_bench_does_not_repeat_safe_states_nothing_has_undone() -> N
         original = loader.safe_state
         loader.safe_state = counting  # type: ignore[method-assign]
         bench.safe_state_all()
-        first = bench.weight_set()[0].id
+        first = bench.standard_parts()[0].id
         loader.place(WeightLoad((first,)))   # something happened since
         assert not bench.in_safe_state
     assert calls == ["safe", "safe"]

@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labctl.bench import choose_weights
 from labctl.errors import RunError, UnitError
+from labctl.procedures.weighing.weight_choice import choose_weights
 from labctl.register import load_register
 from labctl.units import Q_
 
 from .helpers import REGISTER
 
-SET = load_register(REGISTER).weights("M1-A")
+SET = load_register(REGISTER).parts("M1-A")
 NOMINAL = {w.id: w.nominal for w in SET}
 
 

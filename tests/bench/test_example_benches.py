@@ -32,6 +32,7 @@ from labctl.calibration import CalibrationRequest, calibrate, required_roles
 from labctl.clock import VirtualClock
 from labctl.drivers.weighing.capabilities import WeightLoad
 from labctl.procedures.loading import load_procedure
+from labctl.procedures.weighing.weight_choice import chooser_for
 from labctl.units import Q_
 
 from .helpers import REGISTER, ROOT
@@ -78,11 +79,11 @@ def test_template_describes_real_hardware_that_satisfies_the_procedure() -> None
     assert config.environment_stated.temperature == Q_(20.5, "degC")
 
     # the weights make every load of a 30 kg, e = 10 g scale, with twelve 0.1 e pieces
-    pieces = config.weight_set()
+    pieces = config.standard_parts()
     one_gram = [w.id for w in pieces if w.nominal == Q_(1, "g")]
     assert one_gram[:12] == [f"CP-B/1g-{i:02d}" for i in range(1, 13)]
     assert sum(w.nominal.m_as("kg") for w in pieces) > 30.1
-    from labctl.bench.weight_choice import choose_weights
+    from labctl.procedures.weighing.weight_choice import choose_weights
 
     for load in ("200 g", "5 kg", "10 kg", "15 kg", "20 kg", "30 kg"):
         chosen = choose_weights(Q_(load), pieces)
@@ -184,7 +185,7 @@ def test_template_manual_weights_prompt_on_the_console(tmp_path: Path,
     with load_bench(sim_twin(tmp_path, manual=True)).open(VirtualClock(), today=TODAY) as bench:
         handler = bench.role("loader")
         assert type(handler).__name__ == "ManualWeights"
-        weights = bench.choose_weights(Q_(30, "kg"))
+        weights = chooser_for(bench)(Q_(30, "kg"))
         handler.place(WeightLoad(weights, position="front"))
         handler.add(WeightLoad(("CP-B/1g-01",), position="front"))
         handler.remove_all()

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from labctl.errors import ConfigError
-from labctl.register import MeasuringInstrument, WeightSet, load_register
+from labctl.register import MeasuringInstrument, load_register
+from labctl.register.weighing import WeightSet
 from labctl.units import Q_
 
 from .helpers import REGISTER, assert_one_line_naming_the_place, line_of
@@ -48,7 +49,7 @@ def test_shipped_register_loads() -> None:
     ws = reg.standard("M1-A")
     assert isinstance(ws, WeightSet) and ws.weight_class == "M1"
     assert len(ws.weights) >= 20
-    assert reg.weight("M1-A/2kg") != reg.weight("M1-A/2kg*")
+    assert reg.part("M1-A/2kg") != reg.part("M1-A/2kg*")
     for w in ws.weights:  # everything due in the future of the shipped examples
         assert w.due >= date(2027, 1, 1)
     th = reg.instrument("TH-01")
@@ -57,7 +58,7 @@ def test_shipped_register_loads() -> None:
 
 def test_certificate_values(tmp_path: Path) -> None:
     reg = load_register(write(tmp_path, GOOD))
-    w = reg.weight("F1-X/1kg")
+    w = reg.part("F1-X/1kg")
     assert w.basis == "certificate"
     assert w.conventional_mass.m_as("g") == pytest.approx(1000.002)
     assert w.u.m_as("mg") == pytest.approx(0.8)
@@ -65,14 +66,14 @@ def test_certificate_values(tmp_path: Path) -> None:
     assert w.mpe.m_as("mg") == pytest.approx(5.0)  # F1, 1 kg in OIML R 111-1 Table 1
     assert (w.certificate, w.issued_by, w.due, w.set_id) == ("C-1", "NIM", date(2027, 1, 9),
                                                               "F1-X")
-    other = reg.weight("F1-X/1kg*")
+    other = reg.part("F1-X/1kg*")
     assert other.conventional_mass.m_as("g") == pytest.approx(999.9985)
     assert other.u.m_as("mg") == pytest.approx(1.6 / 2.1)
 
 
 def test_class_only_weight_takes_mpe_over_root_three(tmp_path: Path) -> None:
     reg = load_register(write(tmp_path, GOOD))
-    w = reg.weight("F1-X/10g")
+    w = reg.part("F1-X/10g")
     assert w.basis == "class" and w.U is None and w.k is None
     assert w.conventional_mass == Q_(10, "g")
     assert w.mpe.m_as("mg") == pytest.approx(0.20)
@@ -89,14 +90,14 @@ def test_lookups_and_expiry(tmp_path: Path) -> None:
     assert th.quantities["temperature"].u.m_as("delta_degC") == pytest.approx(0.15)
     assert th.expired(date(2026, 2, 2)) and not th.expired(date(2026, 2, 1))
     assert not reg.standard("LD-1").expired(date(2100, 1, 1))  # no certificate: no due date
-    assert [w.id for w in reg.weights("F1-X")] == ["F1-X/1kg", "F1-X/1kg*", "F1-X/10g"]
+    assert [w.id for w in reg.parts("F1-X")] == ["F1-X/1kg", "F1-X/1kg*", "F1-X/10g"]
     assert reg.owner("F1-X/10g").id == "F1-X"
     path = tmp_path / "register.yaml"
     line = line_of(path, "due: 2026-02-01")
     column = path.read_text().splitlines()[line - 1].index("due:") + 1
     assert th.due_where == f"{path}:{line}:{column}"
     with pytest.raises(ConfigError, match=r"no entry 'F1-X/5g' in the register .*known ids"):
-        reg.weight("F1-X/5g")
+        reg.part("F1-X/5g")
 
 
 BAD = [

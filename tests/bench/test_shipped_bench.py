@@ -7,6 +7,7 @@ from datetime import date
 from labctl.bench import load_bench
 from labctl.clock import VirtualClock
 from labctl.drivers.weighing.capabilities import WeightLoad
+from labctl.procedures.weighing.weight_choice import chooser_for
 from labctl.register import load_register
 from labctl.units import Q_
 
@@ -20,7 +21,7 @@ def test_register_due_dates_are_ahead() -> None:
     for entry in reg:
         if entry.certificate is not None:
             assert entry.due.year in (2027, 2028)
-    classes = {w.basis for w in reg.weights("M1-A")}
+    classes = {w.basis for w in reg.parts("M1-A")}
     assert classes == {"certificate", "class"}  # most with certificate values, a few class only
 
 
@@ -40,7 +41,7 @@ def test_shipped_bench_weighs_on_a_virtual_clock() -> None:
         scale, loader = bench.role("dut"), bench.role("loader")
         assert scale.capacity == Q_(15, "kg") and scale.e == Q_(5, "g")
         scale.zero()
-        loader.place(WeightLoad(bench.choose_weights(Q_(7.5, "kg"))))
+        loader.place(WeightLoad(chooser_for(bench)(Q_(7.5, "kg"))))
         reading = scale.read_stable()
         # gain 2e-4 on 7.5 kg is 1.5 g: within one d of the nominal load
         assert reading.stable and abs(reading.value - Q_(7.5, "kg")) <= Q_(5, "g")

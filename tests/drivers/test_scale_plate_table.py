@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 import labctl.drivers.weighing.scale as scale_module
+import labctl.metrology.weighing.data_plate as data_plate_module
 from labctl.drivers.weighing.mtsics_scale import MtSicsScale
 from labctl.errors import ConfigError
 from labctl.metrology.weighing.scale_classes import ClassTable, load_class_table
@@ -19,8 +20,9 @@ def plate(**options):
 
 
 def test_the_driver_holds_no_class_table():
-    for name in ("N_LIMITS", "minimum_capacity_in_e", "ACCURACY_CLASSES"):
-        assert not hasattr(scale_module, name)
+    for name in ("N_LIMITS", "minimum_capacity_in_e", "ACCURACY_CLASSES", "load_class_table",
+                 "_check_class"):
+        assert not hasattr(scale_module, name)  # the R 76-1 rules live in metrology
 
 
 @pytest.mark.parametrize(("options", "minimum"), [
@@ -57,5 +59,5 @@ def test_the_checks_follow_the_data_file(monkeypatch):
     other = ClassTable(key="other", document="Other 2030", classes=real.classes,
                        mantissas=real.mantissas, e_equals_d=frozenset({"IIII"}),
                        max_e_over_d=real.max_e_over_d)
-    monkeypatch.setattr(scale_module, "load_class_table", lambda: other)
+    monkeypatch.setattr(data_plate_module, "load_class_table", lambda: other)
     assert plate(max="15 kg", e="5 g", d="1 g", **{"class": "III"}).d == Q_(1, "g")

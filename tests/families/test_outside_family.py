@@ -72,7 +72,11 @@ def test_an_outside_family_runs_to_a_stored_record(tmp_path: Path) -> None:
     assert record["procedure"]["id"] == "voltfam-dcv"
     assert record["dut"]["driver"] == "voltfam-dmm"
     assert record["dut"]["data_plate"]["resolution"] == {"value": 1.0, "unit": "µV"}
-    assert [s["register_id"] for s in record["standards"]] == ["CAL-01"]
+    assert [s["register_id"] for s in record["standards"]] == ["CAL-01", "ZR-01"]
+    # the family's own register kind reaches the record with its own description
+    assert record["standards"][1]["description"] == \
+        "DC voltage reference 10.000012 V, serial ZR7-0315"
+    assert record["standards"][1]["certificate"] == "EL-2026-0230"
     points = record["points"]
     assert [p["point"] for p in points] == [f"dcv/0{i}" for i in range(1, 6)]
     assert {p["test"] for p in points} == {"voltage_error"}

@@ -11,13 +11,14 @@ not what it claims over the wire)::
   ``unit`` (the unit the scale indicates in; defaults to the unit of ``max``),
   ``stable_timeout`` (how long ``read_stable``, ``zero`` and ``tare`` wait for a stable
   value when the caller gives no timeout; default 30 s).
-- Checked against OIML R76-1: all masses; d <= e; e of the form 1, 2 or 5 x 10^k;
+- Checked against OIML R76-1 (``labctl.metrology.weighing.data_plate``): all masses;
+  d <= e; e of the form 1, 2 or 5 x 10^k;
   e = d for classes III and IIII, d < e <= 10 d allowed for I and II; e <= Max;
   Min < Max; with a class, e within the class's range and n = Max / e within the
   class's limits (the widest over the class's rows of Table 3).
 
 The numbers (Table 3, the forms of e, the classes that need e = d, the 10 d) live in
-``labctl/data/oiml-r76-1-2006.yaml``, read through ``labctl.metrology.weighing.scale_classes``:
+``labctl/data/oiml-r76-1-2006.yaml``, read through ``labctl.metrology.weighing.scale_classes``;
 the weighing analyses take Min from the same table.
 
 Readings come back as ``WeighingReading`` in the scale's unit, whatever unit the wire
@@ -32,12 +33,11 @@ from typing import Any, ClassVar
 from labctl.drivers.base import Instrument, option_quantity, option_seconds, quantity_maker
 from labctl.drivers.weighing.capabilities import WeighingReading
 from labctl.errors import ConfigError, InstrumentError, UnitError
-from labctl.metrology.weighing.scale_classes import ClassTable, load_class_table
+from labctl.metrology.weighing.data_plate import check_data_plate
 from labctl.protocols.numbers import decimals_for
 from labctl.transport.base import Transport
 from labctl.units import parse_unit
 
-_CLASS_SPELLINGS = {"1": "I", "2": "II", "3": "III", "4": "IIII"}
 DEFAULT_STABLE_TIMEOUT = 30.0  # s
 
 
@@ -95,69 +95,18 @@ class ScaleInstrument(Instrument):
             if not (value > 0 and math.isfinite(value)):
                 raise ConfigError(f"{key} must be a positive mass, got {value:g} {unit:~P}",
                                   where=self._where(key))
-        if d_v > e_v * (1 + 1e-9):
-            raise ConfigError(f"d ({d_v:g} {unit:~P}) is larger than e ({e_v:g} {unit:~P})",
-                              where=self._where("d"), hint="OIML R76-1 requires d <= e")
-        table = load_class_table()
-        e_grams = float(e.m_as("g"))
-        if not table.is_interval_value(e_grams):
-            forms = ", ".join(f"{m:g}" for m in table.mantissas[:-1])
-            raise ConfigError(f"e = {e_v:g} {unit:~P} is not {forms} or "
-                              f"{table.mantissas[-1]:g} times a power of ten",
-                              where=self._where("e"), hint="OIML R76-1 3.4.2")
-        if e_v > max_v:
-            raise ConfigError(f"e ({e_v:g} {unit:~P}) is larger than Max ({max_v:g} {unit:~P})",
-                              where=self._where("e"))
-        self.accuracy_class: str | None = None
-        if options.get("class") is not None:
-            text = str(options["class"]).strip().upper()
-            text = _CLASS_SPELLINGS.get(text, text)
-            if text not in table.classes:
-                raise ConfigError(f"unknown accuracy class {options['class']!r}",
-                                  where=self._where("class"),
-                                  hint=f"one of {', '.join(table.classes)}")
-            self.accuracy_class = text
-            self._check_class(table, max_v, e_v, d_v, e_grams)
         min_q = mass("min")
-        if min_q is not None:
-            min_v = float(min_q.m_as(unit))
-        elif self.accuracy_class is not None:
-            min_v = table.min_capacity_in_e(self.accuracy_class, e_grams) * e_v
-        else:
-            min_v = None
-        if min_v is not None and not (0 < min_v < max_v):
-            raise ConfigError(f"Min ({min_v:g} {unit:~P}) must lie between 0 and Max",
-                              where=self._where("min"))
+        plate = check_data_plate(
+            max_v, e_v, d_v, e_grams=float(e.m_as("g")), accuracy_class=options.get("class"),
+            min_v=float(min_q.m_as(unit)) if min_q is not None else None, unit=unit,
+            where=self._where)
+        self.accuracy_class: str | None = plate.accuracy_class
+        min_v = plate.min_load
         self.capacity = self._make(max_v)
         self.e = self._make(e_v)
         self.d = self._make(d_v)
         self.min_load = self._make(min_v) if min_v is not None else None
         self.decimals = decimals_for(d_v)
-
-    def _check_class(self, table: ClassTable, max_v: float, e_v: float, d_v: float,
-                     e_grams: float) -> None:
-        cls, unit = self.accuracy_class, self.unit
-        assert cls is not None
-        if cls in table.e_equals_d and abs(d_v - e_v) > 1e-9 * e_v:
-            raise ConfigError(f"class {cls} requires e = d (e = {e_v:g}, d = {d_v:g} {unit:~P})",
-                              where=self._where("d"), hint="OIML R76-1 3.4.2")
-        ratio = table.max_e_over_d
-        if d_v < e_v and e_v > ratio * d_v * (1 + 1e-9):
-            raise ConfigError(f"e ({e_v:g}) is more than {ratio:g} d ({d_v:g} {unit:~P})",
-                              where=self._where("e"),
-                              hint=f"OIML R76-1 3.4.2: d < e <= {ratio:g} d")
-        try:
-            table.row(cls, e_grams)
-        except ConfigError as exc:
-            raise ConfigError(exc.message, where=self._where("e"),
-                              hint="OIML R76-1 table 3") from None
-        n = round(max_v / e_v)
-        low, high = table.n_limits(cls)
-        if (low is not None and n < low) or (high is not None and n > high):
-            span = (f"{low}..{high}" if low is not None and high is not None
-                    else f">= {low}" if low is not None else f"<= {high}")
-            raise ConfigError(f"n = Max/e = {n} is outside {span} for class {cls}",
-                              where=self._where("max"), hint="OIML R76-1 table 3")
 
     def data_plate(self) -> dict[str, Any]:
         """Max, e, d, Min and the accuracy class (R 76-1 7.1 descriptive markings)."""

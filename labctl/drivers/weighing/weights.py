@@ -35,6 +35,7 @@ from labctl.drivers.base import Instrument, option_seconds
 from labctl.drivers.capabilities import Identity
 from labctl.drivers.weighing.capabilities import WeightLoad
 from labctl.errors import ConfigError, InstrumentError
+from labctl.register.weighing import weights_of
 from labctl.transport.base import Transport
 
 POSITIONS = ("centre", "front", "back", "left", "right")
@@ -60,6 +61,13 @@ class AutoWeightLoader(Instrument):
     maker = "labctl"
     capabilities = ("weight_handler",)
     option_names: ClassVar[frozenset[str]] = frozenset({"move_timeout"})
+
+    @classmethod
+    def simulation_params(cls, parts: tuple[Any, ...], world: Any) -> dict[str, Any]:
+        """The simulated loader's magazine: the true masses of the bench's weights."""
+        from labctl.sim.weighing.weight_loader_sim import true_weights
+
+        return {"weights": true_weights(weights_of(parts), world)}
 
     def __init__(self, transport: Transport | None, *, name: str, **options: Any) -> None:
         super().__init__(transport, name=name, **options)
@@ -130,6 +138,12 @@ class ManualWeights(Instrument):
     maker = "labctl"
     capabilities = ("weight_handler",)
     option_names: ClassVar[frozenset[str]] = frozenset({"weights"})
+
+    @classmethod
+    def options_from_standards(cls, parts: tuple[Any, ...]) -> dict[str, Any]:
+        """The weights the operator is shown: each of the bench's by its nominal value."""
+        return {"weights": {w.id: f"{w.nominal.magnitude:g} {w.nominal.units:~P}"
+                            for w in weights_of(parts)}}
     needs_transport = False
 
     def __init__(self, transport: Transport | None = None, *, name: str,

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from labctl.errors import LabctlError, RunError
 from labctl.procedures.plan_data import PlannedAction
 from labctl.procedures.planning import Planning, PlanState
+from labctl.procedures.weighing.weight_choice import chooser_for
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class ReceptorState(PlanState):
         """The bench's weights making ``mass``, apart from ``in_use``."""
         if mass.magnitude < 0:
             raise RunError(f"{what}: a load of {mass:~P} is negative", where=where)
-        chooser = getattr(self.planning.context.bench, "choose_weights", None)
+        chooser = chooser_for(self.planning.context.bench)
         if chooser is None:
             raise RunError(f"{what}: the bench has no weight set to make {mass:~P} with",
                            where=where,

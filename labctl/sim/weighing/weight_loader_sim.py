@@ -38,6 +38,23 @@ from labctl.sim.world import World
 from labctl.units import parse_quantity
 
 NAME = "weight-loader"
+
+# How far a simulated weight's true conventional mass lies from its certificate value,
+# as a fraction of its standard uncertainty (uniform in +/- this fraction).
+TRUE_MASS_SPREAD = 0.5
+
+
+def true_weights(weights: tuple[Any, ...], world: World) -> dict[str, str]:
+    """Each weight's true conventional mass in the simulated world: its register value
+    plus a seeded deviation within ``TRUE_MASS_SPREAD`` of its standard uncertainty.
+    Returned as ``{id: "<mass> kg"}``, the loader's ``weights:`` parameter."""
+    rng = world.rng("standard-weights")
+    out: dict[str, str] = {}
+    for w in weights:
+        deviation = float(rng.uniform(-TRUE_MASS_SPREAD, TRUE_MASS_SPREAD)) * w.u
+        mass = (w.conventional_mass + deviation).to("kg")
+        out[w.id] = f"{float(mass.magnitude):.12g} kg"
+    return out
 MAKER = "LABCTL-SIM"
 KEYS = ("weights", "positions", "move_time", "time_per_weight", "platform", "serial",
         "model", "firmware", "name")

@@ -4,16 +4,18 @@
 nominal values add up to ``mass``, with as few pieces as possible. Two pieces of the same
 nominal value (``2kg`` and ``2kg*``) are two pieces. Among combinations of the same size
 the one with the larger pieces first (then the earlier ids) wins, so the choice is
-reproducible.
+reproducible. ``chooser_for(bench)`` is how the load actions ask a bench.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import weakref
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
 from labctl.errors import RunError
+from labctl.register.weighing import weights_of
 from labctl.units import Q_, Quantity, check_dimension
 
 # Nominal values are compared in integer nanograms: R 111 weights go down to 1 mg and
@@ -149,3 +151,23 @@ class WeightChooser:
             chosen = choose_weights(mass, self.weights, exclude=key[2])
             self._choices[key] = chosen
         return chosen
+
+
+_CHOOSERS: weakref.WeakKeyDictionary[Any, WeightChooser] = weakref.WeakKeyDictionary()
+
+
+def chooser_for(bench: Any) -> Callable[..., tuple[str, ...]] | None:
+    """How ``bench`` makes a load: its own ``choose_weights`` when it has one (a test's
+    fake), else a ``WeightChooser`` over the standard weights among its
+    ``standard_parts()``, kept for the bench's life; None when it has no weights."""
+    own = getattr(bench, "choose_weights", None)
+    if own is not None:
+        return own
+    chooser = _CHOOSERS.get(bench)
+    if chooser is None:
+        parts = getattr(bench, "standard_parts", None)
+        weights = weights_of(parts()) if parts is not None else ()
+        if not weights:
+            return None
+        chooser = _CHOOSERS[bench] = WeightChooser(weights)
+    return chooser
