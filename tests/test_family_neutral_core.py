@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import grimp
 
-FAMILIES = ("weighing",)  # the families shipped with labctl
+FAMILIES = ("weighing", "gas")  # the families shipped with labctl
 
 
 def family_of(module: str) -> str | None:
