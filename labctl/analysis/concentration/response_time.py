@@ -17,6 +17,12 @@ the same way), linearly interpolated between the two samples around it::
 - dT_timing: 0; when the step happened against the monitor's own update, rectangular,
   half-width ``timing``.
 
+With ``smooth: N`` (an odd number of samples, default 1: none) the series is first
+smoothed by a centred moving mean of N samples, so a noisy series does not cross the
+level early on a noise spike (a first-passage bias towards short T90s) and the slope at
+the crossing is not that of two noisy neighbours; the noise of the level term is then
+that of a mean of N (s^2 / N).
+
 Judged against ``limit`` (<=, a time).
 """
 
@@ -41,7 +47,8 @@ from labctl.results import PointResult, QuantityValue
 
 DEFAULTS: dict[str, Any] = {**COMMON_DEFAULTS, "series_reading": "response",
                             "start_reading": "response_start", "end_reading": "response_end",
-                            "unit": "ug/m^3", "timing": "1 s", "fraction": 0.9}
+                            "unit": "ug/m^3", "timing": "1 s", "fraction": 0.9,
+                            "smooth": 1}
 
 
 def response_time(history: RunHistory, context: AnalysisContext,
@@ -72,6 +79,9 @@ def response_time(history: RunHistory, context: AnalysisContext,
         rising = cf >= c0
         pts = sorted((float(r.extras.get("elapsed", 0.0)), r.value * factor(r.unit, unit))
                      for r in series)
+        smooth = int(options["smooth"])
+        if smooth > 1:
+            pts = _smoothed(pts, smooth)
         mpe, source = limit(context, options, "response_time", "s")
         crossing = None
         for (t1, v1), (t2, v2) in zip(pts, pts[1:], strict=False):
@@ -95,7 +105,7 @@ def response_time(history: RunHistory, context: AnalysisContext,
         t_c, slope, interval = crossing
         n0, nf = len(start), len(end)
         u_level = math.sqrt(((1 - fraction) * s0) ** 2 / n0 + (fraction * sf) ** 2 / nf
-                            + sf ** 2)
+                            + sf ** 2 / max(smooth, 1))
         inputs = {
             "t_c": Input.standard(t_c, 0.0, unit="s", description="interpolated crossing"),
             "dT_grid": Input.rectangular(0.0, interval / 2, unit="s",
@@ -118,3 +128,14 @@ def response_time(history: RunHistory, context: AnalysisContext,
             details={"c0": c0, "cf": cf, "level": level, "slope_per_s": slope,
                      "interval_s": interval, "samples": len(pts)}))
     return results
+
+
+def _smoothed(pts: list[tuple[float, float]], n: int) -> list[tuple[float, float]]:
+    """A centred moving mean of ``n`` samples (fewer at the ends)."""
+    half = n // 2
+    values = [v for _, v in pts]
+    out = []
+    for i, (t, _) in enumerate(pts):
+        window = values[max(0, i - half):i + half + 1]
+        out.append((t, sum(window) / len(window)))
+    return out
