@@ -42,7 +42,7 @@ def register(tmp_path: Path, crm: str = "GBW 08123", value: str = "500 umol/mol"
 def test_a_cylinder_with_relative_and_absolute_u(tmp_path: Path) -> None:
     c = register(tmp_path)
     assert (c.component, c.balance, c.crm) == ("CO", "N2", "GBW 08123")
-    assert c.c0 == pytest.approx(500e-6) and c.U == pytest.approx(10e-6)
+    assert c.c0 == pytest.approx(500e-6) and pytest.approx(10e-6) == c.U
     assert c.u_relative == pytest.approx(0.01)
     assert cylinders_of(c.parts()) == (c,)
     assert not c.expired(date(2026, 12, 31)) and c.expired(date(2027, 1, 5))
@@ -50,7 +50,7 @@ def test_a_cylinder_with_relative_and_absolute_u(tmp_path: Path) -> None:
     assert record["value"] == {"value": pytest.approx(500.0), "unit": "umol/mol"}
     assert record["crm"] == "GBW 08123" and record["certificate"] == "GC-1"
     c2 = register(tmp_path, crm="GBW(E)061234", value="2.5 %vol", U="0.05 %vol")
-    assert c2.c0 == pytest.approx(0.025) and c2.U == pytest.approx(5e-4)
+    assert c2.c0 == pytest.approx(0.025) and pytest.approx(5e-4) == c2.U
     assert "GBW(E)061234, CO in N2, 25000 umol/mol" in c2.describe()
 
 
