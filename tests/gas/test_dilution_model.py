@@ -34,3 +34,19 @@ def test_a_dilution_of_one_in_fifty_is_dominated_by_the_flows() -> None:
     u_r = closed_form_relative(0.005, 0.02, 0.005, 0.98, 0.005)
     assert u_r == pytest.approx(math.sqrt(0.005 ** 2 + 0.98 ** 2 * 2 * 0.005 ** 2))
     assert u_r > 0.008
+
+
+def test_the_shipped_budget_file_gives_the_closed_form(capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    """``labctl uncertainty examples/budgets/gas-dilution.yaml`` evaluates the same model."""
+    import json
+    from pathlib import Path
+
+    from labctl.cli import main
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "budgets" / "gas-dilution.yaml"
+    assert main(["uncertainty", str(path), "--no-mc", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    u_r = closed_form_relative(0.005, 0.125, 0.005, 0.875, 0.005)
+    assert data["value"] == pytest.approx(5000.0)
+    assert data["standard_uncertainty"] == pytest.approx(5000.0 * u_r, rel=1e-9)
