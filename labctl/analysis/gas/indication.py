@@ -16,6 +16,11 @@ cylinder, at each point::
 
 A point with no source flow is a zero-gas point (the reference is 0). The limit
 (+-, in %FS) comes from the ``limit`` option or the procedure's limits table.
+
+With ``mode: either`` (JJG 915-2008: +-5 umol/mol or +-10 %, whichever is larger) the
+error is absolute, in the analyzer's unit, ``E = C_dut + dRes - K c0 Qs / (Qs + Qd)``,
+and the MPE at each point is the larger of the table's (or options') ``absolute`` (a
+concentration) and ``relative`` (a percentage of the reference).
 """
 
 from __future__ import annotations
@@ -44,7 +49,8 @@ DEFAULTS: dict[str, Any] = {
     **COMMON_DEFAULTS, "limits_folder": "gas", "reading": "concentration",
     "calibrator_role": "calibrator", "source_flow": "source_flow",
     "dilution_flow": "dilution_flow", "unit": "%LEL", "resolution": None,
-    "full_scale": None, "cylinder": None,
+    "full_scale": None, "cylinder": None, "mode": "fiducial", "absolute": None,
+    "relative": None,
 }
 
 
@@ -79,8 +85,14 @@ def gas_indication_error(history: RunHistory, context: AnalysisContext,
     shown = unit_text(parse_unit(unit))
     name = str(options["reading"])
     cal_role = str(options["calibrator_role"])
+    either = str(options["mode"]) == "either"
+    if str(options["mode"]) not in ("fiducial", "either"):
+        raise ConfigError(f"gas_indication_error: mode {options['mode']!r}: fiducial or either",
+                          where=context.where.get("options"))
     fs = (float(q(options["full_scale"]).m_as(unit)) if options["full_scale"]
           else plate(context, "range", unit, None))
+    if either:
+        fs = fs or 1.0
     if not fs:
         raise ConfigError("gas_indication_error: no full scale: the analyzer's data plate "
                           "gives no range", where=context.where.get("analysis"),
@@ -118,7 +130,13 @@ def gas_indication_error(history: RunHistory, context: AnalysisContext,
         qs, _ = mean_sd(qs_values)
         qd, _ = mean_sd(qd_values)
         dut_mean, dut_sd = mean_sd(dut)
-        mpe, source = limit(context, options, "gas_indication_error", "percent")
+        if either:
+            absolute, source = limit(context, options, "gas_indication_error", unit,
+                                     key="absolute")
+            relative, _ = limit(context, options, "gas_indication_error", "percent",
+                                key="relative")
+        else:
+            mpe, source = limit(context, options, "gas_indication_error", "percent")
         inputs: dict[str, Input] = {
             "C_dut": Input.samples(dut, description="mean indication of the analyzer")}
         terms = "C_dut"
@@ -142,19 +160,29 @@ def gas_indication_error(history: RunHistory, context: AnalysisContext,
                 reference_expr = f"{K!r} * c0 * Qs / (Qs + Qd)"
             else:
                 reference_expr = f"{K!r} * c0"
-            model = f"({terms} - {reference_expr}) / {fs!r}"
+            model = f"({terms} - {reference_expr})"
             reference = K * c0 * qs / (qs + qd)
         else:
-            model = f"({terms}) / {fs!r}"
+            model = f"({terms})"
             reference = 0.0
             notes.append("zero gas (source flow off)")
-        result = Budget(model, inputs, measurand=("E", "%"),
-                        specification=Specification(-mpe, mpe), rule=options["rule"]
-                        ).evaluate()
-        notes += [f"limit +-{mpe:g} %FS (FS {fs:g} {shown}) from {source}",
-                  u_over_mpe_note(result.expanded_uncertainty, mpe, "%FS")]
+        if either:
+            mpe = max(absolute, relative / 100.0 * reference)
+            result = Budget(model, inputs, measurand=("E", None),
+                            specification=Specification(-mpe, mpe), rule=options["rule"]
+                            ).evaluate()
+            notes += [f"limit +-{mpe:.4g} {shown}: the larger of +-{absolute:g} {shown} and "
+                      f"+-{relative:g} % of the reference, from {source}",
+                      u_over_mpe_note(result.expanded_uncertainty, mpe, shown)]
+        else:
+            result = Budget(f"{model} / {fs!r}", inputs, measurand=("E", "%"),
+                            specification=Specification(-mpe, mpe), rule=options["rule"]
+                            ).evaluate()
+            notes += [f"limit +-{mpe:g} %FS (FS {fs:g} {shown}) from {source}",
+                      u_over_mpe_note(result.expanded_uncertainty, mpe, "%FS")]
         results.append(point_result(
-            "indication_error", info, result, unit="%", nominal=QuantityValue.of(
+            "indication_error", info, result, unit=shown if either else "%",
+            nominal=QuantityValue.of(
                 reference, shown), indication=QuantityValue.of(dut_mean, shown), mpe=mpe,
             rule=options["rule"], notes=notes, details={
                 "reference": reference, "analyzer_mean": dut_mean, "analyzer_sd": dut_sd,

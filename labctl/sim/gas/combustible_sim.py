@@ -33,6 +33,9 @@ class CombustibleDetectorSim(SimDevice):
     name = "combustible-gas-detector"
     read_termination = b"\n"
     write_termination = b"\r\n"
+    model_name = "CGD-100"
+    unit_word = "%LEL"
+    digits = 1
 
     def __init__(self, world: World, model: AnalyzerModel, *, serial: str,
                  firmware: str) -> None:
@@ -44,10 +47,10 @@ class CombustibleDetectorSim(SimDevice):
         command = line.strip().upper()
         m = self.model
         if command == "*IDN?":
-            return [f"LABCTL-SIM,CGD-100,{self.serial},{self.firmware}"]
+            return [f"LABCTL-SIM,{self.model_name},{self.serial},{self.firmware}"]
         if command == "MEAS?":
             value = m.indication()
-            return [f"{value:.1f},%LEL,{1 if m.alarm_on else 0}"]
+            return [f"{value:.{self.digits}f},{self.unit_word},{1 if m.alarm_on else 0}"]
         if command == "ALARM:SET?":
             return [f"{m.errors.alarm if m.errors.alarm is not None else 0.0:.1f}"]
         if command == "RANGE?":
@@ -64,3 +67,26 @@ def create(world: World, params: Mapping[str, Any]) -> CombustibleDetectorSim:
                                     alarm=25.0, hysteresis=2.0)
     return CombustibleDetectorSim(world, model, serial=r.text("serial", "CGD-0001"),
                                   firmware=r.text("firmware", "2.3"))
+
+
+class CoDetectorSim(CombustibleDetectorSim):
+    """A simulated CO detector: the same line, ``MEAS?`` -> ``35,PPM,0`` (umol/mol)."""
+
+    name = "co-detector"
+    model_name = "COD-1000"
+    unit_word = "PPM"
+    digits = 0
+
+
+CO_KEYS = tuple(k for k in KEYS if k != "lel")
+
+
+def create_co(world: World, params: Mapping[str, Any]) -> CoDetectorSim:
+    """Simulator factory (``co-detector`` in ``labctl.simulators``): CO in umol/mol
+    (``range`` default 1000 umol/mol, ``alarm`` 50 umol/mol, ``hysteresis`` 5 umol/mol,
+    ``resolution`` 1 umol/mol, ``t90`` 30 s)."""
+    model, r = analyzer_from_params(world, params, "co-detector", CO_KEYS, unit="umol/mol",
+                                    scale=1e-6, component="CO", full_scale=1000.0,
+                                    alarm=50.0, hysteresis=5.0, resolution=1.0, t90=30.0)
+    return CoDetectorSim(world, model, serial=r.text("serial", "COD-0001"),
+                         firmware=r.text("firmware", "1.2"))
