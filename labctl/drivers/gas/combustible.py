@@ -27,6 +27,7 @@ from labctl.drivers.particulate.scpi import scpi_identity
 from labctl.errors import ConfigError, InstrumentError
 from labctl.units import parse_unit
 
+
 class CombustibleGasDetector(Instrument):
     capabilities = ("meter",)
     measurements: ClassVar[tuple[str, ...]] = ("concentration",)
