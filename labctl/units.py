@@ -53,13 +53,43 @@ def _normalise_unit_text(text: str) -> str:
     return _ALIASES.get(text, text.replace("µ", "u").replace("μ", "u"))
 
 
+_family_units_loaded = False
+
+
+def load_family_units() -> bool:
+    """Define the units families declare in the ``labctl.units`` entry-point group (each
+    entry a sequence of pint definition lines, e.g. the gas family's lower explosive
+    limit ``LEL``), once. True when this call defined anything."""
+    global _family_units_loaded
+    if _family_units_loaded:
+        return False
+    _family_units_loaded = True
+    from importlib.metadata import entry_points
+
+    defined = False
+    for ep in entry_points(group="labctl.units"):
+        for line in ep.load():
+            name = line.split("=", 1)[0].strip()
+            if name not in ureg:
+                ureg.define(line)
+                defined = True
+    return defined
+
+
 @lru_cache(maxsize=512)
 def parse_unit(text: str | None, where: str | None = None) -> pint.Unit:
-    """Parse a unit string ("ug/m^3", "kg", "umol/mol", "%", "" for dimensionless)."""
+    """Parse a unit string ("ug/m^3", "kg", "umol/mol", "%", "" for dimensionless).
+    A unit pint does not know is looked for among the families' units (``labctl.units``
+    entry points) before it is refused."""
     if text is None or str(text).strip() in ("", "1", "dimensionless"):
         return ureg.dimensionless
     try:
-        return ureg.Unit(_normalise_unit_text(str(text)))
+        try:
+            return ureg.Unit(_normalise_unit_text(str(text)))
+        except pint.errors.UndefinedUnitError:
+            if not load_family_units():
+                raise
+            return ureg.Unit(_normalise_unit_text(str(text)))
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError,
             AttributeError, TypeError, AssertionError) as exc:
         raise UnitError(f"unknown unit {text!r}", where=where,

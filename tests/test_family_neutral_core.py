@@ -11,7 +11,7 @@ import grimp
 
 # the families shipped with labctl ("concentration": the analyses the particulate and
 # gas families share)
-FAMILIES = ("weighing", "particulate", "concentration")
+FAMILIES = ("weighing", "particulate", "concentration", "gas")
 
 
 def family_of(module: str) -> str | None:

@@ -84,13 +84,41 @@ def limit(context: AnalysisContext, options: Any, analysis: str, unit: str,
                            what="limits table", hint="see labctl/data/particulate/")
     entry = (table.get("limits") or {}).get(analysis) or {}
     value = entry.get(key)
+    by = entry.get("by")
+    if value is None and by and isinstance(entry.get("values"), Mapping):
+        # a limit that depends on the instrument: ``by: sampling``, ``values: {diffusion:
+        # 60 s, pumped: 30 s}`` picks the value by the data plate's ``sampling``
+        chosen = str(_plate_value(context, str(by)) or entry.get("default") or "")
+        value = entry["values"].get(chosen)
+        if value is None:
+            raise ConfigError(f"{analysis}: the limits table {table_key!r} has no {key} for "
+                              f"{by} {chosen!r}", where=context.where.get("data"),
+                              hint=f"give the instrument's {by} ("
+                                   f"{', '.join(map(str, entry['values']))}) in its options")
     if value is None:
         raise ConfigError(f"{analysis}: the limits table {table_key!r} has no {key}",
                           where=context.where.get("data"))
     source = str(entry.get("source") or table.get("document") or table_key)
     if entry.get("from_memory"):
         source += " (from memory, unchecked)"
+    of = entry.get("of")
+    if of:
+        # a fiducial limit: ``limit: 3 %``, ``of: range`` is 3 % of the data plate's range
+        full = _plate_value(context, str(of))
+        if full is None:
+            raise ConfigError(f"{analysis}: the limit is a fraction of the instrument's {of}, "
+                              "which its data plate does not give",
+                              where=context.where.get("analysis"),
+                              hint=f"give the instrument's {of} in its options")
+        return float((q(value) * q(full)).m_as(unit)), f"{source}, of the {of} {full}"
     return float(q(value).m_as(unit)), source
+
+
+def _plate_value(context: AnalysisContext, key: str) -> Any:
+    plate = context.data_plate
+    if isinstance(plate, Mapping):
+        return plate.get(key)
+    return getattr(plate, key, None)
 
 
 def reference_certificate(history: RunHistory, context: AnalysisContext, role: str,

@@ -7,7 +7,8 @@ named ``reading`` from the first measured point of the analysis's steps to the l
 
 each mean with its Type A uncertainty, each reading's resolution rectangular (r / 2).
 Judged against +-``limit`` (a concentration, or a % for a span drift). The result
-(``zero_drift`` or ``span_drift``) is reported at the last point, with the time between
+(``zero_drift`` or ``span_drift``, or the option ``test``: e.g. ``span_drift`` for an
+absolute span drift) is reported at the last point, with the time between
 the two in ``details``."""
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from labctl.history import RunHistory
 from labctl.results import PointResult, QuantityValue
 
 DEFAULTS: dict[str, Any] = {**COMMON_DEFAULTS, "reading": "zero", "unit": "ug/m^3",
-                            "relative": False, "resolution": None}
+                            "relative": False, "resolution": None, "test": None}
 
 
 def concentration_drift(history: RunHistory, context: AnalysisContext,
@@ -66,7 +67,7 @@ def concentration_drift(history: RunHistory, context: AnalysisContext,
         model = "Z2 / Z1 - 1" if relative else "Z2 - Z1"
     result = Budget(model, inputs, measurand=("D", "%" if relative else unit),
                     specification=Specification(-mpe, mpe), rule=options["rule"]).evaluate()
-    test = "span_drift" if relative else "zero_drift"
+    test = str(options["test"] or ("span_drift" if relative else "zero_drift"))
     return [point_result(
         test, info, result, unit=out_unit,
         nominal=QuantityValue.of(sum(first) / len(first), shown),

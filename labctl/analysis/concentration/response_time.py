@@ -17,7 +17,17 @@ the same way), linearly interpolated between the two samples around it::
 - dT_timing: 0; when the step happened against the monitor's own update, rectangular,
   half-width ``timing``.
 
-Judged against ``limit`` (<=, a time).
+With ``smooth: N`` (an odd number of samples, default 1: none) the series is first
+smoothed by a centred moving mean of N samples, so a noisy series does not cross the
+level early on a noise spike (a first-passage bias towards short T90s) and the slope at
+the crossing is not that of two noisy neighbours; the noise of the level term is then
+that of a mean of N (s^2 / N).
+
+Judged against ``limit`` (<=, a time). With ``mean: true`` (a regulation that judges the
+mean of repeated steps, e.g. JJG 693-2011: three) the result is one point at the last
+step, ``T90 = (T_1 + ... + T_n) / n`` with each T_i's standard uncertainty from its own
+budget (the trials independent), the trials' values in its details; a trial that never
+reached the level is reported as its own failing point instead.
 """
 
 from __future__ import annotations
@@ -41,7 +51,8 @@ from labctl.results import PointResult, QuantityValue
 
 DEFAULTS: dict[str, Any] = {**COMMON_DEFAULTS, "series_reading": "response",
                             "start_reading": "response_start", "end_reading": "response_end",
-                            "unit": "ug/m^3", "timing": "1 s", "fraction": 0.9}
+                            "unit": "ug/m^3", "timing": "1 s", "fraction": 0.9,
+                            "smooth": 1, "mean": False}
 
 
 def response_time(history: RunHistory, context: AnalysisContext,
@@ -72,6 +83,9 @@ def response_time(history: RunHistory, context: AnalysisContext,
         rising = cf >= c0
         pts = sorted((float(r.extras.get("elapsed", 0.0)), r.value * factor(r.unit, unit))
                      for r in series)
+        smooth = int(options["smooth"])
+        if smooth > 1:
+            pts = _smoothed(pts, smooth)
         mpe, source = limit(context, options, "response_time", "s")
         crossing = None
         for (t1, v1), (t2, v2) in zip(pts, pts[1:], strict=False):
@@ -95,7 +109,7 @@ def response_time(history: RunHistory, context: AnalysisContext,
         t_c, slope, interval = crossing
         n0, nf = len(start), len(end)
         u_level = math.sqrt(((1 - fraction) * s0) ** 2 / n0 + (fraction * sf) ** 2 / nf
-                            + sf ** 2)
+                            + sf ** 2 / max(smooth, 1))
         inputs = {
             "t_c": Input.standard(t_c, 0.0, unit="s", description="interpolated crossing"),
             "dT_grid": Input.rectangular(0.0, interval / 2, unit="s",
@@ -117,4 +131,47 @@ def response_time(history: RunHistory, context: AnalysisContext,
                    f"limit <= {mpe:g} s from {source}"],
             details={"c0": c0, "cf": cf, "level": level, "slope_per_s": slope,
                      "interval_s": interval, "samples": len(pts)}))
+    if options["mean"] and len(results) > 1 and all(r.error is not None for r in results):
+        return [_mean_of(results, options, Budget, Input, Specification)]
     return results
+
+
+def _mean_of(trials: list[PointResult], options: Any, budget: Any, input_: Any,
+             specification: Any) -> PointResult:
+    """One point: the mean of the trials' T90, each with its own standard uncertainty."""
+    inputs = {}
+    for i, trial in enumerate(trials, 1):
+        u = trial.expanded_uncertainty.value / (trial.coverage_factor or 2.0)  # type: ignore[union-attr]
+        inputs[f"T{i}"] = input_.standard(trial.error.value, u, unit="s",  # type: ignore[union-attr]
+                                          description=f"T90 of {trial.point}")
+    model = f"({' + '.join(inputs)}) / {len(inputs)}"
+    mpe = trials[-1].mpe.value  # type: ignore[union-attr]
+    result = budget(model, inputs, measurand=("T90", "s"),
+                    specification=specification(None, mpe), rule=options["rule"]).evaluate()
+    last = trials[-1]
+    values = [t.error.value for t in trials]  # type: ignore[union-attr]
+
+    class _Info:
+        step, point = last.step, last.point
+
+    source = last.notes.rsplit(" from ", 1)[-1] if " from " in last.notes else ""
+    return point_result(
+        "response_time", _Info, result, unit="s", nominal=None, indication=None, mpe=mpe,
+        rule=options["rule"],
+        notes=[f"mean of {len(values)} steps: "
+               + ", ".join(f"{v:.1f} s" for v in values)
+               + f"; limit <= {mpe:g} s" + (f" from {source}" if source else "")],
+        details={"trials": [{"point": t.point, "t90_s": t.error.value,  # type: ignore[union-attr]
+                             "U_s": t.expanded_uncertainty.value}  # type: ignore[union-attr]
+                            for t in trials]})
+
+
+def _smoothed(pts: list[tuple[float, float]], n: int) -> list[tuple[float, float]]:
+    """A centred moving mean of ``n`` samples (fewer at the ends)."""
+    half = n // 2
+    values = [v for _, v in pts]
+    out = []
+    for i, (t, _) in enumerate(pts):
+        window = values[max(0, i - half):i + half + 1]
+        out.append((t, sum(window) / len(window)))
+    return out

@@ -20,7 +20,7 @@ from typing import ClassVar
 
 from labctl.drivers.base import Instrument, quantity_maker
 from labctl.drivers.capabilities import Identity, Reading
-from labctl.drivers.particulate.scpi import scpi_identity
+from labctl.drivers.scpi import scpi_identity
 from labctl.errors import InstrumentError
 
 _COMMANDS = {"flow": ("FLOW", "L/min"), "temperature": ("TEMP", "C"),

@@ -29,7 +29,7 @@ from labctl.drivers.base import Instrument, measurement, setting
 from labctl.drivers.capabilities import Identity, Reading
 from labctl.drivers.particulate.generator import AerosolGenerator
 from labctl.drivers.particulate.hj212_monitor import Hj212PmMonitor
-from labctl.drivers.particulate.scpi import scpi_identity
+from labctl.drivers.scpi import scpi_identity
 from labctl.errors import InstrumentError
 from labctl.protocols import hj212
 

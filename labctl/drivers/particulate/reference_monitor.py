@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from labctl.drivers.base import Instrument, measurement
 from labctl.drivers.capabilities import Identity, Reading
-from labctl.drivers.particulate.scpi import scpi_identity
+from labctl.drivers.scpi import scpi_identity
 from labctl.errors import InstrumentError
 
 

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from labctl.drivers.base import Instrument, setting
 from labctl.drivers.capabilities import Identity
-from labctl.drivers.particulate.scpi import check_errors, scpi_identity
+from labctl.drivers.scpi import check_errors, scpi_identity
 
 
 def _on_off(value: float) -> str:

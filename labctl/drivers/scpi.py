@@ -1,4 +1,4 @@
-"""What the family's SCPI instruments share: ``*IDN?`` and the ``SYST:ERR?`` queue."""
+"""What SCPI instruments share: ``*IDN?`` and the ``SYST:ERR?`` queue."""
 
 from __future__ import annotations
 

@@ -1,0 +1,3 @@
+"""The gas family's drivers: a gas dilution calibrator (``source`` and ``meter``), a
+mass-flow controller (``source`` and ``meter``) and the analyzers under test (``meter``).
+Each module's docstring is the instrument's command set."""
