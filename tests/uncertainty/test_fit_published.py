@@ -27,7 +27,7 @@ import pytest
 from labctl.uncertainty import fit_calibration
 
 
-def printed(value: float, published: str) -> None:
+def assert_printed(value: float, published: str) -> None:
     """``value`` rounds to the ``published`` text: within half a unit of its last digit."""
     mantissa = published.lower().split("e")[0]
     decimals = len(mantissa.partition(".")[2])
@@ -49,16 +49,16 @@ def test_gum_h3_ordinary_least_squares_to_printed_digits() -> None:
     assert fit.ordinary and fit.dof == 9
     y1, y2 = fit.coefficients
     s_y1, s_y2 = fit.standard_uncertainties
-    printed(y1, "-0.1712")
-    printed(y2, "0.00218")
-    printed(s_y1, "0.0029")
-    printed(s_y2, "0.00067")
-    printed(fit.correlation[0, 1], "-0.930")
-    printed(fit.goodness.residual_sd, "0.0035")
+    assert_printed(y1, "-0.1712")
+    assert_printed(y2, "0.00218")
+    assert_printed(s_y1, "0.0029")
+    assert_printed(s_y2, "0.00067")
+    assert_printed(fit.correlation[0, 1], "-0.930")
+    assert_printed(fit.goodness.residual_sd, "0.0035")
     assert fit.goodness.gamma is None and fit.goodness.p_value is None  # nothing to test
     b30 = fit.at(30.0)
-    printed(b30.value, "-0.1494")
-    printed(b30.standard_uncertainty, "0.0041")
+    assert_printed(b30.value, "-0.1494")
+    assert_printed(b30.standard_uncertainty, "0.0041")
     assert b30.dof == 9 and b30.extrapolated  # 30 degC is beyond the points (21.5-26.5)
     # GUM H.3.4: u^2 = u^2(y1) + (t - t0)^2 u^2(y2) + 2 (t - t0) u(y1) u(y2) r(y1, y2)
     r = fit.correlation[0, 1]
@@ -99,22 +99,22 @@ def iso6143(points: list[tuple[float, ...]], function: str, **kw):
 def test_iso6143_example_1_to_printed_digits() -> None:
     fit = iso6143(ISO6143_B1, "linear")
     assert fit.direction == "analysis" and fit.equation() == "x = b0 + b1*y"
-    printed(fit.coefficients[0], "-3.5747e-1")
-    printed(fit.coefficients[1], "2.4612e1")
-    printed(fit.standard_uncertainties[0], "1.5716e-1")
-    printed(fit.standard_uncertainties[1], "4.8048e-1")
-    printed(fit.covariance[0, 1], "-5.6921e-2")
-    printed(fit.goodness.residual_sum, "0.6743")
-    printed(fit.goodness.gamma, "0.568")
+    assert_printed(fit.coefficients[0], "-3.5747e-1")
+    assert_printed(fit.coefficients[1], "2.4612e1")
+    assert_printed(fit.standard_uncertainties[0], "1.5716e-1")
+    assert_printed(fit.standard_uncertainties[1], "4.8048e-1")
+    assert_printed(fit.covariance[0, 1], "-5.6921e-2")
+    assert_printed(fit.goodness.residual_sum, "0.6743")
+    assert_printed(fit.goodness.gamma, "0.568")
     reads, cov = fit.read_values([("y", 0.258, 5.16e-3), ("y", 0.6, 1.2e-2),
                                   ("y", 1.8, 3.6e-2)])
     for r, (value, u) in zip(reads, [("5.9923", "1.6377e-1"), ("1.4409e1", "3.5599e-1"),
                                      ("4.3943e1", "1.1631")], strict=True):
-        printed(r.value, value)
-        printed(r.standard_uncertainty, u)
-    printed(cov[0, 1], "1.16e-2")
-    printed(cov[0, 2], "1.48e-2")
-    printed(cov[1, 2], "1.37e-1")
+        assert_printed(r.value, value)
+        assert_printed(r.standard_uncertainty, u)
+    assert_printed(cov[0, 1], "1.16e-2")
+    assert_printed(cov[0, 2], "1.48e-2")
+    assert_printed(cov[1, 2], "1.37e-1")
 
 
 def test_iso6143_example_1_gauss_newton_differs_in_the_fourth_digit() -> None:
@@ -150,7 +150,7 @@ def test_iso6143_example_2(function: str, published: dict) -> None:
     for value, text in zip(found, [*published["u"], *published["cov"].values()],
                            strict=True):
         if function == "quadratic":
-            printed(value, text)
+            assert_printed(value, text)
         else:  # the line: within 0.02 % (up to 8 units of the fifth digit)
             assert value == pytest.approx(float(text), rel=2e-4), (value, text)
     # the leading coefficients agree closely; b0, near zero, moves with the iterate
@@ -186,11 +186,11 @@ def test_iso6143_example_3_power_function() -> None:
     for b, ub, pub in zip(fit.coefficients, u, (1.2128e-1, 5.1213e-4, 8.4986e-2),
                           strict=True):
         assert abs(b - pub) <= 2e-3 * ub, (b, pub)
-    printed(fit.goodness.residual_sum, "8.3804")
-    printed(fit.goodness.gamma, "1.1594")
+    assert_printed(fit.goodness.residual_sum, "8.3804")
+    assert_printed(fit.goodness.gamma, "1.1594")
     assert fit.goodness.passed is True
     r = fit.read(4950.6, 11)
-    printed(r.value, "5.3456")
+    assert_printed(r.value, "5.3456")
     assert r.standard_uncertainty == pytest.approx(1.4141e-2, rel=0.005)
     for mine, pub in zip(u, (1.7821e-2, 2.3693e-5, 4.9745e-3), strict=True):
         assert mine == pytest.approx(pub, rel=0.025)
@@ -208,7 +208,7 @@ def test_iso6143_example_3_exponential_function() -> None:
     assert fit.goodness.gamma == pytest.approx(0.3552, abs=0.003)
     assert fit.coefficients[2] == pytest.approx(2.1261e-5, rel=0.002)
     assert fit.coefficients[0] == pytest.approx(-48.019, rel=0.002)
-    printed(fit.read(4950.6, 11).value, "5.3357")
+    assert_printed(fit.read(4950.6, 11).value, "5.3357")
 
 
 def test_straight_line_is_the_same_line_both_ways() -> None:
@@ -232,12 +232,12 @@ def test_iso28037_weighted_least_squares_known_uy() -> None:
     """ISO/TS 28037 6.3: u(y) known, x exact; the covariance is not scaled."""
     fit = fit_calibration(X6, [3.3, 5.6, 7.1, 9.3, 10.7, 12.1], u_y=[0.5] * 6,
                           direction="calibration")
-    printed(fit.coefficients[0], "1.867")
-    printed(fit.standard_uncertainties[0], "0.465")
-    printed(fit.coefficients[1], "1.757")
-    printed(fit.standard_uncertainties[1], "0.120")
-    printed(fit.covariance[0, 1], "-0.050")
-    printed(fit.goodness.residual_sum, "1.665")
+    assert_printed(fit.coefficients[0], "1.867")
+    assert_printed(fit.standard_uncertainties[0], "0.465")
+    assert_printed(fit.coefficients[1], "1.757")
+    assert_printed(fit.standard_uncertainties[1], "0.120")
+    assert_printed(fit.covariance[0, 1], "-0.050")
+    assert_printed(fit.goodness.residual_sum, "1.665")
     assert fit.dof == 4
     fit = fit_calibration(X6, [3.2, 4.3, 7.6, 8.6, 11.7, 12.8],
                           u_y=[0.5, 0.5, 0.5, 1.0, 1.0, 1.0], direction="calibration")
@@ -245,7 +245,7 @@ def test_iso28037_weighted_least_squares_known_uy() -> None:
                             fit.covariance[0, 1], fit.goodness.residual_sum],
                            ["0.885", "2.057", "0.530", "0.178", "-0.082", "4.131"],
                            strict=True):
-        printed(value, text)
+        assert_printed(value, text)
 
 
 X28037 = [1.2, 1.9, 2.9, 4.0, 4.7, 5.9]
@@ -260,12 +260,12 @@ def test_iso28037_uncertainties_in_x_and_y_gauss_newton() -> None:
     Gauss-Newton covariance (J'J)^-1."""
     fit = fit_calibration(X28037, Y28037, u_x=UX28037, u_y=UY28037,
                           direction="calibration", covariance="gauss-newton")
-    printed(fit.coefficients[0], "0.5788")
+    assert_printed(fit.coefficients[0], "0.5788")
     assert fit.coefficients[1] == pytest.approx(2.159, abs=1e-3)  # printed "2.159"
-    printed(fit.standard_uncertainties[0], "0.4764")
-    printed(fit.standard_uncertainties[1], "0.1355")
-    printed(fit.covariance[0, 1], "-0.0577")
-    printed(fit.goodness.residual_sum, "2.743")
+    assert_printed(fit.standard_uncertainties[0], "0.4764")
+    assert_printed(fit.standard_uncertainties[1], "0.1355")
+    assert_printed(fit.covariance[0, 1], "-0.0577")
+    assert_printed(fit.goodness.residual_sum, "2.743")
     # the ISO 6143 (propagation) form is larger by 0.8 % here: the residuals are not small
     iso = fit_calibration(X28037, Y28037, u_x=UX28037, u_y=UY28037, direction="calibration")
     assert iso.coefficients == pytest.approx(fit.coefficients, rel=1e-12)
@@ -303,4 +303,4 @@ def test_iso28037_unknown_uncertainty_is_ordinary_least_squares() -> None:
                             fit.coefficients[1], fit.standard_uncertainties[1],
                             fit.covariance[0, 1]],
                            ["1.172", "0.159", "1.964", "0.041", "-0.006"], strict=True):
-        printed(value, text)
+        assert_printed(value, text)
