@@ -87,7 +87,24 @@ def prepare(request: CalibrationRequest) -> tuple[Any, Any]:
     config.check_roles(required, optional)
     if not request.resume:
         resolve_parameters(procedure, request.parameters)
+    authorised_operator(request, procedure, config)
     return procedure, config
+
+
+def authorised_operator(request: CalibrationRequest, procedure: Any, config: Any) -> str | None:
+    """The operator's name as the record carries it. With a personnel list (named by the
+    bench, else ``LABCTL_PERSONNEL``, else ``<labctl home>/personnel.yaml``), the operator (``--operator``, else the bench's; on ``--resume`` only a new
+    ``--operator`` is checked) must be a person of the list authorised as operator for
+    the procedure today (ISO/IEC 17025 6.2): else ``NotAuthorised``, before anything is
+    opened. Without a list the name is taken as given."""
+    from labctl.personnel import personnel_from
+
+    name = request.operator if request.resume else (request.operator or config.operator)
+    personnel = config.personnel if config.personnel is not None else personnel_from(None)
+    if personnel is None or name is None:
+        return request.operator
+    person = personnel.authorise(name, "operator", procedure.id, request.today or date.today())
+    return person.name
 
 
 def make_clock(config: Any, realtime: bool) -> Any:
@@ -114,7 +131,7 @@ def calibrate(request: CalibrationRequest, *, on_event: OnEvent | Sequence[OnEve
     start = clock.now()
     journal_path: Path | None = None
     run_id: str | None = None
-    seed, operator = request.seed, request.operator
+    seed, operator = request.seed, authorised_operator(request, procedure, config)
     extra: dict[str, Any] | None = None
     if request.resume:
         resume = check_resume(request, procedure, config)
@@ -203,7 +220,7 @@ def check_resume(request: CalibrationRequest, procedure: Any, config: Any) -> Re
     seed = rc.check_seed(started, request.seed)
     accepted = rc.check_files(progress.run_id, rc.file_changes(started, current),
                               request.accept_changed)
-    operator = request.operator or rc.last_operator(events)
+    operator = authorised_operator(request, procedure, config) or rc.last_operator(events)
     return ResumeCheck(path, progress.run_id, events, record_only=False, seed=seed,
                        operator=operator, accepted=accepted)
 
