@@ -92,11 +92,12 @@ def prepare(request: CalibrationRequest) -> tuple[Any, Any]:
 
 
 def authorised_operator(request: CalibrationRequest, procedure: Any, config: Any) -> str | None:
-    """The operator's name as the record carries it. With a personnel list (named by the
-    bench, else ``LABCTL_PERSONNEL``, else ``<labctl home>/personnel.yaml``), the operator (``--operator``, else the bench's; on ``--resume`` only a new
-    ``--operator`` is checked) must be a person of the list authorised as operator for
-    the procedure today (ISO/IEC 17025 6.2): else ``NotAuthorised``, before anything is
-    opened. Without a list the name is taken as given."""
+    """The operator's name as the record carries it. With a personnel list (named by
+    the bench, else ``LABCTL_PERSONNEL``, else ``<labctl home>/personnel.yaml``), the
+    operator (``--operator``, else the bench's; on ``--resume`` only a new ``--operator``
+    is checked) must be a person of the list authorised as operator for the procedure
+    today (ISO/IEC 17025 6.2): else ``NotAuthorised``, before anything is opened.
+    Without a list the name is taken as given."""
     from labctl.personnel import personnel_from
 
     name = request.operator if request.resume else (request.operator or config.operator)

@@ -10,7 +10,7 @@ from labctl.errors import ConfigError
 from labctl.personnel import load_personnel
 from labctl.registry.reviews import ReviewRefused
 from labctl.registry.store import open_registry
-from tests.registry.reviews_support import personnel_file, push_signed
+from reviews_support import personnel_file, push_signed
 
 
 @pytest.fixture
