@@ -5,12 +5,12 @@ removed or inserted directly in the database."""
 from __future__ import annotations
 
 import pytest
+from reviews_support import personnel_file, push_signed
 
 from labctl.errors import ConfigError
 from labctl.personnel import load_personnel
 from labctl.registry.reviews import ReviewRefused
 from labctl.registry.store import open_registry
-from reviews_support import personnel_file, push_signed
 
 
 @pytest.fixture
