@@ -161,8 +161,11 @@ def verify(registry_url: str | None, trusted_file: Path | None) -> None:
         if not labs and not total:
             console.print(f"No records in {escape(reg.url)}: nothing to verify.")
             return
+        from labctl.registry.trust import revoked_record_problems
+
         for lab in labs:
-            problems = reg.verify_chain(lab, trusted)
+            problems = reg.verify_chain(lab, trusted) + revoked_record_problems(reg, lab,
+                                                                                trusted)
             count = reg.count(lab)
             if problems:
                 console.print(f"[bold red]lab {escape(lab)}: {count} records, "
@@ -470,10 +473,12 @@ def _print_record(console: Console, record: Record, problems: list[str],
 
 
 def _add_review_commands() -> None:
+    from labctl.commands.registry_keys import key
     from labctl.commands.registry_review import approve, review
 
     registry.add_command(review)
     registry.add_command(approve)
+    registry.add_command(key)
 
 
 _add_review_commands()

@@ -350,6 +350,10 @@ def review_chain_problems(lab: str, rows: list[Mapping[str, Any]],
                             else f"{where}: key {kid} is not in this registry")
         else:
             problems.extend(f"{where}: {p}" for p in verify_entry(doc, key))
+        revoked = getattr(trusted, "revoked_for", None)
+        why = revoked(kid, str(doc.get("time"))) if revoked is not None else None
+        if why:
+            problems.append(f"{where}: {why}")
         previous = doc.get("previous")
         if previous != expected:
             problems.append(f"{where}: broken link: previous is "

@@ -126,6 +126,11 @@ def create_app(db_url: str, *, trusted_keys: Path | None = None,
     trusted = load_trusted_keys(trusted_keys) if trusted_keys is not None else None
     people = personnel_from(personnel) if personnel is not None else None
     entry_key = load_or_create_key(signing_key)
+    from labctl.registry.signing import key_id as _kid
+
+    if _kid(entry_key.public_key()) in getattr(trusted, "revoked", {}):
+        raise SigningError(f"the service's key {_kid(entry_key.public_key())} is revoked in "
+                           "the trusted-keys file", hint="give --key with a trusted key")
     tokens = _Tokens(registry)
     app = FastAPI(title="labctl registry", version="1",
                   description="Signed calibration records of a lab: push, read, verify.")
@@ -377,6 +382,9 @@ def _parse_push(body: bytes, trusted: dict[str, Any] | None
         if trusted is not None and batch[-1].key_id not in trusted:
             raise ApiError(403, "untrusted_key", f"{where} is signed by key "
                            f"{batch[-1].key_id}, which is not a trusted key of the lab")
+        if trusted is not None and batch[-1].key_id in getattr(trusted, "revoked", {}):
+            raise ApiError(403, "revoked_key", f"{where} is signed by key "
+                           f"{batch[-1].key_id}, which the lab revoked")
     public_key = None
     text = data.get("public_key")
     if text is not None:
