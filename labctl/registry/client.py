@@ -158,7 +158,8 @@ class HttpRegistry(ReviewClient):
                                     where=where, hint=hint)
         if status == 403 and kind == "forbidden":
             raise RegistryAuthError(f"the service refused the request: {message}",
-                                    where=where, hint="use a token of the right role")
+                                    where=where, hint="use a token of the right role (to "
+                                    "review or approve: the person's own reviewer token)")
         if status == 404:
             raise RecordNotFound(message or "not found", where=where)
         if status == 409 and kind == "chain_moved":

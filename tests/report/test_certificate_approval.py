@@ -57,6 +57,7 @@ def test_certificate_only_after_review_and_approval(store, record_doc, tmp_path,
         approval = approval_of(record.id, registry)
     assert [s.name for s in approval.signatories] == ["H. Zhou", "M. Chen"]
     assert len(approval.entries) == 2
+    assert "Review and approval entries" in text and all(e in text for e in approval.entries)
 
 
 def test_an_altered_approval_entry_stops_the_certificate(store, record_doc, tmp_path,
