@@ -224,3 +224,31 @@ def test_verify_names_an_entry_whose_record_changed(reg, registry_url, approved_
     problems = reg.verify_reviews(record.lab)
     assert any(f"of record {record.id[:8]}" in p and "but the stored record has hash "
                "000000000000" in p for p in problems), problems
+
+
+def test_concurrent_reviews_keep_one_chain_and_one_review_per_record(registry_url, make_record,
+                                                                      lab_key, people):
+    """Eight reviewers at once (two on each record): every record reviewed once, the
+    others refused, the entries' chain unbroken."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with open_registry(registry_url) as reg:
+        records = [push_signed(reg, make_record, lab_key) for _ in range(4)]
+
+    def review(record_id: str) -> str:
+        with open_registry(registry_url) as mine:
+            try:
+                mine.review(record_id, approve=True, reason="", person="hzhou",
+                            personnel=people, key=lab_key)
+                return "done"
+            except ReviewRefused as err:
+                assert "is already reviewed" in err.message
+                return "refused"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(review, [r.id for r in records] * 2))
+    assert sorted(outcomes) == ["done"] * 4 + ["refused"] * 4
+    with open_registry(registry_url) as reg:
+        assert set(reg.review_statuses([r.id for r in records]).values()) == {"reviewed"}
+        assert len(reg.review_chain_rows(records[0].lab)) == 4
+        assert reg.verify_reviews(records[0].lab) == []
