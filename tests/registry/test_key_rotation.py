@@ -115,3 +115,30 @@ def test_the_service_publishes_its_keys_and_refuses_a_revoked_one(sqlite_url, tm
         assert stat.S_IMODE((tmp_path / "svc.pem").stat().st_mode) == 0o600
     finally:
         service.stop()
+
+
+def test_review_entries_signed_after_a_revocation_are_named(sqlite_url, make_record, tmp_path):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from reviews_support import personnel_file
+
+    from labctl.personnel import load_personnel
+    from labctl.registry.trust import add_trusted_key, revoke_trusted_key
+
+    people = load_personnel(personnel_file(tmp_path))
+    bench, reviewer = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    trusted_file = tmp_path / "trusted.txt"
+    add_trusted_key(trusted_file, bench.public_key(), "bench")
+    add_trusted_key(trusted_file, reviewer.public_key(), "reviewer's workstation")
+    revoke_trusted_key(trusted_file, key_id(reviewer.public_key()), "laptop lost",
+                       datetime(2026, 6, 1, tzinfo=UTC))
+    trusted = load_trusted_keys(trusted_file)
+    with open_registry(sqlite_url) as reg:
+        early, late = _push(reg, make_record, bench), _push(reg, make_record, bench)
+        reg.review(early.id, approve=True, reason="", person="hzhou", personnel=people,
+                   key=reviewer, now="2026-05-31T09:00:00Z")
+        entry = reg.review(late.id, approve=True, reason="", person="hzhou",
+                           personnel=people, key=reviewer, now="2026-06-02T09:00:00Z")
+        problems = reg.verify_reviews(early.lab, trusted)
+    assert len(problems) == 1 and f"review entry {entry['id'][:8]}" in problems[0]
+    assert f"signed by key {key_id(reviewer.public_key())}, revoked at 2026-06-01" in \
+        problems[0]
