@@ -48,6 +48,8 @@ class ModbusInstrument(Instrument):
     #: registers the map must have (the quantities this driver cannot do without)
     required_registers: ClassVar[tuple[str, ...]] = ()
     option_names: ClassVar[frozenset[str]] = frozenset({"register_map", "unit"})
+    #: options that are file paths: the bench makes a relative one relative to its file
+    path_options: ClassVar[tuple[str, ...]] = ("register_map",)
 
     def __init__(self, transport: Any, *, name: str, **options: Any) -> None:
         super().__init__(transport, name=name, **options)
