@@ -109,7 +109,11 @@ class ModbusInstrument(Instrument):
     def write_register(self, name: str, value: Any) -> None:
         """Write ``value`` (a quantity, or a number in the register's unit) into the
         writable register ``name`` (06 for one word, 16 for two). Not retried."""
+        from labctl.units import parse_quantity
+
         try:
+            if isinstance(value, str):
+                value = parse_quantity(value, where=f"instrument {self.name!r}, {name}")
             words = self.registers.encode(name, value)
         except LabctlError as exc:
             raise InstrumentError(exc.message, instrument=self.name,
