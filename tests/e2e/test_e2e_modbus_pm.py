@@ -136,8 +136,7 @@ def map_file(folder: Path, old: str, new: str) -> Path:
 
 
 MAPS = {
-    "an unknown type": ("type: float32, unit: ug/m^3, table: input,\n                description: PM10",
-                        "type: float64, unit: ug/m^3, table: input,\n                description: PM10",
+    "an unknown type": ("{address: 2, type: float32,", "{address: 2, type: float64,",
                         r"my-monitor\.yaml:15:\d+: registers\.pm10\.type: Input should be"),
     "overlapping registers": ("pm10:        {address: 2,", "pm10:        {address: 1,",
                               r"my-monitor\.yaml:15:\d+: register 'pm10' overlaps 'pm25' at "

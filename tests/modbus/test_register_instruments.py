@@ -189,8 +189,8 @@ class _Replay:
     """A line whose device answers every request with the same bytes."""
 
     def __init__(self, reply: bytes) -> None:
-        from labctl.sim.frame_device import FrameDevice
         from labctl.protocols import framing
+        from labctl.sim.frame_device import FrameDevice
 
         class Echo(FrameDevice):
             frame_parser = framing.modbus_rtu("request")
