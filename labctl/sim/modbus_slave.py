@@ -129,12 +129,13 @@ class RegisterSlave(FrameDevice):
             return []
         try:
             request = modbus.parse_request(frame)
-        except modbus.ModbusValueError:
-            return self._answer(unit, [modbus.exception_reply(
-                self.unit, function, modbus.ExceptionCode.ILLEGAL_DATA_VALUE)])
         except modbus.ModbusError:
+            # a count out of range or disagreeing with the byte count: the value is
+            # illegal; a function code not handled here: the function is
+            code = (modbus.ExceptionCode.ILLEGAL_DATA_VALUE if function in modbus.FUNCTIONS
+                    else modbus.ExceptionCode.ILLEGAL_FUNCTION)
             return self._answer(unit, [modbus.exception_reply(
-                self.unit, function & 0x7F or 1, modbus.ExceptionCode.ILLEGAL_FUNCTION)])
+                self.unit, function & 0x7F or 1, code)])
         self.requests.append(request)
         if isinstance(request, modbus.ReadRequest):
             return self._answer(unit, [self._read(request)])

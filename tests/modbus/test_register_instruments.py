@@ -225,3 +225,22 @@ def test_decoding_arbitrary_words_raises_only_labctl_errors(words, address) -> N
         return
     assert all(v.magnitude == v.magnitude or regs[k].type == "float32"
                for k, v in values.items())
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.lists(st.binary(max_size=12), max_size=6), st.booleans())
+def test_a_slave_fed_arbitrary_bytes_answers_only_whole_frames(chunks, with_crc) -> None:
+    w = world()
+    sim = simulator_factory("modbus-pm-monitor")(w, {})
+    for chunk in chunks:
+        sim.write(modbus.with_crc(chunk) if with_crc and len(chunk) >= 2 else chunk)
+    out = sim.read()
+    from labctl.protocols import framing
+
+    frames, rest = framing.split(out, framing.modbus_rtu("reply"))
+    assert rest == b""
+    for frame in frames:
+        try:
+            modbus.parse_reply(frame)
+        except modbus.ModbusExceptionReply as exc:
+            assert exc.code in (1, 2, 3)
