@@ -193,3 +193,19 @@ def test_an_exception_reply_during_the_run_leaves_the_generator_off(
     assert events[-1]["type"] == "run_finished" and events[-1]["state"] == "failed"
     assert [e["instrument"] for e in events if e["type"] == "error"] == ["monitor"]
     assert generator["outputs"][-1] is False
+
+
+def test_the_shipped_modbus_fume_bench_stores_a_record(tmp_path: Path) -> None:
+    result = run_pm(tmp_path, ROOT / "benches" / "sim-fume-modbus.yaml", 20261204,
+                    ROOT / "procedures" / "fume-monitor.yaml")
+    record = result.record
+    assert record.decision == "pass" and record.dut.driver == "modbus-fume-monitor"
+    levels = [p for p in record.points if p.test == "indication_error"]
+    assert len(levels) == 6
+    # as shipped: gain 1.05 and +2 % per m/s above 5 m/s, plus an offset of 0.01 mg/m^3
+    # and a drift: about +4.2 % at 4.6 m/s and +7.5 % at 6.2 m/s, within U (and a
+    # little more for the offset's share at 1 mg/m^3)
+    for p, velocity in zip(levels, (4.6,) * 3 + (6.2,) * 3, strict=True):
+        truth = 100 * (1.05 * (1 + 0.02 * (velocity - 5.0)) - 1)
+        offset = 100 * 0.01 / p.nominal.value
+        assert abs(p.error.value - truth - offset) <= p.expanded_uncertainty.value, p
