@@ -209,3 +209,26 @@ def test_the_shipped_modbus_fume_bench_stores_a_record(tmp_path: Path) -> None:
         truth = 100 * (1.05 * (1 + 0.02 * (velocity - 5.0)) - 1)
         offset = 100 * 0.01 / p.nominal.value
         assert abs(p.error.value - truth - offset) <= p.expanded_uncertainty.value, p
+
+
+def test_garbled_and_truncated_frames_during_the_run_are_retried_and_journalled(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A reply with a bad CRC and a truncated reply to a register read do not end the
+    run: each is retried (the bench's ``retries``), each retry journalled."""
+    def edit(data: dict[str, Any]) -> None:
+        monitor = data["instruments"]["monitor"]
+        monitor["retries"] = 2
+        monitor["sim"]["faults"] = [
+            {"kind": "bad_checksum", "after": 30, "count": 1},
+            {"kind": "truncate", "bytes": 3, "after": 60, "count": 1},
+        ]
+
+    assert run(modbus_bench(tmp_path, edit), tmp_path) == 0, capsys.readouterr().err
+    events = journal_events(only_run(tmp_path / "runs"))
+    assert events[-2]["type"] == "run_finished" and events[-2]["state"] == "done"
+    retries = [e for e in events if e["type"] == "retry"]
+    assert [(e["instrument"], e["what"], e["error_type"]) for e in retries] == [
+        ("monitor", "read_register", "InstrumentError"),
+        ("monitor", "read_register", "InstrumentTimeout")]
+    assert "bad Modbus reply: bad CRC" in retries[0]["error"]
+    assert "a truncated Modbus reply" in retries[1]["error"]
