@@ -10,7 +10,7 @@ the procedure's set points are in). A map with an ``alarm`` register raises the 
 flag ``alarm`` while it is not 0 (one more request per reading)::
 
     -> 01 04 00 00 00 01 31 ca             read input register 0 (concentration)
-    <- 01 04 02 01 5e 38 b8                350 x 0.1 = 35.0 umol/mol
+    <- 01 04 02 01 5e 39 58                350 x 0.1 = 35.0 umol/mol
     -> 01 04 00 01 00 01 60 0a             read input register 1 (alarm)
     <- 01 04 02 00 00 b9 30                0: alarm off
 

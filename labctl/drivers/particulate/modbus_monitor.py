@@ -6,9 +6,9 @@ ships ``labctl-pm-100m``, ``labctl-pm-int16`` and ``labctl-fume-20m``; a real mo
 map is written from its manual and named by path). A reading is one request::
 
     -> 01 04 00 00 00 02 71 cb             read input registers 0-1 (pm25, float32)
-    <- 01 04 04 cc cd 42 0c 73 9b          35.2 ug/m^3 (CDAB: low word first)
+    <- 01 04 04 cc cd 42 0c 65 8e          35.2 ug/m^3 (CDAB: low word first)
 
-    -> 01 04 00 40 00 02 ...               a register the monitor does not have
+    -> 01 04 00 40 00 02 70 1f             a register the monitor does not have
     <- 01 84 02 c2 c1                      ILLEGAL_DATA_ADDRESS: InstrumentError naming
                                            the instrument and the register
 
