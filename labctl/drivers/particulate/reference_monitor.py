@@ -33,6 +33,22 @@ class ReferencePmMonitor(Instrument):
     temperature = measurement("MEAS:TEMP?", unit="degC")
     pressure = measurement("MEAS:PRES?", unit="kPa")
 
+    @classmethod
+    def simulation_entry_params(cls, entry: Any, world: Any) -> dict[str, Any]:
+        """The simulated reference's true errors: those of an instrument its register
+        certificate (a table of points for pm25 / pm10) could have been issued for, drawn
+        within the certificate's u from the world's seed (``error_curve``)."""
+        from labctl.register.certificate_table import true_errors
+
+        curves = {}
+        for name, cert in (getattr(entry, "quantities", None) or {}).items():
+            table = getattr(cert, "table", None)
+            if name in ("pm25", "pm10") and table is not None:
+                rng = world.rng(f"certificate/{entry.id}/{name}")
+                curves[name] = [[f"{x!r} {table.nominal_unit}", f"{e!r} {table.nominal_unit}"]
+                                for x, e in true_errors(table, rng)]
+        return {"error_curve": curves} if curves else {}
+
     def identify(self) -> Identity:
         return scpi_identity(self)
 
