@@ -105,13 +105,12 @@ class CorrectionAt:
                 "between": [{"value": v, "unit": self.nominal_unit} for v in self.between]}
 
     def describe(self) -> str:
-        where = (f"at the certified point {self.between[0]:g} {self.nominal_unit}"
-                 if len(self.between) == 1 else
-                 f"interpolated between {self.between[0]:g} and {self.between[1]:g} "
-                 f"{self.nominal_unit}")
-        return (f"{self.correction:+.4g} {self.unit} at {self.value:.4g} {self.nominal_unit} "
-                f"({where}; U = {self.U:.3g} {self.unit}, k = {self.k:g}"
-                + (f"; interpolation +-{self.interpolation:.3g} {self.unit}"
+        n, v = _shown(self.nominal_unit), _shown(self.unit)
+        where = (f"the certified point {self.between[0]:g} {n}" if len(self.between) == 1
+                 else f"interpolated between {self.between[0]:g} and {self.between[1]:g} {n}")
+        return (f"{self.correction:+.4g} {v} at {self.value:.4g} {n} "
+                f"({where}; U = {self.U:.3g} {v}, k = {self.k:g}"
+                + (f"; interpolation +-{self.interpolation:.3g} {v}"
                    if self.interpolation else "") + ")")
 
 
@@ -141,7 +140,7 @@ class CertificateTable:
         return parse_unit(self.unit).dimensionless
 
     def range_text(self) -> str:
-        return f"{self.low:g} to {self.high:g} {self.nominal_unit}"
+        return f"{self.low:g} to {self.high:g} {_shown(self.nominal_unit)}"
 
     def covers(self, value: Quantity | float, *, reach: float = 0.0) -> bool:
         x = self._number(value)
@@ -153,7 +152,7 @@ class CertificateTable:
         if not self.covers(value, reach=reach):
             x = self._number(value)
             raise ConfigError(
-                f"{what} at {x:g} {self.nominal_unit} is outside the certified range "
+                f"{what}: {x:g} {_shown(self.nominal_unit)} is outside the certified range "
                 f"{self.range_text()}: the certificate is not extrapolated",
                 where=self.where,
                 hint=hint or "calibrate at points within the range, or have the standard "
@@ -225,7 +224,14 @@ class CertificateTable:
     def describe(self) -> str:
         us = [p.U for p in self.points]
         return (f"{len(self.points)} points {self.range_text()}, U {min(us):.3g} to "
-                f"{max(us):.3g} {self.unit}")
+                f"{max(us):.3g} {_shown(self.unit)}")
+
+
+def _shown(unit: str) -> str:
+    """A unit text as people read it (``µg/m³``)."""
+    from labctl.units import parse_unit
+
+    return format(parse_unit(unit), "~P")
 
 
 def true_errors(table: CertificateTable, rng: Any) -> list[tuple[float, float]]:
