@@ -238,10 +238,16 @@ def true_errors(table: CertificateTable, rng: Any) -> list[tuple[float, float]]:
     """An instrument the certificate could have been issued for: at each certified
     nominal, an error (indicated - true, in ``nominal_unit``) equal to minus the
     certificate's correction plus a normal draw with the certificate's standard
-    uncertainty there (``rng``: a seeded ``numpy.random.Generator``). For simulators."""
+    uncertainty there, drawn again while it falls outside the expanded uncertainty U
+    (a certificate whose stated interval missed the truth is not one a simulated lab
+    should be shipped with); ``rng``: a seeded ``numpy.random.Generator``. For
+    simulators."""
     out = []
     for p in table.points:
-        error = -p.correction + float(rng.normal(0.0, p.u))
+        draw = float(rng.normal(0.0, p.u))
+        while abs(draw) > p.U:
+            draw = float(rng.normal(0.0, p.u))
+        error = -p.correction + draw
         if table.relative:
             from labctl.units import Q_, parse_unit
 
