@@ -227,6 +227,11 @@ class CertificateTable:
                 f"{max(us):.3g} {_shown(self.unit)}")
 
 
+def _q(q: Quantity) -> str:
+    """A quantity as people read it (``50 µg/m³``)."""
+    return f"{q.magnitude:g} {q.units:~P}"
+
+
 def _shown(unit: str) -> str:
     """A unit text as people read it (``µg/m³``)."""
     from labctl.units import parse_unit
@@ -284,8 +289,8 @@ def build_table(rows: Sequence[PointEntry], where: str, *, what: str) -> Certifi
     for i, row in enumerate(rows):
         label = f"{what}: point {i + 1}"
         if row.nominal.dimensionality != first.nominal.dimensionality:
-            raise ConfigError(f"{label}: nominal {row.nominal:~P} is not of the dimension of "
-                              f"point 1's {first.nominal:~P}", where=row.place("nominal"),
+            raise ConfigError(f"{label}: nominal {_q(row.nominal)} is not of the dimension of "
+                              f"point 1's {_q(first.nominal)}", where=row.place("nominal"),
                               hint="write every nominal in one kind of unit")
         if (row.correction is None) == (row.error is None):
             raise ConfigError(f"{label}: give its correction or its error (one of them)",
@@ -299,19 +304,19 @@ def build_table(rows: Sequence[PointEntry], where: str, *, what: str) -> Certifi
             if not ok:
                 want = "relative (%), as point 1's U" if relative else \
                     f"in the unit of the nominals ({first.nominal.units:~P}), as point 1's U"
-                raise ConfigError(f"{label}: {name} {q:~P} is not {want}",
+                raise ConfigError(f"{label}: {name} {_q(q)} is not {want}",
                                   where=row.place(name),
                                   hint="write every correction and U of the table in one "
                                        "kind of unit")
         if row.U.magnitude <= 0:
-            raise ConfigError(f"{label}: U {row.U:~P} must be positive", where=row.place("U"))
+            raise ConfigError(f"{label}: U {_q(row.U)} must be positive", where=row.place("U"))
         x = float(row.nominal.m_as(nominal_unit))
         if x in seen:
-            raise ConfigError(f"{label}: nominal {row.nominal:~P} is certified twice (point "
+            raise ConfigError(f"{label}: nominal {_q(row.nominal)} is certified twice (point "
                               f"{seen[x] + 1} too)", where=row.place("nominal"),
                               hint="one row per nominal value")
         if out and x < out[-1].nominal:
-            raise ConfigError(f"{label}: nominal {row.nominal:~P} is below point {i}'s; the "
+            raise ConfigError(f"{label}: nominal {_q(row.nominal)} is below point {i}'s; the "
                               "points must rise", where=row.place("nominal"),
                               hint="list the points in increasing order of nominal")
         seen[x] = i
