@@ -5,11 +5,11 @@ the measured quantity, the correction (or the error) of the instrument and its e
 uncertainty U with coverage factor k. In the register it is written under the quantity::
 
     quantities:
-      pm25:
+      flow:
         points:                       # nominal, correction (or error), U, k
-          - {nominal: 50 ug/m^3,  correction: -1.5 ug/m^3, U: 1.5 ug/m^3, k: 2}
-          - {nominal: 150 ug/m^3, correction: -3.0 ug/m^3, U: 3.0 ug/m^3, k: 2}
-          - {nominal: 400 ug/m^3, correction: +4.0 ug/m^3, U: 8.0 ug/m^3, k: 2}
+          - {nominal: 1 L/min,  correction: +0.004 L/min, U: 0.006 L/min, k: 2}
+          - {nominal: 5 L/min,  correction: +0.010 L/min, U: 0.020 L/min, k: 2}
+          - {nominal: 20 L/min, correction: -0.030 L/min, U: 0.080 L/min, k: 2}
 
 ``correction`` is the value to add to the indication (true - indicated); a certificate
 that states the ``error`` (indicated - true) gives ``error:`` instead and the table keeps
@@ -24,12 +24,12 @@ with t = (x - x_i) / (x_{i+1} - x_i):
 - correction: linear, c = c_i + t (c_{i+1} - c_i);
 - certificate uncertainty: the standard uncertainty interpolated linearly,
   u = u_i + t (u_{i+1} - u_i) (stated as U = u k with the nearer point's k). Not the
-  larger of the two: that rule jumps at every certified point, so a reading of 151
-  ug/m^3 would take the U of 400 ug/m^3 and one of 149 that of 50 ug/m^3, a step no
-  calibration has, and it would make results hinge on which side of a point the
-  chamber settled. A certificate's U grows smoothly with the level (mostly a relative
-  component), which the linear u follows; what the chord may miss between the points is
-  carried, for the correction, by the next component;
+  larger of the two: that rule jumps at every certified point, so a value just above
+  the 5 L/min point would take the U of 20 L/min and one just below it that of 1 L/min,
+  a step no calibration has, and results would hinge on which side of a point a reading
+  fell. A certificate's U grows smoothly with the value (mostly a relative component),
+  which the linear u follows; what the chord may miss between the points is carried,
+  for the correction, by the next component;
 - an interpolation component, rectangular, half-width a = |c_{i+1} - c_i| t (1 - t):
   the linear chord is right only if the correction is linear in between. Of the
   quadratic curves through the two points that stay monotonic between them (a correction
@@ -38,11 +38,12 @@ with t = (x - x_i) / (x_{i+1} - x_i):
   at the points). A value at a point takes that point's correction and U, with a = 0.
 
 ``reach`` (a fraction of the end point's nominal) lets a value just beyond an end (a
-reading of a chamber set to the end point, a little above it) take the end point's
+reading of a source set to the end point, a little above it) take the end point's
 correction and U, with the end segment's slope times the distance as the interpolation
 half-width; beyond the reach the value is refused. It is 0 unless the caller gives it.
 
-Family-neutral: a reference monitor's certificate, a flowmeter's, a thermometer's.
+Any family's reference instrument uses it (through ``instruments:`` entries); the
+simulators draw true errors within it with ``true_errors``.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """The core register kind ``instruments``: measuring instruments with a certificate per
-quantity (the thermo-hygrometer of a room, a reference monitor, a DMM)."""
+quantity (the thermo-hygrometer of a room, a reference instrument, a DMM), each with one
+value (``U``, ``k``, ``correction``) or a table of points
+(``labctl.register.certificate_table``)."""
 
 from __future__ import annotations
 

@@ -84,7 +84,8 @@ def test_between_points_linear_with_the_interpolation_component(tmp_path: Path) 
     assert at.interpolation == pytest.approx(1.5 * 0.25)  # |dc| t (1 - t)
     assert at.between == (50.0, 150.0)
     near = t.at(151.0)                                  # just past a point: continuous
-    assert near.U == pytest.approx(3.0 + 5.0 / 250, rel=1e-9)
+    expanded = near.U
+    assert expanded == pytest.approx(3.0 + 5.0 / 250, rel=1e-9)
     assert near.interpolation == pytest.approx(7.0 * (1 / 250) * (249 / 250))
 
 

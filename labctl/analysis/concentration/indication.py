@@ -34,13 +34,13 @@ from typing import Any
 
 from labctl.analysis.concentration.common import (
     COMMON_DEFAULTS,
+    certificate_at,
     finished,
     limit,
     mean_sd,
     plate,
     point_result,
     readings,
-    certificate_at,
     reference_certificate,
     u_over_mpe_note,
     values_of,
