@@ -150,7 +150,9 @@ def test_the_shipped_bench_with_its_certified_reference_is_found_within_u(
             assert abs(p.error.value - truth) <= p.expanded_uncertainty.value, (p, truth)
 
 
-def test_the_record_lists_the_corrections_applied_at_each_point(tmp_path: Path) -> None:
+def test_the_record_lists_the_corrections_applied_at_each_point(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     result = run_pm(tmp_path, pm_bench(tmp_path), 5)
     rpm = next(s for s in result.record.standards if s.register_id == "RPM-01")
     assert rpm.certificate == "PM-2026-0915"
@@ -171,3 +173,16 @@ def test_the_record_lists_the_corrections_applied_at_each_point(tmp_path: Path) 
     # the flowmeter's certificate is one value: nothing interpolated, none listed
     fm = next(s for s in result.record.standards if s.register_id == "FM-01")
     assert fm.applied_corrections is None
+    # and `labctl registry show` prints them
+    from e2e_support import registry_url
+
+    from labctl.cli import main
+
+    monkeypatch.setenv("COLUMNS", "160")
+    capsys.readouterr()
+    assert main(["registry", "show", result.record.id, "--registry",
+                 registry_url(tmp_path)]) == 0
+    shown = capsys.readouterr().out
+    assert "Corrections applied" in shown
+    for a in applied:
+        assert f"RPM-01   │ {a.point}" in shown
