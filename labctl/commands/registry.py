@@ -456,6 +456,18 @@ def _print_record(console: Console, record: Record, problems: list[str],
                               e(s.certificate), s.calibration_date.isoformat(),
                               s.due_date.isoformat(), e(u), e(s.expired_allowed or "-"))
         console.print(standards)
+        applied = [(s, a) for s in record.standards for a in s.applied_corrections or ()]
+        if applied:  # a certificate table interpolated at each point
+            table = Table(title="Corrections applied", title_justify="left")
+            for column in ("standard", "point", "at", "correction", "U (k)",
+                           "interpolation ±", "between"):
+                table.add_column(column, overflow="fold")
+            for s, a in applied:
+                table.add_row(e(s.register_id), e(a.point), e(_q(a.at)), e(_q(a.correction)),
+                              e(f"{_q(a.expanded_uncertainty)} ({a.coverage_factor:g})"),
+                              e(_q(a.interpolation_half_width)),
+                              e(" and ".join(_q(b) for b in a.between)))
+            console.print(table)
 
     console.print(points_table(list(record.points)))
 
