@@ -100,13 +100,17 @@ class MeasuringInstrument(Standard):
     quantities: dict[str, QuantityCertificate] = field(default_factory=dict)
 
     def describe(self) -> str:
-        quantities = ", ".join(f"{name} U = {c.U.magnitude:g} {quantity_json(c.U)['unit']} "  # type: ignore[index]
-                               f"(k = {c.k:g})" for name, c in self.quantities.items())
+        from labctl.numbers import quantity_text
+
+        quantities = ", ".join(f"{name} U = {quantity_text(c.U)} (k = {c.k:g})"
+                               for name, c in self.quantities.items())
         text = " ".join(str(v) for v in (self.kind, self.maker, self.model) if v)
         return text + f", serial {self.serial}" + (f"; {quantities}" if quantities else "")
 
     def corrections_applied(self) -> str:
-        stated = [f"{name} {c.correction.magnitude:+g} {quantity_json(c.correction)['unit']}"  # type: ignore[index]
+        from labctl.numbers import quantity_text
+
+        stated = [f"{name} {quantity_text(c.correction, sign=True)}"
                   for name, c in self.quantities.items() if c.correction is not None]
         if stated:
             return (f"certificate corrections ({', '.join(stated)}) not applied: the "

@@ -237,8 +237,10 @@ def put(ex: Execution, role: str, weights: tuple[str, ...], nominal: Any, positi
     load = WeightLoad(weights=weights, position=position)
     handler = ex.instruments[role]
     (handler.add if add else handler.place)(load)
+    # ``standards``: the register ids put to use, the journal's record of the standards
+    # used (labctl.calibration.standards_used)
     ex.emit("load", **ex.tags, role=role, weights=list(load.weights), nominal=nominal,
-            position=load.position, add=add)
+            position=load.position, add=add, standards=list(load.weights))
 
 
 def take_off(ex: Execution, role: str, weights: tuple[str, ...], nominal: Any) -> None:
