@@ -13,7 +13,6 @@ import click
 
 from labctl.report.tables import decision_text as _decision
 from labctl.report.tables import points_table
-from labctl.report.tables import quantity_text as _q
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -65,37 +64,49 @@ def registry() -> None:
               help="Only records with this overall decision.")
 def list_records(registry_url: str | None, as_json: bool, limit: int, lab: str | None,
                  serial: str | None, decision: str | None) -> None:
-    """List records, newest first."""
+    """List records, newest first; records of simulated runs are marked SIM."""
     from rich.markup import escape
-    from rich.table import Table
+    from rich.padding import Padding
+    from rich.text import Text
 
     with _open(registry_url) as reg:
         rows = reg.list(limit=limit, lab=lab, dut_serial=serial, decision=decision)
+        simulated = {row.id: _simulated(reg.document(row.id)) for row in rows}
         if as_json:
-            click.echo(json.dumps([row.to_dict() for row in rows], indent=2))
+            click.echo(json.dumps([{**row.to_dict(), "simulated": simulated[row.id]}
+                                   for row in rows], indent=2))
             return
         console = _console()
         if not rows:
             console.print(f"No records in {escape(reg.url)}.")
             return
-        table = Table(title=f"Records in {escape(reg.url)}", title_justify="left")
-        table.add_column("id", no_wrap=True)
-        table.add_column("finished (UTC)", no_wrap=True)
-        table.add_column("lab", overflow="fold")
-        table.add_column("DUT", overflow="fold")
-        table.add_column("procedure", overflow="fold")
-        table.add_column("decision", no_wrap=True)
+        # two lines a record, so that 80 columns hold it: the record, then what it is of
+        labs = {row.lab for row in rows}
+        one_lab = labs.pop() if len(labs) == 1 else None
+        console.print(f"[bold]Records{' of ' + escape(one_lab) if one_lab else ''} in "
+                      f"{escape(reg.url)}[/], newest first")
+        procedure_width = max(len(f"{r.procedure_id}@{r.procedure_version}") for r in rows)
+        console.print(f"[bold]{'id':<12}  {'finished (UTC)':<16}  "
+                      f"{'procedure':<{procedure_width}}  decision[/]")
         for row in rows:
-            dut = f"{row.dut_maker} {row.dut_model} #{row.dut_serial}"
-            table.add_row(
-                row.id[:8],
-                row.finished.replace("T", " ").removesuffix("Z")[:19],
-                escape(row.lab),
-                escape(dut),
-                escape(f"{row.procedure_id}@{row.procedure_version}"),
-                _decision(row.decision),
-            )
-        console.print(table)
+            what = f"{row.dut_maker} {row.dut_model} #{row.dut_serial}"
+            if not one_lab:
+                what += f" ({row.lab})"
+            mark = " [bold yellow]SIM[/]" if simulated[row.id] else "    "
+            procedure = f"{row.procedure_id}@{row.procedure_version}"
+            console.print(f"{row.id[:8]}{mark}  "
+                          f"{row.finished.replace('T', ' ').removesuffix('Z')[:16]:<16}  "
+                          f"{escape(procedure):<{procedure_width}}  "
+                          f"{_decision(row.decision)}")
+            console.print(Padding(Text(what), (0, 0, 0, 14)))
+        if any(simulated.values()):
+            console.print("[bold yellow]SIM[/]: a simulated run (its instruments were "
+                          "simulators), not a calibration of a real instrument")
+
+
+def _simulated(document: dict[str, Any]) -> bool:
+    """A record document of a simulated run (``Record.is_simulated``)."""
+    return bool(document.get("simulated")) or bool(document.get("virtual_clock"))
 
 
 @registry.command("show")

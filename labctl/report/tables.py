@@ -269,9 +269,27 @@ def points_table(points: list[Any], title: str = "Points",
     return Group(*parts)
 
 
-def results_count(points: list[Any]) -> str:
-    """``31 results of 29 points``: a point may give several results (a tare point: the
-    net error and the tare-setting error), and the progress bar counts points."""
-    n_points = len({p.point for p in points})
-    return (f"{len(points)} results of {n_points} points" if n_points != len(points)
-            else f"{len(points)} results")
+def results_count(points: list[Any], measured: list[str] | None = None) -> str:
+    """How the results relate to the points the progress bar counted (``measured``, the
+    journal's finished points): ``31 results from the 30 points measured: tare/01 gives
+    2 (tare, tare_setting); warm_up/01 gives none; test_conditions is of the whole run``."""
+    by_point: dict[str, list[str]] = {}
+    for p in points:
+        by_point.setdefault(p.point, []).append(p.test)
+    if measured is None:
+        return f"{len(points)} results"
+    text = f"{len(points)} results from the {len(measured)} points measured"
+    notes = []
+    several = next((pt for pt, tests in by_point.items() if len(tests) > 1), None)
+    if several is not None:
+        notes.append(f"{several} gives {len(by_point[several])} "
+                     f"({', '.join(by_point[several])})")
+    none = [pt for pt in measured if pt not in by_point]
+    if none:
+        notes.append(f"{', '.join(none[:3])}{' ...' if len(none) > 3 else ''} "
+                     f"give{'s' if len(none) == 1 else ''} none")
+    whole = [pt for pt in by_point if pt not in set(measured)]
+    if whole:
+        notes.append(f"{', '.join(whole)} {'is' if len(whole) == 1 else 'are'} of the "
+                     "whole run")
+    return text + (": " + "; ".join(notes) if notes else "")

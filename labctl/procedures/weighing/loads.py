@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from labctl.drivers.weighing.capabilities import POSITIONS, WeightLoad
 from labctl.errors import ConfigError, RunError
+from labctl.numbers import quantity_text as qt
 from labctl.procedures.action_models import Action
 from labctl.procedures.execution import Execution
 from labctl.procedures.model_base import Scalar
@@ -91,7 +92,7 @@ class LoadAction(Action):
     def describe(cls, action: PlannedAction) -> str:
         a = action.args
         verb = "add" if a["add"] else "load"
-        return (f"{verb} {a['mass']:~P} with {action.role} at {a['position']}: "
+        return (f"{verb} {qt(a['mass'])} with {action.role} at {a['position']}: "
                 f"{', '.join(a['weights']) or 'nothing'}")
 
 
@@ -185,7 +186,7 @@ class LoadToAction(Action):
             how = f"take off {', '.join(a['remove'])}"
         else:
             how = "nothing to change"
-        return f"load {action.role} to {a['mass']:~P} at {a['position']}: {how}"
+        return f"load {action.role} to {qt(a['mass'])} at {a['position']}: {how}"
 
 
 def _nominal(planning: Planning, weight: str) -> Any:
