@@ -86,7 +86,7 @@ def list_records(registry_url: str | None, as_json: bool, limit: int, lab: str |
         console.print(f"[bold]Records{' of ' + escape(one_lab) if one_lab else ''} in "
                       f"{escape(reg.url)}[/], newest first")
         procedure_width = max(len(f"{r.procedure_id}@{r.procedure_version}") for r in rows)
-        console.print(f"[bold]{'id':<12}  {'finished (UTC)':<16}  "
+        console.print(f"[bold]{'id':<12}  {'finished (UTC)':<19}  "
                       f"{'procedure':<{procedure_width}}  decision[/]")
         for row in rows:
             what = f"{row.dut_maker} {row.dut_model} #{row.dut_serial}"
@@ -95,7 +95,7 @@ def list_records(registry_url: str | None, as_json: bool, limit: int, lab: str |
             mark = " [bold yellow]SIM[/]" if simulated[row.id] else "    "
             procedure = f"{row.procedure_id}@{row.procedure_version}"
             console.print(f"{row.id[:8]}{mark}  "
-                          f"{row.finished.replace('T', ' ').removesuffix('Z')[:16]:<16}  "
+                          f"{row.finished.replace('T', ' ').removesuffix('Z')[:19]:<19}  "
                           f"{escape(procedure):<{procedure_width}}  "
                           f"{_decision(row.decision)}")
             console.print(Padding(Text(what), (0, 0, 0, 14)))
