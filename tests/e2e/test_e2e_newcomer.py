@@ -267,3 +267,16 @@ def test_the_readme_names_the_options_users_look_for() -> None:
     for option in ("--operator", "registry list --decision", "--rounding",
                    "--allow-expired", "reanalyse"):
         assert option in readme, option
+
+
+@pytest.mark.parametrize("budget", ["gum-h1.yaml", "co2-analyzer-fit.yaml"])
+def test_uncertainty_reports_fit_80_columns(budget: str, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    monkeypatch.setenv("COLUMNS", "80")  # a terminal 80 columns wide
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert main(["uncertainty", str(ROOT / "examples" / "budgets" / budget)]) == 0
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", capsys.readouterr().out)
+    assert "Uncertainty budget" in shown or "Points" in shown
+    assert "…" not in shown and max(len(line.rstrip()) for line in shown.splitlines()) <= 80
