@@ -160,6 +160,10 @@ def calibrate(request: CalibrationRequest, *, on_event: OnEvent | Sequence[OnEve
                                   "sha256": config.register.sha256},
                      "dut": instrument_info(config, "dut", dut),
                      "standards_data": _standards_data(bench),
+                     "instrument_standards": [i.register_id for i in
+                                              config.instruments.values() if i.register_id],
+                     "simulated": sorted(i.name for i in config.instruments.values()
+                                         if i.simulated),
                      "environment_stated": _stated(bench.environment_stated),
                      "expired_standards": list(getattr(bench, "expired", ())),
                      **certificate_info(config, request)}
@@ -396,7 +400,7 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
     standards = [_standard_used(s, info.get("allow_expired")
                                 if expired & {s.get("id"), s.get("set")} else None,
                                 applied.get(str(s.get("id"))))
-                 for s in info.get("standards_data") or [] if s.get("certificate")]
+                 for s in standards_used(info, events) if s.get("certificate")]
     procedure_ref = {"id": procedure.id, "version": procedure.version,
                      "title": procedure.title, "document": procedure.document,
                      "kind": procedure.kind,
@@ -430,10 +434,34 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
         procedure=procedure_ref, journal_sha256=journal_sha256, points=points,
         allow_expired=info.get("allow_expired"), parameters=info.get("parameters") or {},
         seed=info.get("seed"), virtual_clock=bool(info.get("virtual_clock")),
+        simulated=list(info.get("simulated") or ()) or None,
         labctl_version=info.get("labctl_version") or "0", operator=info.get("operator") or "-",
         operators=everyone if len(everyone) > 1 else None,
         accepted_changes=accepted_changes(events) or None,
         started=_wall(info), finished=ended)
+
+
+def standards_used(info: Mapping[str, Any], events: Sequence[Mapping[str, Any]]
+                   ) -> list[Mapping[str, Any]]:
+    """The journalled standards (``run_started``'s ``standards_data``) the run used.
+
+    A family's action that puts a standard to use names it in its journal event's
+    ``standards`` member (the weighing family's ``load`` event names the weights it
+    places). Once a journal names any, a standard is listed only if an event names it or
+    it is the register entry of one of the bench's instruments (a thermo-hygrometer, a
+    reference monitor: used by being read); the weights of a set that no load put on
+    are left out. A journal that names none (a family that does not say, a journal from
+    before) lists every standard of the bench, as it always did."""
+    named: set[str] = set()
+    for event in events:
+        listed = event.get("standards") if event.get("type") != "run_started" else None
+        if isinstance(listed, list):
+            named.update(str(x) for x in listed)
+    data = list(info.get("standards_data") or [])
+    if not named:
+        return data
+    instruments = set(info.get("instrument_standards") or ())
+    return [s for s in data if s.get("id") in named or s.get("id") in instruments]
 
 
 def applied_corrections(points: Sequence[Any]) -> dict[str, list[dict[str, Any]]]:

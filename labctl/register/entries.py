@@ -97,7 +97,9 @@ class QuantityCertificate:
     def describe(self, name: str) -> str:
         if self.table is not None:
             return f"{name} certified at {self.table.describe()}"
-        return f"{name} U = {self.U.magnitude:g} {quantity_json(self.U)['unit']} (k = {self.k:g})"  # type: ignore[union-attr,index]
+        from labctl.numbers import quantity_text
+
+        return f"{name} U = {quantity_text(self.U)} (k = {self.k:g})"
 
     def as_record(self) -> dict[str, Any]:
         data: dict[str, Any] = {"U": quantity_json(self.U), "k": self.k,
@@ -123,7 +125,9 @@ class MeasuringInstrument(Standard):
         return text + f", serial {self.serial}" + (f"; {quantities}" if quantities else "")
 
     def corrections_applied(self) -> str:
-        stated = [f"{name} {c.correction.magnitude:+g} {quantity_json(c.correction)['unit']}"  # type: ignore[index]
+        from labctl.numbers import quantity_text
+
+        stated = [f"{name} {quantity_text(c.correction, sign=True)}"
                   for name, c in self.quantities.items() if c.correction is not None]
         tables = [name for name, c in self.quantities.items() if c.table is not None]
         if tables:

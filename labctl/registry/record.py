@@ -218,7 +218,7 @@ class AcceptedChange(_Model):
 
 
 #: Members written only when set, so records made before they existed hash the same.
-OPTIONAL_MEMBERS: tuple[str, ...] = ("operators", "accepted_changes")
+OPTIONAL_MEMBERS: tuple[str, ...] = ("operators", "accepted_changes", "simulated")
 
 
 class Record(_Model):
@@ -254,6 +254,10 @@ class Record(_Model):
     parameters: dict[str, Any] = Field(default_factory=dict)
     seed: int | None = None
     virtual_clock: bool = False
+    #: The bench's instruments that were simulators (``sim://``), by name: a record of a
+    #: simulated run is never a real calibration (absent: no instrument was simulated,
+    #: or a record from before labctl said so; ``is_simulated`` also reads the clock).
+    simulated: list[NonEmpty] | None = None
     labctl_version: NonEmpty
     operator: NonEmpty
     #: Every operator of a run resumed by someone else, in order (absent: one operator).
@@ -360,6 +364,12 @@ class Record(_Model):
         return data
 
     # -- forms --------------------------------------------------------------------------
+
+    @property
+    def is_simulated(self) -> bool:
+        """True when any instrument of the run was a simulator, or the run ran on the
+        virtual clock (only an all-simulated bench does)."""
+        return bool(self.simulated) or self.virtual_clock
 
     @property
     def signed(self) -> bool:

@@ -238,6 +238,9 @@ def dcc_xml(view: dict[str, Any], *, software_version: str) -> bytes:
     _location(customer, view["customer"])
 
     statements = _sub(admin, "statements")
+    if view.get("simulated"):
+        _statement(statements, "SIMULATED", "SIMULATED: the instruments of this run were "
+                   "simulators; this is not a calibration of a real instrument.", valid=False)
     if draft:
         _statement(statements, "DRAFT", "DRAFT: this DCC is not approved and is not a valid "
                    "certificate; it names no signatory.", valid=False)
