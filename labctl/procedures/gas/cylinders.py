@@ -135,10 +135,10 @@ class SelectCylinderAction(Action):
             for name, value in point.items():
                 namespace[name] = planning.evaluate(value, namespace,
                                                     f"point {j + 1}: {name}")
-            port = _port(planning.evaluate(self.value("port"), namespace, f"{what}: port"),
-                         what, self.where)
-            cylinders.add(selector.cylinder_at(port))
-        cylinders.discard(None)
+            label = f"{step.id} point {j + 1}"
+            port = _port(planning.evaluate(self.value("port"), namespace, f"{label}: port"),
+                         label, self.where)
+            cylinders.add(self._cylinder(selector, port, label))
         need, function, where = max(self._needs)
         if len(cylinders) < need:
             at = planning.procedure.where("steps", self._step_index, "points") \
