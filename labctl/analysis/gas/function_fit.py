@@ -244,7 +244,7 @@ def analysis_function_fit(history: RunHistory, context: AnalysisContext,
         values, _ = fit.read_values([("y", y, 0.0) for y in given])
         for j, (y, r) in enumerate(zip(given, values, strict=True)):
             U = k * r.standard_uncertainty
-            ok = goodness.passed and (read_limit is None or U <= read_limit)
+            ok = goodness.passed and (read_limit is None or read_limit >= U)
             results.append(PointResult(
                 test="function_value", step=step,
                 point=f"{step}/value-{component.lower()}-{j + 1}",

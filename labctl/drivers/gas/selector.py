@@ -121,7 +121,8 @@ class GasStreamSelector(Instrument):
         words = text.split(",")
         if name != "ID" or not sep or len(words) < 3:
             raise InstrumentError("cannot read maker, model and serial", instrument=self.name,
-                                  command="ID", reply=reply, hint="expected ID=maker,model,serial,fw")
+                                  command="ID", reply=reply,
+                                  hint="expected ID=maker,model,serial,firmware")
         count = self._ask("NP", "NP")
         if count < self.positions:
             raise InstrumentError(f"the valve has {count} ports, the bench says "
