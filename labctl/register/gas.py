@@ -138,8 +138,8 @@ class Cylinder(Standard):
         return (f"{self.title} {self.crm}, {self.component} in {self.balance}, "
                 f"{self.c0 * 1e6:.6g} umol/mol, U = {self.U * 1e6:.3g} umol/mol "
                 f"(k = {self.k:g})"
-                + "".join(f"; {n} {c * 1e6:.6g} umol/mol, U = {U * 1e6:.3g} umol/mol "
-                          f"(k = {k:g})" for n, c, U, k in self.others)
+                + "".join(f"; {n} {_fraction_text(c, U)} (k = {k:g})"
+                          for n, c, U, k in self.others)
                 + (f", serial {self.serial}" if self.serial else ""))
 
     def as_record(self) -> dict[str, Any]:
@@ -194,6 +194,12 @@ def _other(m: CylinderFields, i: int, c: ComponentFields, place: EntryPlace
         raise ConfigError(f"cylinder {m.id!r}: {c.component} needs a positive value and a "
                           f"U smaller than it", where=place.where("other_components", i))
     return c.component, value, U, float(c.k if c.k is not None else m.k)
+
+
+def _fraction_text(c: float, U: float) -> str:
+    """``1952.6 nmol/mol, U = 1 nmol/mol`` (nmol/mol below 10 umol/mol, else umol/mol)."""
+    unit, scale = ("nmol/mol", 1e9) if c < 1e-5 else ("umol/mol", 1e6)
+    return f"{c * scale:.6g} {unit}, U = {U * scale:.3g} {unit}"
 
 
 def _is_relative(q: Quantity) -> bool:

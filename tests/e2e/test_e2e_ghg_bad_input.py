@@ -78,7 +78,7 @@ def test_a_port_without_a_cylinder_is_refused_at_plan_time(
         tmp_path: Path, moves: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     def unplug(data: dict) -> None:
         for block in ("options", "sim"):
-            data["instruments"]["selector"][block]["ports"].pop(4, None)   # (one mapping: a YAML anchor)
+            data["instruments"]["selector"][block]["ports"].pop(4, None)   # one mapping (an anchor)
 
     procedure = ghg_procedure(tmp_path, {})
     error = refused(tmp_path, capsys, procedure, ghg_bench(tmp_path, unplug))

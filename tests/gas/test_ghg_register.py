@@ -49,7 +49,7 @@ def test_other_components_are_certified_contents(tmp_path: Path) -> None:
     ch4 = record["other_components"][0]
     assert ch4["component"] == "CH4" and ch4["k"] == 3.0
     assert ch4["value"] == {"value": pytest.approx(1.9526), "unit": "umol/mol"}
-    assert "CH4 1.9526 umol/mol" in c.describe()
+    assert "; CH4 1952.6 nmol/mol, U = 0.976 nmol/mol (k = 3)" in c.describe()
 
 
 @pytest.mark.parametrize(("others", "why"), [
