@@ -22,8 +22,8 @@ journals (a repeated or missing seq), fault repeats (a one-shot simulator fault,
 ``count`` or a disconnect, that acted again after a resume), and what the finished runs
 say of their faults: abandoned attempts (measured again, in no result) and runs with a
 gross error (a stuck indication failing its point). The goal line asks for nothing
-lost, nothing duplicated, no bad journal, no fault repeated. Exit status 0 (benchmarks inform); ``--json`` prints the
-counts as JSON for the CI test (tests/benchmarks/test_chaos.py).
+lost, nothing duplicated, no bad journal, no fault repeated. Exit status 0 (benchmarks
+inform); ``--json`` prints the counts as JSON for the CI test (tests/benchmarks/test_chaos.py).
 
 The moments are journal lines (``LABCTL_TEST_JOURNAL_HOLD``), so a trial is the same for
 the same seed; the harness is tests/e2e/e2e_interrupts.py.

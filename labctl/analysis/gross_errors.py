@@ -102,8 +102,18 @@ def _resolution(history: RunHistory, role: str, unit: str) -> float:
     return 0.0
 
 
+@functools.lru_cache(maxsize=256)
+def _pretty(unit: str) -> str:
+    from labctl.units import parse_unit
+
+    try:
+        return format(parse_unit(unit), "~P")
+    except Exception:  # noqa: BLE001 - shown as journalled
+        return unit
+
+
 def _words(values: Mapping[str, float], unit: str) -> str:
-    return ", ".join(f"{name} {v:.6g} {unit}" for name, v in sorted(values.items()))
+    return ", ".join(f"{name} {v:.6g} {_pretty(unit)}" for name, v in sorted(values.items()))
 
 
 def gross_errors(history: RunHistory) -> list[GrossError]:

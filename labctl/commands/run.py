@@ -140,7 +140,8 @@ def _dry_run(request: Any, console: Any) -> None:
 
 def run_fault_lines(record: Any) -> list[str]:
     """The summary's lines on gross errors and abandoned attempts of a record."""
-    lines = [f"GROSS ERROR {g.point}: {g.message}" for g in record.gross_errors or ()]
+    lines = [f"GROSS ERROR {g.point}: {g.message.removeprefix('gross error: ')}"
+             for g in record.gross_errors or ()]
     abandoned = record.abandoned_attempts or ()
     if abandoned:
         lines.append(f"{len(abandoned)} attempt(s) abandoned and measured again (their "

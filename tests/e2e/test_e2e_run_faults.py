@@ -206,7 +206,7 @@ def test_a_stuck_scale_fails_its_points_as_gross_errors(tmp_path: Path) -> None:
     assert "weighing/06" not in flagged       # 10 kg again on the way down: no change
     assert all(p.point not in flagged for p in record.points
                if p.point.startswith("weighing/0") and int(p.point[-1]) < 5)
-    assert any(line.startswith("GROSS ERROR weighing/05: gross error: instrument 'scale'")
+    assert any(line.startswith("GROSS ERROR weighing/05: instrument 'scale' (role dut)")
                for line in run_fault_lines(record))
 
 
@@ -220,6 +220,6 @@ def test_a_stuck_concentration_monitor_fails_the_point_naming_it(tmp_path: Path)
     point = next(p for p in record.points if p.point == "levels/03")
     assert point.decision == "fail"
     assert point.notes.startswith("gross error: instrument 'reference' (role reference)")
-    assert "level 400" in point.notes
+    assert "at level 400 µg/m³, exactly as at level 150 µg/m³ (levels/02)" in point.notes
     others = [p for p in record.points if p.point != "levels/03"]
     assert all("gross_error" not in p.details for p in others)

@@ -21,7 +21,8 @@ Command set (commands end in LF, replies in CR LF)::
 
 Every configuration and set-point command is followed by ``SYST:ERR?``; a refused one
 raises ``InstrumentError`` at once. A set point is then read back (``SOUR:CONC?``): a
-lost one is sent again, never taken for done (``Instrument.confirm_setting``). Safe state: output closed (flows off).
+lost one is sent again, never taken for done (``Instrument.confirm_setting``). Safe
+state: output closed (flows off).
 
 The driver knows its cylinder from the bench's standards (the register's ``cylinders``
 entry: c0, component, LEL; option ``cylinder: <id>`` when the bench lists several) and

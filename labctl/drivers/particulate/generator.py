@@ -11,7 +11,8 @@ Command set (commands end in LF, replies in CR LF)::
 
 Every set point and output command is followed by ``SYST:ERR?``: a refused command
 raises ``InstrumentError`` at once. A set point is then read back (``SOUR:CONC?``): a
-lost one is sent again, never taken for done (``Instrument.confirm_setting``). Safe state: output off.
+lost one is sent again, never taken for done (``Instrument.confirm_setting``). Safe
+state: output off.
 """
 
 from __future__ import annotations
