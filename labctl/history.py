@@ -20,6 +20,7 @@ one-shot fault again.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -185,7 +186,6 @@ class RunHistory:
             out.append((info, done))
         return out
 
-
     def abandoned_attempts(self) -> list[AbandonedAttempt]:
         """Every attempt that never finished, in the order they started, with its reason
         (see the module's doc)."""
@@ -193,8 +193,9 @@ class RunHistory:
                             if not a.finished),
                            key=lambda a: (a.started_seq or 0, a.step, a.point))
         out = []
+        seqs = [int(e.get("seq", 0)) for e in self.events] if open_ones else []
         for a in open_ones:
-            reason, instrument, command = self._why_stopped(a.started_seq or 0)
+            reason, instrument, command = self._why_stopped(a.started_seq or 0, seqs)
             out.append(AbandonedAttempt(a.step, a.point, a.attempt, reason, instrument,
                                         command))
         return out
@@ -206,10 +207,9 @@ class RunHistory:
             out.setdefault((a.step, a.point), []).append(a)
         return out
 
-    def _why_stopped(self, after_seq: int) -> tuple[str, str | None, str | None]:
-        for ev in self.events:
-            if int(ev.get("seq", 0)) <= after_seq:
-                continue
+    def _why_stopped(self, after_seq: int, seqs: list[int]
+                     ) -> tuple[str, str | None, str | None]:
+        for ev in self.events[bisect.bisect_right(seqs, after_seq):]:
             kind = ev.get("type")
             if kind == "error" and ev.get("during", "run") == "run":
                 return (str(ev.get("message") or "an error"), ev.get("instrument") or None,
