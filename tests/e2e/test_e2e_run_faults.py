@@ -24,6 +24,7 @@ from e2e_support import ROOT, journal_events, only_run, registry_url
 from labctl.analysis import analyse
 from labctl.analysis.gross_errors import gross_errors
 from labctl.calibration import CalibrationRequest, calibrate
+from labctl.cli import main
 from labctl.commands.run import run_fault_lines
 from labctl.errors import LabctlError
 from labctl.history import KILLED, fold
@@ -210,7 +211,8 @@ def test_a_stuck_scale_fails_its_points_as_gross_errors(tmp_path: Path) -> None:
                for line in run_fault_lines(record))
 
 
-def test_a_stuck_concentration_monitor_fails_the_point_naming_it(tmp_path: Path) -> None:
+def test_a_stuck_concentration_monitor_fails_the_point_naming_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bench = bench_with_faults(tmp_path, "sim-pm25", {"reference": [
         {"kind": "stuck", "commands": ["MEAS:PM25?"], "after": 60}]})
     record = calibrate(request("pm25-jjf1659", bench, tmp_path)).record
@@ -223,3 +225,6 @@ def test_a_stuck_concentration_monitor_fails_the_point_naming_it(tmp_path: Path)
     assert "at level 400 µg/m³, exactly as at level 150 µg/m³ (levels/02)" in point.notes
     others = [p for p in record.points if p.point != "levels/03"]
     assert all("gross_error" not in p.details for p in others)
+    assert main(["registry", "show", record.id, "--registry", registry_url(tmp_path)]) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "GROSS ERROR levels/03: instrument 'reference' (role reference)" in shown
