@@ -228,3 +228,34 @@ def test_a_stuck_concentration_monitor_fails_the_point_naming_it(
     assert main(["registry", "show", record.id, "--registry", registry_url(tmp_path)]) == 0
     shown = " ".join(capsys.readouterr().out.split())
     assert "GROSS ERROR levels/03: instrument 'reference' (role reference)" in shown
+
+
+# -- state-changing commands: read the state back, then decide ---------------------------
+@pytest.mark.parametrize(("procedure", "bench", "instrument", "plan", "outcome"), [
+    ("scale-jjg539", "sim-scale", "loader",
+     [{"kind": "garbage", "commands": ["LOAD"], "after": 3, "count": 1}],
+     "confirmed by its state"),
+    ("pm25-jjf1659", "sim-pm25", "generator",
+     [{"kind": "timeout", "commands": ["SOUR:CONC"], "after": 1, "count": 1}],
+     "sent again: read back '50'"),
+], ids=["a garbled load", "a lost set point"])
+def test_a_lost_state_change_is_settled_by_reading_the_state(
+        procedure: str, bench: str, instrument: str, plan: list[dict[str, Any]],
+        outcome: str, tmp_path: Path) -> None:
+    path = bench_with_faults(tmp_path, bench, {instrument: plan})
+    result = calibrate(request(procedure, path, tmp_path))
+    assert result.record.decision == "pass"
+    events = journal_events(result.journal_path)
+    retries = [e for e in events if e["type"] == "retry" and e["instrument"] == instrument]
+    assert [e["outcome"] for e in retries] == [outcome]
+    faults = [e for e in events if e["type"] == "sim_fault"]
+    assert len(faults) == 1 and faults[0]["seq"] < retries[0]["seq"]
+    if instrument == "generator":   # the level measured is the one the journal states
+        sets = [e for e in events if e["type"] == "set" and e.get("role") == "generator"
+                and e["setting"] == "concentration"]
+        assert sets[1]["value"]["value"] == 150.0
+        level = [e["value"] for e in events if e["type"] == "reading"
+                 and e.get("point") == "levels/02" and e["role"] == "reference"
+                 and e["name"] == "pm25"]
+        assert level and 140 < sum(level) / len(level) < 160   # not the 50 it stayed at
+        assert result.record.abandoned_attempts is None
