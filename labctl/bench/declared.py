@@ -18,16 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from labctl.bench.view import BenchView
 from labctl.errors import ConfigError, RunError, TransportError
 from labctl.transport.base import Transport
 
 if TYPE_CHECKING:
     from labctl.bench.config import BenchConfig, InstrumentConfig
-    from labctl.drivers.capabilities import EnvironmentReading
 
 
 class PlanOnlyLine(Transport):
@@ -59,7 +58,7 @@ class PlanOnlyLine(Transport):
         pass
 
 
-class DeclaredBench:
+class DeclaredBench(BenchView):
     """What ``plan_run`` needs of a bench (``BenchLike``), from the bench file alone:
     the drivers by role (on ``PlanOnlyLine``), the parts of its standards and the
     run information. It is never opened, so it has nothing to close."""
@@ -76,52 +75,8 @@ class DeclaredBench:
                        for inst in config.instruments.values() if inst.role}
 
     @property
-    def path(self) -> Path:
-        return self.config.path
-
-    @property
-    def sha256(self) -> str:
-        return self.config.sha256
-
-    @property
-    def name(self) -> str:
-        return self.config.name
-
-    @property
-    def lab(self) -> str:
-        return self.config.lab
-
-    @property
-    def operator(self) -> str:
-        return self.config.operator
-
-    @property
     def seed(self) -> int:
         return self._seed
-
-    @property
-    def standards(self) -> tuple[str, ...]:
-        return self.config.standards
-
-    @property
-    def environment_stated(self) -> EnvironmentReading | None:
-        return self.config.environment_stated
-
-    @property
-    def roles(self) -> Mapping[str, Any]:
-        """role -> driver (on a ``PlanOnlyLine``)."""
-        return MappingProxyType(self._roles)
-
-    def role(self, name: str) -> Any:
-        try:
-            return self._roles[name]
-        except KeyError:
-            raise RunError(f"bench {self.path} has no instrument in role {name!r}; its roles: "
-                           f"{', '.join(sorted(self._roles)) or 'none'}",
-                           hint=f"add an instrument with role: {name}") from None
-
-    def standard_parts(self) -> tuple[Any, ...]:
-        return self.config.standard_parts()
 
     def __repr__(self) -> str:
         return f"<DeclaredBench {self.name!r} from {self.path}: {', '.join(self.instruments)}>"

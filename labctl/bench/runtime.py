@@ -15,17 +15,16 @@ import contextlib
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from labctl.bench.view import BenchView
 from labctl.errors import ConfigError, InstrumentError, LabctlError, RunError, TransportError
 
 if TYPE_CHECKING:
     from labctl.bench.config import BenchConfig, InstrumentConfig
     from labctl.clock import Clock
     from labctl.drivers.capabilities import EnvironmentReading, Identity
-    from labctl.register import Register
     from labctl.sim.device import SimDevice
     from labctl.sim.world import World
 
@@ -129,7 +128,7 @@ def _report_garbled_serial(driver: Any, first: str) -> None:
             instrument=driver.name, command="identify")))
 
 
-class Bench:
+class Bench(BenchView):
     """The instruments of a bench, open, by name and by role."""
 
     def __init__(self, config: BenchConfig, clock: Clock, world: World,
@@ -149,57 +148,8 @@ class Bench:
 
     # -- what the record needs ------------------------------------------------------
     @property
-    def path(self) -> Path:
-        return self.config.path
-
-    @property
-    def sha256(self) -> str:
-        return self.config.sha256
-
-    @property
-    def name(self) -> str:
-        return self.config.name
-
-    @property
-    def lab(self) -> str:
-        return self.config.lab
-
-    @property
-    def operator(self) -> str:
-        return self.config.operator
-
-    @property
     def seed(self) -> int:
         return self.world.seed
-
-    @property
-    def register(self) -> Register:
-        return self.config.register
-
-    @property
-    def standards(self) -> tuple[str, ...]:
-        """The register ids the bench file lists under ``standards``."""
-        return self.config.standards
-
-    @property
-    def environment_stated(self) -> EnvironmentReading | None:
-        """The environment stated in the bench file (None when an instrument measures it)."""
-        return self.config.environment_stated
-
-    # -- roles --------------------------------------------------------------------------
-    @property
-    def roles(self) -> Mapping[str, Any]:
-        """role -> driver."""
-        return MappingProxyType(self._roles)
-
-    def role(self, name: str) -> Any:
-        """The driver bound to role ``name``."""
-        try:
-            return self._roles[name]
-        except KeyError:
-            raise RunError(f"bench {self.path} has no instrument in role {name!r}; its roles: "
-                           f"{', '.join(sorted(self._roles)) or 'none'}",
-                           hint=f"add an instrument with role: {name}") from None
 
     def check_roles(self, required: Mapping[str, str],
                     optional: set[str] | frozenset[str] = frozenset()) -> None:
@@ -261,10 +211,6 @@ class Bench:
         return out
 
     # -- standards ------------------------------------------------------------------------
-    def standard_parts(self) -> tuple[Any, ...]:
-        """The parts of the bench's standards (the weights of its sets), in order."""
-        return self.config.standard_parts()
-
     def standards_used(self) -> list[Any]:
         """Certificate data of what the bench uses: each part of its standards (a set's
         weights), then each certified entry without parts (the thermo-hygrometer, a
