@@ -18,9 +18,12 @@ finished with its record (at most ``--resumes`` times), ``labctl registry delive
 record already stored. It prints the counts: runs, finished, records, lost (finished
 without a record), duplicated (more than one record of a run), unfinished (still not
 finished after the resumes: a fault that keeps coming back; no record is owed), bad
-journals (a repeated or missing seq). The goal line asks for nothing lost, nothing
-duplicated, no bad journal. Exit status 0 (benchmarks inform); ``--json`` prints the
-counts as JSON for the CI test (tests/benchmarks/test_chaos.py).
+journals (a repeated or missing seq), fault repeats (a one-shot simulator fault, its
+``count`` or a disconnect, that acted again after a resume), and what the finished runs
+say of their faults: abandoned attempts (measured again, in no result) and runs with a
+gross error (a stuck indication failing its point). The goal line asks for nothing
+lost, nothing duplicated, no bad journal, no fault repeated. Exit status 0 (benchmarks
+inform); ``--json`` prints the counts as JSON for the CI test (tests/benchmarks/test_chaos.py).
 
 The moments are journal lines (``LABCTL_TEST_JOURNAL_HOLD``), so a trial is the same for
 the same seed; the harness is tests/e2e/e2e_interrupts.py.
@@ -74,6 +77,9 @@ class Counts:
     duplicated: int = 0
     unfinished: int = 0
     bad_journals: int = 0
+    fault_repeats: int = 0
+    abandoned_attempts: int = 0
+    gross_errors: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     trials: list[str] = field(default_factory=list)   # one line per trial: what, outcome
@@ -88,13 +94,17 @@ def fault_plan(rng: random.Random) -> list[tuple[str, str]]:
 
 
 def faulty_bench(folder: Path, rng: random.Random, name: str,
-                 kind: str) -> tuple[Path, str]:
+                 kind: str) -> tuple[Path, str, int | None]:
     """A copy of the shipped bench with a fault of ``kind`` on the simulator ``name``;
-    (path, description)."""
+    (path, description, the most times the fault may act over all sessions: its
+    ``count``, 1 for a disconnect, None when unlimited)."""
     import shutil
 
-    trigger = (f"probability: {rng.choice((0.02, 0.05, 0.1))}" if rng.random() < 0.5
-               else f"after: {rng.randint(3, 40)}, count: {rng.randint(1, 3)}")
+    count = rng.randint(1, 3)
+    by_chance = rng.random() < 0.5
+    trigger = (f"probability: {rng.choice((0.02, 0.05, 0.1))}" if by_chance
+               else f"after: {rng.randint(3, 40)}, count: {count}")
+    limit = 1 if kind == "disconnect" else (None if by_chance else count)
     fault = f"{{kind: {kind}, {trigger}}}"
     text = SHIPPED_BENCH.read_text(encoding="utf-8")
     anchor = SIMULATORS[name]
@@ -109,7 +119,7 @@ def faulty_bench(folder: Path, rng: random.Random, name: str,
     shutil.copy(SHIPPED_BENCH.parent / "register.yaml", folder / "register.yaml")
     bench = folder / "sim-scale.yaml"
     bench.write_text(text, encoding="utf-8")
-    return bench, f"{name}: {fault}"
+    return bench, f"{name}: {fault}", limit
 
 
 def closed_port_url() -> str:
@@ -127,6 +137,7 @@ def trial(kind: str, index: int, folder: Path, worker: Worker, env: dict[str, st
     bench = SHIPPED_BENCH
     target = registry
     what = kind
+    limit: int | None = None
     if kind == "kill9":
         line = rng.randint(0, lines["record_stored"])
         what = f"kill -9 after line {line}"
@@ -141,7 +152,7 @@ def trial(kind: str, index: int, folder: Path, worker: Worker, env: dict[str, st
         worker.run(run_args(runs, target), hold=line, on_hold=send(getattr(signal, kind)))
     elif kind == "fault":
         name, fault = faults[counts.by_kind.get("fault", 0) % len(faults)]
-        bench, what = faulty_bench(folder / f"bench-{index}", rng, name, fault)
+        bench, what, limit = faulty_bench(folder / f"bench-{index}", rng, name, fault)
         worker.run(run_args(runs, target, bench=bench))
     else:
         target = closed_port_url()
@@ -169,6 +180,7 @@ def trial(kind: str, index: int, folder: Path, worker: Worker, env: dict[str, st
     if "record_stored" in types and not target.startswith("postgresql"):
         worker.run(["registry", "deliver", "--registry", target])
     done = _finished(journal)
+    _fault_counts(journal, limit, counts, f"trial {index} ({what})", done)
     records = records_of(run_id, Path(env["LABCTL_HOME"]) / "outbox.db",
                          None if target.startswith("postgresql") else target)
     ids = set(records.outbox) | set(records.registry)
@@ -186,6 +198,24 @@ def trial(kind: str, index: int, folder: Path, worker: Worker, env: dict[str, st
         counts.unfinished += 1
     counts.trials.append(f"{index:3d} {what}: {'finished' if done else 'unfinished'}, "
                          f"{len(ids)} record(s), {types.count('resumed_run')} resume(s)")
+
+
+def _fault_counts(journal: Path, limit: int | None, counts: Counts, what: str,
+                  done: bool) -> None:
+    """A one-shot fault that acted more often than it may (over every session), and what
+    a finished run's journal says of its abandoned attempts and gross errors."""
+    from labctl.analysis.gross_errors import gross_errors
+    from labctl.history import fold
+    from labctl.procedures.journal import read_journal
+
+    history = fold(read_journal(journal)[0])
+    fired = [n for per in history.faults_fired().values() for n in per.values()]
+    if limit is not None and any(n > limit for n in fired):
+        counts.fault_repeats += 1
+        counts.problems.append(f"{what}: a spent fault acted again ({max(fired)} times)")
+    if done:
+        counts.abandoned_attempts += len(history.abandoned_attempts())
+        counts.gross_errors += bool(gross_errors(history))
 
 
 def _finished(journal: Path) -> bool:
@@ -238,15 +268,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"chaos: {trials} trials (seed {args.seed}) in {wall:.0f} s")
     for name in ("runs", "finished", "records", "lost", "duplicated", "unfinished",
-                 "bad_journals"):
-        print(f"  {name:<13}{getattr(counts, name)}")
+                 "bad_journals", "fault_repeats", "abandoned_attempts", "gross_errors"):
+        print(f"  {name:<19}{getattr(counts, name)}")
     print("  by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(counts.by_kind.items())))
     for line in counts.trials if args.verbose else ():
         print(f"  {line}")
     for problem in counts.problems:
         print(f"  ! {problem}")
-    ok = counts.lost == counts.duplicated == counts.bad_journals == 0
-    print(f"goal: nothing lost, nothing duplicated, no bad journal: {'OK' if ok else 'MISS'}")
+    ok = counts.lost == counts.duplicated == counts.bad_journals == counts.fault_repeats == 0
+    print("goal: nothing lost, nothing duplicated, no bad journal, no spent fault repeated: "
+          f"{'OK' if ok else 'MISS'}")
     return 0
 
 

@@ -153,7 +153,11 @@ def calibrate(request: CalibrationRequest, *, on_event: OnEvent | Sequence[OnEve
 
     with config.open(clock, seed=seed, allow_expired=request.allow_expired,
                      today=request.today) as bench:
-        if not request.resume:
+        if request.resume:  # the faults a simulator injected before stay spent
+            from labctl.history import fold
+
+            bench.restore_faults(fold(resume.events).faults_fired())
+        else:
             dut = bench.role("dut") if "dut" in bench.roles else None
             extra = {"record_id": new_record_id(),
                      "register": {"path": str(config.register.path),
@@ -382,6 +386,7 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
     ``record_id`` and ``supersedes`` a correction of an earlier record. A schema-2 record:
     with what its certificate needs (``labctl.record_content``)."""
     from labctl import record_content as content
+    from labctl.analysis.gross_errors import gross_errors
     from labctl.history import fold
     from labctl.procedures.resume_checks import accepted_changes, operators
     from labctl.registry.record import Record, overall_decision
@@ -413,6 +418,8 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
     kind = content.expected_document_kind(procedure.kind, decision in CONFORMING)
     prefix = (info.get("issuer") or {}).get("number_prefix") or "LC"
     everyone = operators(events)
+    abandoned = [a.as_json() for a in history.abandoned_attempts()]
+    gross = [g.as_json() for g in gross_errors(history)]
     return Record(
         schema_version=2,
         issue={"lab": content.issuer(info), "document_kind": kind,
@@ -438,6 +445,7 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
         labctl_version=info.get("labctl_version") or "0", operator=info.get("operator") or "-",
         operators=everyone if len(everyone) > 1 else None,
         accepted_changes=accepted_changes(events) or None,
+        abandoned_attempts=abandoned or None, gross_errors=gross or None,
         started=_wall(info), finished=ended)
 
 

@@ -8,10 +8,19 @@ readings (an attempt counts as finished when a ``point_finished`` follows its
 ``point_started``; the readings of an attempt that never finished stay in the journal and
 are not part of a result), the steps started and finished, the sessions (a resume is a
 new one), how the run ended and whether its record was stored.
+
+An attempt that never finished was abandoned: ``abandoned_attempts()`` gives each one with
+its reason, the first ``error`` of the run (``during: run``) journalled after the
+attempt started, else the ``run_finished`` reason, else (a ``resumed_run`` follows: the
+process died without a word) that the run stopped without a journalled cause. Faults a
+simulator injected are ``sim_fault`` events (``faults_fired()``: how many times each
+fault of each instrument's plan acted), so a resumed run does not inject a spent
+one-shot fault again.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +70,7 @@ class Attempt:
     attempt: int
     events: tuple[Mapping[str, Any], ...]
     finished_seq: int | None          # seq of its point_finished (None: not finished)
+    started_seq: int | None = None    # seq of its point_started
 
     @property
     def finished(self) -> bool:
@@ -70,6 +80,34 @@ class Attempt:
     def readings(self) -> tuple[ReadingEvent, ...]:
         return tuple(ReadingEvent.from_event(e) for e in self.events
                      if e.get("type") == "reading")
+
+
+@dataclass(frozen=True)
+class AbandonedAttempt:
+    """An attempt at a point that never finished, and why: the error that ended it (its
+    message, the instrument and the command), or how the run stopped."""
+
+    step: str
+    point: str
+    attempt: int
+    reason: str
+    instrument: str | None = None
+    command: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"step": self.step, "point": self.point,
+                               "attempt": self.attempt, "reason": self.reason}
+        if self.instrument:
+            out["instrument"] = self.instrument
+        if self.command:
+            out["command"] = self.command
+        return out
+
+
+#: The reason of an abandoned attempt after which nothing was journalled but a resume.
+KILLED = "the run stopped without a journalled cause (the process was killed or lost power)"
+#: ... after which nothing at all was journalled (the run may still be going).
+UNFINISHED = "not finished (the run is still going, or stopped without a word)"
 
 
 @dataclass(frozen=True)
@@ -99,6 +137,7 @@ class RunHistory:
     sessions: int = 1
     run_finished: Mapping[str, Any] | None = None
     record_stored: Mapping[str, Any] | None = None
+    sim_faults: list[Mapping[str, Any]] = field(default_factory=list)
 
     # -- the run --------------------------------------------------------------------
     @property
@@ -147,6 +186,50 @@ class RunHistory:
             out.append((info, done))
         return out
 
+    def abandoned_attempts(self) -> list[AbandonedAttempt]:
+        """Every attempt that never finished, in the order they started, with its reason
+        (see the module's doc)."""
+        open_ones = sorted((a for tries in self.attempts.values() for a in tries
+                            if not a.finished),
+                           key=lambda a: (a.started_seq or 0, a.step, a.point))
+        out = []
+        seqs = [int(e.get("seq", 0)) for e in self.events] if open_ones else []
+        for a in open_ones:
+            reason, instrument, command = self._why_stopped(a.started_seq or 0, seqs)
+            out.append(AbandonedAttempt(a.step, a.point, a.attempt, reason, instrument,
+                                        command))
+        return out
+
+    def abandoned_by_point(self) -> dict[tuple[str, str], list[AbandonedAttempt]]:
+        """(step, point) -> its abandoned attempts."""
+        out: dict[tuple[str, str], list[AbandonedAttempt]] = {}
+        for a in self.abandoned_attempts():
+            out.setdefault((a.step, a.point), []).append(a)
+        return out
+
+    def _why_stopped(self, after_seq: int, seqs: list[int]
+                     ) -> tuple[str, str | None, str | None]:
+        for ev in self.events[bisect.bisect_right(seqs, after_seq):]:
+            kind = ev.get("type")
+            if kind == "error" and ev.get("during", "run") == "run":
+                return (str(ev.get("message") or "an error"), ev.get("instrument") or None,
+                        ev.get("command") or None)
+            if kind == "run_finished":
+                return str(ev.get("reason") or ev.get("state") or "the run ended"), None, None
+            if kind == "resumed_run":
+                return KILLED, None, None
+        return UNFINISHED, None, None
+
+    def faults_fired(self) -> dict[str, dict[int, int]]:
+        """Instrument -> (index of a fault in its simulator's plan -> how many times it
+        acted), over every session (``sim_fault`` events)."""
+        out: dict[str, dict[int, int]] = {}
+        for ev in self.sim_faults:
+            counts = out.setdefault(str(ev.get("instrument", "")), {})
+            index = int(ev.get("index", 0))
+            counts[index] = counts.get(index, 0) + 1
+        return out
+
 
 def fold(events: Iterable[Mapping[str, Any]]) -> RunHistory:
     """The history of a journal's events (in any order; sorted by ``seq``)."""
@@ -154,6 +237,7 @@ def fold(events: Iterable[Mapping[str, Any]]) -> RunHistory:
     h = RunHistory(events=ordered)
     open_attempts: dict[tuple[str, str, int], list[Mapping[str, Any]]] = {}
     finished_seq: dict[tuple[str, str, int], int] = {}
+    started_seq: dict[tuple[str, str, int], int] = {}
     for ev in ordered:
         kind = ev.get("type")
         if kind == "run_started" and not h.run_started:
@@ -176,6 +260,8 @@ def fold(events: Iterable[Mapping[str, Any]]) -> RunHistory:
             h.run_finished = ev
         elif kind == "record_stored":
             h.record_stored = ev
+        elif kind == "sim_fault":
+            h.sim_faults.append(ev)
         elif kind == "identified" and ev.get("role"):
             h.identified.setdefault(str(ev["role"]), ev)
         step = ev.get("step")
@@ -196,6 +282,7 @@ def fold(events: Iterable[Mapping[str, Any]]) -> RunHistory:
         if kind == "point_started":
             h.first_seen.setdefault(key3[:2], int(ev.get("seq", 0)))
             open_attempts.setdefault(key3, [])
+            started_seq.setdefault(key3, int(ev.get("seq", 0)))
         elif kind == "point_finished":
             if key3 in open_attempts:
                 finished_seq.setdefault(key3, int(ev.get("seq", 0)))
@@ -203,7 +290,8 @@ def fold(events: Iterable[Mapping[str, Any]]) -> RunHistory:
             open_attempts.setdefault(key3, []).append(ev)
     for (step, point, attempt), evs in open_attempts.items():
         h.attempts.setdefault((step, point), []).append(Attempt(
-            step, point, attempt, tuple(evs), finished_seq.get((step, point, attempt))))
+            step, point, attempt, tuple(evs), finished_seq.get((step, point, attempt)),
+            started_seq.get((step, point, attempt))))
     for tries in h.attempts.values():
         tries.sort(key=lambda a: a.attempt)
     return h

@@ -9,7 +9,10 @@ Analyses are plug-ins (``labctl.analysis.registry``: the ``labctl.analyses`` ent
 group); a family brings its own (the weighing family's are in
 ``labctl.analysis.weighing``). ``analyse`` folds the journal once
 (``labctl.history.fold``), builds each analysis's context and options and runs the list
-in order. Importing this package is light (no pint, numpy or scipy).
+in order. Every point then says how many of its attempts were abandoned and why, and a
+point whose indication did not follow the procedure's change fails as a gross error
+(``labctl.analysis.run_faults``). Importing this package is light (no pint, numpy or
+scipy).
 """
 
 from __future__ import annotations
@@ -77,7 +80,9 @@ def analyse(procedure: Any, events: Iterable[Mapping[str, Any]] | Any,
             where={"analysis": where, "options": options_at,
                    "data": _where(procedure, "data")})
         results.extend(analysis.run(history, context, options))
-    return results
+    from labctl.analysis.run_faults import annotate
+
+    return annotate(results, history)
 
 
 def _where(procedure: Any, *loc: Any) -> str | None:

@@ -12,7 +12,8 @@ instrument is put in its safe state and closed on the way out::
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -183,6 +184,22 @@ class Bench(BenchView):
                 check_binding(role, capability, type(driver).__name__,
                               capability_names(getattr(driver, "capabilities", ())),
                               where=self.config.places.get(f"role:{role}", str(self.path)))
+
+    # -- simulated faults ---------------------------------------------------------------
+    def watch_faults(self, listener: Callable[[str, Any], None]) -> None:
+        """Tell ``listener(instrument name, FaultEvent)`` of every fault a simulator's
+        fault plan injects from now on (the runner journals them)."""
+        for name, device in self.devices.items():
+            if hasattr(device, "restore_fired"):
+                device.listener = functools.partial(listener, name)
+
+    def restore_faults(self, fired: Mapping[str, Mapping[int, int]]) -> None:
+        """Give each simulator's fault plan the counts of the run's earlier sessions
+        (``RunHistory.faults_fired()``): spent one-shot faults do not act again."""
+        for name, counts in fired.items():
+            restore = getattr(self.devices.get(name), "restore_fired", None)
+            if restore is not None:
+                restore(counts)
 
     # -- identities ---------------------------------------------------------------------
     def identify_all(self) -> dict[str, Identity]:

@@ -441,6 +441,10 @@ def _print_record(console: Console, record: Record, problems: list[str],
     for change in record.accepted_changes or ():
         header.add_row("accepted change", e(f"{change.file} {change.path} changed during "
                                             f"the run: {change.reason}"))
+    for g in record.gross_errors or ():
+        header.add_row("GROSS ERROR", e(f"{g.point}: {g.message.removeprefix('gross error: ')}"))
+    for a in record.abandoned_attempts or ():
+        header.add_row("abandoned", e(f"{a.point} attempt {a.attempt}: {a.reason}"))
     header.add_row("started", record.started.isoformat().replace("+00:00", "Z"))
     header.add_row("finished", record.finished.isoformat().replace("+00:00", "Z"))
     env = record.environment

@@ -138,6 +138,22 @@ def _dry_run(request: Any, console: Any) -> None:
                   highlight=False, soft_wrap=True)
 
 
+def run_fault_lines(record: Any) -> list[str]:
+    """The summary's lines on gross errors and abandoned attempts of a record."""
+    lines = [f"GROSS ERROR {g.point}: {g.message.removeprefix('gross error: ')}"
+             for g in record.gross_errors or ()]
+    abandoned = record.abandoned_attempts or ()
+    if abandoned:
+        lines.append(f"{len(abandoned)} attempt(s) abandoned and measured again (their "
+                     "readings are in no result):")
+        for a in abandoned:
+            where = ", ".join(f"{k} {v!r}" for k, v in (("instrument", a.instrument),
+                                                        ("command", a.command)) if v)
+            lines.append(f"  {a.point} attempt {a.attempt}: {a.reason}"
+                         + (f" ({where})" if where and where not in a.reason else ""))
+    return lines
+
+
 def _summary(console: Any, result: Any) -> None:
     from rich.markup import escape
 
@@ -163,6 +179,8 @@ def _summary(console: Any, result: Any) -> None:
         from labctl.commands.registry import simulated_text
 
         console.print(f"[bold yellow]SIMULATED[/] {escape(simulated_text(record))}")
+    for line in run_fault_lines(record):
+        console.print(escape(line), highlight=False)
     delivery = result.delivery
     if result.record_stage_only:
         console.print(f"run {result.run_id} had finished without its record: record "

@@ -34,7 +34,10 @@ A driver reads like its instrument's manual::
   (the runner journals it) hears of every retry. Commands that change the instrument's
   state (zero, tare, a set point, a load) are never retried blindly: they are not
   marked; a driver may pass them through ``confirmed_by_state``, which reads the state
-  back after a lost reply and goes on only if the command took effect.
+  back after a lost reply and goes on only if the command took effect (or sends it
+  again when the state shows it did nothing). A set point (``set_point``) is read back
+  after it is sent (``confirm_setting``): a lost set command is found and sent again,
+  never taken for done.
 - A driver with ``needs_transport = False`` (the operator at the console, for example)
   is built with ``transport=None`` and gets a ``NullTransport``.
 """
@@ -191,13 +194,16 @@ class Instrument(abc.ABC):
             self._retrying = False
 
     def confirmed_by_state(self, what: str, call: Callable[[], T],
-                           done: Callable[[], bool]) -> T | None:
-        """``call()`` for a command that changes the instrument's state (zero, tare),
-        never retried blindly: if a transient error comes out (its reply lost or
+                           done: Callable[[], bool],
+                           undone: Callable[[], bool] | None = None) -> T | None:
+        """``call()`` for a command that changes the instrument's state (zero, tare, a
+        load), never retried blindly: if a transient error comes out (its reply lost or
         garbled), the state is read back with ``done()`` (idempotent queries, with their
         own retries); when it shows the command took effect, that is reported like a
-        retry (``outcome="confirmed by its state"``) and None returned; otherwise the
-        error stands."""
+        retry (``outcome="confirmed by its state"``) and None returned. With ``undone``
+        (a read-back showing the state is still the one before the command), a command
+        that did not take effect is sent once more (``outcome="sent again: its state was
+        unchanged"``); otherwise the error stands."""
         try:
             return call()
         except InstrumentError as err:
@@ -205,15 +211,57 @@ class Instrument(abc.ABC):
                 raise
             try:
                 took_effect = done()
+                again = not took_effect and undone is not None and undone()
             except InstrumentError:
                 raise err from None
-            if not took_effect:
+            if not took_effect and not again:
                 raise
-            listener = self.retry_listener
-            if listener is not None:
-                listener(RetryInfo(self.name, what, 1, self.retries, err,
-                                   outcome="confirmed by its state"))
-            return None
+            self._report(RetryInfo(self.name, what, 1, self.retries, err,
+                                   outcome="confirmed by its state" if took_effect
+                                   else "sent again: its state was unchanged"))
+            if took_effect:
+                return None
+            self.clear_input()
+            return call()
+
+    def confirm_setting(self, name: str, value: Any) -> None:
+        """After a set point was sent: a set point changes the instrument's state, so it
+        is never sent again blindly. When the ``setting`` can be read back (its
+        ``get_cmd``) and the driver retries (a bench sets ``retries``), it is read back
+        (an idempotent query); a value other than the one sent means the command was
+        lost: it is sent once more (an absolute set point may be, now that the state is
+        known), reported like a retry (``outcome="sent again: read back ..."``), and read
+        back again; another value still is an ``InstrumentError``."""
+        desc = setting_named(type(self), name)
+        if desc is None or desc.get_cmd is None or self.retries <= 0:
+            return
+        command = desc.get_cmd
+        for sent_again in (False, True):
+            reply = self.retrying(command, lambda: self.query(command))
+            holds = desc.holds(self, value, reply)
+            if holds is None or holds:
+                return
+            if sent_again:
+                raise InstrumentError(
+                    f"the set point {name} was not taken: the instrument holds {reply!r} "
+                    f"after it was sent twice", instrument=self.name, command=command,
+                    reply=reply, hint="check the instrument (local mode, interlock, a "
+                                      "refused value) before resuming")
+            self._report(RetryInfo(self.name, f"set {name}", 1, self.retries, InstrumentError(
+                f"read back {reply!r}, not the value sent", instrument=self.name,
+                command=command, reply=reply), outcome=f"sent again: read back {reply!r}"))
+            setattr(self, name, value)
+            self.after_set(name)
+
+    def after_set(self, name: str) -> None:
+        """What the driver checks right after a set point was sent (a SCPI instrument's
+        error queue); nothing by default."""
+        return None
+
+    def _report(self, info: RetryInfo) -> None:
+        listener = self.retry_listener
+        if listener is not None:
+            listener(info)
 
     def _before_retry(self, what: str, attempt: int, err: InstrumentError) -> None:
         listener = self.retry_listener
@@ -359,12 +407,15 @@ class Instrument(abc.ABC):
 
     def set_point(self, name: str, value: Any) -> None:
         """Set the ``setting`` descriptor ``name`` (the ``source`` capability's set
-        point): checked against its unit and limits, then sent."""
+        point): checked against its unit and limits, sent, checked by the driver
+        (``after_set``), and read back (``confirm_setting``)."""
         if setting_named(type(self), name) is None:
             raise InstrumentError(f"{type(self).__name__} has no setting {name!r}",
                                   instrument=self.name, command=name,
                                   hint=f"its settings: {', '.join(settings_of(type(self)))}")
         setattr(self, name, value)
+        self.after_set(name)
+        self.confirm_setting(name, value)
 
     def __enter__(self) -> Instrument:
         return self

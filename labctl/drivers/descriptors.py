@@ -12,6 +12,7 @@ pint Quantity. A ``setting`` checks the value against its limits before anything
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -197,6 +198,20 @@ class setting(_Typed):  # noqa: N801
         self._check_limits(obj, number)
         return number
 
+    def holds(self, obj: Instrument, value: Any, reply: str) -> bool | None:
+        """Whether ``reply`` (to ``get_cmd``) shows the instrument holds ``value``: equal
+        within half a unit of the reply's last digit; None when this setting cannot tell
+        (a value that is not a number)."""
+        sent = self.check(obj, value)
+        try:
+            held = self.parser(reply)
+        except (ValueError, TypeError, IndexError):
+            return False  # not a value at all: not what was sent
+        if isinstance(sent, bool) or not isinstance(sent, int | float) \
+                or not isinstance(held, int | float):
+            return None
+        return abs(float(held) - float(sent)) <= 0.5 * _last_digit(reply) + 1e-9 * abs(sent)
+
     def _number(self, obj: Instrument, value: Any) -> Any:
         where = f"instrument {obj.name!r}, setting {self.name!r}"
         if self.unit is None:
@@ -225,6 +240,18 @@ class setting(_Typed):  # noqa: N801
                 f"{number:g}{unit} is outside the limits {span}",
                 where=f"instrument {obj.name!r}, setting {self.name!r}",
                 hint="nothing was sent to the instrument; choose a value within the limits")
+
+
+_NUMBER = re.compile(r"\s*[+-]?\d*(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*")
+
+
+def _last_digit(text: str) -> float:
+    """The value of one unit in the last digit of a number's text (``"33.33"``: 0.01);
+    0 for a text that is not a plain number."""
+    match = _NUMBER.fullmatch(text)
+    if match is None:
+        return 0.0
+    return 10.0 ** (int(match.group(2) or 0) - len(match.group(1) or ""))
 
 
 def _bound(value: Any, unit: Unit | None) -> float | None:

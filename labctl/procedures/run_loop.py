@@ -56,6 +56,9 @@ class Runner(Teardown):
         for driver in self.instruments.values():  # every retry of a query is journalled
             if hasattr(driver, "retry_listener"):
                 driver.retry_listener = self._journal_retry
+        watch_faults = getattr(bench, "watch_faults", None)
+        if callable(watch_faults):  # a simulator's injected faults, so resume keeps them spent
+            watch_faults(self._journal_fault)
         env_roles = [r for r in procedure.roles_with("environment") if r in self.instruments]
         env_role = env_roles[0] if env_roles else None
         self.watch = ConditionsWatch(procedure.conditions, self.instruments.get(env_role),
@@ -66,6 +69,17 @@ class Runner(Teardown):
     def _journal_retry(self, info: Any) -> None:
         # inside a driver's query, maybe in the teardown's safe states: never a stop point
         self._emit("retry", stop_point=False, **info.journal_fields())
+
+    def _journal_fault(self, instrument: str, fault: Any) -> None:
+        # inside a simulator's reply, maybe after the journal closed: never a stop point,
+        # never an error of the run (the fault itself is what the driver meets)
+        if self.journal.closed:
+            return
+        try:
+            self._emit("sim_fault", stop_point=False, instrument=instrument,
+                       **fault.journal_fields())
+        except Exception as exc:  # noqa: BLE001 - collected like a teardown journal error
+            self.teardown_errors.append(f"journal: {exc}")
 
     def _emit(self, type: str, *, stop_point: bool = True, **fields: Any) -> dict[str, Any]:
         event = self.journal.append(type, **fields)

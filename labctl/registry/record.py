@@ -217,8 +217,33 @@ class AcceptedChange(_Model):
     reason: NonEmpty
 
 
+class AbandonedAttemptRecord(_Model):
+    """An attempt at a point that ended in an error (or a killed run) and was measured
+    again: none of its readings is in a result."""
+
+    step: NonEmpty
+    point: NonEmpty
+    attempt: int = Field(ge=1)
+    reason: NonEmpty
+    instrument: str | None = None
+    command: str | None = None
+
+
+class GrossErrorRecord(_Model):
+    """A point failed because an instrument's indication did not follow the procedure's
+    change (a stuck indication)."""
+
+    step: NonEmpty
+    point: NonEmpty
+    role: NonEmpty
+    instrument: NonEmpty
+    reply: str
+    message: NonEmpty
+
+
 #: Members written only when set, so records made before they existed hash the same.
-OPTIONAL_MEMBERS: tuple[str, ...] = ("operators", "accepted_changes", "simulated")
+OPTIONAL_MEMBERS: tuple[str, ...] = ("operators", "accepted_changes", "simulated",
+                                     "abandoned_attempts", "gross_errors")
 
 
 class Record(_Model):
@@ -264,6 +289,10 @@ class Record(_Model):
     operators: list[NonEmpty] | None = None
     #: Input files accepted as changed on resume (``--accept-changed``), with the reason.
     accepted_changes: list[AcceptedChange] | None = None
+    #: Attempts abandoned after an error and measured again, with why (absent: none).
+    abandoned_attempts: list[AbandonedAttemptRecord] | None = None
+    #: Points failed as gross errors (a stuck indication), naming the instrument.
+    gross_errors: list[GrossErrorRecord] | None = None
     started: datetime
     finished: datetime
     # schema 2 (labctl.registry.certification)

@@ -53,6 +53,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "uncertainty": ("测量不确定度", "Measurement uncertainty"),
     "conformity": ("符合性声明", "Statement of conformity"),
     "non_conforming": ("不合格项目", "Non-conforming items"),
+    "gross_errors": ("粗大误差", "Gross errors"),
+    "abandoned_attempts": ("中断后重新测量的测量点", "Attempts abandoned and measured again"),
     "integrity": ("记录完整性", "Record integrity"),
     "record_id": ("记录编号", "Record id"),
     "record_hash": ("记录哈希 (SHA-256)", "Record hash (SHA-256)"),

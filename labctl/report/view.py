@@ -229,6 +229,8 @@ def certificate_view(record: Any, *, signature: SignatureStatus, approval: Appro
         "uncertainty_statement": record.uncertainty_statement,
         "conclusion": record.conclusion, "decision": record.decision,
         "conforms": record.decision in CONFORMING, "non_conforming": failing,
+        "gross_errors": list(record.gross_errors or ()),
+        "abandoned_attempts": list(record.abandoned_attempts or ()),
         "started": record.started, "finished": record.finished,
         "issued": issued or datetime.now().date(), "sheets": sheets, "pages": len(sheets),
     }

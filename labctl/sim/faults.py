@@ -41,12 +41,18 @@ matched on the whole line or its first word, case-insensitive; the counts of ``a
 and ``every`` count only these), ``at: T`` (clock time: "30 s" in a bench file, which
 needs the unit; seconds from Python), ``count: K`` (at most K times; unlimited by
 default). At most one fault acts on one command: the first in the plan whose triggers
-hold.
+hold. A ``disconnect`` acts once (the link stays dead).
+
+Spent faults stay spent across a resume: every fault that acts is told to the device's
+``listener`` (the runner journals it as a ``sim_fault`` event), and a device built for a
+resumed run is given the counts of its earlier sessions (``restore_fired``), so a fault
+with ``count: K`` that acted K times, or a ``disconnect`` that acted, does not act again.
+``after`` and ``every`` count the commands of the current session.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -204,6 +210,11 @@ class FaultEvent:
     kind: str
     index: int
 
+    def journal_fields(self) -> dict[str, Any]:
+        """The fields of the journal's ``sim_fault`` event (besides the instrument)."""
+        return {"fault": self.kind, "index": self.index, "command": self.command,
+                "fault_t": self.t}
+
 
 class FaultyDevice(SimDevice):
     """Any ``SimDevice`` (line-based, or a ``FrameDevice``) with a fault plan: the same
@@ -229,6 +240,8 @@ class FaultyDevice(SimDevice):
         self._last: dict[str, list[Any]] = {}  # for ``stuck``: last reply per command
         self._remember = any(f.kind == "stuck" for f in self.plan.faults)
         self.events: list[FaultEvent] = []
+        #: Told of every fault that acts (the runner journals it).
+        self.listener: Callable[[FaultEvent], None] | None = None
         forbidden = set(device.write_termination) | {0x0A, 0x0D}
         self._garbage_bytes = np.array([b for b in range(256) if b not in forbidden],
                                        dtype=np.uint8)
@@ -328,9 +341,23 @@ class FaultyDevice(SimDevice):
 
     def _fire(self, index: int, line: str, replies: list[Any]) -> list[Any]:
         self._fired[index] += 1
-        self.events.append(FaultEvent(self.clock.now(), line, self.plan.faults[index].kind,
-                                      index))
+        event = FaultEvent(self.clock.now(), line, self.plan.faults[index].kind, index)
+        self.events.append(event)
+        if self.listener is not None:
+            self.listener(event)
         return replies
+
+    def restore_fired(self, counts: Mapping[int, int]) -> None:
+        """How many times each fault (by its index in the plan) acted in earlier sessions
+        of the run: a fault whose ``count`` is spent, or a ``disconnect`` that acted,
+        does not act again."""
+        for index, n in counts.items():
+            if 0 <= int(index) < len(self._fired):
+                self._fired[int(index)] = max(self._fired[int(index)], int(n))
+
+    def fired(self) -> dict[int, int]:
+        """Fault index -> how many times it acted (earlier sessions included)."""
+        return {i: n for i, n in enumerate(self._fired) if n}
 
     def _choose(self, line: str) -> int | None:
         chosen = None
@@ -354,6 +381,8 @@ class FaultyDevice(SimDevice):
         if fault.at is not None and now < fault.at:
             return False
         if fault.count is not None and self._fired[i] >= fault.count:
+            return False
+        if fault.kind == "disconnect" and self._fired[i]:
             return False
         return not (fault.probability is not None and self.rng.random() >= fault.probability)
 

@@ -1,6 +1,7 @@
 """The short chaos run (benchmarks/chaos.py --quick): eight trials, one of each kind
 (kill -9, SIGTERM, SIGINT, SIGHUP, a simulator fault, the registry down), each
-recovered with --resume; nothing lost, nothing duplicated, no bad journal."""
+recovered with --resume; nothing lost, nothing duplicated, no bad journal, no spent
+one-shot fault acting again."""
 
 from __future__ import annotations
 
@@ -21,4 +22,5 @@ def test_the_short_chaos_run_loses_and_duplicates_nothing() -> None:
     assert counts["runs"] == 8 and set(counts["by_kind"]) == {
         "kill9", "SIGTERM", "SIGINT", "SIGHUP", "fault", "registry_down"}
     assert counts["lost"] == counts["duplicated"] == counts["bad_journals"] == 0, counts
+    assert counts["fault_repeats"] == 0, counts
     assert counts["records"] == counts["finished"] >= 6, counts

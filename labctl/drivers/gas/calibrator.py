@@ -20,7 +20,9 @@ Command set (commands end in LF, replies in CR LF)::
     SYST:ERR?             ->  0,"No error" or the oldest error
 
 Every configuration and set-point command is followed by ``SYST:ERR?``; a refused one
-raises ``InstrumentError`` at once. Safe state: output closed (flows off).
+raises ``InstrumentError`` at once. A set point is then read back (``SOUR:CONC?``): a
+lost one is sent again, never taken for done (``Instrument.confirm_setting``). Safe
+state: output closed (flows off).
 
 The driver knows its cylinder from the bench's standards (the register's ``cylinders``
 entry: c0, component, LEL; option ``cylinder: <id>`` when the bench lists several) and
@@ -91,6 +93,15 @@ class _ConcentrationSetting(setting):
         number, word, _ = obj.plan_concentration(value)  # type: ignore[attr-defined]
         obj.configure_cylinder()  # type: ignore[attr-defined]
         obj.write(f"SOUR:CONC {number:.8g},{word}")
+
+    def holds(self, obj: Instrument, value: Any, reply: str) -> bool | None:
+        """Whether ``SOUR:CONC?`` (``<c>,<unit>``) shows the set point sent."""
+        number, word, _ = obj.plan_concentration(value)  # type: ignore[attr-defined]
+        held, _, held_word = reply.partition(",")
+        try:
+            return held_word.strip() == word and f"{float(held):.8g}" == f"{number:.8g}"
+        except ValueError:
+            return False
 
 
 class GasDilutionCalibrator(Instrument):
@@ -231,8 +242,7 @@ class GasDilutionCalibrator(Instrument):
     def identify(self) -> Identity:
         return scpi_identity(self)
 
-    def set_point(self, name: str, value: object) -> None:
-        super().set_point(name, value)
+    def after_set(self, name: str) -> None:
         check_errors(self, f"set {name}")
 
     def output(self, on: bool) -> None:

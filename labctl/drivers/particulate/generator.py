@@ -10,7 +10,9 @@ Command set (commands end in LF, replies in CR LF)::
     SYST:ERR?          ->  0,"No error" or the oldest error (-222,"Data out of range")
 
 Every set point and output command is followed by ``SYST:ERR?``: a refused command
-raises ``InstrumentError`` at once. Safe state: output off.
+raises ``InstrumentError`` at once. A set point is then read back (``SOUR:CONC?``): a
+lost one is sent again, never taken for done (``Instrument.confirm_setting``). Safe
+state: output off.
 """
 
 from __future__ import annotations
@@ -33,8 +35,7 @@ class AerosolGenerator(Instrument):
     def identify(self) -> Identity:
         return scpi_identity(self)
 
-    def set_point(self, name: str, value: object) -> None:
-        super().set_point(name, value)
+    def after_set(self, name: str) -> None:
         check_errors(self, f"set {name}")
 
     def output(self, on: bool) -> None:

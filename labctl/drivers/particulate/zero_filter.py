@@ -33,8 +33,7 @@ class ZeroFilterValve(Instrument):
     def identify(self) -> Identity:
         return scpi_identity(self)
 
-    def set_point(self, name: str, value: object) -> None:
-        super().set_point(name, value)
+    def after_set(self, name: str) -> None:
         check_errors(self, f"set {name}")
 
     def output(self, on: bool) -> None:

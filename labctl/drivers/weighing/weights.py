@@ -12,7 +12,9 @@ device speaking its line protocol, see ``labctl.sim.weighing.weight_loader_sim``
 
 A move takes seconds of clock time and ``OK`` comes when the weights rest on the
 receptor: ``LOAD``, ``ADD`` and ``UNLOAD`` wait up to the ``move_timeout`` option
-(default 120 s). ``safe_state()`` unloads.
+(default 120 s). ``safe_state()`` unloads. A move whose reply is lost or garbled is never
+sent again blindly: ``STAT?`` says whether it was made (confirmed), or not at all (sent
+once more); anything else is an error.
 
 ``ManualWeights`` is the operator at the console: it prints which weights (register id
 and, when known, nominal value) to put where, and waits for Enter. It has no wire, so
@@ -31,7 +33,7 @@ import sys
 from typing import Any, ClassVar, TextIO
 
 from labctl import __version__
-from labctl.drivers.base import Instrument, option_seconds
+from labctl.drivers.base import Instrument, idempotent, option_seconds
 from labctl.drivers.capabilities import Identity
 from labctl.drivers.weighing.capabilities import WeightLoad
 from labctl.errors import ConfigError, InstrumentError
@@ -39,6 +41,8 @@ from labctl.register.weighing import weights_of
 from labctl.transport.base import Transport
 
 POSITIONS = ("centre", "front", "back", "left", "right")
+#: (position or None, weight ids) standing on the receptor
+Held = tuple[str | None, tuple[str, ...]]
 DEFAULT_MOVE_TIMEOUT = 120.0  # s
 
 
@@ -73,8 +77,29 @@ class AutoWeightLoader(Instrument):
         super().__init__(transport, name=name, **options)
         self.move_timeout = option_seconds(name, self.options, "move_timeout",
                                            DEFAULT_MOVE_TIMEOUT) or DEFAULT_MOVE_TIMEOUT
+        #: what this driver's moves left on the receptor (None: not known yet, until
+        #: the first LOAD or UNLOAD)
+        self._held: Held | None = None
 
-    def _move(self, command: str) -> None:
+    def _move(self, command: str, after: Held | None = None) -> None:
+        """Send a move. A move changes what stands on the receptor: never sent again
+        blindly. When its reply is lost or garbled, ``STAT?`` is read: the load ``after``
+        the move confirms it; the load from before (the move did nothing) has it sent
+        once more; anything else (or a load this driver does not know) is an error."""
+        before, self._held = self._held, None   # unknown until the move is done
+        if after is None or before is None:
+            self._send_move(command)
+        else:
+            self.confirmed_by_state(command.split()[0], lambda: self._send_move(command),
+                                    lambda: self._holds(after), lambda: self._holds(before))
+        self._held = after
+
+    def _holds(self, held: Held) -> bool:
+        position, weights = self.status()
+        return (position if weights else None, sorted(weights)) == \
+            (held[0] if held[1] else None, sorted(held[1]))
+
+    def _send_move(self, command: str) -> None:
         with self.timeout(self.move_timeout):
             reply = self.query(command)
         if reply == "OK":
@@ -90,22 +115,32 @@ class AutoWeightLoader(Instrument):
     def place(self, load: WeightLoad) -> None:
         """``LOAD``: put the weights on the empty load receptor at ``load.position``."""
         _check_ids(self.name, load)
-        self._move(f"LOAD {load.position} {','.join(load.weights)}")
+        self._move(f"LOAD {load.position} {','.join(load.weights)}",
+                   (load.position, tuple(load.weights)))
 
     def add(self, load: WeightLoad) -> None:
         """``ADD``: add the weights to the load already at ``load.position``."""
         _check_ids(self.name, load)
-        self._move(f"ADD {load.position} {','.join(load.weights)}")
+        held = self._held
+        after = None if held is None else (held[0] or load.position,
+                                           held[1] + tuple(load.weights))
+        self._move(f"ADD {load.position} {','.join(load.weights)}", after)
 
     def remove(self, pieces: tuple[str, ...]) -> None:
         """``REMOVE``: take these weights off, the others staying on the receptor."""
         _check_ids(self.name, WeightLoad(weights=tuple(pieces)))
-        self._move(f"REMOVE {','.join(pieces)}")
+        held = self._held
+        after = None
+        if held is not None and set(pieces) <= set(held[1]):
+            rest = tuple(w for w in held[1] if w not in pieces)
+            after = (held[0] if rest else None, rest)
+        self._move(f"REMOVE {','.join(pieces)}", after)
 
     def remove_all(self) -> None:
         """``UNLOAD``: take every weight off."""
-        self._move("UNLOAD")
+        self._move("UNLOAD", (None, ()))
 
+    @idempotent
     def status(self) -> tuple[str | None, tuple[str, ...]]:
         """``STAT?``: (position, weight ids) on the receptor; (None, ()) when empty."""
         reply = self.query("STAT?")
