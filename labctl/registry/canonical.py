@@ -83,7 +83,9 @@ def plain_json(obj: Any) -> bytes | None:
     integers within 2**53, bigger ones read as floats): a document read from canonical
     JSON holds its integral numbers as ints, so orjson writes it back exactly, about ten
     times faster than the standard library's encoder. Anything orjson refuses (a lone
-    surrogate, a key that is not a string, NaN) gives None."""
+    surrogate, a key that is not a string) gives None. ``obj`` must hold finite numbers
+    only (orjson writes NaN and the infinities as ``null``): what ``load_strict_json``
+    reads, or what ``load_json`` reads from canonical JSON (which has none)."""
     try:
         data = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
     except (TypeError, ValueError, RecursionError):
@@ -220,9 +222,11 @@ def load_json(text: str | bytes) -> Any:
 
 
 def load_strict_json(text: str | bytes) -> Any:
-    """``load_json`` that also refuses ``NaN`` and ``Infinity`` (``ValueError``), which
-    Python's parser takes by default but JSON does not have: for JSON from outside."""
-    return json.loads(text, parse_int=_parse_int, parse_constant=_no_constant)
+    """``load_json`` that also refuses ``NaN`` and ``Infinity``, and numbers too large for
+    a float (``1e999``, which Python's parser reads as infinity) (``ValueError``): for
+    JSON from outside. What it reads holds finite numbers only, as ``plain_json`` needs."""
+    return json.loads(text, parse_int=_parse_strict_int, parse_float=_parse_finite,
+                      parse_constant=_no_constant)
 
 
 def _no_constant(name: str) -> Any:
@@ -232,6 +236,19 @@ def _no_constant(name: str) -> Any:
 def _parse_int(text: str) -> int | float:
     value = int(text)
     return value if abs(value) <= _MAX_SAFE_INT else float(text)
+
+
+def _parse_strict_int(text: str) -> int | float:
+    value = int(text)
+    return value if abs(value) <= _MAX_SAFE_INT else _parse_finite(text)
+
+
+def _parse_finite(text: str) -> float:
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise ValueError(f"{text[:20]} is too large for a number: records hold finite "
+                         "numbers only")
+    return value
 
 
 def sha256_hex(data: bytes) -> str:

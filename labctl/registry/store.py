@@ -17,6 +17,7 @@ record's integrity are in ``labctl.registry.integrity``.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -27,6 +28,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, func, insert, select, tuple_
+from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 
 from labctl.registry import migrate
@@ -285,6 +287,7 @@ class Registry:
         heads: dict[str, str | None] = {}
         new_rows: list[dict[str, Any]] = []
         new_standards: dict[tuple[str, str, str], dict[str, str]] = {}
+        _lock_chains(conn, {record.lab for record in batch})
         stored = dict(conn.execute(select(records.c.id, records.c.hash).where(
             records.c.id.in_([r.id for r in batch]))).all())
         for record, row in zip(batch, rows, strict=True):
@@ -585,6 +588,30 @@ class Registry:
 
     def _write(self) -> Transaction:
         return Transaction(self._engine, self.url, write=True)
+
+
+#: The first key of the advisory locks on PostgreSQL that serialise a lab's chain appends
+#: (the two-key space, apart from the schema lock of ``labctl.registry.migrate``).
+CHAIN_LOCK = 0x6C616263  # "labc"
+
+
+def _lock_chains(conn: Connection, labs: set[str]) -> None:
+    """Take the chain lock of each lab for the rest of the transaction, in a fixed order
+    (no deadlock between two batches of several labs). On PostgreSQL this is an advisory
+    transaction lock, so pushes of one lab from several service processes queue, and each
+    reads the chain head after the one before it committed (READ COMMITTED reads anew at
+    every statement): a push linked to an old head is refused as ``ChainMoved`` before it
+    inserts anything. The unique (lab, link) constraint stays the last guard. SQLite
+    needs nothing: a write transaction holds the database lock from BEGIN IMMEDIATE."""
+    if conn.dialect.name != "postgresql":
+        return
+    for lab in sorted(labs):
+        digest = hashlib.sha256(lab.encode("utf-8")).digest()
+        conn.execute(_CHAIN_LOCK_SQL, {"space": CHAIN_LOCK,
+                                       "key": int.from_bytes(digest[:4], "big", signed=True)})
+
+
+_CHAIN_LOCK_SQL = sql_text("SELECT pg_advisory_xact_lock(:space, :key)")
 
 
 def _now() -> str:

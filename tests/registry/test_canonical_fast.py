@@ -150,3 +150,16 @@ def test_a_nested_member_like_the_hash_takes_the_member_by_member_path():
         assert canonical.json(without=("hash", "signature")) == rfc8785.dumps(rest)
         assert canonical.json(without=("a",)) == rfc8785.dumps(
             {k: v for k, v in doc.items() if k != "a"})
+
+
+def test_strict_reading_refuses_what_has_no_finite_number():
+    import pytest
+
+    from labctl.registry.canonical import load_json, load_strict_json
+
+    for text in ("[NaN]", "[Infinity]", "[-Infinity]", "[1e999]", "[-1E400]",
+                 "[1" + "0" * 400 + "]"):
+        with pytest.raises(ValueError):
+            load_strict_json(text)
+    assert load_strict_json("[1e308, 9007199254740993, 2.5]") == \
+        load_json("[1e308, 9007199254740993, 2.5]") == [1e308, 9007199254740992.0, 2.5]
