@@ -27,7 +27,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, func, insert, select, tuple_
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, tuple_
 from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 
@@ -522,6 +522,21 @@ class Registry:
         with self._read() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
+    def history(self, dut_serial: str, *, limit: int = 50,
+                before_seq: int | None = None) -> list[dict[str, Any]]:
+        """An instrument's record summaries by serial, newest first (as ``query`` gives
+        them); page on with ``before_seq``. The statement is built once, and the
+        (dut_serial, seq) index (migration 0002) finds a page by its key, without
+        counting past what earlier pages held (keyset pagination)."""
+        params: dict[str, Any] = {"serial": dut_serial, "limit": limit}
+        query = _HISTORY
+        if before_seq is not None:
+            params["before"] = before_seq
+            query = _HISTORY_BEFORE
+        with self._read() as conn:
+            return [dict(zip(_SUMMARY_NAMES, row, strict=True))
+                    for row in conn.execute(query, params)]
+
     def counts(self, column: str) -> dict[str, int]:
         """How many records there are by the value of ``column`` (decision, family,
         procedure_id, lab)."""
@@ -589,6 +604,17 @@ class Registry:
     def _write(self) -> Transaction:
         return Transaction(self._engine, self.url, write=True)
 
+
+_SUMMARY_COLUMNS = (
+    records.c.seq, records.c.id, records.c.lab, records.c.finished, records.c.dut_maker,
+    records.c.dut_model, records.c.dut_serial, records.c.procedure_id,
+    records.c.procedure_version, records.c.decision, records.c.supersedes, records.c.hash,
+    records.c.family, records.c.pushed_at)
+#: their names as plain ``str`` (SQLAlchemy's are a subclass, which orjson refuses as keys)
+_SUMMARY_NAMES = tuple(str.__str__(column.name) for column in _SUMMARY_COLUMNS)
+_HISTORY = (select(*_SUMMARY_COLUMNS).where(records.c.dut_serial == bindparam("serial"))
+            .order_by(records.c.seq.desc()).limit(bindparam("limit")))
+_HISTORY_BEFORE = _HISTORY.where(records.c.seq < bindparam("before"))
 
 #: The first key of the advisory locks on PostgreSQL that serialise a lab's chain appends
 #: (the two-key space, apart from the schema lock of ``labctl.registry.migrate``).
