@@ -525,8 +525,8 @@ class Registry:
     def history(self, dut_serial: str, *, limit: int = 50,
                 before_seq: int | None = None) -> list[dict[str, Any]]:
         """An instrument's record summaries by serial, newest first (as ``query`` gives
-        them); page on with ``before_seq``. The statement is built once, and the
-        (dut_serial, seq) index (migration 0002) finds a page by its key, without
+        them); page on with ``before_seq``. The statement is built once; the history
+        index (migration 0003, covering on PostgreSQL) finds a page by its key, without
         counting past what earlier pages held (keyset pagination)."""
         params: dict[str, Any] = {"serial": dut_serial, "limit": limit}
         query = _HISTORY
