@@ -62,16 +62,22 @@ def registry() -> None:
 @click.option("--decision", default=None,
               type=click.Choice(["pass", "fail", "conditional_pass", "conditional_fail"]),
               help="Only records with this overall decision.")
+@click.option("--status", default=None,
+              type=click.Choice(["unreviewed", "reviewed", "rejected", "approved"]),
+              help="Only records with this review status.")
 def list_records(registry_url: str | None, as_json: bool, limit: int, lab: str | None,
-                 serial: str | None, decision: str | None) -> None:
-    """List records, newest first."""
+                 serial: str | None, decision: str | None, status: str | None) -> None:
+    """List records, newest first, with their review status."""
     from rich.markup import escape
     from rich.table import Table
 
     with _open(registry_url) as reg:
-        rows = reg.list(limit=limit, lab=lab, dut_serial=serial, decision=decision)
+        rows = reg.list(limit=limit, lab=lab, dut_serial=serial, decision=decision,
+                        **({"status": status} if status else {}))
+        statuses = reg.review_statuses([row.id for row in rows])
         if as_json:
-            click.echo(json.dumps([row.to_dict() for row in rows], indent=2))
+            click.echo(json.dumps([{**row.to_dict(), "status": statuses.get(row.id)}
+                                   for row in rows], indent=2))
             return
         console = _console()
         if not rows:
@@ -84,6 +90,7 @@ def list_records(registry_url: str | None, as_json: bool, limit: int, lab: str |
         table.add_column("DUT", overflow="fold")
         table.add_column("procedure", overflow="fold")
         table.add_column("decision", no_wrap=True)
+        table.add_column("review", no_wrap=True)
         for row in rows:
             dut = f"{row.dut_maker} {row.dut_model} #{row.dut_serial}"
             table.add_row(
@@ -93,6 +100,7 @@ def list_records(registry_url: str | None, as_json: bool, limit: int, lab: str |
                 escape(dut),
                 escape(f"{row.procedure_id}@{row.procedure_version}"),
                 _decision(row.decision),
+                statuses.get(row.id, "-"),
             )
         console.print(table)
 
@@ -120,8 +128,12 @@ def show(record_id: str, registry_url: str | None, trusted_file: Path | None,
             return
         record = reg.get(record_id)
         problems = reg.verify(record.id, trusted)
-        _print_record(_console(), record, problems, reg.superseded_by(record.id),
+        console = _console()
+        _print_record(console, record, problems, reg.superseded_by(record.id),
                       trusted is not None)
+        from labctl.commands.registry_review import print_reviews
+
+        print_reviews(console, reg, record.id)
 
 
 @registry.command("verify")
@@ -149,8 +161,11 @@ def verify(registry_url: str | None, trusted_file: Path | None) -> None:
         if not labs and not total:
             console.print(f"No records in {escape(reg.url)}: nothing to verify.")
             return
+        from labctl.registry.trust import revoked_record_problems
+
         for lab in labs:
-            problems = reg.verify_chain(lab, trusted)
+            problems = reg.verify_chain(lab, trusted) + revoked_record_problems(reg, lab,
+                                                                                trusted)
             count = reg.count(lab)
             if problems:
                 console.print(f"[bold red]lab {escape(lab)}: {count} records, "
@@ -162,6 +177,17 @@ def verify(registry_url: str | None, trusted_file: Path | None) -> None:
                     "anchor)"
                 console.print(f"[green]lab {escape(lab)}: {count} records; chain, hashes "
                               f"and signatures good; columns match; {keys}[/]")
+            total += len(problems)
+        for lab in reg.review_labs():
+            problems = reg.verify_reviews(lab, trusted)
+            if problems:
+                console.print(f"[bold red]lab {escape(lab)}: review entries: "
+                              f"{len(problems)} problems[/]")
+                for problem in problems:
+                    console.print(f"  - {escape(problem)}")
+            else:
+                console.print(f"[green]lab {escape(lab)}: review and approval entries: "
+                              "chain, hashes and signatures good[/]")
             total += len(problems)
         if total:
             raise VerificationFailed(f"{total} problems found", where=f"registry {reg.url}",
@@ -214,8 +240,15 @@ def deliver(registry_url: str | None, attempts: int) -> None:
               help="Refuse records signed by keys not in this trusted-keys file.")
 @click.option("--max-body", type=click.IntRange(1024, 64 << 20), default=1 << 20,
               show_default=True, help="Largest request body, in bytes.")
+@click.option("--personnel", "personnel_file", default=None,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The lab's personnel list: reviews and approvals are checked against it "
+              "(without it they are refused).")
+@click.option("--key", "key_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="The key that signs review and approval entries (default: the lab key "
+              "of this labctl home; made, mode 0600, if missing).")
 def serve(db_url: str, host: str, port: int, workers: int, trusted_file: Path | None,
-          max_body: int) -> None:
+          max_body: int, personnel_file: Path | None, key_file: Path | None) -> None:
     """Serve the registry at --db over HTTP (API under /v1, OpenAPI at /docs); the schema
     is created or migrated first."""
     import os
@@ -232,6 +265,16 @@ def serve(db_url: str, host: str, port: int, workers: int, trusted_file: Path | 
     os.environ["LABCTL_SERVICE_MAX_BODY"] = str(max_body)
     if trusted_file is not None:
         os.environ["LABCTL_SERVICE_TRUSTED_KEYS"] = str(trusted_file.resolve())
+    if personnel_file is not None:
+        from labctl.personnel import load_personnel
+
+        load_personnel(personnel_file)  # a bad list is refused here, in one line
+        os.environ["LABCTL_SERVICE_PERSONNEL"] = str(personnel_file.resolve())
+    if key_file is not None:
+        from labctl.registry.signing import load_or_create_key
+
+        load_or_create_key(key_file)
+        os.environ["LABCTL_SERVICE_KEY"] = str(key_file.resolve())
     click.echo(f"labctl registry: serving {shown} on http://{host}:{port} "
                f"(API /v1, docs /docs)", err=True)
     uvicorn.run("labctl.registry.service:app_from_env", factory=True, host=host, port=port,
@@ -248,13 +291,16 @@ def token() -> None:
               help="bench: push and read; reviewer: review and read; reader: read.")
 @click.option("--db", "db_url", required=True, metavar="URL", help="The service's database.")
 @click.option("--label", default="", help="Who or what the token is for (shown in lists).")
-def token_create(role: str, db_url: str, label: str) -> None:
+@click.option("--person", default=None, metavar="ID",
+              help="Reviewer tokens: the person of the personnel list who acts with it "
+              "(needed to review and approve through the service).")
+def token_create(role: str, db_url: str, label: str, person: str | None) -> None:
     """Make a token; it is printed once (on stdout) and only its hash is kept."""
     from labctl.registry.store import open_registry
     from labctl.registry.tokens import create_token
 
     with open_registry(db_url) as reg:
-        secret, info = create_token(reg, role, label)
+        secret, info = create_token(reg, role, label, person)
     click.echo(f"token {info.token_id} ({role}) created; it is shown this once. Give it to "
                "the client as LABCTL_REGISTRY_TOKEN or in its token file:", err=True)
     click.echo(secret)
@@ -270,8 +316,9 @@ def token_list(db_url: str) -> None:
     with open_registry(db_url) as reg:
         for row in list_tokens(reg):
             state = f"revoked {row['revoked']}" if row["revoked"] else "live"
+            who = f"  as {row['person']}" if row.get("person") else ""
             click.echo(f"{row['token_id']}  {row['role']:<8}  {row['created']}  {state}  "
-                       f"{row['label']}")
+                       f"{row['label']}{who}")
 
 
 @token.command("revoke")
@@ -409,6 +456,18 @@ def _print_record(console: Console, record: Record, problems: list[str],
                               e(s.certificate), s.calibration_date.isoformat(),
                               s.due_date.isoformat(), e(u), e(s.expired_allowed or "-"))
         console.print(standards)
+        applied = [(s, a) for s in record.standards for a in s.applied_corrections or ()]
+        if applied:  # a certificate table interpolated at each point
+            table = Table(title="Corrections applied", title_justify="left")
+            for column in ("standard", "point", "at", "correction", "U (k)",
+                           "interpolation ±", "between"):
+                table.add_column(column, overflow="fold")
+            for s, a in applied:
+                table.add_row(e(s.register_id), e(a.point), e(_q(a.at)), e(_q(a.correction)),
+                              e(f"{_q(a.expanded_uncertainty)} ({a.coverage_factor:g})"),
+                              e(_q(a.interpolation_half_width)),
+                              e(" and ".join(_q(b) for b in a.between)))
+            console.print(table)
 
     console.print(points_table(list(record.points)))
 
@@ -423,3 +482,15 @@ def _print_record(console: Console, record: Record, problems: list[str],
         key = "trusted key" if trusted else "key (no trust anchor: authorship not checked)"
         console.print(f"[green]hash ok, signature ok[/], {key} {record.key_id}, "
                       f"hash {record.hash}")
+
+
+def _add_review_commands() -> None:
+    from labctl.commands.registry_keys import key
+    from labctl.commands.registry_review import approve, review
+
+    registry.add_command(review)
+    registry.add_command(approve)
+    registry.add_command(key)
+
+
+_add_review_commands()

@@ -60,6 +60,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "journal_hash": ("原始记录哈希", "Raw-data journal hash"),
     "procedure_hash": ("规程文件哈希", "Procedure file hash"),
     "software": ("软件", "Software"),
+    "approval_entries": ("核验批准记录", "Review and approval entries"),
     "signatories": ("签名", "Signatories"),
     "continued": ("续", "continued"),
     "draft": ("草稿", "DRAFT"),

@@ -17,7 +17,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0003_history_index"
-down_revision = "0002"
+down_revision = "0003_reviews"  # the lead may re-chain
 branch_labels = None
 depends_on = None
 
