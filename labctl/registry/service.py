@@ -30,9 +30,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from labctl.errors import LabctlError
@@ -86,6 +87,17 @@ class _Tokens:
         self._registry = registry
         self._cache: dict[str, tuple[float, Any]] = {}
         self._lock = threading.Lock()
+
+    def cached(self, token: str) -> tuple[bool, Any]:
+        """(True, info) when the token's answer is remembered, else (False, None): a
+        check the event loop can make without waiting for the database."""
+        from labctl.registry.tokens import token_hash
+
+        with self._lock:
+            hit = self._cache.get(token_hash(token))
+        if hit is not None and time.monotonic() - hit[0] < TOKEN_CACHE_SECONDS:
+            return True, hit[1]
+        return False, None
 
     def role(self, token: str) -> str | None:
         info = self.info(token)
@@ -174,8 +186,14 @@ def create_app(db_url: str, *, trusted_keys: Path | None = None,
     def needs(action: str) -> Any:
         from labctl.registry.tokens import PERMISSIONS
 
-        def check(request: Request) -> str:
-            role = role_of(request)
+        async def check(request: Request) -> str:
+            # a remembered token is checked on the event loop; only a token not seen for
+            # TOKEN_CACHE_SECONDS costs a trip to a worker thread and the database
+            header = request.headers.get("authorization", "")
+            known, info = tokens.cached(header.partition(" ")[2].strip())
+            if not known or info is None or header.partition(" ")[0].lower() != "bearer":
+                info = await run_in_threadpool(token_of, request)
+            role = str(info.role)
             if action not in PERMISSIONS.get(role, ()):
                 raise ApiError(403, "forbidden", f"a {role} token may not {action}")
             return role
@@ -260,12 +278,15 @@ def create_app(db_url: str, *, trusted_keys: Path | None = None,
         return {"records": rows, "next_before": rows[-1]["seq"] if len(rows) == limit else None}
 
     @app.get("/v1/instruments/{serial}/history", tags=["records"])
-    def history(serial: str, _role: str = needs("read"),
-                limit: int = Query(50, ge=1, le=MAX_PAGE),
-                before: int | None = Query(None, ge=1)) -> Any:
-        """An instrument's records by its serial number, newest first."""
-        rows = call(registry.query, limit=limit, before_seq=before, dut_serial=serial)
-        return {"records": rows, "next_before": rows[-1]["seq"] if len(rows) == limit else None}
+    async def history(serial: str, _role: str = needs("read"),
+                      limit: int = Query(50, ge=1, le=MAX_PAGE),
+                      before: int | None = Query(None, ge=1)) -> Any:
+        """An instrument's records by its serial number, newest first (page on with
+        ``before`` = the ``next_before`` of the last page)."""
+        rows = await run_in_threadpool(call, registry.history, serial, limit=limit,
+                                       before_seq=before)
+        return _json({"records": rows,
+                      "next_before": rows[-1]["seq"] if len(rows) == limit else None})
 
     @app.get("/v1/labs", tags=["chain"])
     def labs(_role: str = needs("read")) -> Any:
@@ -420,6 +441,12 @@ def _control_character(value: Any, where: str) -> str | None:
             if found:
                 return found
     return None
+
+
+def _json(content: Any, status: int = 200) -> Response:
+    """A JSON response written by orjson, sparing FastAPI's walk of the content through
+    ``jsonable_encoder`` (the content here is plain JSON values already)."""
+    return Response(orjson.dumps(content), status_code=status, media_type="application/json")
 
 
 def _iso(value: datetime | None) -> str | None:

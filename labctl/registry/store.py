@@ -17,6 +17,7 @@ record's integrity are in ``labctl.registry.integrity``.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -26,7 +27,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, func, insert, select, tuple_
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, tuple_
+from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 
 from labctl.registry import migrate
@@ -287,6 +289,7 @@ class Registry(ReviewBook):
         heads: dict[str, str | None] = {}
         new_rows: list[dict[str, Any]] = []
         new_standards: dict[tuple[str, str, str], dict[str, str]] = {}
+        _lock_chains(conn, {record.lab for record in batch})
         stored = dict(conn.execute(select(records.c.id, records.c.hash).where(
             records.c.id.in_([r.id for r in batch]))).all())
         for record, row in zip(batch, rows, strict=True):
@@ -528,6 +531,21 @@ class Registry(ReviewBook):
         with self._read() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
+    def history(self, dut_serial: str, *, limit: int = 50,
+                before_seq: int | None = None) -> list[dict[str, Any]]:
+        """An instrument's record summaries by serial, newest first (as ``query`` gives
+        them); page on with ``before_seq``. The statement is built once; the history
+        index (migration 0003, covering on PostgreSQL) finds a page by its key, without
+        counting past what earlier pages held (keyset pagination)."""
+        params: dict[str, Any] = {"serial": dut_serial, "limit": limit}
+        query = _HISTORY
+        if before_seq is not None:
+            params["before"] = before_seq
+            query = _HISTORY_BEFORE
+        with self._read() as conn:
+            return [dict(zip(_SUMMARY_NAMES, row, strict=True))
+                    for row in conn.execute(query, params)]
+
     def counts(self, column: str) -> dict[str, int]:
         """How many records there are by the value of ``column`` (decision, family,
         procedure_id, lab)."""
@@ -594,6 +612,41 @@ class Registry(ReviewBook):
 
     def _write(self) -> Transaction:
         return Transaction(self._engine, self.url, write=True)
+
+
+_SUMMARY_COLUMNS = (
+    records.c.seq, records.c.id, records.c.lab, records.c.finished, records.c.dut_maker,
+    records.c.dut_model, records.c.dut_serial, records.c.procedure_id,
+    records.c.procedure_version, records.c.decision, records.c.supersedes, records.c.hash,
+    records.c.family, records.c.pushed_at)
+#: their names as plain ``str`` (SQLAlchemy's are a subclass, which orjson refuses as keys)
+_SUMMARY_NAMES = tuple(str.__str__(column.name) for column in _SUMMARY_COLUMNS)
+_HISTORY = (select(*_SUMMARY_COLUMNS).where(records.c.dut_serial == bindparam("serial"))
+            .order_by(records.c.seq.desc()).limit(bindparam("limit")))
+_HISTORY_BEFORE = _HISTORY.where(records.c.seq < bindparam("before"))
+
+#: The first key of the advisory locks on PostgreSQL that serialise a lab's chain appends
+#: (the two-key space, apart from the schema lock of ``labctl.registry.migrate``).
+CHAIN_LOCK = 0x6C616263  # "labc"
+
+
+def _lock_chains(conn: Connection, labs: set[str]) -> None:
+    """Take the chain lock of each lab for the rest of the transaction, in a fixed order
+    (no deadlock between two batches of several labs). On PostgreSQL this is an advisory
+    transaction lock, so pushes of one lab from several service processes queue, and each
+    reads the chain head after the one before it committed (READ COMMITTED reads anew at
+    every statement): a push linked to an old head is refused as ``ChainMoved`` before it
+    inserts anything. The unique (lab, link) constraint stays the last guard. SQLite
+    needs nothing: a write transaction holds the database lock from BEGIN IMMEDIATE."""
+    if conn.dialect.name != "postgresql":
+        return
+    for lab in sorted(labs):
+        digest = hashlib.sha256(lab.encode("utf-8")).digest()
+        conn.execute(_CHAIN_LOCK_SQL, {"space": CHAIN_LOCK,
+                                       "key": int.from_bytes(digest[:4], "big", signed=True)})
+
+
+_CHAIN_LOCK_SQL = sql_text("SELECT pg_advisory_xact_lock(:space, :key)")
 
 
 def _now() -> str:

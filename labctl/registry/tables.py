@@ -54,7 +54,8 @@ records = Table(
     Column("family", String(100)),
     UniqueConstraint("lab", "link", name="uq_labctl_records_chain"),
     Index("ix_labctl_records_lab_seq", "lab", "seq"),
-    Index("ix_labctl_records_dut_serial", "dut_serial"),
+    # history by serial: (dut_serial, seq) on SQLite (0002); on PostgreSQL a covering
+    # (dut_serial, seq DESC) INCLUDE (...) index, ix_labctl_records_history (0003)
     sqlite_autoincrement=True,
 )
 

@@ -127,3 +127,17 @@ def test_run_all_runs_bench_cli_quick() -> None:
     assert "ERROR" not in row and "TIMEOUT" not in row and "no goal" not in row
     assert "labctl --help <= 150 ms" in table
     assert "no heavy library at import labctl.cli" in table
+
+
+def test_registry_service_benchmark_embedded_part_runs(monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    """The embedded part of bench_registry_service.py on 20 records: every record is
+    stored with its chain intact, and the goal line is printed (its verdict is not
+    asserted: times are the benchmark's business)."""
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    bench = load(BENCHMARKS / "bench_registry_service.py", monkeypatch)
+    bench.embedded(20, 10, repeats=1)
+    out = capsys.readouterr().out
+    assert "20 records of" in out and "chain problems: 0" in out
+    assert "goal embedded SQLite push:" in out

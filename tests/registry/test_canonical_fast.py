@@ -95,3 +95,71 @@ def test_documents_read_from_json_take_the_encoder_path_exactly(doc):
     assert fast.json() == text
     rest = {k: v for k, v in doc.items() if k not in ("hash", "signature")}
     assert fast.json(without=("hash", "signature")) == rfc8785.dumps(rest)
+
+
+_NUMBERS = [1e-7, 1.5e-5, 1e-6, 2.5e-6, -3.25e-9, 1e16, 1e20, 1e21, -0.0, 5e-324,
+            1.7976931348623157e308, 123.0, 0.1 + 0.2, 9007199254740991, 7.198074914355217e16,
+            float(2**60), 9007199254740994.0, 0.000015, 1e-4, 123456.789, -2.5]
+
+
+def test_numbers_read_from_json_are_written_exactly():
+    """What orjson writes otherwise than ECMAScript (exponents, integral floats) is caught
+    and written by the exact path; the rest comes straight from orjson."""
+    from labctl.registry.canonical import CanonicalDocument, load_json, plain_json
+
+    for value in _NUMBERS:
+        text = rfc8785.dumps({"v": [value], "hash": "ab" * 32})
+        doc = load_json(text)
+        assert CanonicalDocument(doc, from_json=True).json() == text, value
+        fast = plain_json(doc)
+        assert fast is None or fast == text, value
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_any_float_read_from_json_is_written_exactly(value):
+    from labctl.registry.canonical import CanonicalDocument, load_json
+
+    text = rfc8785.dumps({"a": value, "hash": "0" * 64, "signature": "c2ln"})
+    assert CanonicalDocument(load_json(text), from_json=True).json() == text
+
+
+def test_strings_with_escapes_and_characters_beyond_ascii():
+    from labctl.registry.canonical import CanonicalDocument, load_json
+
+    for value in ["\x7f", "\x1f\x08\t\n\r\x0c", "\u2028\u2029", "é 中文 😀", 'quote " and \\',
+                  "C:\\users\\e-1", "scale-jjg539 e+1", "\x00"]:
+        doc = {"s": value, "\uff61": 1, "\U0001f600": 2, "hash": "ab" * 32}
+        text = rfc8785.dumps(doc)
+        assert CanonicalDocument(load_json(text), from_json=True).json() == text, value
+        assert canonical_json(doc) == text, value
+
+
+def test_a_nested_member_like_the_hash_takes_the_member_by_member_path():
+    """The hashed part is the whole text with the top-level hash and signature cut out;
+    when the same text occurs again deeper in the document, the cut is not attempted."""
+    from labctl.registry.canonical import CanonicalDocument, load_json
+
+    h = "ab" * 32
+    doc = {"a": {"hash": h}, "hash": h, "signature": "c2ln", "z": [{"signature": "c2ln"}]}
+    text = rfc8785.dumps(doc)
+    for read in (load_json(text), doc):
+        canonical = CanonicalDocument(read, from_json=read is not doc)
+        assert canonical.json() == text
+        rest = {k: v for k, v in doc.items() if k not in ("hash", "signature")}
+        assert canonical.json(without=("hash", "signature")) == rfc8785.dumps(rest)
+        assert canonical.json(without=("a",)) == rfc8785.dumps(
+            {k: v for k, v in doc.items() if k != "a"})
+
+
+def test_strict_reading_refuses_what_has_no_finite_number():
+    import pytest
+
+    from labctl.registry.canonical import load_json, load_strict_json
+
+    for text in ("[NaN]", "[Infinity]", "[-Infinity]", "[1e999]", "[-1E400]",
+                 "[1" + "0" * 400 + "]"):
+        with pytest.raises(ValueError):
+            load_strict_json(text)
+    assert load_strict_json("[1e308, 9007199254740993, 2.5]") == \
+        load_json("[1e308, 9007199254740993, 2.5]") == [1e308, 9007199254740992.0, 2.5]

@@ -95,3 +95,27 @@ def test_a_registry_from_before_migrations_is_migrated_in_place(registry_url, ma
         # and the migrated registry takes new records on its chain
         reg.push(sign_record(make_record().linked_to(previous), lab_key))
         assert reg.count() == 6 and reg.verify_chain(records[0].lab) == []
+
+
+def test_history_by_serial_is_served_by_one_index(registry_url):
+    """Revision 0003_history_index: on PostgreSQL one covering index holds every column
+    of a history row (an index-only scan); the single-column serial index is gone."""
+    with open_registry(registry_url) as reg, reg._read() as conn:
+        indexes = {i["name"]: i for i in inspect(conn).get_indexes("labctl_records")}
+        assert "ix_labctl_records_dut_serial" not in indexes
+        if conn.dialect.name != "postgresql":
+            assert indexes["ix_labctl_records_serial_seq"]["column_names"] == ["dut_serial",
+                                                                                 "seq"]
+            return
+        history = indexes["ix_labctl_records_history"]
+        assert history["column_names"][:2] == ["dut_serial", "seq"]
+        from labctl.registry.store import _SUMMARY_NAMES
+
+        included = history.get("include_columns") or \
+            history.get("dialect_options", {}).get("postgresql_include", [])
+        assert set(_SUMMARY_NAMES) <= {"dut_serial", "seq", *included}
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = " ".join(str(r[0]) for r in conn.execute(text(
+            "EXPLAIN SELECT seq, id FROM labctl_records WHERE dut_serial = 'SN-1' "
+            "ORDER BY seq DESC LIMIT 50")))
+        assert "ix_labctl_records_history" in plan, plan

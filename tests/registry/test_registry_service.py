@@ -13,6 +13,7 @@ from service_support import Service, make_tokens
 from labctl.cli import main
 from labctl.registry.outbox import Outbox
 from labctl.registry.signing import public_key_text, sign_record
+from labctl.registry.store import open_registry
 
 pytestmark = pytest.mark.realtime
 
@@ -61,6 +62,14 @@ def test_push_read_filter_and_page(bench_env, tmp_path, lab_key, make_record, po
         history = http.get("/v1/instruments/SN-1/history").json()["records"]
         assert [r["id"] for r in history] == [r.id for r in reversed(records) if
                                               r.dut.serial == "SN-1"]
+        with open_registry(service.db_url) as reg:  # the same rows as the store's query
+            assert history == reg.query(dut_serial="SN-1")
+        first = http.get("/v1/instruments/SN-1/history", params={"limit": 3}).json()
+        assert first["records"] == history[:3]
+        assert first["next_before"] == history[2]["seq"]
+        rest = http.get("/v1/instruments/SN-1/history",
+                        params={"limit": 3, "before": first["next_before"]}).json()
+        assert rest == {"records": history[3:], "next_before": None}
         fails = http.get("/v1/records", params={"decision": "fail"}).json()["records"]
         assert {r["id"] for r in fails} == {records[i].id for i in (0, 4, 8)}
         by_family = http.get("/v1/records", params={"family": "weighing"}).json()["records"]
@@ -189,3 +198,4 @@ def test_token_create_prints_it_once_and_keeps_a_hash(sqlite_url, capsys):
     assert len(stored) == 1 and token not in json.dumps([list(map(str, r)) for r in stored])
     assert main(["registry", "token", "list", "--db", sqlite_url]) == 0
     assert "reader" in capsys.readouterr().out
+
