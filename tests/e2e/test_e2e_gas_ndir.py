@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import test_e2e_gas_bad_input as gas_bad_input
 from e2e_support import journal_events, only_run
 from gas_support import by_test, run_gas
 from ndir_support import (
@@ -38,10 +39,14 @@ from ndir_support import (
     true_concentration,
     true_indication,
 )
-from test_e2e_gas_bad_input import calibrator, one_error_line, run  # noqa: F401 (fixture)
 
 from labctl.calibration import CalibrationRequest, calibrate
 from labctl.units import parse_quantity
+
+# the gas bad-input tests' fixture (the bench a run opened, the calibrator's OUTP
+# commands) and their helpers
+calibrator = gas_bad_input.calibrator
+one_error_line, run = gas_bad_input.one_error_line, gas_bad_input.run
 
 SEEDS = (1, 2, 3, 4)
 LEVELS = {"indication/01": 400.0, "indication/02": 1000.0, "indication/03": 1600.0}
