@@ -200,6 +200,24 @@ def test_refused_before_gas_flows(case: str, tmp_path: Path, calibrator: dict[st
     assert not runs.exists() or not any(runs.iterdir())
 
 
+def test_an_analyzer_of_a_component_no_cylinder_holds_is_refused_before_gas_flows(
+        tmp_path: Path, calibrator: dict[str, Any], capsys: pytest.CaptureFixture[str]
+        ) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        analyzer = data["instruments"]["analyzer"]
+        analyzer["options"]["component"] = analyzer["sim"]["component"] = "CO"
+
+    bench = ndir_bench(tmp_path, edit)
+    assert run(NDIR_PROCEDURE, bench, tmp_path) == 2
+    line = one_error_line(capsys)
+    assert re.search(r"sim-gas-ndir\.yaml:\d+:\d+: instrument 'analyzer': the analyzer "
+                     r"measures CO but no cylinder of the bench holds it: CYL-CO2-2000 "
+                     r"\(CO2\)", line), line
+    assert True not in calibrator["outputs"]
+    runs = tmp_path / "runs"
+    assert not runs.exists() or not any(runs.iterdir())
+
+
 def test_an_analyzer_set_to_another_range_is_refused_before_gas_flows(
         tmp_path: Path, calibrator: dict[str, Any], capsys: pytest.CaptureFixture[str]
         ) -> None:

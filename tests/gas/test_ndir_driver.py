@@ -114,6 +114,15 @@ def test_a_bad_data_plate_is_refused_before_anything_is_sent(options: dict,
     assert t.sent == []
 
 
+def test_one_of_the_benchs_cylinders_must_hold_the_analyzers_component() -> None:
+    cylinders = [{"id": "CYL-CO2-2000", "component": "CO2"}]
+    analyzer([], cylinders=cylinders)
+    analyzer([], component="CO", cylinders=[*cylinders, {"id": "CYL-CO-1", "component": "co"}])
+    with pytest.raises(ConfigError, match=r"the analyzer measures CO but no cylinder of the "
+                                          r"bench holds it: CYL-CO2-2000 \(CO2\)"):
+        analyzer([], component="CO", cylinders=cylinders)
+
+
 def test_a_class_written_as_a_decimal_is_the_same_class() -> None:
     ndir, _ = analyzer([], accuracy_class="2.0")
     assert ndir.data_plate()["accuracy_class"] == "2"

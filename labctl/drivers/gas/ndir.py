@@ -29,7 +29,10 @@ Options (the data plate, as marked on the analyzer): ``component`` (``CO`` or ``
 required), ``range`` (full scale, e.g. ``2000 umol/mol`` or ``20 %vol``: its unit is the
 display unit), ``resolution``, ``accuracy_class`` (as marked, e.g. ``2``: the limits of
 a verification are chosen by it), ``sampling`` (``pumped`` or ``diffusion``),
-``margin`` (a fraction of the range), ``maker``, ``model``.
+``margin`` (a fraction of the range), ``maker``, ``model``. On a bench with cylinders
+among its standards, one of them must hold the analyzer's component (the driver is
+given them, ``options_from_standards``): an analyzer of CO on a bench of CO2 cylinders
+is refused when the bench is read, before any gas flows.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ class NdirAnalyzer(Instrument):
     measurements: ClassVar[tuple[str, ...]] = ("concentration",)
     option_names: ClassVar[frozenset[str]] = frozenset({
         "component", "range", "resolution", "accuracy_class", "sampling", "margin",
-        "maker", "model"})
+        "maker", "model", "cylinders"})
     error_replies: ClassVar[dict[str, str]] = {"ERR": "the analyzer refused the command"}
 
     def __init__(self, transport: Any, *, name: str, **options: Any) -> None:
@@ -74,6 +77,7 @@ class NdirAnalyzer(Instrument):
                               where=f"{where}, option 'component'",
                               hint="give the component on its data plate, e.g. "
                                    "component: CO2")
+        self._check_cylinders(o.get("cylinders"), where)
         full = option_quantity(name, o, "range", "umol/mol", "2000 umol/mol")
         self.unit_word = self._unit_word(full, where)
         self.unit = UNITS[self.unit_word]
@@ -98,6 +102,27 @@ class NdirAnalyzer(Instrument):
             raise ConfigError(f"margin {margin!r}: a fraction of the range, 0 .. 1",
                               where=f"{where}, option 'margin'", hint="e.g. margin: 0.1")
         self.margin = float(margin)
+
+    @classmethod
+    def options_from_standards(cls, parts: tuple[Any, ...]) -> dict[str, Any]:
+        """The bench's cylinders (id and component), so that an analyzer of a component
+        no cylinder of its bench holds is refused when the bench is read."""
+        from labctl.register.gas import cylinders_of
+
+        found = [{"id": c.id, "component": c.component} for c in cylinders_of(parts)]
+        return {"cylinders": found} if found else {}
+
+    def _check_cylinders(self, cylinders: Any, where: str) -> None:
+        if not cylinders:
+            return
+        held = {str(c["component"]).upper() for c in cylinders}
+        if self.component.upper() not in held:
+            listed = ", ".join(f"{c['id']} ({c['component']})" for c in cylinders)
+            raise ConfigError(f"the analyzer measures {self.component} but no cylinder of "
+                              f"the bench holds it: {listed}",
+                              where=f"{where}, option 'component'",
+                              hint=f"list a {self.component} cylinder in the bench's "
+                                   "standards; no gas was released")
 
     @staticmethod
     def _unit_word(full: Any, where: str) -> str:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from labctl.errors import ConfigError
 from labctl.sim.device import SimDevice
@@ -110,10 +110,10 @@ def create(world: World, params: Mapping[str, Any]) -> NdirAnalyzerSim:
                           f"{' or '.join(COMPONENTS)}", where=head.where("component"))
     full_scale = 2000.0 if unit == "umol/mol" else 20.0
     resolution = 1.0 if unit == "umol/mol" else 0.01
-    model, r = analyzer_from_params(world, params, DEVICE, KEYS, unit=unit, scale=UNITS[unit],
+    built, r = analyzer_from_params(world, params, DEVICE, KEYS, unit=unit, scale=UNITS[unit],
                                     model_type=NdirModel, component=component,
                                     full_scale=full_scale, resolution=resolution, t90=15.0)
-    assert isinstance(model, NdirModel)
+    model = cast(NdirModel, built)
     model.water = r.number("h2o", 0.0, unit="", minimum=0.0)
     if model.water >= 1.0:
         raise ConfigError(f"h2o = {model.water:g}: an amount fraction below 1",
