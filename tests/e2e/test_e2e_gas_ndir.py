@@ -142,6 +142,21 @@ def test_the_class_on_the_data_plate_chooses_the_limits(tmp_path: Path) -> None:
     assert by_test(result, "zero_drift")[0].mpe.value == pytest.approx(20.0)
 
 
+@pytest.mark.parametrize(("seed", "t90", "decision"), [(1, 24.0, "pass"), (2, 40.0, "fail")])
+def test_a_t90_is_measured_within_u_and_judged_against_the_tables_30_s(
+        tmp_path: Path, seed: int, t90: float, decision: str) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        analyzer_sim(t90=f"{t90} s", **NO_DRIFT)(data)
+        data["instruments"]["calibrator"]["sim"]["delay"] = "0 s"
+
+    result = run_gas(tmp_path, ndir_bench(tmp_path, edit), seed, NDIR_PROCEDURE)
+    (p,) = by_test(result, "response_time")       # the mean of three steps
+    assert p.error.unit == "s" and p.mpe.value == pytest.approx(30.0)
+    assert abs(p.error.value - t90) <= p.expanded_uncertainty.value, p
+    assert len(p.details["trials"]) == 3
+    assert p.decision == decision, p
+
+
 @pytest.mark.parametrize("seed", SEEDS[:3])
 def test_an_injected_zero_drift_shows_in_the_drift_test(tmp_path: Path, seed: int) -> None:
     per_h = 60.0           # umol/mol per hour: 3 %FS/h, more than class 2's 2 %FS
