@@ -100,6 +100,7 @@ def test_identify_refuses_an_analyzer_other_than_its_data_plate(reply: str, mess
     ({"range": "100 %LEL"}, "range"),
     ({"range": "2000"}, "range"),
     ({"range": "5 %"}, "give it in umol/mol or %vol"),
+    ({"accuracy_class": None}, "the analyzer's accuracy class is not given"),
     ({"accuracy_class": "two"}, "accuracy_class 'two'"),
     ({"accuracy_class": 0}, "a positive number"),
     ({"sampling": "sniffed"}, "diffusion or pumped"),

@@ -132,12 +132,12 @@ def test_bad_parameters_are_refused(params: dict, message: str) -> None:
 def test_the_driver_reads_the_simulator() -> None:
     w, sim = setup(serial="N-9", resolution="0.1 umol/mol", t90="1 s")
     ndir = NdirAnalyzer(SimTransport(sim, clock=w.clock), name="analyzer", component="CO2",
-                        range="2000 umol/mol", resolution="0.1 umol/mol")
+                        range="2000 umol/mol", resolution="0.1 umol/mol", accuracy_class=2)
     assert ndir.identify().serial == "N-9"
     line_of(w).feed({"CO2": 412.34e-6})
     w.clock.sleep(30.0)
     assert ndir.measure().value.m_as("umol/mol") == pytest.approx(412.3)
     wrong = NdirAnalyzer(SimTransport(sim, clock=w.clock), name="analyzer", component="CO",
-                         range="2000 umol/mol")
+                         range="2000 umol/mol", accuracy_class=2)
     with pytest.raises(InstrumentError, match="answered for CO2, its data plate says CO"):
         wrong.measure()

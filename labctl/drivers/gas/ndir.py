@@ -27,8 +27,9 @@ Replies are checked strictly, and a reply that fails a check is an ``InstrumentE
 
 Options (the data plate, as marked on the analyzer): ``component`` (``CO`` or ``CO2``,
 required), ``range`` (full scale, e.g. ``2000 umol/mol`` or ``20 %vol``: its unit is the
-display unit), ``resolution``, ``accuracy_class`` (as marked, e.g. ``2``: the limits of
-a verification are chosen by it), ``sampling`` (``pumped`` or ``diffusion``),
+display unit), ``resolution``, ``accuracy_class`` (required: the class as marked, e.g.
+``2``; a verification's limits are chosen by it), ``sampling`` (``pumped`` or
+``diffusion``),
 ``margin`` (a fraction of the range), ``maker``, ``model``. On a bench with cylinders
 among its standards, one of them must hold the analyzer's component (the driver is
 given them, ``options_from_standards``): an analyzer of CO on a bench of CO2 cylinders
@@ -89,9 +90,7 @@ class NdirAnalyzer(Instrument):
         default_res = "1 umol/mol" if self.unit_word == "umol/mol" else "0.01 %vol"
         self.resolution = float(option_quantity(name, o, "resolution", "umol/mol",
                                                 default_res).m_as(self.unit))
-        self.accuracy_class = o.get("accuracy_class")
-        if self.accuracy_class is not None:
-            self.accuracy_class = self._class_text(self.accuracy_class, where)
+        self.accuracy_class = self._class_text(o.get("accuracy_class"), where)
         self.sampling = str(o.get("sampling", "pumped"))
         if self.sampling not in ("diffusion", "pumped"):
             raise ConfigError(f"sampling {self.sampling!r}: diffusion or pumped",
@@ -136,6 +135,11 @@ class NdirAnalyzer(Instrument):
 
     @staticmethod
     def _class_text(value: Any, where: str) -> str:
+        if value is None:
+            raise ConfigError("the analyzer's accuracy class is not given: a verification's "
+                              "limits are chosen by it", where=f"{where}, options",
+                              hint="give the class marked on the analyzer, e.g. "
+                                   "accuracy_class: 2")
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -206,7 +210,5 @@ class NdirAnalyzer(Instrument):
             "component": self.component,
             "range": f"{self.full_scale:g} {self.unit_word}",
             "resolution": f"{self.resolution:g} {self.unit_word}",
-            "sampling": self.sampling}
-        if self.accuracy_class is not None:
-            plate["accuracy_class"] = self.accuracy_class
+            "sampling": self.sampling, "accuracy_class": self.accuracy_class}
         return plate
