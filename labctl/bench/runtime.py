@@ -68,11 +68,31 @@ def driver_options(inst: InstrumentConfig, cls: type,
     (``options_from_standards``, e.g. the weights an operator is shown), where the
     bench file does not state them."""
     options = dict(inst.options)
+    _paths_from_bench_file(inst, cls, options)
     derive = getattr(cls, "options_from_standards", None)
     if derive is not None:
         for key, value in derive(parts).items():
             options.setdefault(key, value)
     return options
+
+
+def _paths_from_bench_file(inst: InstrumentConfig, cls: type,
+                           options: dict[str, Any]) -> None:
+    """Options a driver class names in ``path_options`` are file paths: a relative one
+    is made relative to the bench file (the options carry its place), as the register
+    and the simulators' files are; a value without a ``/`` or a file suffix is a name,
+    left as it is."""
+    from pathlib import Path
+
+    mark = getattr(inst.options, "mark", None)
+    base = getattr(mark, "file", None)
+    for key in getattr(cls, "path_options", ()):
+        value = options.get(key)
+        if base is None or not isinstance(value, str):
+            continue
+        if ("/" in value or "\\" in value or value.endswith((".yaml", ".yml"))) \
+                and not Path(value).expanduser().is_absolute():
+            options[key] = str(Path(base).parent / Path(value).expanduser())
 
 
 def _open_instrument(inst: InstrumentConfig, device: SimDevice | None, clock: Clock,

@@ -1,0 +1,234 @@
+"""The PM procedure on the Modbus RTU bench (``benches/sim-pm25-modbus.yaml``), end to
+end: truth over several seeds, and bad input (an exception reply, a register map with an
+unknown type or overlapping registers) refused before the generator starts, or, during
+the run, the generator left off.
+
+The procedure is the shipped ``pm25-jjf1659.yaml``, unchanged but for the limit of the
+gain-1.08 test. The true relative error of a monitor with gain g and no offset, drift or
+humidity growth is g - 1 at every level."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from e2e_support import REGISTER, ROOT, journal_events, only_run, registry_url
+from particulate_support import PM_PROCEDURE, by_test, pm_procedure, run_pm
+
+from labctl.cli import main
+
+MODBUS_BENCH = ROOT / "benches" / "sim-pm25-modbus.yaml"
+SEEDS = (1, 2, 3)
+CLEAN = {"offset": "0 ug/m^3", "drift": "0 ug/m^3/d", "kappa": 0.0, "nonlinearity": 0.0}
+
+
+def modbus_bench(folder: Path, edit: Callable[[dict[str, Any]], None] | None = None) -> Path:
+    """The shipped Modbus PM bench, edited, with the register, in ``folder``; the
+    simulators' own seeds dropped so that the run's seed drives them all."""
+    data = yaml.safe_load(MODBUS_BENCH.read_text(encoding="utf-8"))
+    for inst in data["instruments"].values():
+        (inst.get("sim") or {}).pop("seed", None)
+    if edit is not None:
+        edit(data)
+    shutil.copy(REGISTER, folder / "register.yaml")
+    path = folder / "sim-pm25-modbus.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def monitor(**changes: Any) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        data["instruments"]["monitor"]["sim"].update(changes)
+    return edit
+
+
+# --- truth -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_modbus_monitor_reading_8_percent_high_is_found_within_u_and_fails_5_percent(
+        tmp_path: Path, seed: int) -> None:
+    bench = modbus_bench(tmp_path, monitor(gain=1.08, **CLEAN))
+    procedure = pm_procedure(tmp_path, {
+        "  - {analysis: concentration_error, steps: [levels], options: {reading: pm25}}":
+        "  - {analysis: concentration_error, steps: [levels], options: {reading: pm25, "
+        "limit: 5 %}}"})
+    result = run_pm(tmp_path, bench, seed, procedure)
+    points = by_test(result, "indication_error")
+    assert [p.point for p in points] == ["levels/01", "levels/02", "levels/03"]
+    for p in points:
+        assert p.error.unit == "%" and p.mpe.value == pytest.approx(5.0)
+        assert abs(p.error.value - 8.0) <= p.expanded_uncertainty.value, p
+        assert p.decision in ("fail", "conditional_fail"), p
+    assert result.record.decision in ("fail", "conditional_fail")
+    assert result.record.dut.driver == "modbus-pm-monitor"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_good_modbus_monitor_passes_with_its_true_error_within_u(tmp_path: Path,
+                                                                  seed: int) -> None:
+    bench = modbus_bench(tmp_path, monitor(gain=1.0, **CLEAN))
+    result = run_pm(tmp_path, bench, seed)
+    errors = by_test(result, "indication_error")
+    assert len(errors) == 3
+    for p in errors:
+        assert abs(p.error.value) <= p.expanded_uncertainty.value, p
+        assert p.decision in ("pass", "conditional_pass")
+    for p in by_test(result, "response_time"):
+        assert abs(p.error.value - 120.0) <= p.expanded_uncertainty.value + 1.0, p
+    assert result.record.decision in ("pass", "conditional_pass")
+
+
+def test_the_shipped_modbus_bench_stores_a_record_as_shipped(tmp_path: Path) -> None:
+    result = run_pm(tmp_path, MODBUS_BENCH, 20261203, PM_PROCEDURE)
+    record = result.record
+    assert record.decision == "pass" and record.signature and record.hash
+    assert record.dut.driver == "modbus-pm-monitor"
+    assert record.dut.serial == "24010117"
+    assert [p.test for p in record.points].count("indication_error") == 3
+
+
+# --- bad input ---------------------------------------------------------------------------
+
+def run(bench: Path, folder: Path, *extra: str) -> int:
+    return main(["run", str(PM_PROCEDURE), "--bench", str(bench), "--runs-dir",
+                 str(folder / "runs"), "--registry", registry_url(folder), "-q", *extra])
+
+
+def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("labctl: error: "), lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def generator(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Every output command the generator's simulator received (True / False)."""
+    from labctl.sim.particulate.generator_sim import AerosolGeneratorSim
+
+    seen: dict[str, Any] = {"outputs": []}
+    real_handle = AerosolGeneratorSim.handle
+
+    def handle(self: AerosolGeneratorSim, line: str) -> Any:
+        replies = real_handle(self, line)
+        if line.upper().startswith("OUTP "):
+            seen["outputs"].append(self.on)
+        return replies
+
+    monkeypatch.setattr(AerosolGeneratorSim, "handle", handle)
+    return seen
+
+
+PM_MAP = ROOT / "labctl" / "data" / "particulate" / "modbus" / "labctl-pm-100m.yaml"
+
+
+def map_file(folder: Path, old: str, new: str) -> Path:
+    text = PM_MAP.read_text(encoding="utf-8")
+    assert old in text
+    path = folder / "my-monitor.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+MAPS = {
+    "an unknown type": ("{address: 2, type: float32,", "{address: 2, type: float64,",
+                        r"my-monitor\.yaml:15:\d+: registers\.pm10\.type: Input should be"),
+    "overlapping registers": ("pm10:        {address: 2,", "pm10:        {address: 1,",
+                              r"my-monitor\.yaml:15:\d+: register 'pm10' overlaps 'pm25' at "
+                              r"input address 1"),
+}
+
+
+@pytest.mark.parametrize("case", list(MAPS))
+@pytest.mark.parametrize("side", ["options", "sim"])
+def test_a_bad_register_map_is_refused_before_the_generator_starts(
+        case: str, side: str, tmp_path: Path, generator: dict[str, Any],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    old, new, message = MAPS[case]
+    map_file(tmp_path, old, new)
+
+    def edit(data: dict[str, Any]) -> None:
+        data["instruments"]["monitor"][side]["register_map"] = "my-monitor.yaml"
+
+    assert run(modbus_bench(tmp_path, edit), tmp_path) == 2
+    line = one_error_line(capsys)
+    assert re.search(message, line), line
+    assert generator["outputs"] == []                # nothing sent to the generator
+    assert not (tmp_path / "runs").exists() or not list((tmp_path / "runs").iterdir())
+
+
+def test_an_exception_reply_at_identification_names_the_register_before_the_generator_starts(
+        tmp_path: Path, generator: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    # the monitor keeps another layout than the bench's map says
+    assert run(modbus_bench(tmp_path, monitor(register_map="labctl-pm-int16")), tmp_path) == 2
+    line = one_error_line(capsys)
+    assert re.search(r"instrument 'monitor', command \"read register 'serial_number' "
+                     r"\(holding 256, uint32, function 03\)\".*unit 1 refused read holding "
+                     r"registers: exception 0x02 ILLEGAL_DATA_ADDRESS", line), line
+    assert "the register map (labctl/data/particulate/modbus/labctl-pm-100m.yaml) does " \
+           "not match the instrument" in line
+    assert True not in generator["outputs"]
+
+
+def test_an_exception_reply_during_the_run_leaves_the_generator_off(
+        tmp_path: Path, generator: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    # the monitor has no PM2.5 register: the flow step passes, the zero step fails
+    map_file(tmp_path, "pm25:        {address: 0,", "pm1:         {address: 0,")
+    (tmp_path / "my-monitor.yaml").write_text(
+        (tmp_path / "my-monitor.yaml").read_text().replace("pm1:", "spare:"))
+    text = (tmp_path / "my-monitor.yaml").read_text()
+    (tmp_path / "my-monitor.yaml").write_text(text.replace(
+        "spare:         {address: 0, type: float32, unit: ug/m^3, table: input,",
+        "spare:         {address: 0, type: float32, unit: ug/m^3, table: holding, writable: true,"))
+    assert run(modbus_bench(tmp_path, monitor(register_map="my-monitor.yaml")), tmp_path) == 2
+    line = one_error_line(capsys)
+    assert re.search(r"run \S+ failed: instrument 'monitor', command \"read register 'pm25' "
+                     r"\(input 0, float32, function 04\)\".*ILLEGAL_DATA_ADDRESS", line), line
+    events = journal_events(only_run(tmp_path / "runs"))
+    assert events[-1]["type"] == "run_finished" and events[-1]["state"] == "failed"
+    assert [e["instrument"] for e in events if e["type"] == "error"] == ["monitor"]
+    assert generator["outputs"][-1] is False
+
+
+def test_the_shipped_modbus_fume_bench_stores_a_record(tmp_path: Path) -> None:
+    result = run_pm(tmp_path, ROOT / "benches" / "sim-fume-modbus.yaml", 20261204,
+                    ROOT / "procedures" / "fume-monitor.yaml")
+    record = result.record
+    assert record.decision == "pass" and record.dut.driver == "modbus-fume-monitor"
+    levels = [p for p in record.points if p.test == "indication_error"]
+    assert len(levels) == 6
+    # as shipped: gain 1.05 and +2 % per m/s above 5 m/s, plus an offset of 0.01 mg/m^3
+    # and a drift: about +4.2 % at 4.6 m/s and +7.5 % at 6.2 m/s, within U (and a
+    # little more for the offset's share at 1 mg/m^3)
+    for p, velocity in zip(levels, (4.6,) * 3 + (6.2,) * 3, strict=True):
+        truth = 100 * (1.05 * (1 + 0.02 * (velocity - 5.0)) - 1)
+        offset = 100 * 0.01 / p.nominal.value
+        assert abs(p.error.value - truth - offset) <= p.expanded_uncertainty.value, p
+
+
+def test_garbled_and_truncated_frames_during_the_run_are_retried_and_journalled(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A reply with a bad CRC and a truncated reply to a register read do not end the
+    run: each is retried (the bench's ``retries``), each retry journalled."""
+    def edit(data: dict[str, Any]) -> None:
+        monitor = data["instruments"]["monitor"]
+        monitor["retries"] = 2
+        monitor["sim"]["faults"] = [
+            {"kind": "bad_checksum", "after": 30, "count": 1},
+            {"kind": "truncate", "bytes": 3, "after": 60, "count": 1},
+        ]
+
+    assert run(modbus_bench(tmp_path, edit), tmp_path) == 0, capsys.readouterr().err
+    events = journal_events(only_run(tmp_path / "runs"))
+    assert events[-2]["type"] == "run_finished" and events[-2]["state"] == "done"
+    retries = [e for e in events if e["type"] == "retry"]
+    assert [(e["instrument"], e["what"], e["error_type"]) for e in retries] == [
+        ("monitor", "read_register", "InstrumentError"),
+        ("monitor", "read_register", "InstrumentTimeout")]
+    assert "bad Modbus reply: bad CRC" in retries[0]["error"]
+    assert "a truncated Modbus reply" in retries[1]["error"]
