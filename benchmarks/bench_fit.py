@@ -8,6 +8,9 @@ Run: ``python benchmarks/bench_fit.py [--quick]``. Reports, measured in the same
   coefficients and the six adjusted responses, the ISO 6143 covariance, gamma and the
   chi-square p-value, the points' weighted deviations); the same for the quadratic; a
   value read through the fitted line with its uncertainty;
+* the fit as ``analysis_function_fit`` makes it for the greenhouse-gas calibration
+  (``procedures/ghg-multipoint.yaml``): the straight line and five values read through
+  it with their covariance;
 * baselines: ``numpy.polyfit`` of the same points (weighted by 1/u(x), no adjustment of
   y: the fit ISO 6143 improves on), with and without its covariance, and ODRPACK through
   ``scipy.odr`` (the same problem, deprecated in SciPy 1.17; skipped where absent).
@@ -53,6 +56,15 @@ def labctl_read():
     return lambda: fit.read(415.3, 0.04)
 
 
+def labctl_ghg_analysis():
+    """The fit and the values read as analysis_function_fit does it."""
+    def run():
+        fit = fit_calibration(X, Y, u_x=U_X, u_y=U_Y, x_unit="umol/mol", y_unit="umol/mol")
+        fit.read_values([("y", y, u) for y, u in zip(Y, U_Y, strict=True)])
+        return fit.read_values([("y", y, 0.0) for y in (390.0, 410.0, 430.0, 450.0, 470.0)])
+    return run
+
+
 def numpy_polyfit(cov: bool):
     if cov:
         return lambda: np.polyfit(Y, X, 1, w=1 / U_X, cov="unscaled")
@@ -82,6 +94,7 @@ def main(argv: list[str] | None = None) -> None:
         ("labctl fit_calibration, line (GLS)", labctl_fit(), number),
         ("labctl fit_calibration, quadratic", labctl_fit("quadratic"), number),
         ("labctl fit.read(y, u) (one value)", labctl_read(), number * 10),
+        ("labctl fit + 11 values (ghg analysis)", labctl_ghg_analysis(), number),
         ("numpy.polyfit (weighted, no cov)", numpy_polyfit(False), number * 10),
         ("numpy.polyfit (weighted, cov)", numpy_polyfit(True), number * 10),
     ]

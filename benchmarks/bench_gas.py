@@ -5,10 +5,12 @@ Run: ``python benchmarks/bench_gas.py [--runs N] [--quick]``.
 ``procedures/gas-combustible-jjg693.yaml`` on ``benches/sim-gas-combustible.yaml``
 (about 2 hours of virtual time: zero, three indication-error points, six repeatability
 exposures, three response-time steps recorded every second, a one-hour drift test and
-the alarm test; some 570 journal events, each fsync'd) and ``procedures/gas-co-jjg915.yaml``
-on ``benches/sim-gas-co.yaml`` (the same without the alarm test), and
+the alarm test; some 570 journal events, each fsync'd), ``procedures/gas-co-jjg915.yaml``
+on ``benches/sim-gas-co.yaml`` (the same without the alarm test),
 ``procedures/gas-ndir-jjg635.yaml`` on ``benches/sim-gas-ndir.yaml`` (the NDIR analyzer:
-the same tests, limits by its accuracy class, about 1.8 h virtual) through the Python API with
+the same tests, limits by its accuracy class, about 1.8 h virtual) and
+``procedures/ghg-multipoint.yaml`` on ``benches/sim-ghg.yaml`` (five cylinders through a
+stream selector, 30 CO2/CH4 readings each, 75 min virtual; two GLS fits) through the Python API with
 ``LABCTL_HOME`` in a temporary directory. Issue 10's goal: each gas procedure in <= 2 s of
 wall time. Reported: the first run (imports paid), then the median of N more; and,
 measured alternately in the same process as baselines, the shipped scale verification
@@ -37,7 +39,9 @@ CASES = {"gas-combustible-jjg693 on sim-gas-combustible": (
          "gas-co-jjg915 on sim-gas-co": (ROOT / "procedures" / "gas-co-jjg915.yaml",
                                          ROOT / "benches" / "sim-gas-co.yaml"),
          "gas-ndir-jjg635 on sim-gas-ndir": (ROOT / "procedures" / "gas-ndir-jjg635.yaml",
-                                             ROOT / "benches" / "sim-gas-ndir.yaml")}
+                                             ROOT / "benches" / "sim-gas-ndir.yaml"),
+         "ghg-multipoint on sim-ghg": (ROOT / "procedures" / "ghg-multipoint.yaml",
+                                       ROOT / "benches" / "sim-ghg.yaml")}
 BASELINE = (ROOT / "procedures" / "scale-jjg539.yaml", ROOT / "benches" / "sim-scale.yaml")
 
 

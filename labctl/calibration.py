@@ -87,7 +87,25 @@ def prepare(request: CalibrationRequest) -> tuple[Any, Any]:
     config.check_roles(required, optional)
     if not request.resume:
         resolve_parameters(procedure, request.parameters)
+    authorised_operator(request, procedure, config)
     return procedure, config
+
+
+def authorised_operator(request: CalibrationRequest, procedure: Any, config: Any) -> str | None:
+    """The operator's name as the record carries it. With a personnel list (named by
+    the bench, else ``LABCTL_PERSONNEL``, else ``<labctl home>/personnel.yaml``), the
+    operator (``--operator``, else the bench's; on ``--resume`` only a new ``--operator``
+    is checked) must be a person of the list authorised as operator for the procedure
+    today (ISO/IEC 17025 6.2): else ``NotAuthorised``, before anything is opened.
+    Without a list the name is taken as given."""
+    from labctl.personnel import personnel_from
+
+    name = request.operator if request.resume else (request.operator or config.operator)
+    personnel = config.personnel if config.personnel is not None else personnel_from(None)
+    if personnel is None or name is None:
+        return request.operator
+    person = personnel.authorise(name, "operator", procedure.id, request.today or date.today())
+    return person.name
 
 
 def make_clock(config: Any, realtime: bool) -> Any:
@@ -114,7 +132,7 @@ def calibrate(request: CalibrationRequest, *, on_event: OnEvent | Sequence[OnEve
     start = clock.now()
     journal_path: Path | None = None
     run_id: str | None = None
-    seed, operator = request.seed, request.operator
+    seed, operator = request.seed, authorised_operator(request, procedure, config)
     extra: dict[str, Any] | None = None
     if request.resume:
         resume = check_resume(request, procedure, config)
@@ -142,6 +160,10 @@ def calibrate(request: CalibrationRequest, *, on_event: OnEvent | Sequence[OnEve
                                   "sha256": config.register.sha256},
                      "dut": instrument_info(config, "dut", dut),
                      "standards_data": _standards_data(bench),
+                     "instrument_standards": [i.register_id for i in
+                                              config.instruments.values() if i.register_id],
+                     "simulated": sorted(i.name for i in config.instruments.values()
+                                         if i.simulated),
                      "environment_stated": _stated(bench.environment_stated),
                      "expired_standards": list(getattr(bench, "expired", ())),
                      **certificate_info(config, request)}
@@ -203,7 +225,7 @@ def check_resume(request: CalibrationRequest, procedure: Any, config: Any) -> Re
     seed = rc.check_seed(started, request.seed)
     accepted = rc.check_files(progress.run_id, rc.file_changes(started, current),
                               request.accept_changed)
-    operator = request.operator or rc.last_operator(events)
+    operator = authorised_operator(request, procedure, config) or rc.last_operator(events)
     return ResumeCheck(path, progress.run_id, events, record_only=False, seed=seed,
                        operator=operator, accepted=accepted)
 
@@ -374,9 +396,11 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
     dut_info = info.get("dut") or {}
     identity = history.identified.get("dut", {})
     expired = set(info.get("expired_standards") or ())
+    applied = applied_corrections(points)
     standards = [_standard_used(s, info.get("allow_expired")
-                                if expired & {s.get("id"), s.get("set")} else None)
-                 for s in info.get("standards_data") or [] if s.get("certificate")]
+                                if expired & {s.get("id"), s.get("set")} else None,
+                                applied.get(str(s.get("id"))))
+                 for s in standards_used(info, events) if s.get("certificate")]
     procedure_ref = {"id": procedure.id, "version": procedure.version,
                      "title": procedure.title, "document": procedure.document,
                      "kind": procedure.kind,
@@ -410,25 +434,73 @@ def build_record(procedure: Any, events: Sequence[Mapping[str, Any]], points: li
         procedure=procedure_ref, journal_sha256=journal_sha256, points=points,
         allow_expired=info.get("allow_expired"), parameters=info.get("parameters") or {},
         seed=info.get("seed"), virtual_clock=bool(info.get("virtual_clock")),
+        simulated=list(info.get("simulated") or ()) or None,
         labctl_version=info.get("labctl_version") or "0", operator=info.get("operator") or "-",
         operators=everyone if len(everyone) > 1 else None,
         accepted_changes=accepted_changes(events) or None,
         started=_wall(info), finished=ended)
 
 
-def _standard_used(s: Mapping[str, Any], allow_expired: str | None) -> dict[str, Any]:
+def standards_used(info: Mapping[str, Any], events: Sequence[Mapping[str, Any]]
+                   ) -> list[Mapping[str, Any]]:
+    """The journalled standards (``run_started``'s ``standards_data``) the run used.
+
+    A family's action that puts a standard to use names it in its journal event's
+    ``standards`` member (the weighing family's ``load`` event names the weights it
+    places). Once a journal names any, a standard is listed only if an event names it or
+    it is the register entry of one of the bench's instruments (a thermo-hygrometer, a
+    reference monitor: used by being read); the weights of a set that no load put on
+    are left out. A journal that names none (a family that does not say, a journal from
+    before) lists every standard of the bench, as it always did."""
+    named: set[str] = set()
+    for event in events:
+        listed = event.get("standards") if event.get("type") != "run_started" else None
+        if isinstance(listed, list):
+            named.update(str(x) for x in listed)
+    data = list(info.get("standards_data") or [])
+    if not named:
+        return data
+    instruments = set(info.get("instrument_standards") or ())
+    return [s for s in data if s.get("id") in named or s.get("id") in instruments]
+
+
+def applied_corrections(points: Sequence[Any]) -> dict[str, list[dict[str, Any]]]:
+    """Standard id -> the corrections the analyses applied at each point (the points'
+    ``details["corrections_applied"]``: a certificate table interpolated at a value),
+    as a record's ``AppliedCorrection`` items."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for p in points:
+        details = getattr(p, "details", None) or {}
+        for a in details.get("corrections_applied") or ():
+            out.setdefault(str(a.get("standard")), []).append({
+                "point": p.point, "quantity": a.get("quantity"), "at": a["at"],
+                "correction": a["correction"], "expanded_uncertainty": a["U"],
+                "coverage_factor": a["k"],
+                "interpolation_half_width": a["interpolation_half_width"],
+                "between": a["between"]})
+    return out
+
+
+def _standard_used(s: Mapping[str, Any], allow_expired: str | None,
+                   applied: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """A register entry's certificate data (journalled at run start, by the entry's own
-    ``as_record()``) as a record's ``standards`` item."""
+    ``as_record()``) as a record's ``standards`` item, with the corrections applied at
+    each point where the run interpolated its certificate."""
     from labctl.record_content import standard_corrections
 
     description = s.get("description") or " ".join(
         str(s[k]) for k in ("kind", "id") if s.get(k))  # journals from before descriptions
+    corrections = standard_corrections(s)
+    if applied:
+        corrections += "; applied: " + ", ".join(
+            f"{a['point']} {a['correction']['value']:+.3g} {a['correction']['unit']} at "
+            f"{a['at']['value']:.4g} {a['at']['unit']}" for a in applied)
     return {"register_id": s["id"], "description": description,
             "accuracy_class": s.get("class"), "certificate": s["certificate"],
             "calibration_date": s.get("calibrated") or s["due"], "due_date": s["due"],
             "expanded_uncertainty": s.get("U"), "coverage_factor": s.get("k"),
             "expired_allowed": allow_expired, "issued_by": s.get("issued_by"),
-            "corrections": standard_corrections(s)}
+            "corrections": corrections, "applied_corrections": applied or None}
 
 
 def store_record(record: Any, registry: str | None) -> tuple[Any, Any]:

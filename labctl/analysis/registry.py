@@ -40,6 +40,23 @@ AnalysisFunction = Callable[["RunHistory", AnalysisContext, "Options"], list["Po
 
 
 @dataclass(frozen=True)
+class PlanCheck:
+    """What an analysis's ``check_plan`` sees before anything moves: the run's plan
+    (``labctl.procedures.plan_data.Plan``), the steps the procedure gives the analysis,
+    its options, the register entry of the instrument bound to each role (``entry_of``,
+    None for an instrument without one) and the analysis's place in the procedure."""
+
+    plan: Any
+    steps: tuple[str, ...]
+    options: Options
+    entry_of: Callable[[str], Any]
+    where: str | None = None
+
+
+PlanCheckFunction = Callable[[PlanCheck], None]
+
+
+@dataclass(frozen=True)
 class Analysis:
     """A named analysis: its function and the options it accepts (with defaults)."""
 
@@ -47,6 +64,10 @@ class Analysis:
     run: AnalysisFunction
     defaults: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
+    #: refuses, before anything moves, what the analysis could not evaluate from the
+    #: run the plan describes (a set point outside a reference's certified range);
+    #: raises ``ConfigError``
+    check_plan: PlanCheckFunction | None = None
 
     def options(self, given: Mapping[str, Any] | None, run: Mapping[str, Any] | None = None,
                 *, where: str | None = None) -> Options:

@@ -33,7 +33,8 @@ def build_simulators(config: BenchConfig, world: World) -> dict[str, SimDevice]:
     for inst in config.instruments.values():
         if inst.simulator is None:
             continue
-        params = _params(inst, parts, world)
+        entry = config.register.standard(inst.register_id) if inst.register_id else None
+        params = _params(inst, parts, world, entry)
         devices[inst.name] = build_simulator(inst, world, params)
     return devices
 
@@ -57,20 +58,27 @@ def build_simulator(inst: InstrumentConfig, world: World, params: Mapping[str, A
     return device
 
 
-def _params(inst: InstrumentConfig, parts: tuple[Any, ...], world: World
-            ) -> Mapping[str, Any]:
+def _params(inst: InstrumentConfig, parts: tuple[Any, ...], world: World,
+            entry: Any = None) -> Mapping[str, Any]:
     """The simulator's parameters: its ``sim:`` block, completed by what the driver class
     derives from the bench's standards and the world (``simulation_params``: a weight
-    loader's true masses of the bench's weights) where ``sim:`` does not state them."""
+    loader's true masses of the bench's weights) and from the instrument's own register
+    entry (``simulation_entry_params``: a reference's true errors within its
+    certificate) where ``sim:`` does not state them."""
     from labctl.bench.roles import driver_class_for
 
     params = inst.sim
-    derive = getattr(driver_class_for(inst.driver, where=inst.place("driver")),
-                     "simulation_params", None)
+    cls = driver_class_for(inst.driver, where=inst.place("driver"))
+    derived: dict[str, Any] = {}
+    derive = getattr(cls, "simulation_params", None)
     if derive is not None:
-        extra = {k: v for k, v in derive(parts, world).items() if k not in params}
-        if extra:
-            params = _with(params, **extra)
+        derived.update(derive(parts, world))
+    derive_entry = getattr(cls, "simulation_entry_params", None)
+    if derive_entry is not None and entry is not None:
+        derived.update(derive_entry(entry, world))
+    extra = {k: v for k, v in derived.items() if k not in params}
+    if extra:
+        params = _with(params, **extra)
     return params
 
 

@@ -121,6 +121,7 @@ class _BenchFile(_Model):
     lab: str = Field(min_length=1)
     operator: str = Field(min_length=1)
     register_file: str = Field(alias="register", min_length=1)
+    personnel_file: str | None = Field(default=None, alias="personnel", min_length=1)
     seed: int = 0
     instruments: dict[Name, _Instrument] = Field(min_length=1)
     standards: list[str] = Field(default_factory=list)
@@ -185,6 +186,8 @@ class BenchConfig:
     issuer: dict[str, Any] = field(default_factory=dict)
     customer: dict[str, Any] | None = None
     place: dict[str, Any] = field(default_factory=lambda: {"kind": "laboratory"})
+    # the lab's personnel list (labctl.personnel.Personnel), when the bench names one
+    personnel: Any = None
 
     # -- what the bench uses of the register ----------------------------------------
     def standard_parts(self) -> tuple[Any, ...]:
@@ -318,6 +321,9 @@ def load_bench(path: str | Path) -> BenchConfig:
         instruments[name] = ic
 
     env_instrument, env_stated = _environment(model.environment, instruments, data, file)
+    personnel = None
+    if model.personnel_file is not None:
+        personnel = _load_personnel(p, model.personnel_file, where(data, ("personnel",), file))
     return BenchConfig(
         path=p, sha256=hashlib.sha256(content).hexdigest(), name=model.name or p.stem,
         lab=model.lab, operator=model.operator, seed=model.seed, register=register,
@@ -327,7 +333,20 @@ def load_bench(path: str | Path) -> BenchConfig:
         issuer=model.issuer.model_dump() if model.issuer else {},
         customer=model.customer.model_dump() if model.customer else None,
         place=model.place.model_dump() if model.place else {"kind": "laboratory"},
+        personnel=personnel,
     )
+
+
+def _load_personnel(bench_path: Path, text: str, place: str) -> Any:
+    from labctl.personnel import load_personnel
+
+    path = Path(text)
+    if not path.is_absolute():
+        path = bench_path.parent / path
+    if not path.is_file():
+        raise ConfigError(f"personnel list {str(path)!r} not found", where=place,
+                          hint="the personnel path is relative to the bench file")
+    return load_personnel(path)
 
 
 def _load_register(bench_path: Path, text: str, place: str) -> Register:

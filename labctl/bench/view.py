@@ -70,6 +70,13 @@ class BenchView:
                            f"{', '.join(sorted(self._roles)) or 'none'}",
                            hint=f"add an instrument with role: {name}") from None
 
+    def role_entry(self, role: str) -> Any:
+        """The register entry of the instrument bound to ``role`` (None if it has none)."""
+        for inst in self.config.instruments.values():
+            if inst.role == role and inst.register_id:
+                return self.config.register.standard(inst.register_id)
+        return None
+
     def standard_parts(self) -> tuple[Any, ...]:
         """The parts of the bench's standards (the weights of a set), in order."""
         return self.config.standard_parts()

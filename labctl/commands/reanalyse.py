@@ -4,7 +4,9 @@ touching no instrument; with ``--supersedes ID`` store the result as a correctio
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -22,7 +24,8 @@ from labctl.commands.registry import registry_option
               help="Store the result as a new record that corrects this one.")
 @registry_option
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the new record as JSON to FILE (with --supersedes).")
+              help="Write the new record as JSON to FILE; without --supersedes, the "
+                   "re-analysed points (not a record, nothing stored).")
 def reanalyse(run: str, procedure: Path, runs_dir: Path | None, supersedes: str | None,
               registry_url: str | None, json_file: Path | None) -> None:
     """Analyse RUN (a run id, run directory or journal file) again from its journal.
@@ -43,8 +46,17 @@ def reanalyse(run: str, procedure: Path, runs_dir: Path | None, supersedes: str 
         console.width = max(console.width, 100)
     journal = find_journal(run, runs_dir)
     if supersedes is None:
+        from labctl.procedures.loading import load_procedure
+
         points = analyse_again(journal, procedure)
-        console.print(points_table(points, title=f"{journal} analysed again (not stored)"))
+        steps = {step.id: {"en": step.title or step.id}
+                 for step in load_procedure(procedure).steps}
+        console.print(points_table(points, steps=steps,
+                                   title=f"{journal} analysed again (not stored)"))
+        if json_file is not None:
+            _write_points(json_file, journal, procedure, points)
+            console.print(f"points written to {json_file} (not a record: nothing is stored; "
+                          "--supersedes RECORD_ID stores a correcting record)")
         return
     from labctl.calibration import run_info
     from labctl.procedures.journal import read_journal
@@ -64,7 +76,8 @@ def reanalyse(run: str, procedure: Path, runs_dir: Path | None, supersedes: str 
                             hint=f"correct the correction instead: --supersedes {later[0]}")
     supersedes = old.id
     record, delivery = correct(journal, procedure, supersedes, registry_url)
-    console.print(points_table(list(record.points), title="corrected points"))
+    steps = record.method.steps if record.method is not None else None
+    console.print(points_table(list(record.points), title="corrected points", steps=steps))
     if delivery.ok:
         console.print(f"record {record.id} supersedes {record.supersedes}; stored in the "
                       "registry")
@@ -74,3 +87,29 @@ def reanalyse(run: str, procedure: Path, runs_dir: Path | None, supersedes: str 
     if json_file is not None:
         json_file.write_text(json.dumps(record.document(), indent=2, ensure_ascii=False) + "\n",
                              encoding="utf-8")
+        console.print(f"record written to {json_file}")
+
+
+def _write_points(json_file: Path, journal: Path, procedure: Path, points: list[Any]) -> None:
+    """The points of a re-analysis as JSON: ``{"journal", "procedure", "record": null,
+    "decision", "points"}`` (each point as in a record's ``points``)."""
+    from labctl.results import overall_decision
+
+    document = {"journal": str(journal), "procedure": str(procedure), "record": None,
+                "note": "re-analysed points, not a record: nothing was stored",
+                "decision": overall_decision(points),
+                "points": [_finite(p.model_dump(mode="json")) for p in points]}
+    json_file.write_text(json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
+                         + "\n", encoding="utf-8")
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with infinite numbers (a budget's infinite degrees of freedom) written as
+    None, as a record writes them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value

@@ -4,6 +4,7 @@ HTTP; make its tokens; keep the lab's trusted keys."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -12,7 +13,6 @@ import click
 
 from labctl.report.tables import decision_text as _decision
 from labctl.report.tables import points_table
-from labctl.report.tables import quantity_text as _q
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -62,39 +62,58 @@ def registry() -> None:
 @click.option("--decision", default=None,
               type=click.Choice(["pass", "fail", "conditional_pass", "conditional_fail"]),
               help="Only records with this overall decision.")
+@click.option("--status", default=None,
+              type=click.Choice(["unreviewed", "reviewed", "rejected", "approved"]),
+              help="Only records with this review status.")
 def list_records(registry_url: str | None, as_json: bool, limit: int, lab: str | None,
-                 serial: str | None, decision: str | None) -> None:
-    """List records, newest first."""
+                 serial: str | None, decision: str | None, status: str | None) -> None:
+    """List records, newest first, with their review status; records of simulated runs
+    are marked SIM."""
     from rich.markup import escape
-    from rich.table import Table
+    from rich.padding import Padding
+    from rich.text import Text
 
     with _open(registry_url) as reg:
-        rows = reg.list(limit=limit, lab=lab, dut_serial=serial, decision=decision)
+        rows = reg.list(limit=limit, lab=lab, dut_serial=serial, decision=decision,
+                        **({"status": status} if status else {}))
+        statuses = reg.review_statuses([row.id for row in rows])
+        simulated = {row.id: _simulated(reg.document(row.id)) for row in rows}
         if as_json:
-            click.echo(json.dumps([row.to_dict() for row in rows], indent=2))
+            click.echo(json.dumps([{**row.to_dict(), "status": statuses.get(row.id),
+                                    "simulated": simulated[row.id]}
+                                   for row in rows], indent=2))
             return
         console = _console()
         if not rows:
             console.print(f"No records in {escape(reg.url)}.")
             return
-        table = Table(title=f"Records in {escape(reg.url)}", title_justify="left")
-        table.add_column("id", no_wrap=True)
-        table.add_column("finished (UTC)", no_wrap=True)
-        table.add_column("lab", overflow="fold")
-        table.add_column("DUT", overflow="fold")
-        table.add_column("procedure", overflow="fold")
-        table.add_column("decision", no_wrap=True)
+        # two lines a record, so that 80 columns hold it: the record, then what it is of
+        labs = {row.lab for row in rows}
+        one_lab = labs.pop() if len(labs) == 1 else None
+        console.print(f"[bold]Records{' of ' + escape(one_lab) if one_lab else ''} in "
+                      f"{escape(reg.url)}[/], newest first")
+        procedure_width = max(len(f"{r.procedure_id}@{r.procedure_version}") for r in rows)
+        console.print(f"[bold]{'id':<12}  {'finished (UTC)':<19}  "
+                      f"{'procedure':<{procedure_width}}  decision  review[/]")
         for row in rows:
-            dut = f"{row.dut_maker} {row.dut_model} #{row.dut_serial}"
-            table.add_row(
-                row.id[:8],
-                row.finished.replace("T", " ").removesuffix("Z")[:19],
-                escape(row.lab),
-                escape(dut),
-                escape(f"{row.procedure_id}@{row.procedure_version}"),
-                _decision(row.decision),
-            )
-        console.print(table)
+            what = f"{row.dut_maker} {row.dut_model} #{row.dut_serial}"
+            if not one_lab:
+                what += f" ({row.lab})"
+            mark = " [bold yellow]SIM[/]" if simulated[row.id] else "    "
+            procedure = f"{row.procedure_id}@{row.procedure_version}"
+            console.print(f"{row.id[:8]}{mark}  "
+                          f"{row.finished.replace('T', ' ').removesuffix('Z')[:19]:<19}  "
+                          f"{escape(procedure):<{procedure_width}}  "
+                          f"{_decision(row.decision)}  {statuses.get(row.id, '-')}")
+            console.print(Padding(Text(what), (0, 0, 0, 14)))
+        if any(simulated.values()):
+            console.print("[bold yellow]SIM[/]: a simulated run (its instruments were "
+                          "simulators), not a calibration of a real instrument")
+
+
+def _simulated(document: dict[str, Any]) -> bool:
+    """A record document of a simulated run (``Record.is_simulated``)."""
+    return bool(document.get("simulated")) or bool(document.get("virtual_clock"))
 
 
 @registry.command("show")
@@ -120,8 +139,12 @@ def show(record_id: str, registry_url: str | None, trusted_file: Path | None,
             return
         record = reg.get(record_id)
         problems = reg.verify(record.id, trusted)
-        _print_record(_console(), record, problems, reg.superseded_by(record.id),
+        console = _console()
+        _print_record(console, record, problems, reg.superseded_by(record.id),
                       trusted is not None)
+        from labctl.commands.registry_review import print_reviews
+
+        print_reviews(console, reg, record.id)
 
 
 @registry.command("verify")
@@ -149,8 +172,11 @@ def verify(registry_url: str | None, trusted_file: Path | None) -> None:
         if not labs and not total:
             console.print(f"No records in {escape(reg.url)}: nothing to verify.")
             return
+        from labctl.registry.trust import revoked_record_problems
+
         for lab in labs:
-            problems = reg.verify_chain(lab, trusted)
+            problems = reg.verify_chain(lab, trusted) + revoked_record_problems(reg, lab,
+                                                                                trusted)
             count = reg.count(lab)
             if problems:
                 console.print(f"[bold red]lab {escape(lab)}: {count} records, "
@@ -162,6 +188,17 @@ def verify(registry_url: str | None, trusted_file: Path | None) -> None:
                     "anchor)"
                 console.print(f"[green]lab {escape(lab)}: {count} records; chain, hashes "
                               f"and signatures good; columns match; {keys}[/]")
+            total += len(problems)
+        for lab in reg.review_labs():
+            problems = reg.verify_reviews(lab, trusted)
+            if problems:
+                console.print(f"[bold red]lab {escape(lab)}: review entries: "
+                              f"{len(problems)} problems[/]")
+                for problem in problems:
+                    console.print(f"  - {escape(problem)}")
+            else:
+                console.print(f"[green]lab {escape(lab)}: review and approval entries: "
+                              "chain, hashes and signatures good[/]")
             total += len(problems)
         if total:
             raise VerificationFailed(f"{total} problems found", where=f"registry {reg.url}",
@@ -214,8 +251,15 @@ def deliver(registry_url: str | None, attempts: int) -> None:
               help="Refuse records signed by keys not in this trusted-keys file.")
 @click.option("--max-body", type=click.IntRange(1024, 64 << 20), default=1 << 20,
               show_default=True, help="Largest request body, in bytes.")
+@click.option("--personnel", "personnel_file", default=None,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The lab's personnel list: reviews and approvals are checked against it "
+              "(without it they are refused).")
+@click.option("--key", "key_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="The key that signs review and approval entries (default: the lab key "
+              "of this labctl home; made, mode 0600, if missing).")
 def serve(db_url: str, host: str, port: int, workers: int, trusted_file: Path | None,
-          max_body: int) -> None:
+          max_body: int, personnel_file: Path | None, key_file: Path | None) -> None:
     """Serve the registry at --db over HTTP (API under /v1, OpenAPI at /docs); the schema
     is created or migrated first."""
     import os
@@ -232,6 +276,16 @@ def serve(db_url: str, host: str, port: int, workers: int, trusted_file: Path | 
     os.environ["LABCTL_SERVICE_MAX_BODY"] = str(max_body)
     if trusted_file is not None:
         os.environ["LABCTL_SERVICE_TRUSTED_KEYS"] = str(trusted_file.resolve())
+    if personnel_file is not None:
+        from labctl.personnel import load_personnel
+
+        load_personnel(personnel_file)  # a bad list is refused here, in one line
+        os.environ["LABCTL_SERVICE_PERSONNEL"] = str(personnel_file.resolve())
+    if key_file is not None:
+        from labctl.registry.signing import load_or_create_key
+
+        load_or_create_key(key_file)
+        os.environ["LABCTL_SERVICE_KEY"] = str(key_file.resolve())
     click.echo(f"labctl registry: serving {shown} on http://{host}:{port} "
                f"(API /v1, docs /docs)", err=True)
     uvicorn.run("labctl.registry.service:app_from_env", factory=True, host=host, port=port,
@@ -248,13 +302,16 @@ def token() -> None:
               help="bench: push and read; reviewer: review and read; reader: read.")
 @click.option("--db", "db_url", required=True, metavar="URL", help="The service's database.")
 @click.option("--label", default="", help="Who or what the token is for (shown in lists).")
-def token_create(role: str, db_url: str, label: str) -> None:
+@click.option("--person", default=None, metavar="ID",
+              help="Reviewer tokens: the person of the personnel list who acts with it "
+              "(needed to review and approve through the service).")
+def token_create(role: str, db_url: str, label: str, person: str | None) -> None:
     """Make a token; it is printed once (on stdout) and only its hash is kept."""
     from labctl.registry.store import open_registry
     from labctl.registry.tokens import create_token
 
     with open_registry(db_url) as reg:
-        secret, info = create_token(reg, role, label)
+        secret, info = create_token(reg, role, label, person)
     click.echo(f"token {info.token_id} ({role}) created; it is shown this once. Give it to "
                "the client as LABCTL_REGISTRY_TOKEN or in its token file:", err=True)
     click.echo(secret)
@@ -270,8 +327,9 @@ def token_list(db_url: str) -> None:
     with open_registry(db_url) as reg:
         for row in list_tokens(reg):
             state = f"revoked {row['revoked']}" if row["revoked"] else "live"
+            who = f"  as {row['person']}" if row.get("person") else ""
             click.echo(f"{row['token_id']}  {row['role']:<8}  {row['created']}  {state}  "
-                       f"{row['label']}")
+                       f"{row['label']}{who}")
 
 
 @token.command("revoke")
@@ -355,14 +413,15 @@ def _checkpoint_problems(reg: Any, registry_url: str | None, trusted: Any) -> li
 def _print_record(console: Console, record: Record, problems: list[str],
                   superseded_by: list[str] | None = None, trusted: bool = False) -> None:
     from rich.markup import escape
-    from rich.table import Table
+
+    from labctl.numbers import number_text, quantity_text, unit_text
 
     e = escape
     dut, proc = record.dut, record.procedure
-    header = Table.grid(padding=(0, 2))
-    header.add_column(style="bold")
-    header.add_column()
+    header = _grid()
     header.add_row("record", record.id)
+    if record.is_simulated:
+        header.add_row("[bold yellow]SIMULATED[/]", e(simulated_text(record)))
     if record.supersedes:
         header.add_row("supersedes", record.supersedes)
     for later in superseded_by or []:
@@ -375,7 +434,7 @@ def _print_record(console: Console, record: Record, problems: list[str],
                             f"{', firmware ' + dut.firmware if dut.firmware else ''}"
                             f" (role {dut.role}, driver {dut.driver})"))
     if dut.data_plate:
-        plate = ", ".join(f"{k} = {v if isinstance(v, str) else _q(v)}"
+        plate = ", ".join(f"{k} = {v if isinstance(v, str) else quantity_text(v, compact=True)}"
                           for k, v in dut.data_plate.items())
         header.add_row("data plate", e(plate))
     header.add_row("operator", e(", ".join(record.operators or [record.operator])))
@@ -385,36 +444,55 @@ def _print_record(console: Console, record: Record, problems: list[str],
     header.add_row("started", record.started.isoformat().replace("+00:00", "Z"))
     header.add_row("finished", record.finished.isoformat().replace("+00:00", "Z"))
     env = record.environment
-    for name, rng in (("temperature", env.temperature), ("humidity", env.humidity)):
+    quantities = {"temperature": env.temperature, "humidity": env.humidity,
+                  **(env.model_extra or {})}
+    for name, rng in quantities.items():
         if rng is not None:
-            header.add_row(name, e(f"{rng.mean:.4g} {rng.unit} ({rng.min:.4g} to "
-                                   f"{rng.max:.4g}, {env.source})"))
+            unit = unit_text(rng.unit)
+            header.add_row(name, e(f"{number_text(rng.mean, digits=4)} {unit} "
+                                   f"({number_text(rng.min, digits=4)} to "
+                                   f"{number_text(rng.max, digits=4)}, {env.source})"))
     if record.allow_expired:
-        header.add_row("allow expired", e(record.allow_expired))
+        header.add_row("[bold yellow]expired standard[/]",
+                       e(f"used past its due date: {record.allow_expired}"))
     header.add_row("run", e(f"{record.run_id}, seed {record.seed}, "
                             f"{'virtual' if record.virtual_clock else 'real'} clock, "
                             f"labctl {record.labctl_version}"))
     console.print(header)
 
     if record.standards:
-        standards = Table(title="Standards", title_justify="left")
-        for column in ("register id", "description", "class", "certificate", "calibrated",
-                       "due", "U (k)", "expired allowed"):
-            standards.add_column(column, overflow="fold")
-        for s in record.standards:
-            u = "-" if s.expanded_uncertainty is None else (
-                f"{_q(s.expanded_uncertainty)} ({s.coverage_factor:g})"
-                if s.coverage_factor else _q(s.expanded_uncertainty))
-            standards.add_row(e(s.register_id), e(s.description), e(s.accuracy_class or "-"),
-                              e(s.certificate), s.calibration_date.isoformat(),
-                              s.due_date.isoformat(), e(u), e(s.expired_allowed or "-"))
-        console.print(standards)
+        console.print()
+        console.print(standards_table(record.standards))
+        applied = [(s, a) for s in record.standards for a in s.applied_corrections or ()]
+        if applied:  # a certificate table interpolated at each point
+            from rich import box
+            from rich.table import Table
 
-    console.print(points_table(list(record.points)))
+            table = Table(title="Corrections applied", title_justify="left",
+                          box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+            for column in ("standard", "point", "at", "correction", "U (k)",
+                           "interp. ±", "between"):
+                table.add_column(column, overflow="fold", no_wrap=column != "between")
+            for s, a in applied:
+                ends = [quantity_text(b, digits=4) for b in a.between]
+                table.add_row(e(s.register_id), e(a.point), e(quantity_text(a.at, digits=4)),
+                              e(quantity_text(a.correction, digits=3, sign=True)),
+                              e(f"{quantity_text(a.expanded_uncertainty, digits=2)} "
+                                f"({a.coverage_factor:g})"),
+                              e(quantity_text(a.interpolation_half_width, digits=2)),
+                              e(" to ".join(x.split(" ")[0] for x in ends[:-1])
+                                + (" to " if len(ends) > 1 else "") + ends[-1]))
+            console.print(table)
+
+    console.print()
+    steps = record.method.steps if record.method is not None else None
+    console.print(points_table(list(record.points), steps=steps))
 
     for later in superseded_by or []:
         console.print(f"[bold yellow]SUPERSEDED by record {later}[/]: this record was "
                       "corrected; use the later one")
+    if record.is_simulated:
+        console.print("[bold yellow]SIMULATED[/]: " + e(simulated_text(record)))
     if problems:
         console.print("[bold red]verification FAILED:[/]")
         for problem in problems:
@@ -423,3 +501,90 @@ def _print_record(console: Console, record: Record, problems: list[str],
         key = "trusted key" if trusted else "key (no trust anchor: authorship not checked)"
         console.print(f"[green]hash ok, signature ok[/], {key} {record.key_id}, "
                       f"hash {record.hash}")
+
+
+def simulated_text(record: Any) -> str:
+    """What a simulated record's readers must know, in one sentence."""
+    names = ", ".join(record.simulated or ())
+    what = f"instruments {names} were simulators" if names else \
+        "the run was on the virtual clock of an all-simulated bench"
+    return f"{what}: not a calibration of a real instrument"
+
+
+def _grid() -> Any:
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    return grid
+
+
+#: A correction's value in a standard's ``corrections`` text.
+_CORRECTION = re.compile(r" ?\(correction ([^)]*)\)")
+
+
+def standards_table(standards: list[Any]) -> Any:
+    """The standards used, grouped by certificate: the certificate, its issuing
+    laboratory and dates once, then each standard with its U and the correction the run
+    applied. Narrow enough for 80 columns."""
+    from rich import box
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text
+
+    from labctl.numbers import number_text, readable_units
+    from labctl.numbers import quantity_text as qtext
+
+    groups: dict[tuple[Any, ...], list[Any]] = {}
+    for s in standards:  # by certificate, then by the kind of correction applied
+        key = (s.certificate, s.issued_by, s.calibration_date, s.due_date, s.expired_allowed,
+               _CORRECTION.sub("", s.corrections or "-"))
+        groups.setdefault(key, []).append(s)
+    parts: list[Any] = [Text(f"Standards used ({len(standards)})", style="bold underline")]
+    for (certificate, issued_by, calibrated, due, expired, _), items in groups.items():
+        line = (f"certificate {certificate}, {issued_by or 'issuer not recorded'}, "
+                f"calibrated {calibrated.isoformat()}, due {due.isoformat()}")
+        if expired:
+            line += f" (USED PAST ITS DUE DATE: {expired})"
+        # one correction text for the whole group, its value apart (weights of a set:
+        # "conventional mass ... applied (correction +120 mg)")
+        kinds = {_CORRECTION.sub("", s.corrections or "-") for s in items}
+        shared = kinds.pop() if len(kinds) == 1 else None
+        if shared is not None:
+            line += f"; correction applied: {readable_units(shared)}"
+        table = Table(title=escape(line), title_justify="left", box=box.SIMPLE_HEAD,
+                      pad_edge=False, collapse_padding=True, show_edge=False,
+                      title_style="bold yellow" if expired else "")
+        table.add_column("standard", no_wrap=True)
+        table.add_column("description", overflow="fold", ratio=3)
+        table.add_column("U (k)", no_wrap=True)
+        values = [_CORRECTION.search(s.corrections or "") for s in items]
+        with_values = shared is None or any(values)
+        if with_values:
+            table.add_column("correction", overflow="fold", ratio=2 if shared is None else 1)
+        for s, value in zip(items, values, strict=True):
+            u = "-" if s.expanded_uncertainty is None else qtext(s.expanded_uncertainty)
+            if s.expanded_uncertainty is not None and s.coverage_factor:
+                u += f" ({number_text(s.coverage_factor, digits=3)})"
+            description = s.description + (f", class {s.accuracy_class}"
+                                            if s.accuracy_class else "")
+            correction = (value.group(1) if value else "-") if shared is not None \
+                else (s.corrections or "-")
+            row = [escape(s.register_id), escape(readable_units(description)), escape(u)]
+            table.add_row(*row, *([escape(readable_units(correction))] if with_values else []))
+        parts += [Text(""), table]
+    return Group(*parts)
+
+
+def _add_review_commands() -> None:
+    from labctl.commands.registry_keys import key
+    from labctl.commands.registry_review import approve, review
+
+    registry.add_command(review)
+    registry.add_command(approve)
+    registry.add_command(key)
+
+
+_add_review_commands()

@@ -141,15 +141,28 @@ def _dry_run(request: Any, console: Any) -> None:
 def _summary(console: Any, result: Any) -> None:
     from rich.markup import escape
 
-    from labctl.report.tables import decision_text, points_table
+    from labctl.report.tables import decision_text, points_table, results_count
 
     record = result.record
-    console.print(points_table(list(record.points), title=escape(
+    points = list(record.points)
+    steps = record.method.steps if record.method is not None else None
+    console.print(points_table(points, steps=steps, title=escape(
         f"{record.procedure.document}: {record.dut.maker} {record.dut.model} "
         f"serial {record.dut.serial}")))
     clock = "virtual" if result.virtual_clock else "real"
+    console.print(escape(results_count(points, _measured(result.journal_path))))
     console.print(f"decision: {decision_text(record.decision)}   run {result.run_id} "
                   f"({result.clock_seconds / 60:.1f} min of {clock} time)")
+    if record.allow_expired:
+        expired = sorted({s.register_id.split("/")[0] for s in record.standards
+                          if s.expired_allowed})
+        console.print(f"[bold yellow]WARNING[/] standard(s) {escape(', '.join(expired))} used "
+                      f"past the due date (--allow-expired: {escape(record.allow_expired)}); "
+                      "the record and its certificate state it as a deviation")
+    if record.is_simulated:
+        from labctl.commands.registry import simulated_text
+
+        console.print(f"[bold yellow]SIMULATED[/] {escape(simulated_text(record))}")
     delivery = result.delivery
     if result.record_stage_only:
         console.print(f"run {result.run_id} had finished without its record: record "
@@ -167,3 +180,15 @@ def _summary(console: Any, result: Any) -> None:
     for line in result.unsafe:
         console.print(f"[bold red]WARNING[/] {escape(line)}")
     console.print(f"journal {escape(str(result.journal_path))}")
+
+
+def _measured(journal_path: Any) -> list[str] | None:
+    """The points the run finished, in order (what the progress bar counted)."""
+    from labctl.procedures.journal import read_journal
+
+    try:
+        events, _problems = read_journal(journal_path)
+    except Exception:  # noqa: BLE001 - the count is a courtesy; the record is stored
+        return None
+    return list(dict.fromkeys(str(e.get("point")) for e in events
+                              if e.get("type") == "point_finished"))

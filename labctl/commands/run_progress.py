@@ -45,7 +45,8 @@ class RunProgress:
 
             self._progress = Progress(
                 TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("points"), TimeElapsedColumn(), TextColumn("{task.fields[clock]}"),
+                TextColumn("points measured"), TimeElapsedColumn(),
+                TextColumn("{task.fields[clock]}"),
                 console=self.console, transient=False)
             self._progress.__enter__()
             self._task = self._progress.add_task("starting", total=None, clock="")

@@ -119,17 +119,21 @@ def _print(console: Console, title: str, r: BudgetResult, rounding: str = "gum")
         console.print(f"[bold]{title}[/bold]")
     console.print(f"{r.measurand} = {r.model}" + (f"   [{r.unit}]" if r.unit else ""))
 
-    table = Table(title="Uncertainty budget (GUM)", title_justify="left", box=box.SIMPLE_HEAD)
+    from labctl.numbers import unit_text
+
+    # narrow enough for 80 columns: the units in a column of their own, the heads on
+    # two lines where they are long
+    table = Table(title="Uncertainty budget (GUM)", title_justify="left", box=box.SIMPLE_HEAD,
+                  pad_edge=False, show_edge=False, padding=0)
     for col, justify in (("input", "left"), ("value", "right"), ("u(x)", "right"),
-                         ("distribution", "left"), ("dof", "right"),
-                         ("sensitivity", "right"), (f"u_i(y) / {u_unit or '1'}", "right"),
-                         ("share", "right")):
+                         ("unit", "left"), ("distribution", "left"), ("dof", "right"),
+                         ("sensitivity\nc_i", "right"), (f"u_i(y)\n{u_unit or '1'}", "right"),
+                         ("share\n%", "right")):
         table.add_column(col, justify=justify, no_wrap=True)
     for c in r.components:
-        unit = f" {c.unit}" if c.unit else ""
-        table.add_row(c.name, f"{c.value:.10g}{unit}", f"{c.standard_uncertainty:.3g}{unit}",
-                      c.distribution, _dof(c.dof), f"{c.sensitivity:.4g}",
-                      in_u_unit(c.contribution), f"{100 * c.share:.1f} %")
+        table.add_row(c.name, f"{c.value:.10g}", f"{c.standard_uncertainty:.3g}",
+                      unit_text(c.unit), c.distribution, _dof(c.dof), f"{c.sensitivity:.3g}",
+                      in_u_unit(c.contribution), f"{100 * c.share:.1f}")
     console.print(table)
 
     stated = state(r.value, r.standard_uncertainty, r.unit, mode=rounding)
@@ -141,11 +145,12 @@ def _print(console: Console, title: str, r: BudgetResult, rounding: str = "gum")
         f"u_c = {stated['uncertainty']}{uu}, nu_eff = {_dof(r.effective_dof)}, "
         f"U({p:.4g} %) = {fixed(big_u, big_u_decimals)}{uu} (k = {r.coverage_factor:.3g})")
 
-    side = Table(title="GUM and Monte Carlo", title_justify="left", box=box.SIMPLE_HEAD)
+    side = Table(title="GUM and Monte Carlo", title_justify="left", box=box.SIMPLE_HEAD,
+                 pad_edge=False, collapse_padding=True, show_edge=False)
     side.add_column("")
     side.add_column("GUM", justify="right")
     if r.mcm is not None:
-        side.add_column(f"Monte Carlo, {r.mcm.trials:,} trials", justify="right")
+        side.add_column(f"Monte Carlo,\n{r.mcm.trials:,} trials", justify="right")
     # one digit more than the stated value, so GUM and Monte Carlo can be compared
     digits = len(stated["value"].replace(" ", "").partition(".")[2]) + 1
 
@@ -154,18 +159,20 @@ def _print(console: Console, title: str, r: BudgetResult, rounding: str = "gum")
 
     rows = [
         ("estimate", v(r.value), v(r.mcm.value) if r.mcm else None),
-        (f"standard uncertainty / {u_unit or '1'}", in_u_unit(r.standard_uncertainty),
+        (f"standard uncertainty, {u_unit or '1'}", in_u_unit(r.standard_uncertainty),
          in_u_unit(r.mcm.standard_uncertainty) if r.mcm else None),
         ("effective dof", _dof(r.effective_dof), "" if r.mcm else None),
         ("coverage factor k", f"{r.coverage_factor:.3f}", "" if r.mcm else None),
-        (f"expanded uncertainty / {u_unit or '1'}", in_u_unit(r.expanded_uncertainty),
+        (f"expanded uncertainty, {u_unit or '1'}", in_u_unit(r.expanded_uncertainty),
          "" if r.mcm else None),
-        (f"{p:.4g} % interval", _interval(r.interval, v),
-         _interval(r.mcm.interval, v) if r.mcm else None),
+        # an interval's ends on two rows: 80 columns hold them
+        (f"{p:.4g} % interval, low", v(r.interval[0]),
+         v(r.mcm.interval[0]) if r.mcm else None),
+        ("  high", v(r.interval[1]), v(r.mcm.interval[1]) if r.mcm else None),
     ]
     if r.mcm is not None:
-        rows.append((f"{p:.4g} % shortest interval", "",
-                     _interval(r.mcm.shortest_interval, v)))
+        rows += [(f"{p:.4g} % shortest interval, low", "", v(r.mcm.shortest_interval[0])),
+                 ("  high", "", v(r.mcm.shortest_interval[1]))]
     for label, gum, mc in rows:
         side.add_row(label, gum, *([mc] if r.mcm is not None else []))
     console.print(side)

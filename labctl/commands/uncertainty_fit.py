@@ -111,8 +111,9 @@ def _print_points(console: Console, fit: CalibrationFit) -> None:
     from rich.table import Table
 
     pts = fit.points
-    xu = f" / {fit.x_unit}" if fit.x_unit else ""
-    yu = f" / {fit.y_unit}" if fit.y_unit else ""
+    # units under the names: the heads take two lines and the table fits 80 columns
+    xu = f"\n{fit.x_unit}" if fit.x_unit else ""
+    yu = f"\n{fit.y_unit}" if fit.y_unit else ""
     has_ux, has_uy = pts[0].u_x is not None, pts[0].u_y is not None
     dep = fit.dependent
     columns: list[tuple[str, object]] = [
@@ -125,16 +126,17 @@ def _print_points(console: Console, fit: CalibrationFit) -> None:
     for q in ("x", "y"):
         if q == dep or (has_ux if q == "x" else has_uy):
             name = fit.x_name if q == "x" else fit.y_name
-            columns.append((f"fitted {name}",
-                            lambda p, q=q: f"{getattr(p, f'adjusted_{q}'):.8g}"))
+            columns.append((f"fitted\n{name}",
+                            lambda p, q=q: f"{getattr(p, f'adjusted_{q}'):.6g}"))
     if fit.ordinary:
         columns.append(("residual",
                          lambda p: f"{getattr(p, dep) - getattr(p, f'adjusted_{dep}'):.3g}"))
     for q in ("x", "y"):
         if getattr(pts[0], f"weighted_{q}") is not None:
-            columns.append((f"({q}-{q.upper()})/u({q})",
+            columns.append((f"({q}-{q.upper()})\n/u({q})",
                             lambda p, q=q: f"{getattr(p, f'weighted_{q}'):.3f}"))
-    table = Table(title="Points", title_justify="left", box=box.SIMPLE_HEAD)
+    table = Table(title="Points", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  show_edge=False)
     table.add_column("#", justify="right")
     for header, _ in columns:
         table.add_column(header, justify="right", no_wrap=True)

@@ -343,6 +343,14 @@ class Instrument(abc.ABC):
         them."""
         return {}
 
+    @classmethod
+    def simulation_entry_params(cls, entry: Any, world: Any) -> dict[str, Any]:
+        """Parameters this driver's simulator derives from the instrument's own register
+        entry (``entry``, a ``labctl.register.Standard``), where ``sim:`` does not state
+        them: a reference instrument's true errors drawn within its certificate, so
+        that the simulated standard is one its certificate could have been issued for."""
+        return {}
+
     def data_plate(self) -> dict[str, Any]:
         """What the instrument states about itself (its marking, as the bench file
         gives it): ranges, resolution, class... as quantities or words by name; it is

@@ -114,8 +114,26 @@ def plan_run(procedure: Procedure, bench: BenchLike,
     """The plan of ``procedure`` on ``bench`` (roles bound; the families' actions ask the
     bench what they need, e.g. its ``choose_weights``), checked; what ``labctl run
     --dry-run`` prints."""
-    return make_plan(procedure, PlanContext(roles=_bench_roles(bench), parameters=parameters,
+    plan = make_plan(procedure, PlanContext(roles=_bench_roles(bench), parameters=parameters,
                                             bench=bench))
+    check_analyses(procedure, plan, bench)
+    return plan
+
+
+def check_analyses(procedure: Procedure, plan: Plan, bench: BenchLike) -> None:
+    """Each analysis of the procedure that has a ``check_plan`` checks the plan (with
+    the register entries of the bench's roles) before anything moves."""
+    from labctl.analysis.registry import ANALYSES, PlanCheck
+
+    entry_of = getattr(bench, "role_entry", None) or (lambda role: None)
+    for i, spec in enumerate(procedure.analyses):
+        analysis = ANALYSES.get(spec.analysis, where=procedure.where("analyses", i))
+        if analysis.check_plan is None:
+            continue
+        options = analysis.options(spec.options,
+                                   where=procedure.where("analyses", i, "options"))
+        analysis.check_plan(PlanCheck(plan, tuple(spec.steps), options, entry_of,
+                                      procedure.where("analyses", i)))
 
 
 def _parameter_json(value: Any) -> Any:

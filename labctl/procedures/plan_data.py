@@ -134,5 +134,7 @@ def value_json(value: Any) -> dict[str, Any]:
 
 def _text(value: Any) -> str:
     if hasattr(value, "magnitude"):
-        return f"{value:~P}"
+        from labctl.numbers import quantity_text
+
+        return quantity_text(value)
     return str(value).lower() if isinstance(value, bool) else str(value)

@@ -55,7 +55,9 @@ class PlanState:
 
     def describe(self) -> list[str]:
         """Lines for the dry run's heading (default: the ``info`` entries)."""
-        return [f"{k.replace('_', ' ')}: {v:~P}" if hasattr(v, "units")
+        from labctl.numbers import quantity_text
+
+        return [f"{k.replace('_', ' ')}: {quantity_text(v)}" if hasattr(v, "units")
                 else f"{k.replace('_', ' ')}: {v}" for k, v in self.info().items()]
 
 

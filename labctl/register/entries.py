@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar
 
+from labctl.register.certificate_table import CertificateTable
 from labctl.units import Quantity
 
 
@@ -78,15 +79,34 @@ class Standard:
 
 @dataclass(frozen=True)
 class QuantityCertificate:
-    """Certificate values of a measuring instrument for one quantity."""
+    """Certificate values of a measuring instrument for one quantity: one ``U``, ``k``
+    (and ``correction``) for the whole range, or a ``table`` of points
+    (``labctl.register.certificate_table``; then ``U`` and ``k`` are None)."""
 
-    U: Quantity
-    k: float
+    U: Quantity | None
+    k: float | None
     correction: Quantity | None = None
+    table: CertificateTable | None = None
 
     @property
     def u(self) -> Quantity:
+        if self.U is None or self.k is None:
+            raise ValueError("a certificate table has a u per point: use table.at(value)")
         return self.U / self.k
+
+    def describe(self, name: str) -> str:
+        if self.table is not None:
+            return f"{name} certified at {self.table.describe()}"
+        from labctl.numbers import quantity_text
+
+        return f"{name} U = {quantity_text(self.U)} (k = {self.k:g})"
+
+    def as_record(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"U": quantity_json(self.U), "k": self.k,
+                                "correction": quantity_json(self.correction)}
+        if self.table is not None:
+            data["points"] = self.table.as_record()
+        return data
 
 
 @dataclass(frozen=True)
@@ -100,14 +120,23 @@ class MeasuringInstrument(Standard):
     quantities: dict[str, QuantityCertificate] = field(default_factory=dict)
 
     def describe(self) -> str:
-        quantities = ", ".join(f"{name} U = {c.U.magnitude:g} {quantity_json(c.U)['unit']} "  # type: ignore[index]
-                               f"(k = {c.k:g})" for name, c in self.quantities.items())
+        quantities = ", ".join(c.describe(name) for name, c in self.quantities.items())
         text = " ".join(str(v) for v in (self.kind, self.maker, self.model) if v)
         return text + f", serial {self.serial}" + (f"; {quantities}" if quantities else "")
 
     def corrections_applied(self) -> str:
-        stated = [f"{name} {c.correction.magnitude:+g} {quantity_json(c.correction)['unit']}"  # type: ignore[index]
+        from labctl.numbers import quantity_text
+
+        stated = [f"{name} {quantity_text(c.correction, sign=True)}"
                   for name, c in self.quantities.items() if c.correction is not None]
+        tables = [name for name, c in self.quantities.items() if c.table is not None]
+        if tables:
+            # an analysis that reads this instrument as its reference applies them, and
+            # lists each correction it applied, at each point, in the record
+            return (f"{', '.join(tables)}: the certificate's corrections, interpolated "
+                    "linearly between its points at each reference reading, where an "
+                    "analysis uses this instrument as its reference; nothing outside the "
+                    "certified range")
         if stated:
             return (f"certificate corrections ({', '.join(stated)}) not applied: the "
                     "readings judge the conditions only")
@@ -117,11 +146,7 @@ class MeasuringInstrument(Standard):
         return {
             **super().as_record(), "kind": self.kind, "serial": self.serial,
             "maker": self.maker, "model": self.model,
-            "quantities": {
-                name: {"U": quantity_json(c.U), "k": c.k,
-                       "correction": quantity_json(c.correction)}
-                for name, c in self.quantities.items()
-            },
+            "quantities": {name: c.as_record() for name, c in self.quantities.items()},
         }
 
 

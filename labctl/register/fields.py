@@ -83,10 +83,35 @@ class CertificateFields(EntryFields):
         return self
 
 
-class QuantityCertificateFields(EntryFields):
+class CertificatePointFields(EntryFields):
+    """One row of a certificate table (``labctl.register.certificate_table``)."""
+
+    nominal: Annotated[Quantity, BeforeValidator(quantity_field)]
+    correction: DiffQ | None = None
+    error: DiffQ | None = None
     U: DiffQ
     k: float = Field(gt=0)
+
+
+class QuantityCertificateFields(EntryFields):
+    """One value (``U``, ``k``, ``correction``) or a table of ``points``."""
+
+    U: DiffQ | None = None
+    k: float | None = Field(default=None, gt=0)
     correction: DiffQ | None = None
+    points: list[CertificatePointFields] | None = None
+
+    @model_validator(mode="after")
+    def _one_or_table(self) -> QuantityCertificateFields:
+        if self.points is not None:
+            if self.U is not None or self.k is not None or self.correction is not None:
+                raise ValueError("give U, k and correction for one value, or points for a "
+                                 "table, not both")
+            return self
+        if self.U is None or self.k is None:
+            raise ValueError("give U and k (one value for the whole range), or points (a "
+                             "table: nominal, correction or error, U, k)")
+        return self
 
 
 class InstrumentFields(CertificateFields):

@@ -11,6 +11,8 @@ calibrator dilutes::
         U: 1 %                         # expanded, relative (or as an amount fraction)
         k: 2
         lel: 5.0 %vol                  # optional: the component's LEL, for %LEL
+        other_components:              # optional: further certified components of the
+          - {component: CH4, value: 1912.4 nmol/mol, U: 1.2 nmol/mol}   # same mixture
         serial: 20250731-018           # the cylinder's own number
         certificate: GBW-2025-0731     # the certificate; due: the CRM's expiry date
         issued_by: ...
@@ -36,7 +38,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from labctl.errors import ConfigError, UnitError
 from labctl.register.entries import Standard
-from labctl.register.fields import CertificateFields, Id
+from labctl.register.fields import CertificateFields, EntryFields, Id
 from labctl.register.kinds import EntryKind, EntryPlace, certificate_of
 from labctl.units import Quantity, parse_quantity
 
@@ -58,6 +60,16 @@ def _fraction(value: Any) -> Quantity:
 Fraction = Annotated[Quantity, BeforeValidator(_fraction)]
 
 
+class ComponentFields(EntryFields):
+    """A further certified component of the same mixture (a natural-air standard
+    certified for CO2 and CH4); ``k`` defaults to the entry's."""
+
+    component: str = Field(min_length=1, pattern=r"^[A-Za-z0-9()+-]+$")
+    value: Fraction
+    U: Fraction
+    k: float | None = Field(default=None, gt=0)
+
+
 class CylinderFields(CertificateFields):
     id: Id
     crm: str = Field(min_length=1)
@@ -69,6 +81,7 @@ class CylinderFields(CertificateFields):
     lel: Fraction | None = None
     serial: str | None = None
     maker: str | None = None
+    other_components: list[ComponentFields] = []
 
     @model_validator(mode="after")
     def _check(self) -> CylinderFields:
@@ -81,6 +94,10 @@ class CylinderFields(CertificateFields):
             raise ValueError(f"U {self.U:~P} must be positive")
         if self.lel is not None and self.lel.magnitude <= 0:
             raise ValueError(f"lel {self.lel:~P} must be positive")
+        names = [self.component.upper()] + [c.component.upper()
+                                            for c in self.other_components]
+        if len(set(names)) != len(names):
+            raise ValueError(f"cylinder {self.id!r} names a component twice")
         if self.certificate is None:
             raise ValueError(f"cylinder {self.id!r} needs its certificate (certificate, "
                              "issued_by, calibrated, due, entered_by, checked_by)")
@@ -103,6 +120,7 @@ class Cylinder(Standard):
     lel: float | None = None   # mol/mol
     serial: str | None = None
     maker: str | None = None
+    others: tuple[tuple[str, float, float, float], ...] = ()  # (component, c, U, k)
 
     @property
     def u_relative(self) -> float:
@@ -111,10 +129,18 @@ class Cylinder(Standard):
     def parts(self) -> tuple[Any, ...]:
         return (self,)
 
+    def contents(self) -> dict[str, tuple[float, float, float]]:
+        """Every certified component -> (amount fraction, U, k), in mol/mol."""
+        return {self.component: (self.c0, self.U, self.k),
+                **{name: (c, U, k) for name, c, U, k in self.others}}
+
     def describe(self) -> str:
         return (f"{self.title} {self.crm}, {self.component} in {self.balance}, "
                 f"{self.c0 * 1e6:.6g} umol/mol, U = {self.U * 1e6:.3g} umol/mol "
-                f"(k = {self.k:g})" + (f", serial {self.serial}" if self.serial else ""))
+                f"(k = {self.k:g})"
+                + "".join(f"; {n} {_fraction_text(c, U)} (k = {k:g})"
+                          for n, c, U, k in self.others)
+                + (f", serial {self.serial}" if self.serial else ""))
 
     def as_record(self) -> dict[str, Any]:
         return {**super().as_record(), "crm": self.crm, "component": self.component,
@@ -122,7 +148,11 @@ class Cylinder(Standard):
                 "value": {"value": self.c0 * 1e6, "unit": "umol/mol"},
                 "U": {"value": self.U * 1e6, "unit": "umol/mol"}, "k": self.k,
                 "lel": None if self.lel is None else {"value": self.lel * 1e6,
-                                                      "unit": "umol/mol"}}
+                                                      "unit": "umol/mol"},
+                **({"other_components": [
+                    {"component": name, "value": {"value": c * 1e6, "unit": "umol/mol"},
+                     "U": {"value": U * 1e6, "unit": "umol/mol"}, "k": k}
+                    for name, c, U, k in self.others]} if self.others else {})}
 
 
 def cylinders_of(parts: Any) -> tuple[Cylinder, ...]:
@@ -151,7 +181,25 @@ class CylinderKind(EntryKind):
                         due_where=place.where("due"), crm=m.crm.strip(),
                         component=m.component, balance=m.balance, c0=c0, U=U, k=m.k,
                         lel=None if m.lel is None else float(m.lel.m_as("")),
-                        serial=m.serial, maker=m.maker)
+                        serial=m.serial, maker=m.maker,
+                        others=tuple(_other(m, i, c, place)
+                                     for i, c in enumerate(m.other_components)))
+
+
+def _other(m: CylinderFields, i: int, c: ComponentFields, place: EntryPlace
+           ) -> tuple[str, float, float, float]:
+    value = float(c.value.m_as(""))
+    U = float(c.U.m_as("")) * (value if _is_relative(c.U) else 1.0)
+    if value <= 0 or not 0 < U < value:
+        raise ConfigError(f"cylinder {m.id!r}: {c.component} needs a positive value and a "
+                          f"U smaller than it", where=place.where("other_components", i))
+    return c.component, value, U, float(c.k if c.k is not None else m.k)
+
+
+def _fraction_text(c: float, U: float) -> str:
+    """``1952.6 nmol/mol, U = 1 nmol/mol`` (nmol/mol below 10 umol/mol, else umol/mol)."""
+    unit, scale = ("nmol/mol", 1e9) if c < 1e-5 else ("umol/mol", 1e6)
+    return f"{c * scale:.6g} {unit}, U = {U * scale:.3g} {unit}"
 
 
 def _is_relative(q: Quantity) -> bool:

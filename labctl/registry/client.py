@@ -35,6 +35,7 @@ from tenacity import (
     wait_random,
 )
 
+from labctl.registry.client_reviews import ReviewClient
 from labctl.registry.errors import (
     ChainMoved,
     RecordNotFound,
@@ -86,7 +87,7 @@ def _transient(err: BaseException) -> bool:
     return isinstance(err, httpx.HTTPStatusError) and err.response.status_code in (502, 503, 504)
 
 
-class HttpRegistry:
+class HttpRegistry(ReviewClient):
     """A registry service at ``url``; ``token`` defaults to ``read_token()``."""
 
     def __init__(self, url: str, *, token: str | None = None, timeout: float = 10.0,
@@ -157,7 +158,8 @@ class HttpRegistry:
                                     where=where, hint=hint)
         if status == 403 and kind == "forbidden":
             raise RegistryAuthError(f"the service refused the request: {message}",
-                                    where=where, hint="use a token of the right role")
+                                    where=where, hint="use a token of the right role (to "
+                                    "review or approve: the person's own reviewer token)")
         if status == 404:
             raise RecordNotFound(message or "not found", where=where)
         if status == 409 and kind == "chain_moved":
@@ -207,11 +209,13 @@ class HttpRegistry:
         return sum(int(e["count"]) for e in self._labs() if lab is None or e["lab"] == lab)
 
     def list(self, limit: int | None = 50, lab: str | None = None,
-             dut_serial: str | None = None, decision: str | None = None) -> list[Any]:
+             dut_serial: str | None = None, decision: str | None = None,
+             status: str | None = None) -> list[Any]:
         from labctl.registry.store import RecordSummary
 
         params = {k: v for k, v in (("lab", lab), ("serial", dut_serial),
-                                     ("decision", decision)) if v is not None}
+                                     ("decision", decision), ("status", status))
+                  if v is not None}
         rows: list[dict[str, Any]] = []
         before = None
         while limit is None or len(rows) < limit:

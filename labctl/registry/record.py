@@ -53,6 +53,7 @@ from labctl.results import DecisionResult, PointResult, QuantityValue
 from labctl.results import overall_decision as _overall_decision
 
 __all__ = [
+    "AppliedCorrection",
     "Conclusion",
     "DecisionResult",
     "DecisionRuleStatement",
@@ -117,6 +118,22 @@ class Dut(_Model):
     data_plate: dict[str, QuantityValue | str] = Field(default_factory=dict)
 
 
+class AppliedCorrection(_Model):
+    """A correction from a standard's certificate applied at one point of the run
+    (a certificate stated at several values, interpolated at the value used)."""
+
+    point: NonEmpty
+    quantity: str | None = None
+    at: QuantityValue
+    correction: QuantityValue
+    expanded_uncertainty: QuantityValue
+    coverage_factor: float
+    #: half-width of the rectangular interpolation component (0 at a certified point)
+    interpolation_half_width: QuantityValue
+    #: the certified values it lies between (one: at a certified value or beyond an end)
+    between: list[QuantityValue]
+
+
 class StandardUsed(_Model):
     """A reference standard from the lab's register, as used in the run."""
 
@@ -135,13 +152,16 @@ class StandardUsed(_Model):
     #: corrections from that certificate applied in the run (in words).
     issued_by: str | None = None
     corrections: str | None = None
+    #: The corrections applied at each point, where the certificate is a table of
+    #: values interpolated in the run (None: none applied that way).
+    applied_corrections: list[AppliedCorrection] | None = None
 
     @model_serializer(mode="wrap")
     def _schema1_shape(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         # a schema-1 document has neither member: leave them out when unset so that its
         # canonical JSON, and so its hash, stays what it was
         data = handler(self)
-        for name in ("issued_by", "corrections"):
+        for name in ("issued_by", "corrections", "applied_corrections"):
             if data.get(name) is None:
                 data.pop(name, None)
         return data
@@ -198,7 +218,7 @@ class AcceptedChange(_Model):
 
 
 #: Members written only when set, so records made before they existed hash the same.
-OPTIONAL_MEMBERS: tuple[str, ...] = ("operators", "accepted_changes")
+OPTIONAL_MEMBERS: tuple[str, ...] = ("operators", "accepted_changes", "simulated")
 
 
 class Record(_Model):
@@ -234,6 +254,10 @@ class Record(_Model):
     parameters: dict[str, Any] = Field(default_factory=dict)
     seed: int | None = None
     virtual_clock: bool = False
+    #: The bench's instruments that were simulators (``sim://``), by name: a record of a
+    #: simulated run is never a real calibration (absent: no instrument was simulated,
+    #: or a record from before labctl said so; ``is_simulated`` also reads the clock).
+    simulated: list[NonEmpty] | None = None
     labctl_version: NonEmpty
     operator: NonEmpty
     #: Every operator of a run resumed by someone else, in order (absent: one operator).
@@ -340,6 +364,12 @@ class Record(_Model):
         return data
 
     # -- forms --------------------------------------------------------------------------
+
+    @property
+    def is_simulated(self) -> bool:
+        """True when any instrument of the run was a simulator, or the run ran on the
+        virtual clock (only an all-simulated bench does)."""
+        return bool(self.simulated) or self.virtual_clock
 
     @property
     def signed(self) -> bool:

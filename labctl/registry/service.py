@@ -7,8 +7,9 @@ serve one PostgreSQL database behind a proxy. The schema is migrated at start
 
 Every endpoint but ``/v1/health`` and the OpenAPI pages needs ``Authorization: Bearer
 <token>`` (``labctl registry token create``): ``bench`` tokens push and read, ``reviewer``
-and ``reader`` tokens read. Errors are JSON ``{"error": ..., "kind": ...}`` with a message
-about the request only: never a database URL, a SQL text or a stack trace.
+and ``reader`` tokens read; a ``reviewer`` token made for a person reviews and approves
+(``labctl.registry.service_reviews``). Errors are JSON ``{"error": ..., "kind": ...}``
+with a message about the request only: never a database URL, a SQL text or a stack trace.
 
 A body is at most ``max_body`` bytes (1 MiB by default, ``--max-body``); a push holds at
 most ``MAX_BATCH`` records. Strings in a pushed record may not hold control characters
@@ -87,6 +88,11 @@ class _Tokens:
         self._lock = threading.Lock()
 
     def role(self, token: str) -> str | None:
+        info = self.info(token)
+        return info.role if info is not None else None
+
+    def info(self, token: str) -> Any:
+        """The token's ``TokenInfo`` (role and, for a reviewer, person), or None."""
         from labctl.registry.tokens import check_token, token_hash
 
         key = token_hash(token)
@@ -96,23 +102,35 @@ class _Tokens:
         if hit is not None and now - hit[0] < TOKEN_CACHE_SECONDS:
             return hit[1]
         info = check_token(self._registry, token)
-        role = info.role if info is not None else None
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
-            self._cache[key] = (now, role)
-        return role
+            self._cache[key] = (now, info)
+        return info
 
 
 def create_app(db_url: str, *, trusted_keys: Path | None = None,
-               max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
+               max_body: int = DEFAULT_MAX_BODY, personnel: Path | None = None,
+               signing_key: Path | None = None) -> FastAPI:
     """The service over the registry at ``db_url`` (migrated here). ``trusted_keys``: a
-    trusted-keys file; when given, records signed by other keys are refused (403)."""
+    trusted-keys file; when given, records signed by other keys are refused (403).
+    ``personnel``: the lab's personnel list, which reviews and approvals are checked
+    against (none: they are refused); ``signing_key``: the key that signs review and
+    approval entries (default: the lab key of this labctl home, made if missing)."""
+    from labctl.personnel import personnel_from
+    from labctl.registry.signing import load_or_create_key
     from labctl.registry.store import open_registry
     from labctl.registry.trust import load_trusted_keys
 
     registry = open_registry(db_url)
     trusted = load_trusted_keys(trusted_keys) if trusted_keys is not None else None
+    people = personnel_from(personnel) if personnel is not None else None
+    entry_key = load_or_create_key(signing_key)
+    from labctl.registry.signing import key_id as _kid
+
+    if _kid(entry_key.public_key()) in getattr(trusted, "revoked", {}):
+        raise SigningError(f"the service's key {_kid(entry_key.public_key())} is revoked in "
+                           "the trusted-keys file", hint="give --key with a trusted key")
     tokens = _Tokens(registry)
     app = FastAPI(title="labctl registry", version="1",
                   description="Signed calibration records of a lab: push, read, verify.")
@@ -136,19 +154,22 @@ def create_app(db_url: str, *, trusted_keys: Path | None = None,
         return _error(422, "invalid", f"{place}: {first.get('msg', 'invalid')}")
 
     def role_of(request: Request) -> str:
+        return str(token_of(request).role)
+
+    def token_of(request: Request) -> Any:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "unauthorized", "a bearer token is needed "
                            "(labctl registry token create)")
         try:
-            role = tokens.role(token.strip())
+            info = tokens.info(token.strip())
         except RegistryUnavailable as err:
             raise ApiError(503, "unavailable", "the registry database cannot be reached") \
                 from err
-        if role is None:
+        if info is None:
             raise ApiError(401, "unauthorized", "the token is not valid (revoked or unknown)")
-        return role
+        return info
 
     def needs(action: str) -> Any:
         from labctl.registry.tokens import PERMISSIONS
@@ -219,6 +240,8 @@ def create_app(db_url: str, *, trusted_keys: Path | None = None,
         lab: str | None = Query(None, max_length=200),
         serial: str | None = Query(None, max_length=200),
         decision: str | None = Query(None, max_length=20),
+        status: str | None = Query(None, pattern="^(unreviewed|reviewed|rejected|approved)$",
+                                   description="review status"),
         procedure: str | None = Query(None, max_length=200),
         family: str | None = Query(None, max_length=100),
         supersedes: str | None = Query(None, max_length=36),
@@ -233,7 +256,7 @@ def create_app(db_url: str, *, trusted_keys: Path | None = None,
         rows = call(registry.query, limit=limit, before_seq=before, lab=lab, dut_serial=serial,
                     decision=decision, procedure_id=procedure, family=family,
                     supersedes=supersedes, record_hash=hash, finished_from=_iso(finished_from),
-                    finished_to=_iso(finished_to))
+                    finished_to=_iso(finished_to), **({"status": status} if status else {}))
         return {"records": rows, "next_before": rows[-1]["seq"] if len(rows) == limit else None}
 
     @app.get("/v1/instruments/{serial}/history", tags=["records"])
@@ -263,9 +286,12 @@ def create_app(db_url: str, *, trusted_keys: Path | None = None,
     def public_keys(_role: str = needs("read")) -> Any:
         """The lab's public keys: those the records were pushed with (``stored``) and, when
         the service has a trusted-keys file, the trusted ones."""
+        from labctl.registry.signing import key_id
+
         return {"stored": call(registry.stored_keys),
                 "trusted": None if trusted is None else {
-                    kid: _b64(k) for kid, k in trusted.items()}}
+                    kid: _b64(k) for kid, k in trusted.items()},
+                "service": {key_id(entry_key.public_key()): _b64(entry_key.public_key())}}
 
     @app.get("/v1/standards/due", tags=["standards"])
     def due(before: date = Query(...), _role: str = needs("read")) -> Any:
@@ -283,6 +309,11 @@ def create_app(db_url: str, *, trusted_keys: Path | None = None,
 
         return call(stats, registry, datetime.now(UTC).date())
 
+    from labctl.registry.service_reviews import add_review_routes
+
+    add_review_routes(app, registry, needs=needs, token_of=token_of, call=call,
+                      api_error=ApiError, read_body=_read_body, control=_CONTROL,
+                      personnel=people, key=entry_key)
     return app
 
 
@@ -290,9 +321,13 @@ def app_from_env() -> FastAPI:
     """The app as ``uvicorn --factory`` builds it in each worker, from the environment
     that ``labctl registry serve`` sets (LABCTL_SERVICE_DB, ..._TRUSTED_KEYS, ..._MAX_BODY)."""
     trusted = os.environ.get("LABCTL_SERVICE_TRUSTED_KEYS")
+    people = os.environ.get("LABCTL_SERVICE_PERSONNEL")
+    key = os.environ.get("LABCTL_SERVICE_KEY")
     return create_app(os.environ["LABCTL_SERVICE_DB"],
                       trusted_keys=Path(trusted) if trusted else None,
-                      max_body=int(os.environ.get("LABCTL_SERVICE_MAX_BODY", DEFAULT_MAX_BODY)))
+                      max_body=int(os.environ.get("LABCTL_SERVICE_MAX_BODY", DEFAULT_MAX_BODY)),
+                      personnel=Path(people) if people else None,
+                      signing_key=Path(key) if key else None)
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -347,6 +382,9 @@ def _parse_push(body: bytes, trusted: dict[str, Any] | None
         if trusted is not None and batch[-1].key_id not in trusted:
             raise ApiError(403, "untrusted_key", f"{where} is signed by key "
                            f"{batch[-1].key_id}, which is not a trusted key of the lab")
+        if trusted is not None and batch[-1].key_id in getattr(trusted, "revoked", {}):
+            raise ApiError(403, "revoked_key", f"{where} is signed by key "
+                           f"{batch[-1].key_id}, which the lab revoked")
     public_key = None
     text = data.get("public_key")
     if text is not None:

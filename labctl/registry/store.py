@@ -47,6 +47,7 @@ from labctl.registry.errors import (
 from labctl.registry.family import family_of
 from labctl.registry.integrity import DERIVED_COLUMNS, chain_problems, member
 from labctl.registry.record import Record
+from labctl.registry.reviews import ReviewBook, status_clause
 from labctl.registry.signing import key_id, load_public_key, public_key_text, verify_record
 from labctl.registry.standards import standard_rows
 from labctl.registry.tables import keys, records, standards
@@ -132,8 +133,9 @@ def registry_name(url: str | None = None) -> str:
     return parse_url(url).render_as_string(hide_password=True)
 
 
-class Registry:
-    """A registry of signed records. Use ``open_registry`` to get one."""
+class Registry(ReviewBook):
+    """A registry of signed records (and their review and approval entries, see
+    ``labctl.registry.reviews``). Use ``open_registry`` to get one."""
 
     def __init__(self, engine: Engine, url: str):
         self._engine = engine
@@ -347,8 +349,10 @@ class Registry:
         lab: str | None = None,
         dut_serial: str | None = None,
         decision: str | None = None,
+        status: str | None = None,
     ) -> list[RecordSummary]:
-        """Summaries of the records, newest first, optionally filtered."""
+        """Summaries of the records, newest first, optionally filtered (``status``: the
+        review status, ``labctl.registry.reviews.STATUSES``)."""
         query = select(
             records.c.id, records.c.lab, records.c.finished, records.c.dut_maker,
             records.c.dut_model, records.c.dut_serial, records.c.procedure_id,
@@ -361,6 +365,8 @@ class Registry:
             query = query.where(records.c.dut_serial == dut_serial)
         if decision is not None:
             query = query.where(records.c.decision == decision)
+        if status is not None:
+            query = query.where(status_clause(status))
         if limit is not None:
             query = query.limit(limit)
         with self._read() as conn:
@@ -493,6 +499,7 @@ class Registry:
         finished_to: str | None = None,
         supersedes: str | None = None,
         record_hash: str | None = None,
+        status: str | None = None,
     ) -> list[dict[str, Any]]:
         """Record summaries (with ``seq``, ``family`` and ``pushed_at``), newest first,
         filtered; page on with ``before_seq`` = the last ``seq`` of the previous page.
@@ -512,6 +519,8 @@ class Registry:
                 query = query.where(column == value)
         if before_seq is not None:
             query = query.where(records.c.seq < before_seq)
+        if status is not None:
+            query = query.where(status_clause(status))
         if finished_from is not None:
             query = query.where(records.c.finished >= finished_from)
         if finished_to is not None:

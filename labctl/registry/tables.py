@@ -75,7 +75,30 @@ tokens = Table(
     Column("label", String(200), nullable=False),
     Column("created", String(40), nullable=False),
     Column("revoked", String(40)),
+    Column("person", String(64)),  # 0003: the person a reviewer token acts as
 )
+
+reviews = Table(
+    "labctl_reviews",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("lab", String(200), nullable=False),
+    Column("link", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+    Column("key_id", String(16), nullable=False),
+    Column("record_id", String(36), nullable=False),
+    Column("act", String(20), nullable=False),
+    Column("decision", String(20), nullable=False),
+    Column("person_id", String(64), nullable=False),
+    Column("time", String(40), nullable=False),
+    Column("document", Text, nullable=False),
+    UniqueConstraint("lab", "link", name="uq_labctl_reviews_chain"),
+    UniqueConstraint("record_id", "act", name="uq_labctl_reviews_act"),
+    sqlite_autoincrement=True,
+)
+"""Review and approval entries (migration 0003): one signed entry per act, chained per
+lab; see ``labctl.registry.reviews``."""
 
 standards = Table(
     "labctl_standards",

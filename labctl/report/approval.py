@@ -2,12 +2,10 @@
 
 A certificate is issued only for an approved record (issue 11: a reviewer checks the
 record and an approver authorises the certificate, each act an immutable signed entry).
-Those entries are not stored by labctl yet. ``approval_of`` is the seam: it asks the
-registry for the record's approval if the registry can answer (an object with an
-``approval(record_id)`` method returning an ``Approval`` or None), and answers None
-otherwise, so ``labctl certificate`` refuses (or, with ``--draft``, issues a draft with
-no signatory) until approvals exist. When they do, the registry gains ``approval`` and
-nothing here or in the templates changes.
+The registries keep them (``labctl.registry.reviews``: ``labctl registry review`` and
+``approve``). ``approval_of`` asks the registry for the record's approval (an object
+with an ``approval(record_id)`` method) and answers None when there is none, so
+``labctl certificate`` refuses (or, with ``--draft``, issues a draft with no signatory).
 """
 
 from __future__ import annotations
@@ -49,11 +47,26 @@ class ApprovalSource(Protocol):
 
 def approval_of(record_id: str, registry: Any) -> Approval | None:
     """The approval of ``record_id`` in ``registry``, or None (not approved, or the
-    registry keeps no approvals: today's registries keep none)."""
-    if isinstance(registry, ApprovalSource):
-        approval = registry.approval(record_id)
-        if approval is not None and approval.record_id != record_id:
-            raise ValueError(f"the registry answered the approval of {approval.record_id} "
-                             f"for record {record_id}")
-        return approval
-    return None
+    registry keeps no approvals). The registry's ``approval(record_id)`` may answer an
+    ``Approval`` or its plain form, as ``labctl.registry.reviews`` gives it:
+    ``{"record_id", "signatories": [{"name", "role", "time" (ISO), "title"}], "entries"}``.
+    """
+    if not isinstance(registry, ApprovalSource):
+        return None
+    answer = registry.approval(record_id)
+    if answer is None:
+        return None
+    approval = answer if isinstance(answer, Approval) else Approval(
+        str(answer["record_id"]),
+        tuple(Signatory(s["name"], s["role"], _time(s["time"]), s.get("title", ""))
+              for s in answer["signatories"]),
+        tuple(answer.get("entries", ())))
+    if approval.record_id != record_id:
+        raise ValueError(f"the registry answered the approval of {approval.record_id} "
+                         f"for record {record_id}")
+    return approval
+
+
+def _time(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else \
+        datetime.fromisoformat(str(value).replace("Z", "+00:00"))

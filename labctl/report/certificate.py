@@ -51,10 +51,13 @@ def build_view(registry: Any, record_id: str, *, draft: bool, issued: date | Non
     approval = approval_of(full, registry)
     where = f"record {full}"
     if approval is None and not draft:
+        status = registry.review_status(full) if hasattr(registry, "review_status") else None
+        missing = f" ({status.describe()})" if status is not None else ""
         raise CertificateRefused(
-            "is not approved: a certificate is issued only for a record a reviewer checked "
-            "and an approver authorised", where=where,
-            hint="approve it first, or give --draft for a draft marked DRAFT with no "
+            f"is not approved{missing}: a certificate is issued only for a record a reviewer "
+            "checked and an approver authorised", where=where,
+            hint="labctl registry review ID --approve --as REVIEWER, then labctl registry "
+                 "approve ID --as APPROVER; or give --draft for a draft marked DRAFT with no "
                  "signatory")
     try:
         return certificate_view(record, signature=signature_status(registry, record),

@@ -220,6 +220,10 @@ def dcc_xml(view: dict[str, Any], *, software_version: str) -> bytes:
     for s in view["signatories"]:
         rp = _sub(persons, "respPerson")
         _text(_sub(rp, "person"), "name", s.name)
+        act = "approved" if s.role == "approver" else "reviewed"
+        _rich(rp, "description", f"{s.title + '; ' if s.title else ''}{act} "
+              f"{s.time.isoformat().replace('+00:00', 'Z')} (signed review entry in the "
+              "lab's registry)")
         _sub(rp, "role", s.role)
         _sub(rp, "mainSigner", "true" if s.role == "approver" else "false")
     rp = _sub(persons, "respPerson")  # the operator performed the work; never a signatory
@@ -234,6 +238,9 @@ def dcc_xml(view: dict[str, Any], *, software_version: str) -> bytes:
     _location(customer, view["customer"])
 
     statements = _sub(admin, "statements")
+    if view.get("simulated"):
+        _statement(statements, "SIMULATED", "SIMULATED: the instruments of this run were "
+                   "simulators; this is not a calibration of a real instrument.", valid=False)
     if draft:
         _statement(statements, "DRAFT", "DRAFT: this DCC is not approved and is not a valid "
                    "certificate; it names no signatory.", valid=False)

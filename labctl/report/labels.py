@@ -60,6 +60,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "journal_hash": ("原始记录哈希", "Raw-data journal hash"),
     "procedure_hash": ("规程文件哈希", "Procedure file hash"),
     "software": ("软件", "Software"),
+    "approval_entries": ("核验批准记录", "Review and approval entries"),
     "signatories": ("签名", "Signatories"),
     "continued": ("续", "continued"),
     "draft": ("草稿", "DRAFT"),
@@ -86,6 +87,10 @@ LABELS: dict[str, tuple[str, str]] = {
                     "This certificate applies only to the item measured. It shall not be "
                     "reproduced except in full without the written approval of the "
                     "laboratory."),
+    "simulated": ("模拟", "SIMULATED"),
+    "simulated_note": ("模拟运行：所用仪器为模拟器，本文件不是对真实计量器具的检定/校准。",
+                       "SIMULATED run: the instruments were simulators; this is not a "
+                       "calibration or verification of a real instrument."),
     "verified": ("哈希与签名已验证", "hash and signature verified"),
     "not_verified": ("未验证", "NOT verified"),
 }

@@ -8,13 +8,13 @@ digits, the value to the same last digit.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from labctl.numbers import number_text, uncertainty_text, value_text
 from labctl.report.approval import Approval
 from labctl.report.tables import _in, _small_unit, common_unit
 from labctl.results import CONFORMING
@@ -41,30 +41,17 @@ class SignatureStatus:
     problems: list[str] = field(default_factory=list)
 
 
-def _decimals(u: float) -> int:
-    return max(0, 1 - math.floor(math.log10(abs(u)))) if u else 6
-
-
 def fmt_value(value: float | None, u: float | None = None, digits: int = 6) -> str:
     """A value rounded to the last digit of its two-digit uncertainty, or to ``digits``
-    significant digits when it has none."""
+    significant digits when it has none (``labctl.numbers``, as every table)."""
     if value is None:
         return "–"
-    if u:
-        return f"{value:.{_decimals(u)}f}"
-    return f"{value:.{digits}g}"
+    return value_text(value, u) if u else number_text(value, digits=digits)
 
 
 def fmt_u(u: float | None) -> str:
     """An uncertainty with two significant digits (GUM 7.2.6)."""
-    if u is None:
-        return "–"
-    text = f"{u:.2g}"
-    if "e" in text:
-        text = f"{u:.{_decimals(u)}f}"
-    elif u >= 1 and len(text.replace(".", "")) == 1:
-        text = f"{u:.1f}" if u < 10 else text
-    return text
+    return "–" if u is None else uncertainty_text(u)
 
 
 def test_title(test: str) -> str:
@@ -228,7 +215,8 @@ def certificate_view(record: Any, *, signature: SignatureStatus, approval: Appro
     sheets = _sheets(tests, groups)
     failing = [p.point for p in record.points if p.decision not in CONFORMING]
     return {
-        "record": record, "draft": draft, "approval": None if draft else approval,
+        "record": record, "draft": draft, "simulated": record.is_simulated,
+        "approval": None if draft else approval,
         "signatories": [] if draft or approval is None else list(approval.signatories),
         "signature": signature, "kind": record.issue.document_kind,
         "number": record.issue.number, "lab": record.issue.lab,

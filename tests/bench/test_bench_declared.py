@@ -101,7 +101,7 @@ def test_a_declared_bench_plans_loads_like_an_open_one(
     with config.open(VirtualClock(), today=TODAY) as opened:
         expected = plan_run(procedure, opened).describe()
     assert plan_run(procedure, config.declared(today=TODAY)).describe() == expected
-    assert "load 5.0 kg with loader at centre: M1-A/5kg" in expected
+    assert "load 5 kg with loader at centre: M1-A/5kg" in expected
 
 
 def test_a_blank_allow_expired_reason_is_refused_as_in_a_run(

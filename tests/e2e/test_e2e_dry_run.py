@@ -90,10 +90,10 @@ def test_dry_run_on_the_shipped_bench_sends_nothing_and_prints_the_run_plan(
     assert traffic == []  # no transport, no simulator, no command, no safe state
     out = capsys.readouterr().out
     assert out == expected + "\n"
-    assert "weighing/06 [down] load=10.0 kg" in out  # printed as text, not rich markup
+    assert "weighing/06 [down] load=10 kg" in out  # printed as text, not rich markup
     # the weighing test adds weights going up and takes them off going down
     assert "load loader to 2.5 kg at centre: add M1-A/2kg, M1-A/200g, M1-A/200g*" in out
-    assert "load loader to 10.0 kg at centre: take off M1-A/5kg" in out
+    assert "load loader to 10 kg at centre: take off M1-A/5kg" in out
     assert not (tmp_path / "runs").exists()  # and no journal
 
 
@@ -111,7 +111,7 @@ def test_dry_run_of_the_hardware_template_plans_without_its_serial_port(
     assert dry_run(EXAMPLE_BENCH, tmp_path) == 0
     assert traffic == []
     out = capsys.readouterr().out
-    assert "variables: Max=30.0 kg, e=0.01 kg, d=0.01 kg, Min=0.2 kg" in out
+    assert "variables: Max=30 kg, e=0.01 kg, d=0.01 kg, Min=0.2 kg" in out
     assert "most load allowed: 30.09 kg" in out
 
 

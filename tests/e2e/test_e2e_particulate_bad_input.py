@@ -67,6 +67,12 @@ BEFORE = {
     "a velocity where a concentration is due": (
         "procedure", "      - {level: 50 ug/m^3}", "      - {level: 4.6 m/s}",
         r"pm25-jjf1659\.yaml:\d+:\d+: .*concentration.*(m/s|meter / second).*does not fit"),
+    "a level outside the reference's certified range": (
+        "procedure", "      - {level: 400 ug/m^3}", "      - {level: 600 ug/m^3}",
+        r"register\.yaml:\d+:\d+: concentration_error: levels/03 reads the reference RPM-01 "
+        r"\(pm25, certificate PM-2026-0915\) with generator's concentration set to: 600 µg/m³ "
+        r"is outside the certified range 50 to 400 µg/m³: the certificate is not "
+        r"extrapolated \(the set point is at \S+pm25-jjf1659\.yaml:\d+:\d+;"),
     "a concentration where a flow is due": (
         "bench", "      flow: 16.72 L/min", "      flow: 16.72 ug/m^3",
         r"sim-pm25\.yaml:\d+:\d+: .*does not fit"),

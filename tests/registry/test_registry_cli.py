@@ -52,9 +52,13 @@ def test_show_prints_header_standards_points_and_verification(delivered, capsys)
     assert main(["registry", "show", failed.id[:8]]) == 0
     out = capsys.readouterr().out
     for text in (failed.id, "JJG 539-2016", "W-M1-SET-01", "CAL-2023-0815", "2025-06-01",
-                 "weighing/01", "error, U, MPE in g", "1.2", "fail",
-                 "hash ok, signature ok", failed.key_id, "serial B123456789", "20.7 degC"):
+                 "weighing/01", "1.2", "fail",
+                 "hash ok, signature ok", failed.key_id, "serial B123456789", "20.7 °C"):
         assert text in out, text
+    # the points' table heads carry their units (the errors in g), one table a test
+    lines = out.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.split()[:1] == ["point"])
+    assert lines[head].split()[-1] == "decision" and "g" in lines[head].split()
 
 
 def test_show_json_is_the_stored_record(delivered, capsys):

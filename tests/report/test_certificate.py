@@ -26,7 +26,7 @@ def _sheets(html: str) -> list[str]:
 def test_an_unapproved_record_is_refused_with_a_clear_message(store, record_doc, capsys):
     url, record = store(record_doc)
     with open_registry(url) as registry:
-        assert approval_of(record.id, registry) is None  # today's registries keep none
+        assert approval_of(record.id, registry) is None  # not reviewed, not approved
         with pytest.raises(CertificateRefused, match="not approved.*--draft"):
             issue_certificate(registry, record.id, html=None)
     assert main(["certificate", record.id[:8], "--registry", url, "--html", "x.html"]) == 2

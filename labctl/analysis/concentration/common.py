@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import statistics
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from labctl.analysis.registry import AnalysisContext
@@ -127,13 +128,8 @@ def reference_certificate(history: RunHistory, context: AnalysisContext, role: s
     (matched by the serial the instrument reported), else the one standard of the run
     certified for ``quantity``: ``{"id", "U", "k", "correction"}`` with quantities."""
     serial = str((history.identified.get(role) or {}).get("serial", ""))
-    candidates = []
-    for s in context.standards or ():
-        if not isinstance(s, Mapping):
-            continue
-        cert = (s.get("quantities") or {}).get(quantity)
-        if cert and cert.get("U"):
-            candidates.append((s, cert))
+    candidates = [(s, s["quantities"][quantity])
+                  for s in certificate_candidates(context.standards, quantity)]
     chosen = [c for c in candidates if str(c[0].get("serial", "")) == serial] or candidates
     if len(chosen) != 1:
         what = "no standard" if not chosen else "several standards"
@@ -142,16 +138,81 @@ def reference_certificate(history: RunHistory, context: AnalysisContext, role: s
                           hint="bind the reference to its register entry (serial: <id>) and "
                                f"give the entry a {quantity} certificate")
     s, cert = chosen[0]
-    return {"id": s.get("id"), "certificate": s.get("certificate"), "U": q(cert["U"]),
+    table = None
+    if cert.get("points"):
+        from labctl.register.certificate_table import CertificateTable
+
+        table = CertificateTable.from_record(cert["points"])
+    return {"id": s.get("id"), "certificate": s.get("certificate"),
+            "issued_by": s.get("issued_by"), "calibrated": s.get("calibrated"),
+            "due": s.get("due"), "quantity": quantity,
+            "U": q(cert["U"]) if cert.get("U") else None,
             "k": float(cert.get("k") or 2.0),
-            "correction": q(cert["correction"]) if cert.get("correction") else None}
+            "correction": q(cert["correction"]) if cert.get("correction") else None,
+            "table": table}
+
+
+def certificate_candidates(standards: Any, quantity: str) -> list[Mapping[str, Any]]:
+    """The journalled standards with a certificate for ``quantity`` (one U or points)."""
+    out = []
+    for s in standards or ():
+        if isinstance(s, Mapping):
+            cert = (s.get("quantities") or {}).get(quantity)
+            if cert and (cert.get("U") or cert.get("points")):
+                out.append(s)
+    return out
+
+
+@dataclass(frozen=True)
+class RelativeCertificate:
+    """A reference's certificate at one level, relative to the level: the correction
+    applied, its U and k, the rectangular half-width of the interpolation component (0
+    for a one-value certificate or a certified point) and, for a table, what was applied
+    (``applied``: ``CorrectionAt.as_record()`` with the standard's id and certificate)."""
+
+    correction: float
+    U: float
+    k: float
+    interpolation: float = 0.0
+    applied: dict[str, Any] | None = None
+    text: str = ""
+
+
+def certificate_at(cert: Mapping[str, Any], level: float, unit: str, *,
+                   reach: float = 0.0, what: str = "the reference reading"
+                   ) -> RelativeCertificate:
+    """The certificate ``cert`` (``reference_certificate``) at ``level`` (in ``unit``),
+    relative: a one-value certificate as ``relative_certificate``; a table interpolated
+    at the level (``CertificateTable.at``), refused beyond ``reach`` of its range."""
+    table = cert.get("table")
+    if table is None:
+        c, U, k = relative_certificate(cert, level, unit)
+        return RelativeCertificate(c, U, k)
+    from labctl.units import Q_, parse_unit
+
+    at = table.at(Q_(level, parse_unit(unit)), what=what, reach=reach)
+
+    def rel(x: float) -> float:
+        if at.relative:
+            return float(Q_(x, parse_unit(at.unit)).m_as(""))
+        return float(Q_(x, parse_unit(at.unit)).m_as(unit)) / level if level else 0.0
+
+    applied = {"standard": cert.get("id"), "certificate": cert.get("certificate"),
+               "quantity": cert.get("quantity"), **at.as_record()}
+    return RelativeCertificate(rel(at.correction), rel(at.U), at.k, rel(at.interpolation),
+                               applied, at.describe())
 
 
 def relative_certificate(cert: Mapping[str, Any], level: float, unit: str
                          ) -> tuple[float, float, float]:
     """(relative correction, relative U, k) of a certificate at ``level`` (in ``unit``):
     a dimensionless U/correction (``3 %``) is relative already; one in the measured unit is
-    divided by the level."""
+    divided by the level. A table of points is interpolated at the level (without the
+    interpolation component: ``certificate_at`` gives it)."""
+    if cert.get("table") is not None:
+        at = certificate_at(cert, level, unit)
+        return at.correction, at.U, at.k
+
     def rel(x: Any) -> float:
         if x is None:
             return 0.0

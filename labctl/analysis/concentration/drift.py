@@ -77,4 +77,4 @@ def concentration_drift(history: RunHistory, context: AnalysisContext,
                f"({(t1 - t0) / 60:.0f} min); limit +-{mpe:g} {out_unit} from {source}",
                u_over_mpe_note(result.expanded_uncertainty, mpe, out_unit)],
         details={"from": first_info.point, "to": info.point, "elapsed_s": t1 - t0,
-                 "unit": shown})]
+                 "unit": shown, "error_label": "drift"})]

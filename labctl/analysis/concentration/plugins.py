@@ -7,7 +7,8 @@ from labctl.analysis.registry import Analysis
 
 CONCENTRATION_ERROR = Analysis(
     "concentration_error", indication.concentration_error, indication.DEFAULTS,
-    "relative indication error against a reference monitor, with its GUM budget")
+    "relative indication error against a reference monitor, with its GUM budget",
+    check_plan=indication.check_plan)
 CONCENTRATION_REPEATABILITY = Analysis(
     "concentration_repeatability", repeatability.concentration_repeatability,
     repeatability.DEFAULTS, "relative standard deviation of repeated readings")

@@ -54,5 +54,5 @@ def concentration_repeatability(history: RunHistory, context: AnalysisContext,
             notes=f"RSD of {len(values)} readings, s = {sd:.3g} {shown}; limit <= {mpe:g} % "
                   f"from {source}",
             details={"n": len(values), "mean": mean, "s": sd, "readings": values,
-                     "unit": shown}))
+                     "unit": shown, "error_label": "RSD"}))
     return results

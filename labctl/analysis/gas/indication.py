@@ -69,9 +69,12 @@ def _cylinder(context: AnalysisContext, options: Any) -> Mapping[str, Any]:
 
 
 def _relative_u(cert: Mapping[str, Any], level: float, unit: str) -> float:
-    U = cert["U"]
-    value = float(U.m_as("")) if U.dimensionless else float(U.m_as(unit)) / level
-    return value / float(cert["k"])
+    """The certificate's relative standard uncertainty at ``level`` (a table of points
+    interpolated there, ``labctl.analysis.concentration.common.relative_certificate``)."""
+    from labctl.analysis.concentration.common import relative_certificate
+
+    _, U_rel, k = relative_certificate(cert, level, unit)
+    return U_rel / k
 
 
 def gas_indication_error(history: RunHistory, context: AnalysisContext,

@@ -100,7 +100,7 @@ def sampling_flow(history: RunHistory, context: AnalysisContext,
             decision="pass" if rsd <= rsd_limit else "fail",
             rule="value (no uncertainty: the RSD is the dispersion itself)",
             notes=f"flow RSD s(QRi)/QR of {len(ref)} readings; limit <= {rsd_limit:g} % "
-                  f"from {source}", details=details))
+                  f"from {source}", details={**details, "error_label": "RSD"}))
 
         if not dut:
             continue

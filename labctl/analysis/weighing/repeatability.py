@@ -69,6 +69,7 @@ def _series_result(ctx: Context, series: Series) -> PointResult:
         "n": series.n,
         "errors": errors,
         "methods": sorted({i.method for i in series.indications}),
+        "error_label": "range",  # the error column holds the range of the series
     }
     notes: list[str] = []
     required = ctx.table.repetitions.get(ctx.plate.accuracy_class)

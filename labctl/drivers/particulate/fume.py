@@ -48,6 +48,14 @@ class ReferenceFumeMonitor(Instrument):
     fume = measurement("MEAS:CONC?", unit="mg/m^3")
     velocity = measurement("MEAS:VEL?", unit="m/s")
 
+    @classmethod
+    def simulation_entry_params(cls, entry: Any, world: Any) -> dict[str, Any]:
+        """True errors within the register certificate's table for ``fume`` (the duct
+        model's one size fraction is its ``pm10`` channel)."""
+        from labctl.drivers.particulate.reference_monitor import certificate_error_curves
+
+        return certificate_error_curves(entry, world, {"fume": "pm10"})
+
     def identify(self) -> Identity:
         return scpi_identity(self)
 

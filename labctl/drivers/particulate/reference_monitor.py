@@ -33,6 +33,13 @@ class ReferencePmMonitor(Instrument):
     temperature = measurement("MEAS:TEMP?", unit="degC")
     pressure = measurement("MEAS:PRES?", unit="kPa")
 
+    @classmethod
+    def simulation_entry_params(cls, entry: Any, world: Any) -> dict[str, Any]:
+        """The simulated reference's true errors: those of an instrument its register
+        certificate (a table of points for pm25 / pm10) could have been issued for, drawn
+        within the certificate's u from the world's seed (``error_curve``)."""
+        return certificate_error_curves(entry, world, {"pm25": "pm25", "pm10": "pm10"})
+
     def identify(self) -> Identity:
         return scpi_identity(self)
 
@@ -44,3 +51,22 @@ class ReferencePmMonitor(Instrument):
                                   f", not {name!r}", instrument=self.name, command="measure")
         value: Any = getattr(self, name)
         return Reading(value=value, stable=None, raw=f"{value.magnitude:g}")
+
+
+def certificate_error_curves(entry: Any, world: Any, fractions: dict[str, str]
+                             ) -> dict[str, Any]:
+    """``{"error_curve": {fraction: [[nominal, error], ...]}}`` for a simulated monitor
+    from its register entry's certificate tables (quantity -> the model's fraction in
+    ``fractions``): at each certified nominal, minus the certificate's correction plus a
+    seeded draw within its u (``labctl.register.certificate_table.true_errors``)."""
+    from labctl.register.certificate_table import true_errors
+
+    curves = {}
+    for name, cert in (getattr(entry, "quantities", None) or {}).items():
+        table = getattr(cert, "table", None)
+        if name in fractions and table is not None:
+            rng = world.rng(f"certificate/{entry.id}/{name}")
+            curves[fractions[name]] = [
+                [f"{x!r} {table.nominal_unit}", f"{e!r} {table.nominal_unit}"]
+                for x, e in true_errors(table, rng)]
+    return {"error_curve": curves} if curves else {}

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from labctl.errors import RunError
+from labctl.numbers import quantity_text as qt
 from labctl.procedures.action_models import Action
 from labctl.procedures.execution import Execution, emit_reading
 from labctl.procedures.generic.measured import check_quantity, measure
@@ -81,7 +82,7 @@ class RecordSeriesAction(Action):
     @classmethod
     def describe(cls, action: PlannedAction) -> str:
         a = action.args
-        until = (f", until {a['until'][0]} {a['until'][1]:~P}" if a["until"] is not None
+        until = (f", until {a['until'][0]} {qt(a['until'][1])}" if a["until"] is not None
                  else "")
         what = f" {a['quantity']}" if a["quantity"] else ""
         return (f"record {action.role}{what} as {a['name']} every {a['interval']:g} s for "

@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import Field
 
 from labctl.errors import RunError
+from labctl.numbers import quantity_text as qt
 from labctl.procedures.action_models import Action
 from labctl.procedures.execution import Execution, emit_reading
 from labctl.procedures.generic.measured import check_quantity, measure
@@ -115,8 +116,8 @@ class SettleAction(Action):
     def describe(cls, action: PlannedAction) -> str:
         a = action.args
         criteria = " and ".join(c for c in (
-            f"|slope| <= {a['slope']:~P}" if a["slope"] is not None else "",
-            f"SD <= {a['sd']:~P}" if a["sd"] is not None else "") if c)
+            f"|slope| <= {qt(a['slope'])}" if a["slope"] is not None else "",
+            f"SD <= {qt(a['sd'])}" if a["sd"] is not None else "") if c)
         return (f"settle {action.role}: {criteria} over {a['window']:g} s, every "
                 f"{a['interval']:g} s, at most {a['timeout']:g} s")
 

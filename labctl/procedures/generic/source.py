@@ -101,4 +101,6 @@ class OutputAction(Action):
 
 
 def _text(value: Any) -> str:
-    return f"{value:~P}" if hasattr(value, "units") else str(value)
+    from labctl.numbers import quantity_text
+
+    return quantity_text(value) if hasattr(value, "units") else str(value)

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from labctl.drivers.weighing.capabilities import POSITIONS, WeightLoad
 from labctl.errors import ConfigError, RunError
+from labctl.numbers import quantity_text as qt
 from labctl.procedures.action_models import Action
 from labctl.procedures.execution import Execution
 from labctl.procedures.model_base import Scalar
@@ -91,7 +92,7 @@ class LoadAction(Action):
     def describe(cls, action: PlannedAction) -> str:
         a = action.args
         verb = "add" if a["add"] else "load"
-        return (f"{verb} {a['mass']:~P} with {action.role} at {a['position']}: "
+        return (f"{verb} {qt(a['mass'])} with {action.role} at {a['position']}: "
                 f"{', '.join(a['weights']) or 'nothing'}")
 
 
@@ -185,7 +186,7 @@ class LoadToAction(Action):
             how = f"take off {', '.join(a['remove'])}"
         else:
             how = "nothing to change"
-        return f"load {action.role} to {a['mass']:~P} at {a['position']}: {how}"
+        return f"load {action.role} to {qt(a['mass'])} at {a['position']}: {how}"
 
 
 def _nominal(planning: Planning, weight: str) -> Any:
@@ -237,8 +238,10 @@ def put(ex: Execution, role: str, weights: tuple[str, ...], nominal: Any, positi
     load = WeightLoad(weights=weights, position=position)
     handler = ex.instruments[role]
     (handler.add if add else handler.place)(load)
+    # ``standards``: the register ids put to use, the journal's record of the standards
+    # used (labctl.calibration.standards_used)
     ex.emit("load", **ex.tags, role=role, weights=list(load.weights), nominal=nominal,
-            position=load.position, add=add)
+            position=load.position, add=add, standards=list(load.weights))
 
 
 def take_off(ex: Execution, role: str, weights: tuple[str, ...], nominal: Any) -> None:

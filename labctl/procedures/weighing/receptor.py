@@ -61,7 +61,11 @@ class ReceptorState(PlanState):
         return {"max_load": self.max_load} if self.max_load is not None else {}
 
     def describe(self) -> list[str]:
-        return [f"most load allowed: {self.max_load:~P}"] if self.max_load is not None else []
+        from labctl.numbers import quantity_text
+
+        if self.max_load is None:
+            return []
+        return [f"most load allowed: {quantity_text(self.max_load)}"]
 
     # -- the most load allowed ----------------------------------------------------
     def _max_load(self) -> Any:

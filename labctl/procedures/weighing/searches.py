@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from labctl.errors import RunError
+from labctl.numbers import quantity_text as qt
 from labctl.procedures.action_models import Action
 from labctl.procedures.execution import Execution, emit_reading
 from labctl.procedures.model_base import Scalar
@@ -172,8 +173,8 @@ class ChangePointAction(SearchAction):
     @classmethod
     def describe(cls, action: PlannedAction) -> str:
         a = action.args
-        return (f"change point on {action.role}: add {a['step']:~P} with {a['loader']} "
-                f"until +{a['threshold']:~P}, at most {a['max_steps']} times")
+        return (f"change point on {action.role}: add {qt(a['step'])} with {a['loader']} "
+                f"until {qt(a['threshold'], sign=True)}, at most {a['max_steps']} times")
 
 
 class DiscriminationAction(SearchAction):
@@ -268,5 +269,6 @@ class DiscriminationAction(SearchAction):
     def describe(cls, action: PlannedAction) -> str:
         a = action.args
         return (f"discrimination on {action.role} (R 76-1 A.4.8.2): {len(a['pieces'])} x "
-                f"{a['step']:~P} on with {a['loader']}, off one at a time until "
-                f"-{a['threshold']:~P}, one back, then +{a['extra']:~P}")
+                f"{qt(a['step'])} on with {a['loader']}, off one at a time until "
+                f"{qt(-a['threshold'], sign=True)}, one back, then "
+                f"{qt(a['extra'], sign=True)}")

@@ -29,7 +29,10 @@ Parameters (``sim:``; every dimensional one with its unit): ``port`` (text), ``g
 ``nonlinearity``, ``offset``, ``noise``, ``resolution`` (ug/m^3; mg/m^3 for fume),
 ``t90``, ``averaging`` (s), ``drift`` (per day), ``kappa``, ``dried`` (bool), ``flow``,
 ``flow_noise`` (L/min), ``flow_error`` (dimensionless), ``velocity_coefficient``,
-``reference_velocity``, ``seed``.
+``reference_velocity``, ``error_curve`` (fraction -> [[concentration, error], ...]: an
+error added to the reading, linear between the concentrations, constant beyond; a
+reference's is derived from its certificate, ``ReferencePmMonitor.simulation_entry_params``),
+``seed``.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ STEP = 1.0          # s: the monitor's internal sampling
 LN10 = math.log(10.0)
 MODEL_KEYS = ("port", "gain", "nonlinearity", "offset", "noise", "resolution", "t90",
               "averaging", "drift", "kappa", "dried", "flow", "flow_noise", "flow_error",
-              "velocity_coefficient", "reference_velocity", "seed")
+              "velocity_coefficient", "reference_velocity", "error_curve", "seed")
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ class MonitorErrors:
     flow_error: float = 0.0      # relative error of the flow indication
     velocity_coefficient: float = 0.0   # relative change per m/s of duct velocity
     reference_velocity: float = 5.0     # m/s at which the velocity effect is nil
+    #: fraction -> ((concentration, error), ...): an error (indicated - true, in the
+    #: concentration unit) linear between the given concentrations, constant beyond
+    error_curve: Mapping[str, tuple[tuple[float, float], ...]] | None = None
 
     @classmethod
     def from_reader(cls, r: ParamReader, *, unit: str = "ug/m^3",
@@ -93,7 +99,43 @@ class MonitorErrors:
             dried=r.flag("dried", d["dried"]),
             flow=r.number("flow", d["flow"], unit="L/min", minimum=0),
             flow_noise=r.number("flow_noise", d["flow_noise"], unit="L/min", minimum=0),
-            flow_error=r.number("flow_error", d["flow_error"]))
+            flow_error=r.number("flow_error", d["flow_error"]),
+            error_curve=_error_curve(r, unit))
+
+
+def _error_curve(r: ParamReader, unit: str) -> dict[str, tuple[tuple[float, float], ...]] | None:
+    """``error_curve: {pm25: [[50 ug/m^3, 1.5 ug/m^3], ...]}`` read in ``unit``, sorted."""
+    from labctl.errors import ConfigError
+    from labctl.units import parse_quantity
+
+    given = r.get("error_curve")
+    if given is None:
+        return None
+    at = r.where("error_curve")
+    if not isinstance(given, Mapping):
+        raise ConfigError("error_curve maps a fraction (pm25, pm10, fume) to a list of "
+                          "[concentration, error] pairs", where=at)
+    curves = {}
+    for fraction, pairs in given.items():
+        if not isinstance(pairs, list) or not pairs or not all(
+                isinstance(p, list | tuple) and len(p) == 2 for p in pairs):
+            raise ConfigError(f"error_curve {fraction}: a list of [concentration, error] "
+                              "pairs", where=at)
+        curves[str(fraction)] = tuple(sorted(
+            (float(parse_quantity(c, where=at, expect=unit).m_as(unit)),
+             float(parse_quantity(e, where=at, expect=unit).m_as(unit))) for c, e in pairs))
+    return curves
+
+
+def curve_error(curve: tuple[tuple[float, float], ...], c: float) -> float:
+    """The error of a piecewise-linear ``curve`` at concentration ``c`` (constant beyond
+    its ends)."""
+    if c <= curve[0][0]:
+        return curve[0][1]
+    for (x0, e0), (x1, e1) in zip(curve, curve[1:], strict=False):
+        if c <= x1:
+            return e0 + (e1 - e0) * (c - x0) / (x1 - x0)
+    return curve[-1][1]
 
 
 class _Lag:
@@ -182,6 +224,8 @@ class MonitorModel:
         if e.velocity_coefficient:
             shown *= 1.0 + e.velocity_coefficient * (self.chamber.velocity
                                                      - e.reference_velocity)
+        if e.error_curve and fraction in e.error_curve:
+            shown += curve_error(e.error_curve[fraction], c)
         return shown + e.offset + e.drift * self.clock.now() / 86400.0
 
     def indication(self, fraction: str = "pm25") -> float:

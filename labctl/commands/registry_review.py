@@ -1,0 +1,99 @@
+"""``labctl registry review`` and ``approve``: the reviewer's and the approver's acts, each
+an immutable signed entry (``labctl.registry.reviews``); and the review lines that
+``registry show`` prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from labctl.commands.registry import registry_option
+
+_PERSONNEL = click.option(
+    "--personnel", "personnel_file", metavar="FILE", default=None,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="The lab's personnel list (default: env LABCTL_PERSONNEL, else <labctl home>/"
+    "personnel.yaml). With a service URL the service checks against its own list.")
+_AS = click.option("--as", "person", required=True, metavar="PERSON",
+                   help="Who acts: an id or name from the personnel list (with a service "
+                   "URL, the person the reviewer token was made for).")
+
+
+def _act(registry_url: str | None, personnel_file: Path | None, do: Any) -> dict[str, Any]:
+    from labctl.personnel import personnel_from
+    from labctl.registry.store import open_registry
+
+    with open_registry(registry_url) as reg:
+        if registry_url is not None and registry_url.partition("://")[0].lower() in (
+                "http", "https"):
+            entry = do(reg, None, None)
+        else:
+            from labctl.registry.signing import load_or_create_key
+
+            entry = do(reg, personnel_from(personnel_file), load_or_create_key())
+        status = reg.review_status(entry["record_id"])
+    verb = {"review": entry["decision"], "approval": "approved (certificate authorised)"}
+    click.echo(f"{entry['act']} entry {entry['id'][:8]}: record {entry['record_id']} "
+               f"{verb[entry['act']]} by {entry['person']['name']} ({entry['role']}) at "
+               f"{entry['time']}; entry hash {entry['hash'][:16]}")
+    click.echo(f"status: {status.status}: {status.describe()}")
+    return entry
+
+
+@click.command("review")
+@click.argument("record_id", metavar="ID")
+@click.option("--approve", "decision", flag_value="approve", help="The record is right.")
+@click.option("--reject", "decision", flag_value="reject", help="The record is not right.")
+@click.option("--reason", default="", metavar="TEXT",
+              help="What was checked, or why it is rejected (needed with --reject).")
+@_AS
+@registry_option
+@_PERSONNEL
+def review(record_id: str, decision: str | None, reason: str, person: str,
+           registry_url: str | None, personnel_file: Path | None) -> None:
+    """Review a record: a reviewer authorised for its procedure, not its operator, approves
+    or rejects it. The act is kept as an immutable signed entry chained with the lab's
+    other entries."""
+    if decision is None:
+        raise click.UsageError("give --approve or --reject")
+
+    def do(reg: Any, personnel: Any, key: Any) -> dict[str, Any]:
+        return reg.review(record_id, approve=decision == "approve", reason=reason,
+                          person=person, personnel=personnel, key=key)
+
+    _act(registry_url, personnel_file, do)
+
+
+@click.command("approve")
+@click.argument("record_id", metavar="ID")
+@_AS
+@click.option("--reason", default="", metavar="TEXT", help="A note kept with the approval.")
+@registry_option
+@_PERSONNEL
+def approve(record_id: str, person: str, reason: str, registry_url: str | None,
+            personnel_file: Path | None) -> None:
+    """Approve a positively reviewed record, authorising its certificate: an approver
+    authorised for its procedure, not its operator. Kept as a signed entry."""
+
+    def do(reg: Any, personnel: Any, key: Any) -> dict[str, Any]:
+        return reg.approve(record_id, person=person, personnel=personnel, key=key,
+                           reason=reason)
+
+    _act(registry_url, personnel_file, do)
+
+
+def print_reviews(console: Any, reg: Any, record_id: str) -> None:
+    """The record's review status and entries, for ``registry show``."""
+    from rich.markup import escape
+
+    status = reg.review_status(record_id)
+    style = {"approved": "green", "rejected": "red"}.get(status.status, "yellow")
+    console.print(f"review status: [{style}]{status.status}[/]: {escape(status.describe())}")
+    for e in status.entries:
+        reason = f": {e['reason']}" if e.get("reason") else ""
+        console.print(escape(f"  {e['time']}  {e['act']} {e['decision']} by "
+                             f"{e['person']['name']} ({e['person']['id']}, {e['role']})"
+                             f"{reason}  [entry {e['id'][:8]}, hash {e['hash'][:12]}, key "
+                             f"{e['key_id']}]"))

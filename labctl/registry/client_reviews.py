@@ -1,0 +1,101 @@
+"""Review and approval through the registry service (``labctl.registry.service_reviews``),
+mixed into ``HttpRegistry``: the same methods as ``labctl.registry.reviews.ReviewBook``.
+The service checks the person (its reviewer token's) against its personnel list and signs
+the entry; verification is done here, with this machine's trust anchor."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from labctl.registry.reviews import ReviewStatus, review_chain_problems
+
+
+class ReviewClient:
+    """Review methods of ``HttpRegistry``."""
+
+    def _path(self, record_id: str, tail: str) -> str:
+        return f"/v1/records/{quote(record_id.strip(), safe='')}/{tail}"
+
+    def review(self, record_id: str, *, approve: bool, reason: str, person: str,
+               personnel: Any = None, key: Any = None, now: str | None = None
+               ) -> dict[str, Any]:
+        """Post a review as the token's person (``person`` must name them)."""
+        body = {"decision": "approve" if approve else "reject", "reason": reason, "as": person}
+        answer = self._request("POST", self._path(record_id, "review"),  # type: ignore[attr-defined]
+                               json=body)
+        return dict(answer["entry"])
+
+    def approve(self, record_id: str, *, person: str, personnel: Any = None, key: Any = None,
+                reason: str = "", now: str | None = None) -> dict[str, Any]:
+        answer = self._request("POST", self._path(record_id, "approval"),  # type: ignore[attr-defined]
+                               json={"reason": reason, "as": person})
+        return dict(answer["entry"])
+
+    def review_status(self, record_id: str) -> ReviewStatus:
+        answer = self._request("GET", self._path(record_id, "reviews"))  # type: ignore[attr-defined]
+        return ReviewStatus(answer["record_id"], answer["status"], tuple(answer["entries"]))
+
+    def review_entries(self, record_id: str) -> list[dict[str, Any]]:
+        return list(self.review_status(record_id).entries)
+
+    def review_statuses(self, record_ids: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for i in range(0, len(record_ids), 200):
+            answer = self._request("GET", "/v1/reviews/status",  # type: ignore[attr-defined]
+                                   params=[("id", rid) for rid in record_ids[i:i + 200]])
+            out.update(answer["statuses"])
+        return out
+
+    def approval(self, record_id: str) -> dict[str, Any] | None:
+        """As ``ReviewBook.approval``; the entries are verified here under the keys the
+        service publishes (and must name the record's current hash)."""
+        from labctl.registry.errors import RegistryError
+        from labctl.registry.review_entry import verify_entry
+
+        status = self.review_status(record_id)
+        if status.status != "approved":
+            return None
+        doc = self.document(status.record_id)  # type: ignore[attr-defined]
+        signatories = []
+        for entry in status.entries:
+            key = self.public_key(str(entry.get("key_id")))  # type: ignore[attr-defined]
+            problems = ["its key is not published by the service"] if key is None else \
+                verify_entry(entry, key)
+            if entry.get("record_hash") != doc.get("hash"):
+                problems.append("it names another content of the record (record_hash)")
+            if problems:
+                raise RegistryError(f"{entry['act']} entry {str(entry['id'])[:8]} of record "
+                                    f"{status.record_id} does not verify: {'; '.join(problems)}",
+                                    hint="see labctl registry verify")
+            signatories.append({"name": entry["person"]["name"], "role": entry["role"],
+                                "time": entry["time"], "title": entry["person"].get("title", "")})
+        return {"record_id": status.record_id, "signatories": signatories,
+                "entries": [str(e["id"]) for e in status.entries]}
+
+    def review_labs(self) -> list[str]:
+        return list(self._request("GET", "/v1/reviews/labs")["labs"])  # type: ignore[attr-defined]
+
+    def verify_reviews(self, lab: str,
+                       trusted: Mapping[str, Ed25519PublicKey] | None = None) -> list[str]:
+        rows: list[dict[str, Any]] = []
+        stored: dict[str, Any] = {}
+        after = 0
+        while True:
+            answer = self._request("GET", "/v1/reviews/chain",  # type: ignore[attr-defined]
+                                   params={"lab": lab, "after": after, "limit": 1000})
+            rows.extend(answer["rows"])
+            stored.update(answer["records"])
+            if not answer.get("next_after"):
+                break
+            after = answer["next_after"]
+        known: dict[str, Any] = {}
+        if trusted is None:
+            keys = self._request("GET", "/v1/keys")  # type: ignore[attr-defined]
+            for kid, text in {**keys["stored"], **(keys.get("service") or {})}.items():
+                known[kid] = Ed25519PublicKey.from_public_bytes(base64.b64decode(text))
+        return review_chain_problems(lab, rows, stored, known, trusted)

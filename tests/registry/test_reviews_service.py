@@ -1,0 +1,108 @@
+"""Review and approval through the registry service and the commands pointed at it:
+reviewer tokens act as their person, the service checks its personnel list and signs the
+entries with its key (published at /v1/keys), verify --registry URL walks the entries
+with this machine's trust anchor, and the certificate takes its signatories from them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from reviews_support import personnel_file, push_signed
+from service_support import Service, make_tokens
+
+from labctl.cli import main
+from labctl.registry.store import open_registry
+from labctl.registry.tokens import create_token
+
+pytestmark = pytest.mark.realtime
+
+
+@pytest.fixture
+def service(registry_url, tmp_path):
+    svc = Service(registry_url, personnel=personnel_file(tmp_path),
+                  signing_key=tmp_path / "service-key.pem")
+    svc.tokens = make_tokens(registry_url)
+    with open_registry(registry_url) as reg:
+        for person in ("hzhou", "mchen", "aeng"):
+            svc.tokens[person] = create_token(reg, "reviewer", person, person)[0]
+    svc.start()
+    yield svc
+    svc.stop()
+
+
+def test_review_and_approve_over_http(service, registry_url, make_record, lab_key, capsys,
+                                      monkeypatch):
+    with open_registry(registry_url) as reg:
+        record = push_signed(reg, make_record, lab_key)
+    with service.client(service.tokens["reader"]) as reader:
+        answer = reader.post(f"/v1/records/{record.id}/review", json={"decision": "approve"})
+        assert answer.status_code == 403 and answer.json()["kind"] == "forbidden"
+    with service.client(service.tokens["reviewer"]) as anonymous:  # a token of no person
+        answer = anonymous.post(f"/v1/records/{record.id}/review", json={"decision": "approve"})
+        assert answer.status_code == 403 and "names no person" in answer.json()["error"]
+    with service.client(service.tokens["aeng"]) as operator:  # the record's own operator
+        answer = operator.post(f"/v1/records/{record.id}/review", json={"decision": "approve"})
+        assert answer.status_code == 409 and "is the operator of this record" in answer.text
+    with service.client(service.tokens["hzhou"]) as hzhou:
+        answer = hzhou.post(f"/v1/records/{record.id}/review",
+                            json={"decision": "approve", "as": "mchen"})
+        assert answer.status_code == 403 and "acts as hzhou, not as mchen" in answer.text
+        answer = hzhou.post(f"/v1/records/{record.id}/approval", json={})
+        assert answer.status_code == 403  # H. Zhou is no approver
+        answer = hzhou.post(f"/v1/records/{record.id}/review",
+                            json={"decision": "maybe"})
+        assert answer.status_code == 422
+        answer = hzhou.post(f"/v1/records/{record.id}/review",
+                            json={"decision": "approve", "reason": "bad\x07bell"})
+        assert answer.status_code == 422 and "control" in answer.text
+
+    monkeypatch.setenv("LABCTL_REGISTRY_TOKEN", service.tokens["hzhou"])
+    assert main(["registry", "review", record.id[:8], "--approve", "--reason",
+                 "readings, budget and standards checked", "--as", "hzhou",
+                 "--registry", service.url]) == 0
+    out = capsys.readouterr().out
+    assert f"record {record.id} approved by H. Zhou (reviewer)" in out
+    assert "status: reviewed: reviewed by H. Zhou" in out
+    assert main(["registry", "review", record.id, "--reject", "--reason", "again", "--as",
+                 "hzhou", "--registry", service.url]) == 2
+    assert "is already reviewed" in capsys.readouterr().err
+    monkeypatch.setenv("LABCTL_REGISTRY_TOKEN", service.tokens["mchen"])
+    assert main(["registry", "approve", record.id, "--as", "M. Chen",
+                 "--registry", service.url]) == 0
+    assert "status: approved" in capsys.readouterr().out
+
+    monkeypatch.setenv("LABCTL_REGISTRY_TOKEN", service.tokens["reader"])
+    assert main(["registry", "list", "--status", "approved", "--registry", service.url,
+                 "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(r["id"], r["status"]) for r in listed] == [(record.id, "approved")]
+    assert main(["registry", "show", record.id[:8], "--registry", service.url]) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "review status: approved" in shown and "approval approved by M. Chen" in shown
+    assert main(["registry", "verify", "--registry", service.url]) == 0
+    assert "review and approval entries: chain, hashes and signatures good" in \
+        " ".join(capsys.readouterr().out.split())
+    with service.client(service.tokens["reader"]) as reader:
+        keys = reader.get("/v1/keys").json()
+        entries = reader.get(f"/v1/records/{record.id}/reviews").json()["entries"]
+    assert set(keys["service"]) == {entries[0]["key_id"]}  # the service signs the entries
+
+
+def test_verify_through_the_service_names_an_edited_entry(service, registry_url, make_record,
+                                                          lab_key, raw_sql, capsys,
+                                                          monkeypatch):
+    with open_registry(registry_url) as reg:
+        record = push_signed(reg, make_record, lab_key)
+    with service.client(service.tokens["hzhou"]) as hzhou:
+        entry = hzhou.post(f"/v1/records/{record.id}/review",
+                           json={"decision": "approve", "reason": "ok"}).json()["entry"]
+    unlock = (["DROP TRIGGER labctl_reviews_no_update"] if registry_url.startswith("sqlite")
+              else ["ALTER TABLE labctl_reviews DISABLE TRIGGER USER"])
+    raw_sql(registry_url, [*unlock, "UPDATE labctl_reviews SET document = replace(document, "
+                                    "'\"name\":\"H. Zhou\"', '\"name\":\"M. Chen\"')"])
+    monkeypatch.setenv("LABCTL_REGISTRY_TOKEN", service.tokens["reader"])
+    assert main(["registry", "verify", "--registry", service.url]) == 1
+    out = capsys.readouterr().out
+    assert f"review entry {entry['id'][:8]} (#1, review of record {record.id[:8]}): hash " \
+           "mismatch" in " ".join(out.split())
