@@ -6,7 +6,9 @@ Run: ``python benchmarks/bench_gas.py [--runs N] [--quick]``.
 (about 2 hours of virtual time: zero, three indication-error points, six repeatability
 exposures, three response-time steps recorded every second, a one-hour drift test and
 the alarm test; some 570 journal events, each fsync'd), ``procedures/gas-co-jjg915.yaml``
-on ``benches/sim-gas-co.yaml`` (the same without the alarm test) and
+on ``benches/sim-gas-co.yaml`` (the same without the alarm test),
+``procedures/gas-ndir-jjg635.yaml`` on ``benches/sim-gas-ndir.yaml`` (the NDIR analyzer:
+the same tests, limits by its accuracy class, about 1.8 h virtual) and
 ``procedures/ghg-multipoint.yaml`` on ``benches/sim-ghg.yaml`` (five cylinders through a
 stream selector, 30 CO2/CH4 readings each, 75 min virtual; two GLS fits) through the Python API with
 ``LABCTL_HOME`` in a temporary directory. Issue 10's goal: each gas procedure in <= 2 s of
@@ -36,6 +38,8 @@ CASES = {"gas-combustible-jjg693 on sim-gas-combustible": (
     ROOT / "benches" / "sim-gas-combustible.yaml"),
          "gas-co-jjg915 on sim-gas-co": (ROOT / "procedures" / "gas-co-jjg915.yaml",
                                          ROOT / "benches" / "sim-gas-co.yaml"),
+         "gas-ndir-jjg635 on sim-gas-ndir": (ROOT / "procedures" / "gas-ndir-jjg635.yaml",
+                                             ROOT / "benches" / "sim-gas-ndir.yaml"),
          "ghg-multipoint on sim-ghg": (ROOT / "procedures" / "ghg-multipoint.yaml",
                                        ROOT / "benches" / "sim-ghg.yaml")}
 BASELINE = (ROOT / "procedures" / "scale-jjg539.yaml", ROOT / "benches" / "sim-scale.yaml")

@@ -104,9 +104,11 @@ class AnalyzerModel:
 
 def analyzer_from_params(world: World, params: Mapping[str, Any], device: str,
                          keys: tuple[str, ...], *, unit: str, scale: float,
+                         model_type: type[AnalyzerModel] | None = None,
                          **defaults: Any) -> tuple[AnalyzerModel, ParamReader]:
     """An analyzer model from a ``sim:`` block; concentrations in ``unit``, ``scale``
-    the amount fraction (mol/mol) one displayed unit stands for."""
+    the amount fraction (mol/mol) one displayed unit stands for; ``model_type`` a
+    subclass of ``AnalyzerModel`` with physics of its own (default: the plain model)."""
     r = ParamReader(params, device, keys)
     d = {**AnalyzerErrors().__dict__, **defaults}
     alarm = r.get("alarm", d["alarm"])
@@ -130,5 +132,6 @@ def analyzer_from_params(world: World, params: Mapping[str, Any], device: str,
         alarm=None if alarm is None else r.number("alarm", float(d["alarm"] or 0.0), unit=unit),
         hysteresis=r.number("hysteresis", d["hysteresis"], unit=unit, minimum=0),
         cross={str(k): float(v) for k, v in cross.items()})
-    model = AnalyzerModel(world, line_of(world), errors, scale, device_rng(world, r, device))
+    model = (model_type or AnalyzerModel)(world, line_of(world), errors, scale,
+                                          device_rng(world, r, device))
     return model, r
