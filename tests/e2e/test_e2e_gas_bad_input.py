@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from e2e_support import copy_text, journal_events, only_run, registry_url
-from gas_support import GAS_BENCH, GAS_PROCEDURE, gas_bench
+from gas_support import GAS_BENCH, GAS_PROCEDURE, detector_sim, gas_bench
 
 from labctl.cli import main
 
@@ -125,3 +125,20 @@ def test_a_detector_that_stops_answering_leaves_the_flows_off(
     device = calibrator["bench"].devices["calibrator"]
     assert device.on is False and device.true_flows() == (0.0, 0.0)
     assert device.line.compositions[-1] == {}
+
+
+def test_a_detector_that_never_reaches_its_reading_is_named_and_the_flows_shut(
+        tmp_path: Path, calibrator: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    """A detector far too slow for the procedure (T90 900 s: it never comes to 90 % of a
+    step within the settle timeout): the run fails on the first settle with a message
+    that names the role and what to check, not with an invented reading or T90; the
+    calibrator's outlet, opened for the step, is closed at the end."""
+    assert run(GAS_PROCEDURE, gas_bench(tmp_path, detector_sim(t90="900 s")), tmp_path) == 2
+    line = one_error_line(capsys)
+    assert re.search(r"run \S+ failed: dut did not settle within 600 s .*check the source "
+                     r"and the instrument", line), line
+    events = journal_events(only_run(tmp_path / "runs"))
+    assert events[-1]["type"] == "run_finished" and events[-1]["state"] == "failed"
+    assert calibrator["outputs"][0] is True and calibrator["outputs"][-1] is False
+    device = calibrator["bench"].devices["calibrator"]
+    assert device.on is False and device.true_flows() == (0.0, 0.0)

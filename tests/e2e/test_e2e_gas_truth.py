@@ -113,3 +113,4 @@ def test_without_drift_the_drift_test_finds_none(tmp_path: Path) -> None:
     result = run_gas(tmp_path, gas_bench(tmp_path, detector_sim(**CLEAN)), 5)
     p = by_test(result, "zero_drift")[0]
     assert abs(p.error.value) <= p.expanded_uncertainty.value, p
+
