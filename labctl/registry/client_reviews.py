@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from labctl.registry.reviews import ReviewStatus, review_chain_problems
+from labctl.registry.reviews import ReviewStatus, approval_of_status, review_chain_problems
 
 
 class ReviewClient:
@@ -54,28 +54,9 @@ class ReviewClient:
     def approval(self, record_id: str) -> dict[str, Any] | None:
         """As ``ReviewBook.approval``; the entries are verified here under the keys the
         service publishes (and must name the record's current hash)."""
-        from labctl.registry.errors import RegistryError
-        from labctl.registry.review_entry import verify_entry
-
-        status = self.review_status(record_id)
-        if status.status != "approved":
-            return None
-        doc = self.document(status.record_id)  # type: ignore[attr-defined]
-        signatories = []
-        for entry in status.entries:
-            key = self.public_key(str(entry.get("key_id")))  # type: ignore[attr-defined]
-            problems = ["its key is not published by the service"] if key is None else \
-                verify_entry(entry, key)
-            if entry.get("record_hash") != doc.get("hash"):
-                problems.append("it names another content of the record (record_hash)")
-            if problems:
-                raise RegistryError(f"{entry['act']} entry {str(entry['id'])[:8]} of record "
-                                    f"{status.record_id} does not verify: {'; '.join(problems)}",
-                                    hint="see labctl registry verify")
-            signatories.append({"name": entry["person"]["name"], "role": entry["role"],
-                                "time": entry["time"], "title": entry["person"].get("title", "")})
-        return {"record_id": status.record_id, "signatories": signatories,
-                "entries": [str(e["id"]) for e in status.entries]}
+        return approval_of_status(self.review_status(record_id), self.document,  # type: ignore[attr-defined]
+                                  self.public_key,  # type: ignore[attr-defined]
+                                  "its key is not published by the service")
 
     def review_labs(self) -> list[str]:
         return list(self._request("GET", "/v1/reviews/labs")["labs"])  # type: ignore[attr-defined]

@@ -99,6 +99,32 @@ def status_clause(status: str) -> Any:
     raise RegistryError(f"unknown review status {status!r}", hint=f"one of {', '.join(STATUSES)}")
 
 
+def approval_of_status(status: ReviewStatus, document: Any, public_key: Any,
+                       no_key: str) -> dict[str, Any] | None:
+    """The approval of an approved record from its review ``status``: the signatories
+    (reviewer and approver) and the entry ids, each entry verified first under
+    ``public_key(key_id)`` and required to name the record's current hash
+    (``document(id)["hash"]``), else ``RegistryError``; None when not approved.
+    ``no_key`` says why a key is missing (the store's or the service's words)."""
+    if status.status != "approved":
+        return None
+    doc = document(status.record_id)
+    signatories = []
+    for entry in status.entries:
+        key = public_key(str(entry.get("key_id")))
+        problems = [no_key] if key is None else verify_entry(entry, key)
+        if entry.get("record_hash") != doc.get("hash"):
+            problems.append("it names another content of the record (record_hash)")
+        if problems:
+            raise RegistryError(f"{entry['act']} entry {str(entry['id'])[:8]} of record "
+                                f"{status.record_id} does not verify: {'; '.join(problems)}",
+                                hint="see labctl registry verify")
+        signatories.append({"name": entry["person"]["name"], "role": entry["role"],
+                            "time": entry["time"], "title": entry["person"].get("title", "")})
+    return {"record_id": status.record_id, "signatories": signatories,
+            "entries": [str(e["id"]) for e in status.entries]}
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -234,27 +260,9 @@ class ReviewBook:
         when it is not approved (``labctl.report.approval.approval_of`` reads it). The
         entries are checked first: each must verify under its key and name the record's
         current hash, else ``RegistryError``."""
-        status = self.review_status(record_id)
-        if status.status != "approved":
-            return None
-        doc = self.document(status.record_id)  # type: ignore[attr-defined]
-        signatories = []
-        for entry in status.entries:
-            key = self.public_key(str(entry.get("key_id")))  # type: ignore[attr-defined]
-            problems = ["its key is not in this registry"] if key is None else \
-                verify_entry(entry, key)
-            if entry.get("record_hash") != doc.get("hash"):
-                problems.append("it names another content of the record (record_hash)")
-            if problems:
-                raise RegistryError(f"{entry['act']} entry {str(entry['id'])[:8]} of record "
-                                    f"{status.record_id} does not verify: "
-                                    f"{'; '.join(problems)}",
-                                    hint="see labctl registry verify")
-            signatories.append({"name": entry["person"]["name"], "role": entry["role"],
-                                "time": entry["time"],
-                                "title": entry["person"].get("title", "")})
-        return {"record_id": status.record_id, "signatories": signatories,
-                "entries": [str(e["id"]) for e in status.entries]}
+        return approval_of_status(self.review_status(record_id), self.document,  # type: ignore[attr-defined]
+                                  self.public_key,  # type: ignore[attr-defined]
+                                  "its key is not in this registry")
 
     # -- the chain of entries -----------------------------------------------------------
 
