@@ -44,13 +44,20 @@ class PlanCheck:
     """What an analysis's ``check_plan`` sees before anything moves: the run's plan
     (``labctl.procedures.plan_data.Plan``), the steps the procedure gives the analysis,
     its options, the register entry of the instrument bound to each role (``entry_of``,
-    None for an instrument without one) and the analysis's place in the procedure."""
+    None for an instrument without one), the analysis's place in the procedure, the
+    declared data plate of the instrument under test and the procedure's ``data:``."""
 
     plan: Any
     steps: tuple[str, ...]
     options: Options
     entry_of: Callable[[str], Any]
     where: str | None = None
+    #: the data plate of the instrument under test as the bench file declares it
+    #: (empty when the bench has no ``dut`` or the plate needs the instrument)
+    data_plate: Mapping[str, Any] = field(default_factory=dict)
+    #: the procedure's ``data:`` (the data tables it names) and where it stands
+    data: Mapping[str, Any] = field(default_factory=dict)
+    data_where: str | None = None
 
 
 PlanCheckFunction = Callable[[PlanCheck], None]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from labctl.clock import Clock
-from labctl.errors import RunError
+from labctl.errors import LabctlError, RunError
 from labctl.events import SCHEMA_VERSION
 from labctl.procedures.bench_access import BenchLike, _bench_roles
 from labctl.procedures.execution import console_prompt
@@ -126,6 +126,8 @@ def check_analyses(procedure: Procedure, plan: Plan, bench: BenchLike) -> None:
     from labctl.analysis.registry import ANALYSES, PlanCheck
 
     entry_of = getattr(bench, "role_entry", None) or (lambda role: None)
+    plate = _declared_plate(bench)
+    data = procedure.data if isinstance(procedure.data, Mapping) else {}
     for i, spec in enumerate(procedure.analyses):
         analysis = ANALYSES.get(spec.analysis, where=procedure.where("analyses", i))
         if analysis.check_plan is None:
@@ -133,7 +135,25 @@ def check_analyses(procedure: Procedure, plan: Plan, bench: BenchLike) -> None:
         options = analysis.options(spec.options,
                                    where=procedure.where("analyses", i, "options"))
         analysis.check_plan(PlanCheck(plan, tuple(spec.steps), options, entry_of,
-                                      procedure.where("analyses", i)))
+                                      procedure.where("analyses", i), data_plate=plate,
+                                      data=data, data_where=_data_where(procedure)))
+
+
+def _declared_plate(bench: BenchLike) -> Mapping[str, Any]:
+    """The instrument under test's data plate as its driver states it before anything
+    is sent (from the bench file's options); empty when there is none to be had."""
+    try:
+        plate = bench.role("dut").data_plate()
+    except LabctlError:   # no dut, or a plate the driver must ask the instrument for
+        return {}
+    return plate if isinstance(plate, Mapping) else {}
+
+
+def _data_where(procedure: Procedure) -> str | None:
+    try:
+        return str(procedure.where("data"))
+    except (KeyError, IndexError, TypeError):
+        return None
 
 
 def _parameter_json(value: Any) -> Any:

@@ -233,6 +233,27 @@ def test_an_analyzer_of_a_component_no_cylinder_holds_is_refused_before_gas_flow
     assert not runs.exists() or not any(runs.iterdir())
 
 
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_an_analyzer_of_a_class_the_table_does_not_list_is_refused_before_gas_flows(
+        dry_run: bool, tmp_path: Path, calibrator: dict[str, Any],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Class 3 is not in JJG 635's table (1, 2, 5): refused at plan time (a dry run
+    too), naming the procedure's limits table and the classes it has, not after the
+    readings."""
+    def edit(data: dict[str, Any]) -> None:
+        data["instruments"]["analyzer"]["options"]["accuracy_class"] = 3
+
+    bench = ndir_bench(tmp_path, edit)
+    assert run(NDIR_PROCEDURE, bench, tmp_path, *(["--dry-run"] if dry_run else [])) == 2
+    line = one_error_line(capsys)
+    assert re.search(r"gas-ndir-jjg635\.yaml:\d+:\d+: the instrument under test has "
+                     r"accuracy_class '3', but the limits table 'jjg635-2011' gives "
+                     r"gas_indication_error only for accuracy_class 1, 2, 5", line), line
+    assert True not in calibrator["outputs"]
+    runs = tmp_path / "runs"
+    assert not runs.exists() or not any(runs.iterdir())
+
+
 def test_an_analyzer_set_to_another_range_is_refused_before_gas_flows(
         tmp_path: Path, calibrator: dict[str, Any], capsys: pytest.CaptureFixture[str]
         ) -> None:

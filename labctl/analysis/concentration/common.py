@@ -115,6 +115,34 @@ def limit(context: AnalysisContext, options: Any, analysis: str, unit: str,
     return float(q(value).m_as(unit)), source
 
 
+def check_table_choices(check: Any) -> None:
+    """Plan-time check (``Analysis.check_plan``): every limit of the procedure's limits
+    table that is chosen by a data-plate value (``by: accuracy_class``) has a value for
+    the instrument under test as the bench file declares it, so an instrument of a class
+    the table does not list is refused before anything moves, not after its readings.
+    A plate that states no such value is left to the analysis (it says so then)."""
+    table_key = (check.data or {}).get("limits")
+    if not table_key or check.options.get("limit") is not None:
+        return
+    from labctl.metrology.datafiles import load_data_file
+
+    table = load_data_file(str(check.options["limits_folder"]), str(table_key),
+                           what="limits table", hint="see labctl/data/")
+    for analysis, entry in (table.get("limits") or {}).items():
+        by, values = (entry or {}).get("by"), (entry or {}).get("values")
+        if not by or not isinstance(values, Mapping):
+            continue
+        chosen = check.data_plate.get(str(by))
+        if chosen is None or str(chosen) in {str(v) for v in values}:
+            continue
+        raise ConfigError(
+            f"the instrument under test has {by} {chosen!r}, but the limits table "
+            f"{table_key!r} gives {analysis} only for {by} "
+            f"{', '.join(map(str, values))}", where=check.data_where or check.where,
+            hint=f"correct the instrument's {by} in the bench file, or use a procedure "
+                 f"whose limits cover it")
+
+
 def _plate_value(context: AnalysisContext, key: str) -> Any:
     plate = context.data_plate
     if isinstance(plate, Mapping):
