@@ -405,6 +405,13 @@ class Instrument(abc.ABC):
         journaled at run start and read by the analyses. Nothing by default."""
         return {}
 
+    def standards_in_use(self) -> list[str]:
+        """The register ids of the standards (other than the instrument's own entry)
+        that this instrument's set points put to use: a dilution calibrator's cylinder.
+        The ``set`` action journals them (``standards``), so the record lists the
+        standards the run used. None by default."""
+        return []
+
     def set_point(self, name: str, value: Any) -> None:
         """Set the ``setting`` descriptor ``name`` (the ``source`` capability's set
         point): checked against its unit and limits, sent, checked by the driver

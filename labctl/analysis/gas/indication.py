@@ -54,12 +54,20 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def _cylinder(context: AnalysisContext, options: Any) -> Mapping[str, Any]:
+def _cylinder(context: AnalysisContext, options: Any,
+              history: RunHistory | None = None) -> Mapping[str, Any]:
+    """The cylinder diluted: the option ``cylinder``, else the one the calibrator's set
+    points journalled (``standards`` of its ``set`` events), else the run's one."""
     from labctl.register.gas import cylinder_records
 
     found = cylinder_records(context.standards)
     if options["cylinder"]:
         found = [c for c in found if c.get("id") == options["cylinder"]]
+    elif len(found) > 1 and history is not None:
+        named = {str(x) for e in history.events if e.get("type") == "set"
+                 and e.get("role") == options["calibrator_role"]
+                 for x in e.get("standards") or ()}
+        found = [c for c in found if c.get("id") in named] or found
     if len(found) != 1:
         raise ConfigError(f"gas_indication_error: {len(found) or 'no'} cylinders among the "
                           "run's standards", where=context.where.get("analysis"),
@@ -102,7 +110,7 @@ def gas_indication_error(history: RunHistory, context: AnalysisContext,
                           hint="give the analyzer's range (e.g. range: 100 %LEL) in its options")
     resolution = (float(q(options["resolution"]).m_as(unit)) if options["resolution"]
                   else plate(context, "resolution", unit, None))
-    cyl = _cylinder(context, options)
+    cyl = _cylinder(context, options, history)
     c0 = float(q(cyl["value"]).m_as(""))
     U_c0 = float(q(cyl["U"]).m_as(""))
     lel = q(cyl["lel"]).m_as("") if cyl.get("lel") else None

@@ -175,6 +175,13 @@ class GasDilutionCalibrator(Instrument):
                      "several, name it in the calibrator's option cylinder: <id>)")
         return found[0]
 
+    def standards_in_use(self) -> list[str]:
+        """The cylinder it dilutes: the standard its set points put to use."""
+        try:
+            return [str(self.cylinder()["id"])]
+        except ConfigError:
+            return []
+
     def plan_concentration(self, value: Any) -> tuple[float, str, tuple[float, float]]:
         """(number, unit word, (Qs, Qd) in L/min) for the set point ``value``, refused
         (``ConfigError``) where the cylinder and the MFCs cannot make it."""

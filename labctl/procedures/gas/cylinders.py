@@ -166,7 +166,7 @@ class SelectCylinderAction(Action):
                                       command="CP", hint="check the valve's actuator")
             ex.sleep(0.2)
         ex.emit("cylinder_selected", **ex.tags, role=action.role, port=a["port"],
-                cylinder=a["cylinder"])
+                cylinder=a["cylinder"], standards=[a["cylinder"]])
 
     @classmethod
     def describe(cls, action: PlannedAction) -> str:

@@ -70,9 +70,11 @@ class SetAction(Action):
     @classmethod
     def execute(cls, action: PlannedAction, ex: Execution) -> None:
         instrument = ex.instruments[action.role]
+        used = list(getattr(instrument, "standards_in_use", list)())
         for name, value in action.args["points"].items():
             instrument.set_point(name, value)
-            ex.emit("set", **ex.tags, role=action.role, setting=name, value=value_json(value))
+            ex.emit("set", **ex.tags, role=action.role, setting=name, value=value_json(value),
+                    **({"standards": used} if used else {}))
 
     @classmethod
     def describe(cls, action: PlannedAction) -> str:
