@@ -94,7 +94,7 @@ def list_records(registry_url: str | None, as_json: bool, limit: int, lab: str |
                       f"{escape(reg.url)}[/], newest first")
         procedure_width = max(len(f"{r.procedure_id}@{r.procedure_version}") for r in rows)
         console.print(f"[bold]{'id':<12}  {'finished (UTC)':<19}  "
-                      f"{'procedure':<{procedure_width}}  decision  review[/]")
+                      f"{'procedure':<{procedure_width}}  decision[/]")
         for row in rows:
             what = f"{row.dut_maker} {row.dut_model} #{row.dut_serial}"
             if not one_lab:
@@ -104,7 +104,8 @@ def list_records(registry_url: str | None, as_json: bool, limit: int, lab: str |
             console.print(f"{row.id[:8]}{mark}  "
                           f"{row.finished.replace('T', ' ').removesuffix('Z')[:19]:<19}  "
                           f"{escape(procedure):<{procedure_width}}  "
-                          f"{_decision(row.decision)}  {statuses.get(row.id, '-')}")
+                          f"{_decision(row.decision)}")
+            what += f"; review: {statuses.get(row.id, '-')}"
             console.print(Padding(Text(what), (0, 0, 0, 14)))
         if any(simulated.values()):
             console.print("[bold yellow]SIM[/]: a simulated run (its instruments were "

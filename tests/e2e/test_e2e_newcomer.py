@@ -203,6 +203,8 @@ def test_simulated_records_are_marked(scale: SimpleNamespace, tmp_path: Path,
     assert main(["registry", "list", "--registry", scale.registry]) == 0
     listed = capsys.readouterr().out
     assert f"{record.id[:8]} SIM" in listed
+    assert "review: unreviewed" in listed       # the review status, on the record's lines
+    assert all(len(line.rstrip()) <= 80 for line in listed.splitlines()), listed
     assert max(len(line.rstrip()) for line in listed.splitlines()) <= 80
     html = tmp_path / "cert.html"
     assert main(["certificate", record.id, "--registry", scale.registry, "--html", str(html),
