@@ -55,6 +55,8 @@ class PlanCheck:
     #: the data plate of the instrument under test as the bench file declares it
     #: (empty when the bench has no ``dut`` or the plate needs the instrument)
     data_plate: Mapping[str, Any] = field(default_factory=dict)
+    #: where the bench file states that data plate (the instrument's ``options``)
+    data_plate_where: str | None = None
     #: the procedure's ``data:`` (the data tables it names) and where it stands
     data: Mapping[str, Any] = field(default_factory=dict)
     data_where: str | None = None

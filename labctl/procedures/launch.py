@@ -136,6 +136,7 @@ def check_analyses(procedure: Procedure, plan: Plan, bench: BenchLike) -> None:
                                    where=procedure.where("analyses", i, "options"))
         analysis.check_plan(PlanCheck(plan, tuple(spec.steps), options, entry_of,
                                       procedure.where("analyses", i), data_plate=plate,
+                                      data_plate_where=_plate_where(bench),
                                       data=data, data_where=_data_where(procedure)))
 
 
@@ -147,6 +148,15 @@ def _declared_plate(bench: BenchLike) -> Mapping[str, Any]:
     except LabctlError:   # no dut, or a plate the driver must ask the instrument for
         return {}
     return plate if isinstance(plate, Mapping) else {}
+
+
+def _plate_where(bench: BenchLike) -> str | None:
+    """Where the bench file gives the instrument under test's options."""
+    config = getattr(bench, "config", None)
+    for inst in getattr(config, "instruments", {}).values():
+        if inst.role == "dut":
+            return inst.place("options")
+    return None
 
 
 def _data_where(procedure: Procedure) -> str | None:

@@ -248,7 +248,9 @@ def test_an_analyzer_of_a_class_the_table_does_not_list_is_refused_before_gas_fl
     line = one_error_line(capsys)
     assert re.search(r"gas-ndir-jjg635\.yaml:\d+:\d+: the instrument under test has "
                      r"accuracy_class '3', but the limits table 'jjg635-2011' gives "
-                     r"gas_indication_error only for accuracy_class 1, 2, 5", line), line
+                     r"gas_indication_error only for accuracy_class 1, 2, 5 \(correct "
+                     r"the instrument's accuracy_class in the bench file \(\S+"
+                     r"sim-gas-ndir\.yaml:\d+:\d+\)", line), line
     assert True not in calibrator["outputs"]
     runs = tmp_path / "runs"
     assert not runs.exists() or not any(runs.iterdir())

@@ -139,8 +139,9 @@ def check_table_choices(check: Any) -> None:
             f"the instrument under test has {by} {chosen!r}, but the limits table "
             f"{table_key!r} gives {analysis} only for {by} "
             f"{', '.join(map(str, values))}", where=check.data_where or check.where,
-            hint=f"correct the instrument's {by} in the bench file, or use a procedure "
-                 f"whose limits cover it")
+            hint=f"correct the instrument's {by} in the bench file"
+                 + (f" ({check.data_plate_where})" if check.data_plate_where else "")
+                 + ", or use a procedure whose limits cover it")
 
 
 def _plate_value(context: AnalysisContext, key: str) -> Any:
