@@ -316,9 +316,8 @@ def _test_result(parent: ET.Element, test: dict[str, Any], view: dict[str, Any],
                 _text(q, "name", f"{name} {what}")
                 _real(q, value, r.unit)
     results = _sub(mr, "results")
-    by_point = {p.point: p for p in record.points if p.test == test["test"]}
     for row in test["rows"]:
-        p = by_point[row["point"]]
+        p = row["source"]       # the record's point (ids may repeat across quantities)
         result = _sub(results, "result")
         _text(result, "name", p.point)
         if p.notes:

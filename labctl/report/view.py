@@ -54,6 +54,29 @@ def fmt_u(u: float | None) -> str:
     return "–" if u is None else uncertainty_text(u)
 
 
+def _tables_of(points: Sequence[Any]) -> dict[str, list[Any]]:
+    """The points by test, in record order; a test whose points are of several
+    quantities (a CO2 and a CH4 channel: units that differ) gets one table each, keyed
+    ``"test quantity"``, so no column mixes units."""
+    by_test: dict[str, list[Any]] = {}
+    for p in points:
+        by_test.setdefault(p.test, []).append(p)
+    out: dict[str, list[Any]] = {}
+    for test, pts in by_test.items():
+        groups: dict[tuple[str | None, str | None], list[Any]] = {}
+        for p in pts:
+            key = (p.nominal.unit if p.nominal else None, p.error.unit if p.error else None)
+            groups.setdefault(key, []).append(p)
+        if len(groups) == 1:
+            out[test] = pts
+            continue
+        for (nominal, error), group in groups.items():
+            details = group[0].details or {}
+            what = details.get("component") or details.get("quantity") or nominal or error
+            out[f"{test} {what}"] = group
+    return out
+
+
 def test_title(test: str) -> str:
     return test.replace("_", " ").capitalize()
 
@@ -78,7 +101,7 @@ def _test_table(test: str, points: Sequence[Any], steps: Any) -> dict[str, Any]:
             "decision": p.decision, "conforms": p.decision in CONFORMING, "rule": p.rule,
             "position": (p.details or {}).get("position"),
             "direction": (p.details or {}).get("direction"),
-            "notes": p.notes,
+            "notes": p.notes, "source": p,
         })
     step = steps.get(points[0].step) if steps else None
     title = step.en if step else test_title(test)
@@ -201,10 +224,15 @@ def certificate_view(record: Any, *, signature: SignatureStatus, approval: Appro
             "rule, uncertainty statement)")
     if approval is None and not draft:
         raise NotCertifiable(f"record {record.id} is not approved")
-    by_test: dict[str, list[Any]] = {}
-    for p in record.points:
-        by_test.setdefault(p.test, []).append(p)
-    tests = [_test_table(name, pts, record.method.steps) for name, pts in by_test.items()]
+    by_test = _tables_of(record.points)
+    tests = []
+    for name, pts in by_test.items():
+        t = _test_table(pts[0].test, pts, record.method.steps)
+        if name != pts[0].test:     # one of several tables of a test, one a quantity
+            t["title"] += f" ({name.split(' ', 1)[1]})"
+            t["title_zh"] += f" ({name.split(' ', 1)[1]})" if t["title_zh"] else ""
+            t["test"] = name
+        tests.append(t)
     if plots:
         from labctl.report.plots import test_plot_png
 

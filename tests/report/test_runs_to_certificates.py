@@ -102,3 +102,30 @@ def test_a_standard_whose_certificate_names_no_issuer_is_refused_before_the_run(
     bench = SimpleNamespace(standards_used=lambda: [entry])
     with pytest.raises(RunError, match="REF-7 names no issuing laboratory"):
         _standards_data(bench)
+
+
+def test_a_test_of_two_quantities_gets_a_table_each_and_the_dcc_keeps_them_apart(
+        tmp_path, capsys):
+    """The GHG multipoint record has CO2 (µmol/mol) and CH4 (nmol/mol) points under the
+    same test and point ids: the certificate gives each quantity its own table (no
+    column mixes units) and each DCC result carries its own point's values."""
+    out = tmp_path / "record.json"
+    assert main(["run", str(ROOT / "procedures" / "ghg-multipoint.yaml"), "--bench",
+                 str(ROOT / "benches" / "sim-ghg.yaml"), "-q", "--json", str(out),
+                 "--runs-dir", str(tmp_path / "runs"),
+                 "--registry", f"sqlite:///{tmp_path / 'r.db'}"]) == 0
+    record = Record.model_validate(json.loads(out.read_text(encoding="utf-8")))
+    ids = [p.point for p in record.points if p.test == "indication_error"]
+    assert len(ids) > len(set(ids))            # the same ids for both components
+    html, dcc = tmp_path / "c.html", tmp_path / "c.xml"
+    assert main(["certificate", record.id, "--registry", f"sqlite:///{tmp_path / 'r.db'}",
+                 "--html", str(html), "--dcc", str(dcc), "--draft"]) == 0
+    text = html.read_text(encoding="utf-8")
+    assert "one after the other (CO2)" in text and "one after the other (CH4)" in text
+    assert "/ µmol/mol" in text and "/ nmol/mol" in text
+    assert validate_dcc(dcc) == []
+    xml = dcc.read_text(encoding="utf-8")
+    for p in record.points:
+        if p.test == "indication_error":     # each point's own indication is in the DCC
+            assert f"<si:value>{p.indication.value:g}" in xml or \
+                f"<si:value>{p.indication.value!r}" in xml, p
