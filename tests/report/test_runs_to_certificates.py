@@ -123,6 +123,8 @@ def test_a_test_of_two_quantities_gets_a_table_each_and_the_dcc_keeps_them_apart
     text = html.read_text(encoding="utf-8")
     assert "one after the other (CO2)" in text and "one after the other (CH4)" in text
     assert "/ µmol/mol" in text and "/ nmol/mol" in text
+    # a result without numbers (the fit) shows what it states instead of dashes
+    assert "by generalized least squares (ISO 6143); gamma = " in text
     assert validate_dcc(dcc) == []
     xml = dcc.read_text(encoding="utf-8")
     for p in record.points:
