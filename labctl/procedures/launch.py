@@ -143,9 +143,13 @@ def check_analyses(procedure: Procedure, plan: Plan, bench: BenchLike) -> None:
 def _declared_plate(bench: BenchLike) -> Mapping[str, Any]:
     """The instrument under test's data plate as its driver states it before anything
     is sent (from the bench file's options); empty when there is none to be had."""
+    roles = getattr(bench, "roles", None) or {}
+    stated = getattr(roles.get("dut"), "data_plate", None)
+    if not callable(stated):
+        return {}
     try:
-        plate = bench.role("dut").data_plate()
-    except LabctlError:   # no dut, or a plate the driver must ask the instrument for
+        plate = stated()
+    except LabctlError:   # a plate the driver must ask the instrument for
         return {}
     return plate if isinstance(plate, Mapping) else {}
 

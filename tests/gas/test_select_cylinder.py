@@ -46,7 +46,7 @@ def test_it_waits_for_the_rotor_then_journals_the_cylinder() -> None:
     events, clock = run("1 s", 30.0)
     assert events == [{"type": "cylinder_selected", "step": "standards",
                        "point": "standards/01", "attempt": 1, "role": "selector", "port": 2,
-                       "cylinder": "CYL-2"}]
+                       "cylinder": "CYL-2", "standards": ["CYL-2"]}]
     assert clock.now() == pytest.approx(1.0, abs=0.25)
 
 
