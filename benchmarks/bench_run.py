@@ -88,6 +88,48 @@ def journal_lines(result: object) -> int:
 STDLIB = Path(sysconfig.get_path("stdlib")).resolve()
 
 
+def procedures_against_goal(cases: dict[str, tuple[Path, Path]], description: str,
+                            goal_s: float = 2.0) -> None:
+    """The command line of a family's benchmark (``bench_gas``, ``bench_particulate``):
+    each (procedure, bench) case once with imports paid, then alternately with the
+    shipped scale verification and a fixed pure-Python workload as same-process
+    baselines, N times; prints each case's median, its ratios to both baselines and its
+    verdict against ``goal_s`` of wall time."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="one warm run each")
+    args = parser.parse_args()
+    runs = 1 if args.quick else args.runs
+    os.environ.setdefault("LABCTL_HOME", tempfile.mkdtemp(prefix="labctl-bench-"))
+    baseline = (ROOT / "procedures" / "scale-jjg539.yaml", ROOT / "benches" / "sim-scale.yaml")
+
+    first = {name: one_run(*files) for name, files in cases.items()}
+    one_run(*baseline)
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    base: list[float] = []
+    work: list[float] = []
+    for _ in range(runs):
+        for name, files in cases.items():
+            times[name].append(one_run(*files)[0])
+        base.append(one_run(*baseline)[0])
+        work.append(reference_workload())
+    base_median = statistics.median(base)
+    work_median = statistics.median(work)
+    print(f"baselines (median of {runs}): scale-jjg539 on sim-scale {base_median:.3f} s, "
+          f"pure-Python workload {work_median * 1000:.1f} ms")
+    for name, (seconds, result) in first.items():
+        median = statistics.median(times[name])
+        virtual = getattr(result, "clock_seconds", 0.0)
+        print(f"{name}: first run {seconds:.3f} s, median {median:.3f} s (best "
+              f"{min(times[name]):.3f}, worst {max(times[name]):.3f}); "
+              f"{virtual / 3600:.2f} h virtual, x{virtual / median:,.0f} virtual/wall; "
+              f"{journal_lines(result)} journal lines; "
+              f"{median / base_median:.2f}x the scale run, "
+              f"{median / work_median:.0f}x the workload")
+        verdict = "OK" if median <= goal_s else "MISS"
+        print(f"goal: {name} in <= {goal_s:g} s of wall time: {verdict} ({median:.2f} s)")
+
+
 @functools.cache
 def _labctl_dir() -> Path:
     import labctl  # cheap: the package itself imports nothing heavy
