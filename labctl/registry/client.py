@@ -262,20 +262,9 @@ class HttpRegistry(ReviewClient):
     # -- verifying (here, with this machine's trust anchor) ---------------------------
 
     def verify(self, id_or_prefix: str, trusted: Any = None) -> list[str]:
-        from labctl.registry.signing import verify_record
+        from labctl.registry.signing import verify_stored
 
-        doc = self.document(id_or_prefix)
-        kid = str(doc.get("key_id"))
-        name = f"record {str(doc.get('id'))[:8]}"
-        if trusted is not None:
-            key = trusted.get(kid)
-            if key is None:
-                return [f"{name}: signed by key {kid}, which is not a trusted key of the lab"]
-        else:
-            key = self.public_key(kid)
-            if key is None:
-                return [f"{name}: key {kid} is not in this registry"]
-        return verify_record(doc, key)
+        return verify_stored(self.document(id_or_prefix), self.public_key, trusted)
 
     def chain_rows(self, lab: str, after_seq: int = 0, limit: int = 500) -> list[Any]:
         answer = self._request("GET", "/v1/chain",

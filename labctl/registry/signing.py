@@ -96,6 +96,24 @@ def sign_record(record: Record, key: Ed25519PrivateKey) -> Record:
     return with_key.model_copy(update={"hash": digest, "signature": signature})
 
 
+def verify_stored(doc: Mapping[str, Any], public_key: Any,
+                  trusted: Mapping[str, Ed25519PublicKey] | None = None) -> list[str]:
+    """Problems with a stored record document's hash and signature ([] when good): its
+    key from ``trusted`` (the trust anchor: another key is a problem) or, without one,
+    from ``public_key(key_id)`` (the registry's own table)."""
+    kid = str(doc.get("key_id"))
+    name = f"record {str(doc.get('id'))[:8]}"
+    if trusted is not None:
+        key = trusted.get(kid)
+        if key is None:
+            return [f"{name}: signed by key {kid}, which is not a trusted key of the lab"]
+    else:
+        key = public_key(kid)
+        if key is None:
+            return [f"{name}: key {kid} is not in this registry"]
+    return verify_record(doc, key)
+
+
 def verify_record(
     record: Record | Mapping[str, Any],
     public_key: Ed25519PublicKey,

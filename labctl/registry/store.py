@@ -430,18 +430,9 @@ class Registry(ReviewBook):
                trusted: Mapping[str, Ed25519PublicKey] | None = None) -> list[str]:
         """Problems with one record's hash and signature ([] when it is good); with
         ``trusted`` (the trust anchor), a record signed by another key is a problem."""
-        doc = self.document(id_or_prefix)
-        kid = str(doc.get("key_id"))
-        name = f"record {str(doc.get('id'))[:8]}"
-        if trusted is not None:
-            key = trusted.get(kid)
-            if key is None:
-                return [f"{name}: signed by key {kid}, which is not a trusted key of the lab"]
-        else:
-            key = self.public_key(kid)
-            if key is None:
-                return [f"{name}: key {kid} is not in this registry"]
-        return verify_record(doc, key)
+        from labctl.registry.signing import verify_stored
+
+        return verify_stored(self.document(id_or_prefix), self.public_key, trusted)
 
     def verify_chain(self, lab: str,
                      trusted: Mapping[str, Ed25519PublicKey] | None = None) -> list[str]:
