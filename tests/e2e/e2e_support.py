@@ -84,3 +84,43 @@ def simple_decision(error: float, big_u: float, mpe: float) -> str:
     if abs(error) <= mpe:
         return "pass" if abs(error) + big_u <= mpe else "conditional_pass"
     return "conditional_fail" if abs(error) - big_u <= mpe else "fail"
+
+
+def run_cli(procedure: Path, bench: Path, folder: Path, *extra: str) -> int:
+    """``labctl run`` of ``procedure`` on ``bench``, its runs and registry in ``folder``."""
+    from labctl.cli import main
+
+    return main(["run", str(procedure), "--bench", str(bench), "--runs-dir",
+                 str(folder / "runs"), "--registry", registry_url(folder), "-q", *extra])
+
+
+def one_error_line(capsys: Any) -> str:
+    """The one ``labctl: error:`` line a refused run printed on stderr."""
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("labctl: error: "), lines[0]
+    return lines[0]
+
+
+def watch_outputs(monkeypatch: Any, sim_class: type) -> dict[str, Any]:
+    """The bench a run opens (``bench``) and every output state the source simulator
+    ``sim_class`` took on an ``OUTP`` command (``outputs``: True / False in order)."""
+    import labctl.bench.runtime as runtime
+
+    seen: dict[str, Any] = {"outputs": [], "bench": None}
+    real_open = runtime.open_bench
+    real_handle = sim_class.handle
+
+    def open_bench(*args: Any, **kwargs: Any) -> Any:
+        seen["bench"] = real_open(*args, **kwargs)
+        return seen["bench"]
+
+    def handle(self: Any, line: str) -> Any:
+        replies = real_handle(self, line)
+        if line.upper().startswith("OUTP "):
+            seen["outputs"].append(self.on)
+        return replies
+
+    monkeypatch.setattr(runtime, "open_bench", open_bench)
+    monkeypatch.setattr(sim_class, "handle", handle)
+    return seen

@@ -16,48 +16,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import copy_text, journal_events, only_run, registry_url
+from e2e_support import (
+    copy_text,
+    journal_events,
+    one_error_line,
+    only_run,
+    run_cli,
+    watch_outputs,
+)
 from gas_support import GAS_BENCH, GAS_PROCEDURE, detector_sim, gas_bench
 
-from labctl.cli import main
-
-
-def run(procedure: Path, bench: Path, folder: Path, *extra: str) -> int:
-    return main(["run", str(procedure), "--bench", str(bench), "--runs-dir",
-                 str(folder / "runs"), "--registry", registry_url(folder), "-q", *extra])
-
-
-def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
-    lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("labctl: error: "), lines[0]
-    return lines[0]
+run = run_cli
 
 
 @pytest.fixture
 def calibrator(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The bench opened by the run (``bench``) and every output command the calibrator's
     simulator received (``outputs``: True / False in order)."""
-    import labctl.bench.runtime as runtime
     from labctl.sim.gas.calibrator_sim import GasCalibratorSim
 
-    seen: dict[str, Any] = {"outputs": [], "bench": None}
-    real_open = runtime.open_bench
-    real_handle = GasCalibratorSim.handle
-
-    def open_bench(*args: Any, **kwargs: Any) -> Any:
-        seen["bench"] = real_open(*args, **kwargs)
-        return seen["bench"]
-
-    def handle(self: GasCalibratorSim, line: str) -> Any:
-        replies = real_handle(self, line)
-        if line.upper().startswith("OUTP "):
-            seen["outputs"].append(self.on)
-        return replies
-
-    monkeypatch.setattr(runtime, "open_bench", open_bench)
-    monkeypatch.setattr(GasCalibratorSim, "handle", handle)
-    return seen
+    return watch_outputs(monkeypatch, GasCalibratorSim)
 
 
 PLACE = r"gas-combustible-jjg693\.yaml:\d+:\d+: "
