@@ -8,10 +8,9 @@ a discrimination check, say) are ``None``.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 DecisionResult = Literal["pass", "fail", "conditional_pass", "conditional_fail"]
 
@@ -22,17 +21,11 @@ CONFORMING: frozenset[str] = frozenset({"pass", "conditional_pass"})
 class QuantityValue(BaseModel):
     """A number with its unit, as JSON: ``{"value": 0.005, "unit": "kg"}``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # NaN and the infinities are refused by the validator itself (no Python call a value)
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     value: float
     unit: str
-
-    @field_validator("value")
-    @classmethod
-    def _finite(cls, v: float) -> float:
-        if not math.isfinite(v):
-            raise ValueError(f"{v} is not a finite number")
-        return v
 
     @classmethod
     def of(cls, value: float, unit: str) -> QuantityValue:
@@ -49,7 +42,7 @@ class PointResult(BaseModel):
     standard deviation, change-point data...), JSON values only.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     test: str
     step: str
@@ -65,13 +58,6 @@ class PointResult(BaseModel):
     budget: dict[str, Any] | None = None
     notes: str = ""
     details: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("coverage_factor")
-    @classmethod
-    def _finite_k(cls, v: float | None) -> float | None:
-        if v is not None and not math.isfinite(v):
-            raise ValueError(f"coverage factor {v} is not a finite number")
-        return v
 
     @property
     def conforms(self) -> bool:

@@ -53,48 +53,127 @@ def canonical_json(obj: Any, *, what: str = "value") -> bytes:
 
 # What in orjson's output may differ from RFC 8785, for a value read by ``load_json``
 # (which reads an integer beyond 2**53 as a float): a float written with an exponent
-# (``1e+16``, where ECMAScript writes ``10000000000000000``; every exponent is taken as
-# suspect: a digit, ``e``, a sign, a digit) or as an integral ``.0`` (``2.0``, ``-0.0``,
-# ECMAScript ``2``, ``0``); a character beyond the BMP (orjson sorts keys by code point,
-# RFC 8785 by UTF-16 code unit, which differ there). A match inside a string is a false
-# alarm that costs the exact path. Every test runs at C speed (substring search); a
-# regular expression would walk the text in Python's regex engine (~12-50 instructions a
-# byte, as much as orjson takes to write the record).
+# (``1e+16``, where ECMAScript writes ``10000000000000000``) or as an integral ``.0``
+# (``2.0``, ``-0.0``, ECMAScript ``2``, ``0``); a character beyond the BMP (orjson sorts
+# keys by code point, RFC 8785 by UTF-16 code unit, which differ there). The marks are
+# found by substring search at C speed (a regular expression without a literal prefix
+# would walk the text in Python's regex engine, ~12-50 instructions a byte, as much as
+# orjson takes to write the record); a mark inside a string (a UUID holds ``0e-4``
+# often) is told apart by counting the quotes before it, and a number is rewritten only
+# where ECMAScript writes it otherwise.
 _BEYOND_BMP = re.compile(rb"[\xf0-\xf4]")
+_DIGITS = frozenset(b"0123456789")
+_E = ord("e")
+_NUMBER_CHARS = frozenset(b"0123456789.-+eE")
+#: a ``.0`` ending a value (a literal prefix: the regex engine searches for it at C speed)
+_INTEGRAL_FLOAT = re.compile(rb"\.0(?=[,\]}]|$)")
 
 
-def _suspect_number(data: bytes) -> bool:
-    """True when ``data`` (orjson's JSON) may hold a number written otherwise than
-    ECMAScript writes it: an exponent (a digit, ``e``, a sign, a digit), or an integral
-    float ending in ``.0``."""
-    for mark in (b"e-", b"e+"):
-        at = data.find(mark)
-        while at > 0:
-            if data[at - 1:at].isdigit() and data[at + 2:at + 3].isdigit():
-                return True
-            at = data.find(mark, at + 2)
-    return b".0," in data or b".0]" in data or b".0}" in data or data.endswith(b".0")
+def _number_marks(data: bytes) -> list[int]:
+    """Where ``data`` (orjson's JSON) may hold a number ECMAScript writes otherwise: the
+    ``e`` of a digit-``e``-sign-digit run, the ``.`` of a ``.0`` ending a value."""
+    marks = []
+    at = data.find(b"e-")
+    while at > 0:
+        if data[at - 1] in _DIGITS and at + 2 < len(data) and data[at + 2] in _DIGITS:
+            marks.append(at)
+        at = data.find(b"e-", at + 2)
+    at = data.find(b"+")  # a single byte is found by memchr, "e+" by a slower search
+    while at > 1:
+        if data[at - 1] == _E and data[at - 2] in _DIGITS and at + 1 < len(data) and \
+                data[at + 1] in _DIGITS:
+            marks.append(at - 1)
+        at = data.find(b"+", at + 1)
+    marks += [m.start() for m in _INTEGRAL_FLOAT.finditer(data)]
+    return sorted(marks)
+
+
+def _ecmascript_numbers(data: bytes) -> bytes | None:
+    """``data`` (orjson's JSON) with each number outside strings that ECMAScript writes
+    otherwise rewritten the ECMAScript way; None when that cannot be decided at C speed
+    (an escaped backslash, after which a quote count no longer tells strings apart)."""
+    marks = _number_marks(data)
+    if not marks:
+        return data
+    if b"\\\\" in data:
+        return None
+    parts, last, counted, quotes = [], 0, 0, 0
+    for at in marks:
+        # outside a string when an even number of unescaped quotes comes before the mark
+        # (with no escaped backslash, every backslash-quote is an escaped quote)
+        quotes += data.count(b'"', counted, at) - data.count(b'\\"', counted, at)
+        counted = at
+        if quotes % 2 or at < last:
+            continue
+        start = at
+        while start > 0 and data[start - 1] in _NUMBER_CHARS:
+            start -= 1
+        end = at + 1
+        while end < len(data) and data[end] in _NUMBER_CHARS:
+            end += 1
+        token = data[start:end]
+        text = ecmascript_number(float(token)).encode("ascii")
+        if text != token:
+            parts += [data[last:start], text]
+            last = end
+    return data if not parts else b"".join(parts) + data[last:]
+
+
+def ecmascript_number(value: float) -> str:
+    """A finite float written as ECMAScript's Number::toString writes it (RFC 8785 3.2.2.3):
+    the shortest digits that read back as it (Python's ``repr`` finds the same), in plain
+    notation from 1e-6 to below 1e21, else with an exponent (``1e-7``, ``1.5e+21``)."""
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    mantissa, _, exponent = repr(abs(value)).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = (whole + fraction.rstrip("0")).lstrip("0") if fraction != "0" else whole
+    # value = 0.digits x 10**n
+    n = len(whole) + int(exponent or 0) if whole != "0" else \
+        int(exponent or 0) - (len(fraction) - len(fraction.lstrip("0")))
+    digits = digits.rstrip("0") or "0"
+    k = len(digits)
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return f"{sign}{digits[:n]}.{digits[n:]}"
+    if -6 < n <= 0:
+        return f"{sign}0.{'0' * -n}{digits}"
+    e = n - 1
+    rest = f".{digits[1:]}" if k > 1 else ""
+    return f"{sign}{digits[0]}{rest}e{'+' if e >= 0 else '-'}{abs(e)}"
 
 
 def plain_json(obj: Any) -> bytes | None:
-    """The canonical JSON of ``obj`` straight from orjson (keys sorted, no whitespace,
-    UTF-8, the escapes of RFC 8785, shortest round-trip digits), or None when something
-    in it may differ from RFC 8785. Only for values read with ``load_json`` (string keys,
-    integers within 2**53, bigger ones read as floats): a document read from canonical
-    JSON holds its integral numbers as ints, so orjson writes it back exactly, about ten
-    times faster than the standard library's encoder. Anything orjson refuses (a lone
-    surrogate, a key that is not a string) gives None. ``obj`` must hold finite numbers
-    only (orjson writes NaN and the infinities as ``null``): what ``load_strict_json``
-    reads, or what ``load_json`` reads from canonical JSON (which has none)."""
+    """The canonical JSON of ``obj`` from orjson (keys sorted, no whitespace, UTF-8, the
+    escapes of RFC 8785, shortest round-trip digits), each number ECMAScript writes
+    otherwise rewritten, or None when something in it may differ from RFC 8785. Only for
+    values read with ``load_json`` or ``load_fast_json`` (string keys; an integer beyond
+    2**53 is written as the float it denotes, as ``load_json`` reads it): a document read
+    from canonical JSON holds its integral numbers as ints, so orjson writes it back
+    exactly, about ten times faster than the standard library's encoder. Anything orjson
+    refuses (a lone surrogate, a key that is not a string) gives None. ``obj`` must hold
+    finite numbers only (orjson writes NaN and the infinities as ``null``): what
+    ``load_strict_json`` or ``load_fast_json`` reads, or what ``load_json`` reads from
+    canonical JSON (which has none)."""
     try:
-        data = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+        data = orjson.dumps(obj, option=_SORTED_SAFE_INTS)
+    except orjson.JSONEncodeError:
+        # an integer beyond 2**53 (from ``load_fast_json``): read it as ``load_json``
+        # does, as the float it denotes, and write that
+        try:
+            data = orjson.dumps(load_json(orjson.dumps(obj)), option=_SORTED_SAFE_INTS)
+        except (TypeError, ValueError, RecursionError):
+            return None
     except (TypeError, ValueError, RecursionError):
-        return None
-    if _suspect_number(data):
         return None
     if not data.isascii() and _BEYOND_BMP.search(data):
         return None
-    return data
+    return _ecmascript_numbers(data)
+
+
+_SORTED_SAFE_INTS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
 
 
 def _slow(obj: Any, what: str) -> bytes:
@@ -179,37 +258,13 @@ def _prepare_float(obj: float, small: list[str]) -> Any:
         if -_MAX_SAFE_INT <= obj <= _MAX_SAFE_INT:
             return int(obj)
         if abs(obj) < 1e21:  # written in digits: the shortest round-trip ones, then zeros
-            small.append(_es_large(obj))
+            small.append(ecmascript_number(obj))
             return f"\x00{len(small) - 1}\x00"
         return obj
     if -1e-4 < obj < 1e-4:
-        small.append(_es_small(obj))
+        small.append(ecmascript_number(obj))
         return f"\x00{len(small) - 1}\x00"
     return obj
-
-
-def _es_large(value: float) -> str:
-    """ECMAScript's text of an integral float from 2**53 to 1e21: the shortest digits that
-    read back as it, then zeros (Python writes ``1e+16``; ECMAScript ``10000000000000000``)."""
-    sign = "-" if value < 0 else ""
-    text = repr(abs(value))
-    if "e" not in text:
-        return sign + text.removesuffix(".0")
-    mantissa, _, exponent = text.partition("e")
-    digits = mantissa.replace(".", "")
-    return sign + digits + "0" * (int(exponent) + 1 - len(digits))
-
-
-def _es_small(value: float) -> str:
-    """ECMAScript's text of a finite non-integral float below 1e-4 in magnitude, which
-    Python writes as ``1.5e-05`` (ECMAScript: ``0.000015``) or ``1e-07`` (``1e-7``)."""
-    sign = "-" if value < 0 else ""
-    mantissa, _, exponent = repr(abs(value)).partition("e")
-    e = int(exponent)
-    n = e + 1  # ECMAScript's n: the value is 0.digits x 10**n
-    if n > -6:
-        return f"{sign}0.{'0' * -n}{mantissa.replace('.', '')}"
-    return f"{sign}{mantissa}e{e}"
 
 
 def load_json(text: str | bytes) -> Any:
@@ -227,6 +282,18 @@ def load_strict_json(text: str | bytes) -> Any:
     JSON from outside. What it reads holds finite numbers only, as ``plain_json`` needs."""
     return json.loads(text, parse_int=_parse_strict_int, parse_float=_parse_finite,
                       parse_constant=_no_constant)
+
+
+def load_fast_json(data: bytes) -> Any:
+    """``load_strict_json`` of UTF-8 JSON from outside, at orjson's speed: orjson refuses
+    what the strict reader refuses (NaN, the infinities, ``1e999``, bad UTF-8) and some
+    it accepts (a lone surrogate), for which it falls back to the strict reader. orjson
+    reads an integer up to 2**64 as an int, which ``plain_json`` writes as the float it
+    denotes, as the strict reader reads it; beyond, as a float, as the strict reader."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return load_strict_json(data.decode("utf-8"))
 
 
 def _no_constant(name: str) -> Any:

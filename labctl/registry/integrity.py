@@ -34,7 +34,7 @@ def member(doc: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     """The member of ``doc`` at ``path`` (None where it is missing)."""
     value: Any = doc
     for name in path:
-        if not isinstance(value, Mapping):
+        if value.__class__ is not dict and not isinstance(value, Mapping):
             return None
         value = value.get(name)
     return value

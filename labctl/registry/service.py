@@ -37,7 +37,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from labctl.errors import LabctlError
-from labctl.registry.canonical import load_strict_json
+from labctl.registry.canonical import load_fast_json
 from labctl.registry.errors import (
     ChainMoved,
     RecordNotFound,
@@ -372,7 +372,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
 def _parse_push(body: bytes, trusted: dict[str, Any] | None
                 ) -> tuple[list[Record], list[dict[str, Any]], Any]:
     try:
-        data = load_strict_json(body.decode("utf-8"))
+        data = load_fast_json(body)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError):
         raise ApiError(400, "malformed", "the body is not JSON (UTF-8)") from None
     if not isinstance(data, dict) or ("record" in data) == ("records" in data):

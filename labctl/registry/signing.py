@@ -7,7 +7,9 @@ SHA-256 of the raw 32-byte public key.
 
 Signing a record sets ``key_id``, then ``hash`` (SHA-256 of the canonical JSON of the
 record without ``hash`` and ``signature``, so it covers ``previous`` and ``key_id``),
-then ``signature``: Ed25519 over the 32 bytes of the hash, base64. Signing does not
+then ``signature``: Ed25519 over the 32 bytes of the hash, base64. Signatures are checked
+by libsodium (``signature_batch``), which refuses small-order public keys, under which
+OpenSSL's check accepts a forged signature of any message. Signing does not
 choose ``previous``: chaining is the outbox's job (``labctl.registry.outbox``), which
 links a record to the registry's last hash of its lab before signing it.
 """
@@ -22,13 +24,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from labctl.registry.canonical import record_document, record_hash
 from labctl.registry.errors import SigningError
 from labctl.registry.record import Record
+from labctl.registry.signature_batch import signature_ok
 
 
 def public_key_path(private_path: Path) -> Path:
@@ -143,11 +145,12 @@ def verify_record(
         problems.append(f"{name}: signed by key {kid}, but the key given is {expected_kid}")
         return problems
     try:
-        sig = base64.b64decode(signature, validate=True)
-        public_key.verify(sig, bytes.fromhex(stored_hash))
-    except (binascii.Error, ValueError):
+        message = bytes.fromhex(stored_hash)
+        base64.b64decode(signature, validate=True)
+    except (binascii.Error, ValueError, TypeError):
         problems.append(f"{name}: the signature or hash is not well-formed")
-    except InvalidSignature:
+        return problems
+    if not signature_ok(raw_public_key(public_key), signature, message):
         problems.append(f"{name}: bad signature: the hash was not signed by key {kid}")
     return problems
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +32,12 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 
 from labctl.registry import migrate
-from labctl.registry.canonical import CanonicalDocument, load_json
+from labctl.registry.canonical import (
+    UNHASHED_FIELDS,
+    CanonicalDocument,
+    load_json,
+    sha256_hex,
+)
 from labctl.registry.database import (
     Transaction,
     make_engine,
@@ -50,7 +55,14 @@ from labctl.registry.family import family_of
 from labctl.registry.integrity import DERIVED_COLUMNS, chain_problems, member
 from labctl.registry.record import Record
 from labctl.registry.reviews import ReviewBook, status_clause
-from labctl.registry.signing import key_id, load_public_key, public_key_text, verify_record
+from labctl.registry.signature_batch import RecordChecks
+from labctl.registry.signing import (
+    key_id,
+    load_public_key,
+    public_key_text,
+    raw_public_key,
+    verify_record,
+)
 from labctl.registry.standards import standard_rows
 from labctl.registry.tables import keys, records, standards
 
@@ -228,12 +240,35 @@ class Registry(ReviewBook):
         and lets canonical JSON take its fast path."""
         if public_key is not None:
             self.register_key(public_key)
+        keys = [self._signer(record, public_key) for record in batch]
+        raws = {id(key): raw_public_key(key) for key in keys}
         docs = documents if documents is not None else [None] * len(batch)
-        rows = [self._row(record, public_key, doc) for record, doc in zip(batch, docs,
-                                                                            strict=True)]
+        # each record's hash (of its canonical JSON) and signature are checked in worker
+        # threads, a piece at a time, while this thread prepares the next records, reads
+        # the chain heads and writes the rows
+        rows: list[dict[str, Any]] = []
+        checks = RecordChecks(len(batch))
+        now = _now()
+        for start in range(0, len(batch), CHECK_PIECE):
+            piece = [self._row(record, doc, now) for record, doc in
+                     zip(batch[start:start + CHECK_PIECE], docs[start:start + CHECK_PIECE],
+                         strict=True)]
+            checks.add([(raws[id(key)], str(record.signature), str(record.hash),
+                         row["_hashed"]) for record, key, row in
+                        zip(batch[start:start + CHECK_PIECE], keys[start:start + CHECK_PIECE],
+                            piece, strict=True)])
+            rows += piece
+
+        def signatures_checked() -> None:
+            for i in checks.failed():
+                computed = sha256_hex(rows[i]["_hashed"])
+                problems = verify_record(rows[i]["_doc"], keys[i], computed_hash=computed)
+                raise RegistryError("; ".join(problems), where=self._where,
+                                    hint="records are signed after their last change")
+
         try:
             with self._write() as conn:
-                return self._insert_rows(conn, batch, rows)
+                return self._insert_rows(conn, batch, rows, signatures_checked)
         except IntegrityError:
             # Someone pushed between our checks and our insert: the same records, or
             # other records of this lab taking the same place in the chain.
@@ -246,10 +281,8 @@ class Registry(ReviewBook):
                              "place in the chain", where=self._where,
                              hint="re-link and re-sign it; the outbox does this") from None
 
-    def _row(self, record: Record, public_key: Ed25519PublicKey | None,
-             doc: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The checked row of one record (signature verified under its stored key); its
-        columns are read from the document, as ``verify`` reads them."""
+    def _signer(self, record: Record, public_key: Ed25519PublicKey | None) -> Ed25519PublicKey:
+        """The stored key ``record`` is signed with (``public_key``, when given, must be it)."""
         name = f"record {record.id}"
         if not record.signed:
             raise RegistryError(f"{name} is not signed", where=self._where,
@@ -262,14 +295,23 @@ class Registry(ReviewBook):
         if key is None:
             raise RegistryError(f"{name} is signed by key {record.key_id}, unknown here",
                                 where=self._where, hint="push with the lab's public key")
+        return key
+
+    def _row(self, record: Record, doc: dict[str, Any] | None = None,
+             now: str | None = None) -> dict[str, Any]:
+        """The row of one record, with the canonical JSON its hash covers (``_hashed``; the
+        hash and the signature are checked apart, ``signature_batch``); the columns are
+        read from the document, as ``verify`` reads them."""
+        name = f"record {record.id}"
         from_json = doc is not None
         if doc is None:
             doc = record.document()
+        if (doc.get("hash"), doc.get("signature"), doc.get("key_id")) != \
+                (record.hash, record.signature, record.key_id):
+            raise RegistryError(f"{name}: the document's hash, signature or key id is not "
+                                "the record's", where=self._where,
+                                hint="push the document the record was read from")
         canonical = CanonicalDocument(doc, what=name, from_json=from_json)
-        problems = verify_record(doc, key, computed_hash=canonical.hash())
-        if problems:
-            raise RegistryError("; ".join(problems), where=self._where,
-                                hint="records are signed after their last change")
         row = {column: member(doc, path) for column, path in DERIVED_COLUMNS}
         if row["id"] != record.id or row["lab"] != record.lab:
             raise RegistryError(f"{name}: the document's id or lab is not in canonical form",
@@ -277,14 +319,16 @@ class Registry(ReviewBook):
         row.update({
             "link": doc.get("previous") or "",
             "document": canonical.json().decode("utf-8"),
-            "pushed_at": _now(),
+            "pushed_at": now or _now(),
             "family": family_of(doc),
             "_standards": standard_rows(doc),
+            "_doc": doc,
+            "_hashed": canonical.json(without=UNHASHED_FIELDS),
         })
         return row
 
-    def _insert_rows(self, conn: Connection, batch: list[Record],
-                     rows: list[dict[str, Any]]) -> list[PushResult]:
+    def _insert_rows(self, conn: Connection, batch: list[Record], rows: list[dict[str, Any]],
+                     signatures_checked: Callable[[], None]) -> list[PushResult]:
         results: list[PushResult] = []
         heads: dict[str, str | None] = {}
         new_rows: list[dict[str, Any]] = []
@@ -311,8 +355,9 @@ class Registry(ReviewBook):
             for standard in row["_standards"]:
                 new_standards.setdefault(
                     (standard["lab"], standard["register_id"], standard["certificate"]), standard)
-            new_rows.append({k: v for k, v in row.items() if k != "_standards"})
+            new_rows.append({k: v for k, v in row.items() if k[0] != "_"})
             results.append(PushResult(created=True, id=record.id, hash=str(record.hash)))
+        signatures_checked()  # before anything is written; a bad one refuses the batch
         if new_rows:
             conn.execute(insert(records), new_rows)
         if new_standards:
@@ -638,6 +683,10 @@ def _lock_chains(conn: Connection, labs: set[str]) -> None:
 
 
 _CHAIN_LOCK_SQL = sql_text("SELECT pg_advisory_xact_lock(:space, :key)")
+
+
+#: How many records of a batch are handed to a worker thread at a time for their checks.
+CHECK_PIECE = 25
 
 
 def _now() -> str:

@@ -163,3 +163,33 @@ def test_strict_reading_refuses_what_has_no_finite_number():
             load_strict_json(text)
     assert load_strict_json("[1e308, 9007199254740993, 2.5]") == \
         load_json("[1e308, 9007199254740993, 2.5]") == [1e308, 9007199254740992.0, 2.5]
+
+
+def test_fast_reading_refuses_what_the_strict_reader_refuses():
+    import pytest
+
+    from labctl.registry.canonical import load_fast_json
+
+    for text in (b"[NaN]", b"[Infinity]", b"[-Infinity]", b"[1e999]", b"[-1E400]",
+                 b"[1" + b"0" * 400 + b"]", b"[1,]", b"\xff[1]", b'{"a":1'):
+        with pytest.raises(ValueError):
+            load_fast_json(text)
+    # orjson refuses a lone surrogate the standard library reads: the strict reader decides
+    assert load_fast_json(b'["\\ud800"]') == ["\ud800"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json | st.lists(st.integers(-(2**70), 2**70) | st.floats(allow_nan=False,
+                                                                 allow_infinity=False)))
+def test_what_the_fast_reader_reads_is_written_as_the_strict_reader_reads_it(value):
+    """orjson reads integers up to 2**64 as ints; written canonically they are the floats
+    the strict reader reads (12345678901234567891 -> 12345678901234567000)."""
+    import json
+
+    from labctl.registry.canonical import load_fast_json, load_strict_json, plain_json
+
+    text = json.dumps(value).encode("utf-8")
+    fast, strict = plain_json(load_fast_json(text)), plain_json(load_strict_json(text.decode()))
+    assert fast is None or strict is None or fast == strict
+    if fast is not None:
+        assert fast == rfc8785.dumps(load_strict_json(text.decode()))

@@ -47,7 +47,7 @@ def test_a_0002_registry_is_migrated_in_place(registry_url, make_record, lab_key
                      {"k": records[0].key_id, "p": public_key_text(lab_key.public_key())})
         helper._known_keys[records[0].key_id] = lab_key.public_key()
         for record in records:
-            row = {k: v for k, v in helper._row(record, None).items() if k != "_standards"}
+            row = {k: v for k, v in helper._row(record, None).items() if not k.startswith("_")}
             conn.execute(text(f"INSERT INTO labctl_records ({', '.join(row)}) VALUES "
                               f"({', '.join(':' + k for k in row)})"), row)
         conn.execute(text("INSERT INTO labctl_tokens (token_id, token_hash, role, label, "
