@@ -34,6 +34,9 @@ def _act(registry_url: str | None, personnel_file: Path | None, do: Any) -> dict
 
             entry = do(reg, personnel_from(personnel_file), load_or_create_key())
         status = reg.review_status(entry["record_id"])
+    from labctl.registry.outbox import Outbox
+
+    Outbox().checkpoint_entry(registry_url, entry)  # verify sees the chain's end cut off
     verb = {"review": entry["decision"], "approval": "approved (certificate authorised)"}
     click.echo(f"{entry['act']} entry {entry['id'][:8]}: record {entry['record_id']} "
                f"{verb[entry['act']]} by {entry['person']['name']} ({entry['role']}) at "

@@ -58,6 +58,17 @@ class ReviewClient:
                                   self.public_key,  # type: ignore[attr-defined]
                                   "its key is not published by the service")
 
+    def has_entry(self, lab: str, record_id: str, entry_hash: str) -> bool:
+        """True when the service holds an entry of ``lab`` about ``record_id`` with this
+        hash (a record that is not there has no entries)."""
+        from labctl.registry.errors import RecordNotFound
+
+        try:
+            entries = self.review_entries(record_id)
+        except RecordNotFound:
+            return False
+        return any(e.get("hash") == entry_hash and e.get("lab") == lab for e in entries)
+
     def review_labs(self) -> list[str]:
         return list(self._request("GET", "/v1/reviews/labs")["labs"])  # type: ignore[attr-defined]
 

@@ -271,6 +271,16 @@ class ReviewBook:
             return list(conn.execute(select(reviews.c.lab).distinct().order_by(reviews.c.lab))
                         .scalars())
 
+    def has_entry(self, lab: str, record_id: str, entry_hash: str) -> bool:
+        """True when an entry of ``lab`` about ``record_id`` with this hash is stored
+        (entry checkpoints use it)."""
+        with self._read() as conn:  # type: ignore[attr-defined]
+            return conn.execute(
+                select(reviews.c.seq).where(reviews.c.hash == entry_hash,
+                                            reviews.c.lab == lab,
+                                            reviews.c.record_id == record_id)
+            ).first() is not None
+
     def review_chain_rows(self, lab: str, after_seq: int = 0,
                           limit: int = 500) -> list[dict[str, Any]]:
         """A lab's review rows as stored, every column, in chain order after ``after_seq``."""

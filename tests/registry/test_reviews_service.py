@@ -106,3 +106,28 @@ def test_verify_through_the_service_names_an_edited_entry(service, registry_url,
     out = capsys.readouterr().out
     assert f"review entry {entry['id'][:8]} (#1, review of record {record.id[:8]}): hash " \
            "mismatch" in " ".join(out.split())
+
+
+def test_verify_through_the_service_names_the_last_entry_cut_off(service, registry_url,
+                                                                 make_record, lab_key, raw_sql,
+                                                                 capsys, monkeypatch):
+    """A review made with the command over HTTP leaves an entry checkpoint in this
+    machine's outbox; when that entry is deleted from the service's database, verify
+    --registry URL names it (the chain left is good, so only the checkpoint can tell)."""
+    with open_registry(registry_url) as reg:
+        record = push_signed(reg, make_record, lab_key)
+    monkeypatch.setenv("LABCTL_REGISTRY_TOKEN", service.tokens["hzhou"])
+    monkeypatch.setenv("COLUMNS", "400")
+    assert main(["registry", "review", record.id, "--approve", "--as", "hzhou",
+                 "--registry", service.url]) == 0
+    assert main(["registry", "verify", "--registry", service.url]) == 0
+    with open_registry(registry_url) as reg:
+        (entry,) = reg.review_entries(record.id)
+    unlock = (["DROP TRIGGER labctl_reviews_no_delete"] if registry_url.startswith("sqlite")
+              else ["ALTER TABLE labctl_reviews DISABLE TRIGGER USER"])
+    raw_sql(registry_url, [*unlock, f"DELETE FROM labctl_reviews WHERE id = '{entry['id']}'"])
+    capsys.readouterr()
+    assert main(["registry", "verify", "--registry", service.url]) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert (f"review entry {entry['id']} (record {record.id}, H. Zhou (hzhou) as reviewer"
+            in out and "is missing from the lab's entry chain" in out), out
