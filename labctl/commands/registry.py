@@ -151,12 +151,20 @@ def show(record_id: str, registry_url: str | None, trusted_file: Path | None,
 @registry.command("verify")
 @registry_option
 @trusted_keys_option
-def verify(registry_url: str | None, trusted_file: Path | None) -> None:
+@click.option("--personnel", "personnel_file", metavar="FILE", default=None,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The lab's personnel list: review entries' personal signatures are "
+              "checked against the keys it gives (default: env LABCTL_PERSONNEL, else "
+              "<labctl home>/personnel.yaml if it exists).")
+def verify(registry_url: str | None, trusted_file: Path | None,
+           personnel_file: Path | None) -> None:
     """Check every lab's chain, every row against its record, hashes, signatures, that
-    each record's key is trusted, and that the chain still reaches the head this
-    machine's outbox checkpointed; exit 1 on any problem."""
+    each record's key is trusted, that the chains still reach the heads this machine's
+    outbox checkpointed, and the review entries (with their personal signatures against
+    the personnel list); exit 1 on any problem."""
     from rich.markup import escape
 
+    from labctl.personnel import personnel_from
     from labctl.registry.errors import VerificationFailed
     from labctl.registry.trust import trusted_keys
 
@@ -164,6 +172,11 @@ def verify(registry_url: str | None, trusted_file: Path | None) -> None:
     trusted, source = trusted_keys(trusted_file)
     console.print(escape(f"trust: {source}"),
                   style="yellow" if trusted is None else None)
+    personnel = personnel_from(personnel_file)
+    console.print(escape(f"personnel: {personnel.path}" if personnel is not None else
+                         "personnel: no list: personal signatures are checked under the "
+                         "keys they carry, not against the people's keys"),
+                  style="yellow" if personnel is None else None)
     with _open(registry_url) as reg:
         labs = reg.labs()
         total = 0
@@ -191,7 +204,7 @@ def verify(registry_url: str | None, trusted_file: Path | None) -> None:
                               f"and signatures good; columns match; {keys}[/]")
             total += len(problems)
         for lab in reg.review_labs():
-            problems = reg.verify_reviews(lab, trusted)
+            problems = reg.verify_reviews(lab, trusted, personnel)
             if problems:
                 console.print(f"[bold red]lab {escape(lab)}: review entries: "
                               f"{len(problems)} problems[/]")
