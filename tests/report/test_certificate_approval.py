@@ -121,7 +121,8 @@ def test_the_certificate_says_whose_personal_signature_verified(store, record_do
 
     text = " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", html.read_text(
         encoding="utf-8"))).split())
-    assert (f"H. Zhou , Senior calibration engineer 2026-12-03 {review['time'][11:16]}+00:00 "
+    assert (f"H. Zhou , Senior calibration engineer {review['time'][:10]} {review['time'][11:16]}"
+            "+00:00 "
             f"个人签名 Personal signature : 已验证 / verified (key {kid})") in text
     assert ("M. Chen , Technical manager") in text
     assert ("个人签名 Personal signature : 无（仅以实验室密钥签名） / none (signed with the "
