@@ -16,6 +16,7 @@ default ``<labctl home>/personnel.yaml``) to check reviewers and approvers. Form
         name: L. Wang                   # unique in the list; what records carry
         title: Calibration engineer     # optional, printed beside a signatory
         roles: [operator]               # operator, reviewer, approver
+        public_key: 3q2+7w...=          # optional: their own Ed25519 key (base64)
         authorisations:                 # per procedure id (glob patterns allowed)
           - procedure: scale-jjg539
             roles: [operator]

@@ -16,10 +16,13 @@ _PERSONNEL = click.option(
     "--personnel", "personnel_file", metavar="FILE", default=None,
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="The lab's personnel list (default: env LABCTL_PERSONNEL, else <labctl home>/"
-    "personnel.yaml). With a service URL the service checks against its own list.")
+    "personnel.yaml). With a service URL the service checks against its own list; a "
+    "local one then only maps a name given to --as to the id whose personal key signs.")
 _AS = click.option("--as", "person", required=True, metavar="PERSON",
                    help="Who acts: an id or name from the personnel list (with a service "
-                   "URL, the person the reviewer token was made for).")
+                   "URL, the person the reviewer token was made for). When this labctl "
+                   "home holds their own key (labctl registry key person ID), the act is "
+                   "signed with it too.")
 
 
 def _act(registry_url: str | None, personnel_file: Path | None, act: str, record_id: str,
