@@ -48,6 +48,12 @@ def key_path() -> Path:
     return labctl_home() / "keys" / "lab-ed25519.pem"
 
 
+def person_key_path(person_id: str) -> Path:
+    """A person's own Ed25519 private key (PEM, mode 0600), which signs their reviews and
+    approvals; its public key sits beside it."""
+    return labctl_home() / "keys" / f"person-{person_id}-ed25519.pem"
+
+
 def trusted_keys_path() -> Path:
     """The lab's trust anchor: the public keys whose records ``registry verify`` accepts as
     the lab's (``LABCTL_TRUSTED_KEYS`` names another file)."""

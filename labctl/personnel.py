@@ -16,6 +16,7 @@ default ``<labctl home>/personnel.yaml``) to check reviewers and approvers. Form
         name: L. Wang                   # unique in the list; what records carry
         title: Calibration engineer     # optional, printed beside a signatory
         roles: [operator]               # operator, reviewer, approver
+        public_key: 3q2+7w...=          # optional: their own Ed25519 key (base64)
         authorisations:                 # per procedure id (glob patterns allowed)
           - procedure: scale-jjg539
             roles: [operator]
@@ -26,22 +27,33 @@ default ``<labctl home>/personnel.yaml``) to check reviewers and approvers. Form
 A person's ``roles`` say what they may ever do; an authorisation grants some of those
 roles for the procedures it names, within its dates. Every problem is a ``ConfigError``
 naming ``file:line:column``.
+
+A person may carry their own Ed25519 public key (``public_key:``, base64 of the 32 raw
+bytes, like the lab keys; ``labctl registry key person ID`` makes the pair in their
+labctl home and prints the line). Their reviews and approvals must then carry their
+personal signature beside the lab's or the service's (``labctl.registry.review_entry``);
+people without a key act as before.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import fnmatch
 import hashlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from labctl.errors import ConfigError
 from labctl.yamlio import read_yaml_file, validation_error, where
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 Role = Literal["operator", "reviewer", "approver"]
 ROLES: tuple[str, ...] = ("operator", "reviewer", "approver")
@@ -73,6 +85,14 @@ class _Person(_Model):
     roles: list[Role] = Field(min_length=1)
     authorisations: list[_Authorisation] = Field(default_factory=list)
     active: bool = True
+    public_key: str | None = Field(default=None, max_length=100)
+
+    @field_validator("public_key")
+    @classmethod
+    def _key(cls, value: str | None) -> str | None:
+        if value is not None:
+            public_key_from_text(value)
+        return value
 
 
 class _File(_Model):
@@ -88,8 +108,10 @@ class Person:
     name: str
     title: str
     roles: tuple[str, ...]
+    public_key: str | None = None  # base64 Ed25519 public key: acts must be signed by it
 
     def to_dict(self) -> dict[str, str]:
+        """What an entry carries of the person (the key is checked, not copied)."""
         return {"id": self.id, "name": self.name, "title": self.title}
 
 
@@ -116,6 +138,16 @@ class Personnel:
         """The person whose id, or name (case and spacing ignored), is ``ref``."""
         p = self._find(ref)
         return None if p is None else _public(p)
+
+    def public_key_of(self, person_id: str) -> Ed25519PublicKey | None:
+        """The public key the list gives for the person ``person_id``; None: none."""
+        p = self._find(person_id)
+        return None if p is None or p.public_key is None else public_key_from_text(
+            p.public_key)
+
+    def place_of(self, person_id: str) -> str:
+        """Where the person is in the list (``file:line:column``)."""
+        return self._places.get(person_id, str(self.path))
 
     def _find(self, ref: str) -> _Person | None:
         key = " ".join(ref.split()).casefold()
@@ -158,7 +190,22 @@ class Personnel:
 
 
 def _public(p: _Person) -> Person:
-    return Person(p.id, p.name, p.title, tuple(p.roles))
+    return Person(p.id, p.name, p.title, tuple(p.roles), p.public_key)
+
+
+def public_key_from_text(text: str) -> Ed25519PublicKey:
+    """An Ed25519 public key from base64 of its 32 raw bytes; ValueError saying what is
+    wrong otherwise (a pydantic validator turns it into file:line)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("public_key: not base64 (give the line labctl registry key "
+                         "person prints)") from None
+    if len(raw) != 32:
+        raise ValueError(f"public_key: an Ed25519 public key is 32 bytes, this is {len(raw)}")
+    return Ed25519PublicKey.from_public_bytes(raw)
 
 
 def load_personnel(path: str | Path) -> Personnel:

@@ -151,12 +151,20 @@ def show(record_id: str, registry_url: str | None, trusted_file: Path | None,
 @registry.command("verify")
 @registry_option
 @trusted_keys_option
-def verify(registry_url: str | None, trusted_file: Path | None) -> None:
+@click.option("--personnel", "personnel_file", metavar="FILE", default=None,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The lab's personnel list: review entries' personal signatures are "
+              "checked against the keys it gives (default: env LABCTL_PERSONNEL, else "
+              "<labctl home>/personnel.yaml if it exists).")
+def verify(registry_url: str | None, trusted_file: Path | None,
+           personnel_file: Path | None) -> None:
     """Check every lab's chain, every row against its record, hashes, signatures, that
-    each record's key is trusted, and that the chain still reaches the head this
-    machine's outbox checkpointed; exit 1 on any problem."""
+    each record's key is trusted, that the chains still reach the heads this machine's
+    outbox checkpointed, and the review entries (with their personal signatures against
+    the personnel list); exit 1 on any problem."""
     from rich.markup import escape
 
+    from labctl.personnel import personnel_from
     from labctl.registry.errors import VerificationFailed
     from labctl.registry.trust import trusted_keys
 
@@ -164,6 +172,11 @@ def verify(registry_url: str | None, trusted_file: Path | None) -> None:
     trusted, source = trusted_keys(trusted_file)
     console.print(escape(f"trust: {source}"),
                   style="yellow" if trusted is None else None)
+    personnel = personnel_from(personnel_file)
+    console.print(escape(f"personnel: {personnel.path}" if personnel is not None else
+                         "personnel: no list: personal signatures are checked under the "
+                         "keys they carry, not against the people's keys"),
+                  style="yellow" if personnel is None else None)
     with _open(registry_url) as reg:
         labs = reg.labs()
         total = 0
@@ -191,7 +204,7 @@ def verify(registry_url: str | None, trusted_file: Path | None) -> None:
                               f"and signatures good; columns match; {keys}[/]")
             total += len(problems)
         for lab in reg.review_labs():
-            problems = reg.verify_reviews(lab, trusted)
+            problems = reg.verify_reviews(lab, trusted, personnel)
             if problems:
                 console.print(f"[bold red]lab {escape(lab)}: review entries: "
                               f"{len(problems)} problems[/]")
@@ -390,25 +403,55 @@ def _console() -> Console:
 
 def _checkpoint_problems(reg: Any, registry_url: str | None, trusted: Any) -> list[str]:
     """The chain heads this machine's outbox checkpointed for this registry that the
-    registry no longer holds (the end of a chain was cut off)."""
+    registry no longer holds: the last records it delivered (the end of a record chain
+    was cut off) and the last review or approval entries written from here (the end of
+    an entry chain was cut off); and every checkpoint that is itself not good."""
     from labctl.paths import outbox_path
     from labctl.registry.outbox import Outbox
 
     if not outbox_path().exists():
         return []
+    outbox = Outbox()
     problems = []
-    for checkpoint in Outbox().checkpoints(registry_url):
-        if not checkpoint.signature_ok:
-            problems.append(f"outbox checkpoint of lab {checkpoint.lab!r} has a bad signature")
-        elif trusted is not None and checkpoint.key_id not in trusted:
-            problems.append(f"outbox checkpoint of lab {checkpoint.lab!r} is signed by key "
-                            f"{checkpoint.key_id}, which is not trusted")
+    for checkpoint in outbox.checkpoints(registry_url):
+        bad = _checkpoint_itself(checkpoint, "outbox checkpoint", trusted)
+        if bad:
+            problems.append(bad)
         elif not reg.has_hash(checkpoint.lab, checkpoint.hash):
             problems.append(
                 f"lab {checkpoint.lab!r}: record {checkpoint.record_id[:8]} (hash "
                 f"{checkpoint.hash[:12]}), delivered from this bench on {checkpoint.at} and "
                 "checkpointed in its outbox, is missing: the chain was cut or rewritten")
+    for point in outbox.entry_checkpoints(registry_url):
+        bad = _checkpoint_itself(point, "review-entry checkpoint", trusted)
+        if bad:
+            problems.append(bad)
+        elif not reg.has_entry(point.lab, point.record_id, point.hash):
+            problems.append(
+                f"lab {point.lab!r}: {point.act} entry {point.entry_id} (record "
+                f"{point.record_id}, {point.person_name} ({point.person_id}) as {point.role}, "
+                f"hash {point.hash[:12]}), written from this machine and checkpointed in its "
+                f"outbox on {point.at}, is missing from the lab's entry chain: entries were "
+                "cut off its end or the chain was rewritten, so the record's review status "
+                "no longer shows this act")
     return problems
+
+
+def _checkpoint_itself(point: Any, what: str, trusted: Any) -> str | None:
+    """What is wrong with a checkpoint itself (its signature, its key), or None."""
+    if not point.signature_ok:
+        return (f"{what} of lab {point.lab!r} in {_outbox_name()} has a bad signature: it "
+                "was edited after it was signed, so it cannot vouch for the chain's end")
+    if trusted is not None and point.key_id not in trusted:
+        return (f"{what} of lab {point.lab!r} is signed by key {point.key_id}, which is "
+                "not trusted")
+    return None
+
+
+def _outbox_name() -> str:
+    from labctl.paths import outbox_path
+
+    return str(outbox_path())
 
 
 def _print_record(console: Console, record: Record, problems: list[str],

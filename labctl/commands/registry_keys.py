@@ -1,4 +1,5 @@
-"""``labctl registry key``: the lab key (show, rotate) and the trusted keys (list, revoke)."""
+"""``labctl registry key``: the lab key (show, rotate), the trusted keys (list, revoke) and
+a person's own key (person)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from labctl.commands.registry import trusted_keys_option
 
 @click.group("key")
 def key() -> None:
-    """The lab's signing key and the trusted keys: show, rotate, list, revoke."""
+    """The lab's signing key, the trusted keys and people's own keys: show, rotate, list,
+    revoke, person."""
 
 
 def _trusted_path(trusted_file: Path | None) -> Path:
@@ -99,3 +101,31 @@ def revoke(key_id: str, reason: str, at: str | None, trusted_file: Path | None) 
     path = _trusted_path(trusted_file)
     stamp = revoke_trusted_key(path, key_id, reason, when)
     click.echo(f"key {key_id} revoked at {stamp} in {path}")
+
+
+@key.command("person")
+@click.argument("person_id", metavar="PERSON_ID")
+def person(person_id: str) -> None:
+    """Make PERSON_ID's own key pair in this labctl home (mode 0600; kept if it exists)
+    and print the line to add under that person in the personnel list. From then on
+    their reviews and approvals made here carry their personal signature, and the
+    registry refuses their acts without it."""
+    import re
+
+    from labctl.errors import ConfigError
+    from labctl.paths import person_key_path
+    from labctl.registry.key_rotation import key_file_mode
+    from labctl.registry.signing import key_id, load_or_create_key, public_key_text
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", person_id):
+        raise ConfigError(f"{person_id!r} is not a person id of a personnel list",
+                          hint="give the id: lower-case letters, digits, '.', '_', '-'")
+    path = person_key_path(person_id)
+    existed = path.exists()
+    private = load_or_create_key(path)
+    public = private.public_key()
+    state = "kept (it existed)" if existed else "made"
+    click.echo(f"key {key_id(public)} of {person_id} {state}: {path} (mode "
+               f"{key_file_mode(path):04o}). Add this line under person {person_id} in the "
+               "personnel list:", err=True)
+    click.echo(f"    public_key: {public_key_text(public)}")

@@ -1,6 +1,7 @@
 """``labctl registry review`` and ``approve``: the reviewer's and the approver's acts, each
-an immutable signed entry (``labctl.registry.reviews``); and the review lines that
-``registry show`` prints."""
+an immutable signed entry (``labctl.registry.reviews``), signed also with the person's own
+key when their labctl home holds one (``labctl registry key person``); and the review
+lines that ``registry show`` prints."""
 
 from __future__ import annotations
 
@@ -15,31 +16,72 @@ _PERSONNEL = click.option(
     "--personnel", "personnel_file", metavar="FILE", default=None,
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="The lab's personnel list (default: env LABCTL_PERSONNEL, else <labctl home>/"
-    "personnel.yaml). With a service URL the service checks against its own list.")
+    "personnel.yaml). With a service URL the service checks against its own list; a "
+    "local one then only maps a name given to --as to the id whose personal key signs.")
 _AS = click.option("--as", "person", required=True, metavar="PERSON",
                    help="Who acts: an id or name from the personnel list (with a service "
-                   "URL, the person the reviewer token was made for).")
+                   "URL, the person the reviewer token was made for). When this labctl "
+                   "home holds their own key (labctl registry key person ID), the act is "
+                   "signed with it too.")
 
 
-def _act(registry_url: str | None, personnel_file: Path | None, do: Any) -> dict[str, Any]:
+def _act(registry_url: str | None, personnel_file: Path | None, act: str, record_id: str,
+         decision: str, reason: str, person: str, do: Any) -> dict[str, Any]:
     from labctl.personnel import personnel_from
     from labctl.registry.store import open_registry
 
+    service = registry_url is not None and registry_url.partition("://")[0].lower() in (
+        "http", "https")
+    # with a service URL the service checks against its own list; a local one (if any)
+    # only maps a name given to --as to the id whose personal key signs
+    personnel = personnel_from(personnel_file)
     with open_registry(registry_url) as reg:
-        if registry_url is not None and registry_url.partition("://")[0].lower() in (
-                "http", "https"):
-            entry = do(reg, None, None)
+        signature = _person_signature(reg, act, record_id, decision, reason, person,
+                                      personnel)
+        if service:
+            entry = do(reg, None, None, signature)
         else:
             from labctl.registry.signing import load_or_create_key
 
-            entry = do(reg, personnel_from(personnel_file), load_or_create_key())
+            entry = do(reg, personnel, load_or_create_key(), signature)
         status = reg.review_status(entry["record_id"])
+    from labctl.registry.outbox import Outbox
+
+    Outbox().checkpoint_entry(registry_url, entry)  # verify sees the chain's end cut off
     verb = {"review": entry["decision"], "approval": "approved (certificate authorised)"}
     click.echo(f"{entry['act']} entry {entry['id'][:8]}: record {entry['record_id']} "
                f"{verb[entry['act']]} by {entry['person']['name']} ({entry['role']}) at "
                f"{entry['time']}; entry hash {entry['hash'][:16]}")
+    if entry.get("person_signature"):
+        click.echo(f"signed personally by {entry['person']['name']} with key "
+                   f"{entry['person_signature']['key_id']}, beside key {entry['key_id']}")
     click.echo(f"status: {status.status}: {status.describe()}")
     return entry
+
+
+def _person_signature(reg: Any, act: str, record_id: str, decision: str, reason: str,
+                      person: str, personnel: Any) -> dict[str, str] | None:
+    """The person's own signature of the act, when their key is in this labctl home
+    (``labctl registry key person ID``); None when it is not (the registry then refuses
+    the act if the personnel list gives them a key)."""
+    import re
+
+    from labctl.paths import person_key_path
+    from labctl.registry.review_entry import act_statement, sign_act
+    from labctl.registry.signing import load_or_create_key
+
+    found = personnel.find(person) if personnel is not None else None
+    person_id = found.id if found is not None else " ".join(person.split()).casefold()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", person_id):
+        return None  # a name without a list to find its id: no key file to look for
+    path = person_key_path(person_id)
+    if not path.exists():
+        return None
+    key = load_or_create_key(path)  # refused when others can read it
+    doc = reg.document(record_id)
+    statement = act_statement(str(doc["lab"]), act, str(doc["id"]), str(doc["hash"]),
+                              decision, reason, person_id)
+    return sign_act(statement, key)
 
 
 @click.command("review")
@@ -59,11 +101,13 @@ def review(record_id: str, decision: str | None, reason: str, person: str,
     if decision is None:
         raise click.UsageError("give --approve or --reject")
 
-    def do(reg: Any, personnel: Any, key: Any) -> dict[str, Any]:
+    def do(reg: Any, personnel: Any, key: Any, signature: Any) -> dict[str, Any]:
         return reg.review(record_id, approve=decision == "approve", reason=reason,
-                          person=person, personnel=personnel, key=key)
+                          person=person, personnel=personnel, key=key,
+                          person_signature=signature)
 
-    _act(registry_url, personnel_file, do)
+    _act(registry_url, personnel_file, "review", record_id,
+         "approved" if decision == "approve" else "rejected", reason, person, do)
 
 
 @click.command("approve")
@@ -77,11 +121,11 @@ def approve(record_id: str, person: str, reason: str, registry_url: str | None,
     """Approve a positively reviewed record, authorising its certificate: an approver
     authorised for its procedure, not its operator. Kept as a signed entry."""
 
-    def do(reg: Any, personnel: Any, key: Any) -> dict[str, Any]:
+    def do(reg: Any, personnel: Any, key: Any, signature: Any) -> dict[str, Any]:
         return reg.approve(record_id, person=person, personnel=personnel, key=key,
-                           reason=reason)
+                           reason=reason, person_signature=signature)
 
-    _act(registry_url, personnel_file, do)
+    _act(registry_url, personnel_file, "approval", record_id, "approved", reason, person, do)
 
 
 def print_reviews(console: Any, reg: Any, record_id: str) -> None:
@@ -96,4 +140,9 @@ def print_reviews(console: Any, reg: Any, record_id: str) -> None:
         console.print(escape(f"  {e['time']}  {e['act']} {e['decision']} by "
                              f"{e['person']['name']} ({e['person']['id']}, {e['role']})"
                              f"{reason}  [entry {e['id'][:8]}, hash {e['hash'][:12]}, key "
-                             f"{e['key_id']}]"))
+                             f"{e['key_id']}{_personal(e)}]"))
+
+
+def _personal(entry: dict[str, Any]) -> str:
+    signature = entry.get("person_signature")
+    return f", personal key {signature.get('key_id')}" if isinstance(signature, dict) else ""

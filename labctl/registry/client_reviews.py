@@ -22,18 +22,26 @@ class ReviewClient:
         return f"/v1/records/{quote(record_id.strip(), safe='')}/{tail}"
 
     def review(self, record_id: str, *, approve: bool, reason: str, person: str,
-               personnel: Any = None, key: Any = None, now: str | None = None
-               ) -> dict[str, Any]:
-        """Post a review as the token's person (``person`` must name them)."""
-        body = {"decision": "approve" if approve else "reject", "reason": reason, "as": person}
+               personnel: Any = None, key: Any = None, now: str | None = None,
+               person_signature: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """Post a review as the token's person (``person`` must name them), with their
+        personal signature when given."""
+        body: dict[str, Any] = {"decision": "approve" if approve else "reject",
+                                "reason": reason, "as": person}
+        if person_signature is not None:
+            body["person_signature"] = dict(person_signature)
         answer = self._request("POST", self._path(record_id, "review"),  # type: ignore[attr-defined]
                                json=body)
         return dict(answer["entry"])
 
     def approve(self, record_id: str, *, person: str, personnel: Any = None, key: Any = None,
-                reason: str = "", now: str | None = None) -> dict[str, Any]:
+                reason: str = "", now: str | None = None,
+                person_signature: Mapping[str, str] | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"reason": reason, "as": person}
+        if person_signature is not None:
+            body["person_signature"] = dict(person_signature)
         answer = self._request("POST", self._path(record_id, "approval"),  # type: ignore[attr-defined]
-                               json={"reason": reason, "as": person})
+                               json=body)
         return dict(answer["entry"])
 
     def review_status(self, record_id: str) -> ReviewStatus:
@@ -51,18 +59,30 @@ class ReviewClient:
             out.update(answer["statuses"])
         return out
 
-    def approval(self, record_id: str) -> dict[str, Any] | None:
+    def approval(self, record_id: str, personnel: Any = None) -> dict[str, Any] | None:
         """As ``ReviewBook.approval``; the entries are verified here under the keys the
         service publishes (and must name the record's current hash)."""
         return approval_of_status(self.review_status(record_id), self.document,  # type: ignore[attr-defined]
                                   self.public_key,  # type: ignore[attr-defined]
-                                  "its key is not published by the service")
+                                  "its key is not published by the service", personnel)
+
+    def has_entry(self, lab: str, record_id: str, entry_hash: str) -> bool:
+        """True when the service holds an entry of ``lab`` about ``record_id`` with this
+        hash (a record that is not there has no entries)."""
+        from labctl.registry.errors import RecordNotFound
+
+        try:
+            entries = self.review_entries(record_id)
+        except RecordNotFound:
+            return False
+        return any(e.get("hash") == entry_hash and e.get("lab") == lab for e in entries)
 
     def review_labs(self) -> list[str]:
         return list(self._request("GET", "/v1/reviews/labs")["labs"])  # type: ignore[attr-defined]
 
     def verify_reviews(self, lab: str,
-                       trusted: Mapping[str, Ed25519PublicKey] | None = None) -> list[str]:
+                       trusted: Mapping[str, Ed25519PublicKey] | None = None,
+                       personnel: Any = None) -> list[str]:
         rows: list[dict[str, Any]] = []
         stored: dict[str, Any] = {}
         after = 0
@@ -79,4 +99,4 @@ class ReviewClient:
             keys = self._request("GET", "/v1/keys")  # type: ignore[attr-defined]
             for kid, text in {**keys["stored"], **(keys.get("service") or {})}.items():
                 known[kid] = Ed25519PublicKey.from_public_bytes(base64.b64decode(text))
-        return review_chain_problems(lab, rows, stored, known, trusted)
+        return review_chain_problems(lab, rows, stored, known, trusted, personnel)

@@ -16,7 +16,9 @@ failed attempts grow exponentially with random jitter (tenacity's
 After each delivery the outbox keeps a *checkpoint*: the last record it delivered to
 that registry for that lab, signed with the lab key. ``labctl registry verify`` checks
 that the registry still holds it, so cutting records off the end of a chain, which the
-chain alone cannot show, is seen from every bench that delivered them.
+chain alone cannot show, is seen from every bench that delivered them. The outbox keeps
+the same kind of checkpoint of the review-entry chain for ``labctl registry review`` /
+``approve`` (``checkpoint_entry``); ``labctl.registry.checkpoints`` holds both.
 
 Chaining happens here. Before a push the outbox does not ask the registry anything: it
 pushes the record as stored. If the registry answers ``ChainMoved`` (its last hash for
@@ -31,13 +33,15 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from labctl.registry import checkpoints
+from labctl.registry.checkpoints import Checkpoint, EntryCheckpoint
 from labctl.registry.errors import (
     ChainMoved,
     OutboxError,
@@ -70,36 +74,6 @@ CREATE TABLE IF NOT EXISTS outbox (
     delivered_at TEXT
 )
 """
-
-_CHECKPOINTS = """
-CREATE TABLE IF NOT EXISTS checkpoints (
-    target TEXT NOT NULL,
-    lab TEXT NOT NULL,
-    record_id TEXT NOT NULL,
-    hash TEXT NOT NULL,
-    at TEXT NOT NULL,
-    key_id TEXT NOT NULL,
-    public_key TEXT NOT NULL,
-    signature TEXT NOT NULL,
-    PRIMARY KEY (target, lab)
-)
-"""
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """The last record this outbox delivered to ``target`` for ``lab``, signed."""
-
-    target: str
-    lab: str
-    record_id: str
-    hash: str
-    at: str
-    key_id: str
-    public_key: str
-    signature: str
-    signature_ok: bool
-
 
 @dataclass
 class DeliveryReport:
@@ -154,7 +128,8 @@ class Outbox:
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(_SCHEMA)
-            conn.execute(_CHECKPOINTS)
+            for chain in checkpoints.CHAINS:
+                conn.execute(chain.schema())
 
     # -- putting ----------------------------------------------------------------------
 
@@ -354,49 +329,37 @@ class Outbox:
     # -- checkpoints ------------------------------------------------------------------
 
     def checkpoints(self, registry: str | None = None) -> list[Checkpoint]:
-        """The signed checkpoints this outbox keeps for ``registry`` (a URL; None: the
-        embedded registry), one per lab, with whether each signature verifies under the
-        key that made it (``registry verify`` also asks that key be trusted)."""
-        import base64
-
-        from cryptography.exceptions import InvalidSignature
-
-        target = _registry_name(registry)
+        """The signed checkpoints of record chains this outbox keeps for ``registry`` (a
+        URL; None: the embedded registry), one per lab, with whether each signature
+        verifies under the key that made it (``registry verify`` also asks that key be
+        trusted)."""
         with self._connect() as conn:
-            rows = conn.execute(
-                "SELECT target, lab, record_id, hash, at, key_id, public_key, signature "
-                "FROM checkpoints WHERE target = ? ORDER BY lab", (target,)).fetchall()
-        from labctl.registry.errors import SigningError
-        from labctl.registry.signing import key_id
+            return checkpoints.read(conn, checkpoints.RECORDS, _registry_name(registry))
 
-        out = []
-        for row in rows:
-            point = Checkpoint(*row, signature_ok=False)
-            try:
-                public = _load_key(point.public_key)
-                public.verify(base64.b64decode(point.signature), _checkpoint_bytes(point))
-                ok = key_id(public) == point.key_id
-            except (InvalidSignature, ValueError, SigningError):
-                ok = False
-            out.append(Checkpoint(*row, signature_ok=ok))
-        return out
+    def entry_checkpoints(self, registry: str | None = None) -> list[EntryCheckpoint]:
+        """The signed checkpoints of review-entry chains kept for ``registry``, one per
+        lab: the last entry written from this machine (``checkpoint_entry``)."""
+        with self._connect() as conn:
+            return checkpoints.read(conn, checkpoints.ENTRIES, _registry_name(registry))
+
+    def checkpoint_entry(self, registry: str | None, entry: Mapping[str, Any]) -> None:
+        """Keep a signed checkpoint of ``entry``, a review or approval entry just written
+        to ``registry`` (the head of its lab's entry chain after the act), in place of the
+        lab's previous one."""
+        person = entry.get("person") or {}
+        values = {"target": _registry_name(registry), "lab": str(entry["lab"]),
+                  "entry_id": str(entry["id"]), "record_id": str(entry["record_id"]),
+                  "person_id": str(person.get("id", "")),
+                  "person_name": str(person.get("name", "")), "role": str(entry["role"]),
+                  "act": str(entry["act"]), "hash": str(entry["hash"]), "at": _now()}
+        with self._connect() as conn:
+            checkpoints.keep(conn, checkpoints.ENTRIES, self._signing_key(), values)
 
     def _checkpoint(self, target: str, record: Record) -> None:
-        import base64
-
-        at = _now()
-        point = Checkpoint(target, record.lab, record.id, str(record.hash), at, self._key_id(),
-                           self._public_text(), "", False)
-        signature = base64.b64encode(self._signing_key().sign(_checkpoint_bytes(point)))
+        values = {"target": target, "lab": record.lab, "record_id": record.id,
+                  "hash": str(record.hash), "at": _now()}
         with self._connect() as conn:
-            conn.execute(
-                "INSERT INTO checkpoints (target, lab, record_id, hash, at, key_id, public_key, "
-                "signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (target, lab) DO UPDATE "
-                "SET record_id = excluded.record_id, hash = excluded.hash, at = excluded.at, "
-                "key_id = excluded.key_id, public_key = excluded.public_key, "
-                "signature = excluded.signature",
-                (target, record.lab, record.id, record.hash, at, point.key_id,
-                 point.public_key, signature.decode("ascii")))
+            checkpoints.keep(conn, checkpoints.RECORDS, self._signing_key(), values)
 
     # -- internals --------------------------------------------------------------------
 
@@ -545,12 +508,3 @@ def _load_key(text: str) -> Ed25519PublicKey:
     from labctl.registry.signing import load_public_key
 
     return load_public_key(text)
-
-
-def _checkpoint_bytes(point: Checkpoint) -> bytes:
-    from labctl.registry.canonical import canonical_json
-
-    return canonical_json({"kind": "labctl-chain-checkpoint", "target": point.target,
-                           "lab": point.lab, "record_id": point.record_id, "hash": point.hash,
-                           "at": point.at, "key_id": point.key_id,
-                           "public_key": point.public_key})

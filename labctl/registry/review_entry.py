@@ -15,6 +15,14 @@ It is hashed and signed exactly like a record: ``hash`` is the SHA-256 of the RF
 canonical JSON of the entry without ``hash`` and ``signature`` (so it covers
 ``previous``, ``record_hash`` and ``key_id``), ``signature`` is Ed25519 over the 32
 bytes of the hash, base64. The entries of a lab form their own chain.
+
+The person's own signature. When the personnel list gives the person a public key, the
+entry also carries ``"person_signature": {"key_id", "public_key", "signature"}``: the
+person's Ed25519 signature over the canonical JSON of their *act statement*
+(``act_statement``: kind ``labctl-review-act``, lab, act, record id and hash, decision,
+reason, person id, role), which the person's machine makes before the act and the
+registry cannot choose (the entry's id, time and place in the chain are the registry's,
+covered by its own signature). ``person_signature`` is inside the entry's hash.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ ACTS = ("review", "approval")
 ROLE_OF_ACT = {"review": "reviewer", "approval": "approver"}
 DECISIONS = ("approved", "rejected")
 _UNHASHED = ("hash", "signature")
+ACT_KIND = "labctl-review-act"
 
 
 def entry_hash(doc: Mapping[str, Any]) -> str:
@@ -76,3 +85,62 @@ def verify_entry(doc: Mapping[str, Any], public_key: Ed25519PublicKey) -> list[s
     except InvalidSignature:
         problems.append(f"bad signature: the hash was not signed by key {kid}")
     return problems
+
+
+def act_statement(lab: str, act: str, record_id: str, record_hash: str, decision: str,
+                  reason: str, person_id: str) -> dict[str, str]:
+    """What a person signs for their act (the reason with its spacing normalised, as the
+    entry keeps it)."""
+    return {"kind": ACT_KIND, "lab": lab, "act": act, "record_id": record_id,
+            "record_hash": record_hash, "decision": decision,
+            "reason": " ".join(reason.split()), "person_id": person_id,
+            "role": ROLE_OF_ACT[act]}
+
+
+def statement_of_entry(doc: Mapping[str, Any]) -> dict[str, str]:
+    """The act statement an entry's person signed (from the entry's own members)."""
+    return act_statement(str(doc.get("lab")), str(doc.get("act")), str(doc.get("record_id")),
+                         str(doc.get("record_hash")), str(doc.get("decision")),
+                         str(doc.get("reason") or ""),
+                         str((doc.get("person") or {}).get("id")))
+
+
+def sign_act(statement: Mapping[str, str], key: Ed25519PrivateKey) -> dict[str, str]:
+    """The person's signature of ``statement``: ``{"key_id", "public_key", "signature"}``."""
+    from labctl.registry.signing import key_id, public_key_text
+
+    return {"key_id": key_id(key.public_key()), "public_key": public_key_text(key.public_key()),
+            "signature": base64.b64encode(key.sign(canonical_json(statement))).decode("ascii")}
+
+
+def person_signature_problems(signature: Any, statement: Mapping[str, str],
+                              expected: Ed25519PublicKey | None) -> list[str]:
+    """What is wrong with a person's signature of ``statement``: its form, the key it
+    carries (it must be ``expected`` when given, the key of the personnel list) and the
+    signature under that key; [] when good."""
+    from labctl.registry.errors import SigningError
+    from labctl.registry.signing import key_id, load_public_key
+
+    if not isinstance(signature, Mapping) or not all(
+            isinstance(signature.get(k), str) for k in ("key_id", "public_key", "signature")):
+        return ["the personal signature is not an object with key_id, public_key and "
+                "signature"]
+    try:
+        carried = load_public_key(signature["public_key"])
+    except SigningError as err:
+        return [f"the personal signature's public key is not one: {err.message}"]
+    kid = key_id(carried)
+    if kid != signature["key_id"]:
+        return [f"the personal signature names key {signature['key_id']} but carries key {kid}"]
+    if expected is not None and kid != key_id(expected):
+        return [f"the personal signature is by key {kid}, but the personnel list gives "
+                f"{statement.get('person_id')} key {key_id(expected)}"]
+    try:
+        carried.verify(base64.b64decode(signature["signature"], validate=True),
+                       canonical_json(statement))
+    except (binascii.Error, ValueError):
+        return ["the personal signature is not well-formed base64"]
+    except InvalidSignature:
+        return [f"bad personal signature: key {kid} did not sign this act (record, its "
+                "hash, act, decision, reason, person and role)"]
+    return []

@@ -29,7 +29,15 @@ from sqlalchemy.exc import IntegrityError
 
 from labctl.registry.canonical import canonical_json, load_json
 from labctl.registry.errors import RegistryConflict, RegistryError
-from labctl.registry.review_entry import ROLE_OF_ACT, SCHEMA, sign_entry, verify_entry
+from labctl.registry.review_entry import (
+    ROLE_OF_ACT,
+    SCHEMA,
+    act_statement,
+    person_signature_problems,
+    sign_entry,
+    statement_of_entry,
+    verify_entry,
+)
 from labctl.registry.tables import records, reviews
 
 STATUSES = ("unreviewed", "reviewed", "rejected", "approved")
@@ -41,6 +49,11 @@ _COLUMNS = (("id", "id"), ("lab", "lab"), ("hash", "hash"), ("key_id", "key_id")
 
 class ReviewRefused(RegistryError):
     """A review or approval that the rules refuse (who, in which order, of what)."""
+
+
+class PersonSignatureRefused(ReviewRefused):
+    """An act whose personal signature is missing (the person has a key in the
+    personnel list), bad, or cannot be checked (the person has none)."""
 
 
 @dataclass(frozen=True)
@@ -100,12 +113,17 @@ def status_clause(status: str) -> Any:
 
 
 def approval_of_status(status: ReviewStatus, document: Any, public_key: Any,
-                       no_key: str) -> dict[str, Any] | None:
+                       no_key: str, personnel: Any = None) -> dict[str, Any] | None:
     """The approval of an approved record from its review ``status``: the signatories
     (reviewer and approver) and the entry ids, each entry verified first under
     ``public_key(key_id)`` and required to name the record's current hash
     (``document(id)["hash"]``), else ``RegistryError``; None when not approved.
-    ``no_key`` says why a key is missing (the store's or the service's words)."""
+    ``no_key`` says why a key is missing (the store's or the service's words).
+
+    A signatory's ``personal_key`` is the key id of their personal signature when the
+    entry carries one and it verifies (under the key it carries, which must be the
+    person's key in ``personnel`` when a list is given), "" when the entry has none; a
+    personal signature that does not verify is a ``RegistryError`` like any other."""
     if status.status != "approved":
         return None
     doc = document(status.record_id)
@@ -115,14 +133,67 @@ def approval_of_status(status: ReviewStatus, document: Any, public_key: Any,
         problems = [no_key] if key is None else verify_entry(entry, key)
         if entry.get("record_hash") != doc.get("hash"):
             problems.append("it names another content of the record (record_hash)")
+        personal = entry.get("person_signature")
+        problems += personal_problems(entry, personnel)
         if problems:
             raise RegistryError(f"{entry['act']} entry {str(entry['id'])[:8]} of record "
                                 f"{status.record_id} does not verify: {'; '.join(problems)}",
                                 hint="see labctl registry verify")
         signatories.append({"name": entry["person"]["name"], "role": entry["role"],
-                            "time": entry["time"], "title": entry["person"].get("title", "")})
+                            "time": entry["time"], "title": entry["person"].get("title", ""),
+                            "personal_key": personal["key_id"] if personal else ""})
     return {"record_id": status.record_id, "signatories": signatories,
             "entries": [str(e["id"]) for e in status.entries]}
+
+
+def personal_problems(entry: Mapping[str, Any], personnel: Any) -> list[str]:
+    """What is wrong with an entry's personal signature as stored: a signature that does
+    not verify under the key it carries; with a personnel list, a key that is not the
+    person's there, and a signature missing where the list the entry was checked against
+    (same ``personnel_sha256``) gives the person a key, so labctl would have refused it."""
+    person = entry.get("person") or {}
+    pid = str(person.get("id"))
+    signature = entry.get("person_signature")
+    expected = personnel.public_key_of(pid) if personnel is not None else None
+    if signature is None:
+        if expected is not None and entry.get("personnel_sha256") == personnel.sha256:
+            return [f"no personal signature of {person.get('name')} ({pid}), although the "
+                    f"personnel list it was checked against ({personnel.path}, same sha256) "
+                    "gives them a key: labctl refuses such an act, so the entry was not made "
+                    "through it"]
+        return []
+    if personnel is not None and expected is None:
+        return [f"carries a personal signature of {person.get('name')} ({pid}), but the "
+                f"personnel list {personnel.path} gives them no public key to check it"]
+    return person_signature_problems(signature, statement_of_entry(entry), expected)
+
+
+def check_person_signature(personnel: Any, who: Any, statement: Mapping[str, str],
+                           signature: Mapping[str, str] | None, where: str) -> None:
+    """Refuse (``PersonSignatureRefused``) an act whose personal signature the personnel
+    list asks for and is missing or bad, or which carries one the list cannot check."""
+    expected = personnel.public_key_of(who.id)
+    place = personnel.place_of(who.id)
+    if expected is None:
+        if signature is not None:
+            raise PersonSignatureRefused(
+                f"the act carries a personal signature of {who.name} ({who.id}), but the "
+                "personnel list gives no public key for them, so it cannot be checked",
+                where=place, hint="add their public_key line (labctl registry key person "
+                f"{who.id} prints it) to the list, or act without their key")
+        return
+    if signature is None:
+        raise PersonSignatureRefused(
+            f"{who.name} ({who.id}) has a public key in the personnel list, so their "
+            "acts must carry their personal signature, and this one carries none",
+            where=where, hint=f"act from the machine whose labctl home holds their key "
+            f"(labctl registry key person {who.id}), with --as {who.id}")
+    problems = person_signature_problems(signature, statement, expected)
+    if problems:
+        raise PersonSignatureRefused(f"the personal signature of {who.name} ({who.id}) "
+                                     f"does not verify: {'; '.join(problems)}", where=where,
+                                     hint=f"the key in the personnel list ({place}) must be "
+                                     "the one in their labctl home")
 
 
 def _now() -> str:
@@ -140,26 +211,31 @@ class ReviewBook:
     # -- acts ---------------------------------------------------------------------------
 
     def review(self, record_id: str, *, approve: bool, reason: str, person: str,
-               personnel: Any, key: Ed25519PrivateKey, now: str | None = None) -> dict[str, Any]:
+               personnel: Any, key: Ed25519PrivateKey, now: str | None = None,
+               person_signature: Mapping[str, str] | None = None) -> dict[str, Any]:
         """Record ``person``'s review of the record (``approve``: positive). Refused
         (``ReviewRefused``) when the person is not authorised as reviewer for the
         record's procedure, is its operator, or the record is already reviewed, is
-        superseded, or does not verify. Returns the signed entry."""
+        superseded, or does not verify; ``PersonSignatureRefused`` when the personnel
+        list gives the person a key and ``person_signature`` (``sign_act`` of the act's
+        ``act_statement``) is missing or bad, or it gives none and a signature is given.
+        Returns the signed entry."""
         if not approve and not reason.strip():
             raise ReviewRefused("a rejection needs a reason", hint="give --reason TEXT")
         return self._act("review", record_id, "approved" if approve else "rejected",
-                         reason, person, personnel, key, now)
+                         reason, person, personnel, key, now, person_signature)
 
     def approve(self, record_id: str, *, person: str, personnel: Any,
-                key: Ed25519PrivateKey, reason: str = "",
-                now: str | None = None) -> dict[str, Any]:
+                key: Ed25519PrivateKey, reason: str = "", now: str | None = None,
+                person_signature: Mapping[str, str] | None = None) -> dict[str, Any]:
         """Record ``person``'s approval of a positively reviewed record; refused as
         ``review`` is, and when the record has no positive review or is approved."""
         return self._act("approval", record_id, "approved", reason, person, personnel,
-                         key, now)
+                         key, now, person_signature)
 
     def _act(self, act: str, record_id: str, decision: str, reason: str, person_ref: str,
-             personnel: Any, key: Ed25519PrivateKey, now: str | None) -> dict[str, Any]:
+             personnel: Any, key: Ed25519PrivateKey, now: str | None,
+             person_signature: Mapping[str, str] | None = None) -> dict[str, Any]:
         if personnel is None:
             raise ReviewRefused("no personnel list: reviewers and approvers must be people "
                                 "of the lab's list", hint="give --personnel FILE (or set "
@@ -173,6 +249,9 @@ class ReviewBook:
         time = now or _now()
         procedure = str((doc.get("procedure") or {}).get("id", ""))
         who = personnel.authorise(person_ref, role, procedure, date.fromisoformat(time[:10]))
+        statement = act_statement(str(doc["lab"]), act, full, str(doc["hash"]), decision,
+                                  reason, who.id)
+        check_person_signature(personnel, who, statement, person_signature, where)
         operators = [doc.get("operator"), *(doc.get("operators") or [])]
         if _same_person(who, operators):
             raise ReviewRefused(f"{who.name} ({who.id}) is the operator of this record and "
@@ -197,6 +276,8 @@ class ReviewBook:
             "person": who.to_dict(), "role": role, "time": time,
             "personnel_sha256": personnel.sha256,
         }
+        if person_signature is not None:
+            entry["person_signature"] = dict(person_signature)
         for _attempt in range(5):
             try:
                 with self._write() as conn:  # type: ignore[attr-defined]
@@ -254,15 +335,16 @@ class ReviewBook:
                     found[rid].append({"act": act, "decision": decision})
         return {rid: status_of_entries(entries) for rid, entries in found.items()}
 
-    def approval(self, record_id: str) -> dict[str, Any] | None:
+    def approval(self, record_id: str, personnel: Any = None) -> dict[str, Any] | None:
         """The record's approval: ``{"record_id", "signatories": [{"name", "role",
-        "time", "title"}], "entries": [ids]}`` (the reviewer and the approver), or None
-        when it is not approved (``labctl.report.approval.approval_of`` reads it). The
-        entries are checked first: each must verify under its key and name the record's
-        current hash, else ``RegistryError``."""
+        "time", "title", "personal_key"}], "entries": [ids]}`` (the reviewer and the
+        approver), or None when it is not approved (``labctl.report.approval.approval_of``
+        reads it). The entries are checked first: each must verify under its key, name
+        the record's current hash and carry a good personal signature if any (checked
+        against ``personnel`` when given), else ``RegistryError``."""
         return approval_of_status(self.review_status(record_id), self.document,  # type: ignore[attr-defined]
                                   self.public_key,  # type: ignore[attr-defined]
-                                  "its key is not in this registry")
+                                  "its key is not in this registry", personnel)
 
     # -- the chain of entries -----------------------------------------------------------
 
@@ -270,6 +352,16 @@ class ReviewBook:
         with self._read() as conn:  # type: ignore[attr-defined]
             return list(conn.execute(select(reviews.c.lab).distinct().order_by(reviews.c.lab))
                         .scalars())
+
+    def has_entry(self, lab: str, record_id: str, entry_hash: str) -> bool:
+        """True when an entry of ``lab`` about ``record_id`` with this hash is stored
+        (entry checkpoints use it)."""
+        with self._read() as conn:  # type: ignore[attr-defined]
+            return conn.execute(
+                select(reviews.c.seq).where(reviews.c.hash == entry_hash,
+                                            reviews.c.lab == lab,
+                                            reviews.c.record_id == record_id)
+            ).first() is not None
 
     def review_chain_rows(self, lab: str, after_seq: int = 0,
                           limit: int = 500) -> list[dict[str, Any]]:
@@ -291,7 +383,8 @@ class ReviewBook:
         return out
 
     def verify_reviews(self, lab: str,
-                       trusted: Mapping[str, Ed25519PublicKey] | None = None) -> list[str]:
+                       trusted: Mapping[str, Ed25519PublicKey] | None = None,
+                       personnel: Any = None) -> list[str]:
         """Problems with a lab's review entries (see ``review_chain_problems``)."""
         rows = []
         after = 0
@@ -305,19 +398,22 @@ class ReviewBook:
             kid: self.public_key(kid)  # type: ignore[attr-defined]
             for kid in {r["key_id"] for r in rows}}
         stored = self.record_hashes(sorted({r["record_id"] for r in rows}))
-        return review_chain_problems(lab, rows, stored, known, trusted)
+        return review_chain_problems(lab, rows, stored, known, trusted, personnel)
 
 
 def review_chain_problems(lab: str, rows: list[Mapping[str, Any]],
                           stored: Mapping[str, Mapping[str, Any]],
                           known: Mapping[str, Ed25519PublicKey | None],
-                          trusted: Mapping[str, Ed25519PublicKey] | None) -> list[str]:
+                          trusted: Mapping[str, Ed25519PublicKey] | None,
+                          personnel: Any = None) -> list[str]:
     """Every problem of a lab's review entries, from their rows in chain order: a column
     that differs from the entry (the row was edited), a stored JSON not canonical, a hash
     that does not match (the entry was edited), a bad signature, a key not trusted, a
     broken link (an entry removed, or inserted out of chain), an entry naming a record
     that is not stored or whose hash changed, an approval without a positive review
-    before it, a review by the record's own operator."""
+    before it, a review by the record's own operator, and a personal signature that does
+    not verify (with ``personnel``, the personnel list: not under the person's key, or
+    missing where that list asks for one; see ``personal_problems``)."""
     problems: list[str] = []
     expected: str | None = None
     reviewed: dict[str, str] = {}
@@ -358,6 +454,7 @@ def review_chain_problems(lab: str, rows: list[Mapping[str, Any]],
                             else f"{where}: key {kid} is not in this registry")
         else:
             problems.extend(f"{where}: {p}" for p in verify_entry(doc, key))
+        problems.extend(f"{where}: {p}" for p in personal_problems(doc, personnel))
         revoked = getattr(trusted, "revoked_for", None)
         why = revoked(kid, str(doc.get("time"))) if revoked is not None else None
         if why:

@@ -6,7 +6,10 @@ person of the personnel list (``labctl registry token create --role reviewer --p
 ID``): the entry names that person, and the service checks them against its personnel
 list (``registry serve --personnel FILE``) and signs the entry with its key (``--key
 FILE``, the lab key of the service's labctl home by default). ``"as"`` in the body, when
-given, must name the same person. Reading: ``GET /v1/records/{id}/reviews``,
+given, must name the same person. ``"person_signature"`` in the body is the person's own
+signature of the act (``labctl.registry.review_entry.sign_act``): required when the
+personnel list gives the person a public key (403 ``person_signature`` when missing or
+bad), refused when it gives none. Reading: ``GET /v1/records/{id}/reviews``,
 ``GET /v1/reviews/status?id=...``, ``GET /v1/reviews/labs``, ``GET /v1/reviews/chain``.
 """
 
@@ -19,7 +22,7 @@ from typing import Any
 from fastapi import FastAPI, Query, Request
 
 from labctl.personnel import NotAuthorised
-from labctl.registry.reviews import ReviewRefused
+from labctl.registry.reviews import PersonSignatureRefused, ReviewRefused
 
 MAX_REVIEW_BODY = 16 * 1024
 MAX_STATUS_IDS = 200
@@ -49,6 +52,12 @@ def add_review_routes(app: FastAPI, registry: Any, *, needs: Callable[[str], Any
             if isinstance(value, str) and (len(value) > 2000 or control.search(value)):
                 raise fail(422, "invalid", f"{name}: at most 2000 characters, no control "
                            "characters")
+        signature = data.get("person_signature")
+        if signature is not None and (
+                set(signature) != {"key_id", "public_key", "signature"}
+                or not all(isinstance(v, str) and len(v) <= 200 for v in signature.values())):
+            raise fail(422, "invalid", "person_signature: an object with key_id, public_key "
+                       "and signature (text)")
         return data
 
     def person_of(request: Request, named: str | None) -> str:
@@ -76,6 +85,9 @@ def add_review_routes(app: FastAPI, registry: Any, *, needs: Callable[[str], Any
                 return fn(*args, **kwargs)
             except NotAuthorised as err:
                 raise fail(403, "not_authorised", err.message) from err
+            except PersonSignatureRefused as err:
+                message = f"{err.message} ({err.hint})" if err.hint else err.message
+                raise fail(403, "person_signature", message) from err
             except ReviewRefused as err:
                 message = f"{err.message} ({err.hint})" if err.hint else err.message
                 raise fail(409, "refused", message) from err
@@ -85,18 +97,21 @@ def add_review_routes(app: FastAPI, registry: Any, *, needs: Callable[[str], Any
     async def post_review(record_id: str, request: Request, _role: str = needs("review")) -> Any:
         """A reviewer's review of a record: ``{"decision": "approve"|"reject", "reason":
         "..."}``. 201 with the signed entry; 403 not authorised (not on the personnel
-        list, not authorised for the procedure, the record's operator); 409 refused
+        list, not authorised for the procedure, the record's operator), or
+        person_signature (the person's own signature missing or bad); 409 refused
         (already reviewed, superseded)."""
         from fastapi.concurrency import run_in_threadpool
 
-        data = await body_of(request, {"decision": str, "reason": str, "as": str})
+        data = await body_of(request, {"decision": str, "reason": str, "as": str,
+                                       "person_signature": dict})
         if data.get("decision") not in ("approve", "reject"):
             raise fail(422, "invalid", 'decision: "approve" or "reject"')
         person = person_of(request, data.get("as"))
         entry = await run_in_threadpool(act, registry.review, record_id,
                                         approve=data["decision"] == "approve",
                                         reason=data.get("reason") or "", person=person,
-                                        personnel=personnel, key=key)
+                                        personnel=personnel, key=key,
+                                        person_signature=data.get("person_signature"))
         return answer(entry)
 
     @app.post("/v1/records/{record_id}/approval", tags=["review"], status_code=201)
@@ -106,11 +121,12 @@ def add_review_routes(app: FastAPI, registry: Any, *, needs: Callable[[str], Any
         certificate): ``{"reason": "..."}`` (optional)."""
         from fastapi.concurrency import run_in_threadpool
 
-        data = await body_of(request, {"reason": str, "as": str})
+        data = await body_of(request, {"reason": str, "as": str, "person_signature": dict})
         person = person_of(request, data.get("as"))
         entry = await run_in_threadpool(act, registry.approve, record_id,
                                         person=person, personnel=personnel, key=key,
-                                        reason=data.get("reason") or "")
+                                        reason=data.get("reason") or "",
+                                        person_signature=data.get("person_signature"))
         return answer(entry)
 
     @app.get("/v1/records/{record_id}/reviews", tags=["review"])

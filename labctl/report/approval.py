@@ -23,6 +23,7 @@ class Signatory:
     role: str                      # "reviewer", "approver", ... as the entry says
     time: datetime
     title: str = ""                # e.g. "technical manager"
+    personal_key: str = ""         # key id of their own signature, verified; "": none
 
 
 @dataclass(frozen=True)
@@ -45,20 +46,24 @@ class ApprovalSource(Protocol):
     def approval(self, record_id: str) -> Approval | None: ...
 
 
-def approval_of(record_id: str, registry: Any) -> Approval | None:
+def approval_of(record_id: str, registry: Any, personnel: Any = None) -> Approval | None:
     """The approval of ``record_id`` in ``registry``, or None (not approved, or the
     registry keeps no approvals). The registry's ``approval(record_id)`` may answer an
     ``Approval`` or its plain form, as ``labctl.registry.reviews`` gives it:
-    ``{"record_id", "signatories": [{"name", "role", "time" (ISO), "title"}], "entries"}``.
+    ``{"record_id", "signatories": [{"name", "role", "time" (ISO), "title",
+    "personal_key"}], "entries"}``. ``personnel`` (the lab's personnel list), when
+    given, is passed on: personal signatures are then checked against its keys.
     """
     if not isinstance(registry, ApprovalSource):
         return None
-    answer = registry.approval(record_id)
+    answer = (registry.approval(record_id) if personnel is None
+              else registry.approval(record_id, personnel))  # type: ignore[call-arg]
     if answer is None:
         return None
     approval = answer if isinstance(answer, Approval) else Approval(
         str(answer["record_id"]),
-        tuple(Signatory(s["name"], s["role"], _time(s["time"]), s.get("title", ""))
+        tuple(Signatory(s["name"], s["role"], _time(s["time"]), s.get("title", ""),
+                        s.get("personal_key", ""))
               for s in answer["signatories"]),
         tuple(answer.get("entries", ())))
     if approval.record_id != record_id:

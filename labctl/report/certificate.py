@@ -44,11 +44,13 @@ def signature_status(registry: Any, record: Any) -> SignatureStatus:
 
 
 def build_view(registry: Any, record_id: str, *, draft: bool, issued: date | None = None,
-               plots: bool = True) -> dict[str, Any]:
-    """The certificate view of a record in ``registry`` (see ``labctl.report.view``)."""
+               plots: bool = True, personnel: Any = None) -> dict[str, Any]:
+    """The certificate view of a record in ``registry`` (see ``labctl.report.view``);
+    ``personnel``: the personnel list the signatories' personal signatures are checked
+    against (without it, under the keys the entries carry)."""
     full = registry.resolve(record_id)
     record = registry.get(full)
-    approval = approval_of(full, registry)
+    approval = approval_of(full, registry, personnel)
     where = f"record {full}"
     if approval is None and not draft:
         status = registry.review_status(full) if hasattr(registry, "review_status") else None
@@ -70,7 +72,7 @@ def build_view(registry: Any, record_id: str, *, draft: bool, issued: date | Non
 
 def issue_certificate(registry: Any, record_id: str, *, html: Path | None = None,
                       pdf: Path | None = None, dcc: Path | None = None, draft: bool = False,
-                      issued: date | None = None) -> IssuedCertificate:
+                      issued: date | None = None, personnel: Any = None) -> IssuedCertificate:
     """Write the certificate of ``record_id`` in ``registry`` (an open registry: the
     command opens it) as HTML, PDF and/or DCC."""
     from labctl import __version__
@@ -83,7 +85,7 @@ def issue_certificate(registry: Any, record_id: str, *, html: Path | None = None
         if problem:
             raise PdfUnavailable(problem, hint="install WeasyPrint and Pango, or leave out "
                                                "--pdf")
-    view = build_view(registry, record_id, draft=draft, issued=issued)
+    view = build_view(registry, record_id, draft=draft, issued=issued, personnel=personnel)
     out = IssuedCertificate(record_id=view["record"].id, number=view["number"], draft=draft,
                             pages=view["pages"], signature=view["signature"])
     text = render_html(view) if html is not None or pdf is not None else None

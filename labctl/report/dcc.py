@@ -221,9 +221,11 @@ def dcc_xml(view: dict[str, Any], *, software_version: str) -> bytes:
         rp = _sub(persons, "respPerson")
         _text(_sub(rp, "person"), "name", s.name)
         act = "approved" if s.role == "approver" else "reviewed"
+        personal = (f"; personal signature verified, key {s.personal_key}"
+                    if s.personal_key else "; no personal signature (lab key only)")
         _rich(rp, "description", f"{s.title + '; ' if s.title else ''}{act} "
               f"{s.time.isoformat().replace('+00:00', 'Z')} (signed review entry in the "
-              "lab's registry)")
+              f"lab's registry{personal})")
         _sub(rp, "role", s.role)
         _sub(rp, "mainSigner", "true" if s.role == "approver" else "false")
     rp = _sub(persons, "respPerson")  # the operator performed the work; never a signatory

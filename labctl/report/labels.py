@@ -95,6 +95,9 @@ LABELS: dict[str, tuple[str, str]] = {
                        "calibration or verification of a real instrument."),
     "verified": ("哈希与签名已验证", "hash and signature verified"),
     "not_verified": ("未验证", "NOT verified"),
+    "personal_signature": ("个人签名", "Personal signature"),
+    "personal_verified": ("已验证", "verified"),
+    "personal_none": ("无（仅以实验室密钥签名）", "none (signed with the lab's key only)"),
 }
 
 

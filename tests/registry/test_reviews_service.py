@@ -106,3 +106,63 @@ def test_verify_through_the_service_names_an_edited_entry(service, registry_url,
     out = capsys.readouterr().out
     assert f"review entry {entry['id'][:8]} (#1, review of record {record.id[:8]}): hash " \
            "mismatch" in " ".join(out.split())
+
+
+def test_verify_through_the_service_names_the_last_entry_cut_off(service, registry_url,
+                                                                 make_record, lab_key, raw_sql,
+                                                                 capsys, monkeypatch):
+    """A review made with the command over HTTP leaves an entry checkpoint in this
+    machine's outbox; when that entry is deleted from the service's database, verify
+    --registry URL names it (the chain left is good, so only the checkpoint can tell)."""
+    with open_registry(registry_url) as reg:
+        record = push_signed(reg, make_record, lab_key)
+    monkeypatch.setenv("LABCTL_REGISTRY_TOKEN", service.tokens["hzhou"])
+    monkeypatch.setenv("COLUMNS", "400")
+    assert main(["registry", "review", record.id, "--approve", "--as", "hzhou",
+                 "--registry", service.url]) == 0
+    assert main(["registry", "verify", "--registry", service.url]) == 0
+    with open_registry(registry_url) as reg:
+        (entry,) = reg.review_entries(record.id)
+    unlock = (["DROP TRIGGER labctl_reviews_no_delete"] if registry_url.startswith("sqlite")
+              else ["ALTER TABLE labctl_reviews DISABLE TRIGGER USER"])
+    raw_sql(registry_url, [*unlock, f"DELETE FROM labctl_reviews WHERE id = '{entry['id']}'"])
+    capsys.readouterr()
+    assert main(["registry", "verify", "--registry", service.url]) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert (f"review entry {entry['id']} (record {record.id}, H. Zhou (hzhou) as reviewer"
+            in out and "is missing from the lab's entry chain" in out), out
+
+
+def test_the_service_asks_for_the_personal_signature_of_a_person_with_a_key(
+        registry_url, tmp_path, make_record, lab_key, capsys, monkeypatch):
+    """The service's list gives H. Zhou a key: an act without her signature (or with a
+    malformed one) is refused; the command, run where her key is, signs and is accepted."""
+    assert main(["registry", "key", "person", "hzhou"]) == 0
+    line = capsys.readouterr().out.strip()
+    people = personnel_file(tmp_path)
+    people.write_text(people.read_text().replace(
+        "    name: H. Zhou\n", f"    name: H. Zhou\n    {line}\n"), encoding="utf-8")
+    svc = Service(registry_url, personnel=people, signing_key=tmp_path / "service-key.pem")
+    with open_registry(registry_url) as reg:
+        record = push_signed(reg, make_record, lab_key)
+        token = create_token(reg, "reviewer", "hzhou", "hzhou")[0]
+    svc.start()
+    try:
+        with svc.client(token) as hzhou:
+            answer = hzhou.post(f"/v1/records/{record.id}/review", json={"decision": "approve"})
+            assert answer.status_code == 403 and answer.json()["kind"] == "person_signature"
+            assert "H. Zhou (hzhou) has a public key in the personnel list" in answer.text
+            answer = hzhou.post(f"/v1/records/{record.id}/review",
+                                json={"decision": "approve", "person_signature": {"a": "b"}})
+            assert answer.status_code == 422 and "person_signature" in answer.text
+        monkeypatch.setenv("LABCTL_REGISTRY_TOKEN", token)
+        assert main(["registry", "review", record.id, "--approve", "--as", "hzhou",
+                     "--registry", svc.url]) == 0
+        assert "signed personally by H. Zhou with key" in capsys.readouterr().out
+        assert main(["registry", "verify", "--registry", svc.url, "--personnel",
+                     str(people)]) == 0
+        with open_registry(registry_url) as reg:
+            (entry,) = reg.review_entries(record.id)
+        assert entry["person_signature"]["public_key"] == line.split()[-1]
+    finally:
+        svc.stop()

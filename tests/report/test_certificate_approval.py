@@ -94,3 +94,41 @@ def raw_sql_sqlite():
             engine.dispose()
 
     return run
+
+
+def test_the_certificate_says_whose_personal_signature_verified(store, record_doc, tmp_path,
+                                                                capsys):
+    """H. Zhou signs her review with her own key (the list gives it); M. Chen has none:
+    the certificate (HTML and DCC) says so for each signatory."""
+    assert main(["registry", "key", "person", "hzhou"]) == 0
+    line = capsys.readouterr().out.strip()
+    people = tmp_path / "personnel.yaml"
+    people.write_text((ROOT / "benches" / "personnel.yaml").read_text(encoding="utf-8")
+                      .replace("    name: H. Zhou\n", f"    name: H. Zhou\n    {line}\n"),
+                      encoding="utf-8")
+    url, record = store(record_doc)
+    common = ["--registry", url, "--personnel", str(people)]
+    assert main(["registry", "review", record.id, "--approve", "--as", "hzhou", *common]) == 0
+    assert main(["registry", "approve", record.id, "--as", "mchen", *common]) == 0
+    with open_registry(url) as registry:
+        (review, _approval) = registry.review_entries(record.id)
+    kid = review["person_signature"]["key_id"]
+    html, dcc = tmp_path / "cert.html", tmp_path / "cert.xml"
+    assert main(["certificate", record.id, "--html", str(html), "--dcc", str(dcc),
+                 *common]) == 0
+    import html as html_lib
+    import re
+
+    text = " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", html.read_text(
+        encoding="utf-8"))).split())
+    assert (f"H. Zhou , Senior calibration engineer {review['time'][:10]} {review['time'][11:16]}"
+            "+00:00 "
+            f"个人签名 Personal signature : 已验证 / verified (key {kid})") in text
+    assert ("M. Chen , Technical manager") in text
+    assert ("个人签名 Personal signature : 无（仅以实验室密钥签名） / none (signed with the "
+            "lab's key only)") in text
+    assert validate_dcc(dcc) == []
+    descriptions = [p.findtext("dcc:description/dcc:content", namespaces=NS)
+                    for p in ET.fromstring(dcc.read_bytes()).findall(".//dcc:respPerson", NS)]
+    assert f"personal signature verified, key {kid}" in descriptions[0]
+    assert "no personal signature (lab key only)" in descriptions[1]
