@@ -138,17 +138,13 @@ def read(conn: sqlite3.Connection, chain: _Chain, target: str) -> list[Any]:
 
 
 def _signature_ok(chain: _Chain, values: dict[str, str]) -> bool:
-    import binascii
-
-    from cryptography.exceptions import InvalidSignature
-
     from labctl.registry.errors import SigningError
-    from labctl.registry.signing import key_id, load_public_key
+    from labctl.registry.signature_batch import signature_ok
+    from labctl.registry.signing import key_id, load_public_key, raw_public_key
 
     try:
         public = load_public_key(values["public_key"])
-        public.verify(base64.b64decode(values["signature"], validate=True),
-                      signed_bytes(chain, values))
-    except (InvalidSignature, ValueError, binascii.Error, SigningError):
+    except SigningError:
         return False
-    return key_id(public) == values["key_id"]
+    return key_id(public) == values["key_id"] and signature_ok(
+        raw_public_key(public), values["signature"], signed_bytes(chain, values))

@@ -32,10 +32,10 @@ import binascii
 from collections.abc import Mapping
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from labctl.registry.canonical import canonical_json, sha256_hex
+from labctl.registry.signature_batch import signature_ok
 
 SCHEMA = "labctl.review/1"
 ACTS = ("review", "approval")
@@ -65,7 +65,7 @@ def sign_entry(doc: Mapping[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]
 
 def verify_entry(doc: Mapping[str, Any], public_key: Ed25519PublicKey) -> list[str]:
     """What is wrong with the entry's hash and signature under ``public_key``; []: good."""
-    from labctl.registry.signing import key_id
+    from labctl.registry.signing import key_id, raw_public_key
 
     stored, signature, kid = doc.get("hash"), doc.get("signature"), doc.get("key_id")
     if not stored or not signature or not kid:
@@ -78,11 +78,11 @@ def verify_entry(doc: Mapping[str, Any], public_key: Ed25519PublicKey) -> list[s
     if kid != key_id(public_key):
         return [*problems, f"signed by key {kid}, but the key given is {key_id(public_key)}"]
     try:
-        public_key.verify(base64.b64decode(str(signature), validate=True),
-                          bytes.fromhex(str(stored)))
+        message = bytes.fromhex(str(stored))
+        base64.b64decode(str(signature), validate=True)
     except (binascii.Error, ValueError):
-        problems.append("the signature or hash is not well-formed")
-    except InvalidSignature:
+        return [*problems, "the signature or hash is not well-formed"]
+    if not signature_ok(raw_public_key(public_key), str(signature), message):
         problems.append(f"bad signature: the hash was not signed by key {kid}")
     return problems
 
@@ -119,7 +119,7 @@ def person_signature_problems(signature: Any, statement: Mapping[str, str],
     carries (it must be ``expected`` when given, the key of the personnel list) and the
     signature under that key; [] when good."""
     from labctl.registry.errors import SigningError
-    from labctl.registry.signing import key_id, load_public_key
+    from labctl.registry.signing import key_id, load_public_key, raw_public_key
 
     if not isinstance(signature, Mapping) or not all(
             isinstance(signature.get(k), str) for k in ("key_id", "public_key", "signature")):
@@ -136,11 +136,11 @@ def person_signature_problems(signature: Any, statement: Mapping[str, str],
         return [f"the personal signature is by key {kid}, but the personnel list gives "
                 f"{statement.get('person_id')} key {key_id(expected)}"]
     try:
-        carried.verify(base64.b64decode(signature["signature"], validate=True),
-                       canonical_json(statement))
+        base64.b64decode(signature["signature"], validate=True)
     except (binascii.Error, ValueError):
         return ["the personal signature is not well-formed base64"]
-    except InvalidSignature:
+    if not signature_ok(raw_public_key(carried), signature["signature"],
+                        canonical_json(statement)):
         return [f"bad personal signature: key {kid} did not sign this act (record, its "
                 "hash, act, decision, reason, person and role)"]
     return []
