@@ -413,8 +413,9 @@ def _checkpoint_problems(reg: Any, registry_url: str | None, trusted: Any) -> li
         return []
     outbox = Outbox()
     problems = []
+    own = _own_key_id()
     for checkpoint in outbox.checkpoints(registry_url):
-        bad = _checkpoint_itself(checkpoint, "outbox checkpoint", trusted)
+        bad = _checkpoint_itself(checkpoint, "outbox checkpoint", trusted, own)
         if bad:
             problems.append(bad)
         elif not reg.has_hash(checkpoint.lab, checkpoint.hash):
@@ -423,7 +424,7 @@ def _checkpoint_problems(reg: Any, registry_url: str | None, trusted: Any) -> li
                 f"{checkpoint.hash[:12]}), delivered from this bench on {checkpoint.at} and "
                 "checkpointed in its outbox, is missing: the chain was cut or rewritten")
     for point in outbox.entry_checkpoints(registry_url):
-        bad = _checkpoint_itself(point, "review-entry checkpoint", trusted)
+        bad = _checkpoint_itself(point, "review-entry checkpoint", trusted, own)
         if bad:
             problems.append(bad)
         elif not reg.has_entry(point.lab, point.record_id, point.hash):
@@ -437,15 +438,32 @@ def _checkpoint_problems(reg: Any, registry_url: str | None, trusted: Any) -> li
     return problems
 
 
-def _checkpoint_itself(point: Any, what: str, trusted: Any) -> str | None:
-    """What is wrong with a checkpoint itself (its signature, its key), or None."""
+def _checkpoint_itself(point: Any, what: str, trusted: Any, own: str | None) -> str | None:
+    """What is wrong with a checkpoint itself (its signature, its key), or None. A
+    checkpoint is a note this machine kept for itself: its key must be this labctl
+    home's own key (``own``; a reviewer's machine signs with its own, which the lab's
+    trust anchor need not list) or, with a trust anchor, a trusted key."""
     if not point.signature_ok:
         return (f"{what} of lab {point.lab!r} in {_outbox_name()} has a bad signature: it "
                 "was edited after it was signed, so it cannot vouch for the chain's end")
-    if trusted is not None and point.key_id not in trusted:
+    if trusted is not None and point.key_id not in trusted and point.key_id != own:
         return (f"{what} of lab {point.lab!r} is signed by key {point.key_id}, which is "
-                "not trusted")
+                "neither trusted nor this machine's own key")
     return None
+
+
+def _own_key_id() -> str | None:
+    """The key id of this labctl home's key, which signs its checkpoints (None if it has
+    none yet; nothing is created)."""
+    from labctl.paths import key_path
+    from labctl.registry.errors import SigningError
+    from labctl.registry.signing import key_id, load_public_key, public_key_path
+
+    pub = public_key_path(key_path())
+    try:
+        return key_id(load_public_key(pub.read_bytes())) if pub.exists() else None
+    except (OSError, SigningError):
+        return None
 
 
 def _outbox_name() -> str:

@@ -113,19 +113,49 @@ def test_a_checkpoint_edited_by_hand_is_itself_reported(registry_url, approved, 
             f"{Outbox().path} has a bad signature: it was edited after it was signed") in out
 
 
-def test_a_checkpoint_signed_by_an_untrusted_key_is_reported(registry_url, approved,
-                                                             lab_key, tmp_path, capsys):
-    """With a trust anchor, the checkpoint's key (this labctl home's) must be in it."""
+def test_a_checkpoint_of_this_machine_needs_no_place_in_the_trust_anchor(
+        registry_url, approved, lab_key, tmp_path, capsys):
+    """A reviewer's machine signs its checkpoints with its own labctl home key, which the
+    lab's trust anchor (the bench keys) need not list: verify accepts that key."""
     from labctl.registry.trust import add_trusted_key
 
     trusted = tmp_path / "trusted-keys.txt"
     add_trusted_key(trusted, lab_key.public_key(), "test: the bench key only")
     (point,) = Outbox().entry_checkpoints(registry_url)
+    assert point.signature_ok
+    main(["registry", "verify", "--registry", registry_url, "--trusted-keys", str(trusted)])
+    out = " ".join(capsys.readouterr().out.split())
+    # (embedded, this home's key also signed the entries, which the anchor does not list:
+    # those are named; the checkpoint this machine signed is not)
+    assert "which is not a trusted key of the lab" in out
+    assert "review-entry checkpoint" not in out
+
+
+def test_a_checkpoint_signed_by_a_foreign_key_is_reported(registry_url, approved, lab_key,
+                                                          tmp_path, capsys):
+    """A checkpoint planted with another key (its signature good, the key neither this
+    machine's nor trusted) cannot vouch for the chain's end."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from labctl.registry import checkpoints
+    from labctl.registry.trust import add_trusted_key
+
+    trusted = tmp_path / "trusted-keys.txt"
+    add_trusted_key(trusted, lab_key.public_key(), "test: the bench key only")
+    (point,) = Outbox().entry_checkpoints(registry_url)
+    values = {c: getattr(point, c) for c in checkpoints.ENTRIES.columns
+              if c not in ("key_id", "public_key", "signature")}
+    foreign = Ed25519PrivateKey.generate()
+    with sqlite3.connect(Outbox().path) as conn:
+        checkpoints.keep(conn, checkpoints.ENTRIES, foreign, values)
+    (planted,) = Outbox().entry_checkpoints(registry_url)
+    assert planted.signature_ok and planted.key_id != point.key_id
     assert main(["registry", "verify", "--registry", registry_url, "--trusted-keys",
                  str(trusted)]) == 1
     out = " ".join(capsys.readouterr().out.split())
     assert (f"review-entry checkpoint of lab 'Municipal Metrology Institute' is signed by "
-            f"key {point.key_id}, which is not trusted") in out
+            f"key {planted.key_id}, which is neither trusted nor this machine's own "
+            "key") in out
 
 
 def test_the_record_checkpoints_are_kept_as_before(registry_url, lab_key, make_record):
