@@ -15,6 +15,18 @@ from labctl.errors import ConfigError
 from labctl.history import Attempt, ReadingEvent, RunHistory
 from labctl.results import PointResult, QuantityValue
 
+#: What a point's ``nominal`` column holds and what its ``error`` column holds when it
+#: is not an error, as the result tables, the certificate and the DCC head them
+#: (``details["nominal_label"]``, ``details["error_label"]`` with their Chinese
+#: ``..._label_zh``; ``labctl.report``). A point without them is headed ``nominal``.
+REFERENCE_VALUE: dict[str, str] = {"nominal_label": "reference value",
+                                   "nominal_label_zh": "参考值"}
+INITIAL_VALUE: dict[str, str] = {"nominal_label": "initial value", "nominal_label_zh": "初始值"}
+LEVEL: dict[str, str] = {"nominal_label": "level", "nominal_label_zh": "浓度水平"}
+RSD: dict[str, str] = {"error_label": "RSD", "error_label_zh": "相对标准偏差"}
+T90: dict[str, str] = {"error_label": "T90", "error_label_zh": "响应时间 T90"}
+DRIFT: dict[str, str] = {"error_label": "drift", "error_label_zh": "漂移"}
+
 #: Options every concentration analysis takes.
 COMMON_DEFAULTS: dict[str, Any] = {"limit": None, "limits_folder": "particulate",
                                    "dut_role": "dut"}

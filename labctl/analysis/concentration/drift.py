@@ -17,6 +17,8 @@ from typing import Any
 
 from labctl.analysis.concentration.common import (
     COMMON_DEFAULTS,
+    DRIFT,
+    INITIAL_VALUE,
     finished,
     limit,
     plate,
@@ -77,4 +79,4 @@ def concentration_drift(history: RunHistory, context: AnalysisContext,
                f"({(t1 - t0) / 60:.0f} min); limit +-{mpe:g} {out_unit} from {source}",
                u_over_mpe_note(result.expanded_uncertainty, mpe, out_unit)],
         details={"from": first_info.point, "to": info.point, "elapsed_s": t1 - t0,
-                 "unit": shown, "error_label": "drift"})]
+                 "unit": shown, **INITIAL_VALUE, **DRIFT})]

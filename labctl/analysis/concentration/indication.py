@@ -34,6 +34,7 @@ from typing import Any
 
 from labctl.analysis.concentration.common import (
     COMMON_DEFAULTS,
+    REFERENCE_VALUE,
     certificate_at,
     finished,
     limit,
@@ -142,7 +143,7 @@ def concentration_error(history: RunHistory, context: AnalysisContext,
                 "monitor_mean": dut_mean, "monitor_sd": dut_sd, "n_monitor": len(dut),
                 "n_reference": len(ref), "absolute_error": dut_mean - reference,
                 "reference_corrected": reference,
-                "unit": shown, "reference": cert["id"],
+                "unit": shown, "reference": cert["id"], **REFERENCE_VALUE,
                 **({"corrections_applied": [at.applied]} if at.applied else {})}))
     return results
 

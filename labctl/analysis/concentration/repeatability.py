@@ -9,6 +9,8 @@ from typing import Any
 
 from labctl.analysis.concentration.common import (
     COMMON_DEFAULTS,
+    LEVEL,
+    RSD,
     finished,
     limit,
     mean_sd,
@@ -54,5 +56,5 @@ def concentration_repeatability(history: RunHistory, context: AnalysisContext,
             notes=f"RSD of {len(values)} readings, s = {sd:.3g} {shown}; limit <= {mpe:g} % "
                   f"from {source}",
             details={"n": len(values), "mean": mean, "s": sd, "readings": values,
-                     "unit": shown, "error_label": "RSD"}))
+                     "unit": shown, **LEVEL, **RSD}))
     return results

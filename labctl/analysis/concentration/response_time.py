@@ -37,6 +37,7 @@ from typing import Any
 
 from labctl.analysis.concentration.common import (
     COMMON_DEFAULTS,
+    T90,
     factor,
     finished,
     limit,
@@ -130,7 +131,7 @@ def response_time(history: RunHistory, context: AnalysisContext,
             notes=[f"T{fraction * 100:.0f}: {c0:.4g} -> {cf:.4g} {unit}, level {level:.4g}; "
                    f"limit <= {mpe:g} s from {source}"],
             details={"c0": c0, "cf": cf, "level": level, "slope_per_s": slope,
-                     "interval_s": interval, "samples": len(pts), "error_label": "T90"}))
+                     "interval_s": interval, "samples": len(pts), **T90}))
     if options["mean"] and len(results) > 1 and all(r.error is not None for r in results):
         return [_mean_of(results, options, Budget, Input, Specification)]
     return results
@@ -163,7 +164,7 @@ def _mean_of(trials: list[PointResult], options: Any, budget: Any, input_: Any,
                + f"; limit <= {mpe:g} s" + (f" from {source}" if source else "")],
         details={"trials": [{"point": t.point, "t90_s": t.error.value,  # type: ignore[union-attr]
                              "U_s": t.expanded_uncertainty.value}  # type: ignore[union-attr]
-                            for t in trials], "error_label": "T90"})
+                            for t in trials], **T90})
 
 
 def _smoothed(pts: list[tuple[float, float]], n: int) -> list[tuple[float, float]]:

@@ -35,6 +35,10 @@ from labctl.errors import ConfigError
 from labctl.history import RunHistory
 from labctl.results import PointResult, QuantityValue
 
+#: The nominal column of an alarm point holds the alarm's set point
+#: (``details["nominal_label"]``, as the result tables head it).
+SET_POINT: dict[str, str] = {"nominal_label": "set point", "nominal_label_zh": "报警设定值"}
+
 DEFAULTS: dict[str, Any] = {**COMMON_DEFAULTS, "limits_folder": "gas",
                             "series_reading": "alarm_series", "unit": "%LEL",
                             "resolution": None}
@@ -71,7 +75,7 @@ def alarm_action_value(history: RunHistory, context: AnalysisContext,
                 mpe=QuantityValue.of(mpe, shown), decision="fail", rule=options["rule"],
                 notes=f"the alarm never came on ({len(series)} readings, highest "
                       f"{max(r.value * factor(r.unit, unit) for r in series):.4g} {shown})",
-                details={"set_point": set_point}))
+                details={"set_point": set_point, **SET_POINT}))
             continue
         value = first.value * factor(first.unit, unit)  # type: ignore[operator]
         inputs = {"A": Input.standard(value, 0.0, unit=unit, description="reading at the alarm"),
@@ -91,6 +95,6 @@ def alarm_action_value(history: RunHistory, context: AnalysisContext,
             notes=[f"alarm on at {value:.4g} {shown} (set point {set_point:g} {shown}); "
                    f"limit +-{mpe:.3g} {shown} from {source}",
                    u_over_mpe_note(result.expanded_uncertainty, mpe, shown)],
-            details={"set_point": set_point, "action_value": value,
+            details={"set_point": set_point, "action_value": value, **SET_POINT,
                      "elapsed_s": float(first.extras.get("elapsed", 0.0))}))
     return results

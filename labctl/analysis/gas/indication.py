@@ -30,6 +30,7 @@ from typing import Any
 
 from labctl.analysis.concentration.common import (
     COMMON_DEFAULTS,
+    REFERENCE_VALUE,
     finished,
     limit,
     mean_sd,
@@ -198,6 +199,7 @@ def gas_indication_error(history: RunHistory, context: AnalysisContext,
             rule=options["rule"], notes=notes, details={
                 "reference": reference, "analyzer_mean": dut_mean, "analyzer_sd": dut_sd,
                 "n": len(dut), "absolute_error": dut_mean - reference, "unit": shown,
+                **REFERENCE_VALUE,
                 "full_scale": fs, "source_flow_L_min": qs, "dilution_flow_L_min": qd,
                 "cylinder": cyl.get("id"), "dilution_ratio": qs / (qs + qd) if qs else 0.0}))
     return results

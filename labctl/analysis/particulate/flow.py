@@ -23,6 +23,8 @@ from typing import Any
 
 from labctl.analysis.concentration.common import (
     COMMON_DEFAULTS,
+    REFERENCE_VALUE,
+    RSD,
     finished,
     limit,
     mean_sd,
@@ -100,7 +102,7 @@ def sampling_flow(history: RunHistory, context: AnalysisContext,
             decision="pass" if rsd <= rsd_limit else "fail",
             rule="value (no uncertainty: the RSD is the dispersion itself)",
             notes=f"flow RSD s(QRi)/QR of {len(ref)} readings; limit <= {rsd_limit:g} % "
-                  f"from {source}", details={**details, "error_label": "RSD"}))
+                  f"from {source}", details={**details, **REFERENCE_VALUE, **RSD}))
 
         if not dut:
             continue
@@ -120,6 +122,6 @@ def sampling_flow(history: RunHistory, context: AnalysisContext,
             notes=[f"(QC - QR)/QR (HJ 655-2013 writes (QR - QC)/QR); limit +-{ind_limit:g} % "
                    f"from {source}",
                    u_over_mpe_note(result.expanded_uncertainty, ind_limit, "%")],
-            details={**details, "indication_mean": qc, "indication_sd": sc,
+            details={**details, **REFERENCE_VALUE, "indication_mean": qc, "indication_sd": sc,
                      "n_indication": len(dut)}))
     return results
