@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 import test_e2e_gas_bad_input as gas_bad_input
-from e2e_support import journal_events, only_run
+from e2e_support import journal_events, only_run, refused_before_start
 from gas_support import by_test, run_gas
 from ndir_support import (
     CYLINDER,
@@ -207,12 +207,9 @@ def test_refused_before_gas_flows(case: str, tmp_path: Path, calibrator: dict[st
                                   capsys: pytest.CaptureFixture[str]) -> None:
     extra, register_edit, message = BEFORE[case]
     bench = ndir_bench(tmp_path, register_edit=register_edit)
-    assert run(NDIR_PROCEDURE, bench, tmp_path, *extra) == 2
-    line = one_error_line(capsys)
+    line = refused_before_start(NDIR_PROCEDURE, bench, tmp_path, capsys, calibrator["outputs"],
+                                *extra)          # the outlet was never opened
     assert re.search(message, line), line
-    assert True not in calibrator["outputs"]     # the outlet was never opened
-    runs = tmp_path / "runs"
-    assert not runs.exists() or not any(runs.iterdir())
 
 
 def test_an_analyzer_of_a_component_no_cylinder_holds_is_refused_before_gas_flows(
@@ -222,15 +219,11 @@ def test_an_analyzer_of_a_component_no_cylinder_holds_is_refused_before_gas_flow
         analyzer = data["instruments"]["analyzer"]
         analyzer["options"]["component"] = analyzer["sim"]["component"] = "CO"
 
-    bench = ndir_bench(tmp_path, edit)
-    assert run(NDIR_PROCEDURE, bench, tmp_path) == 2
-    line = one_error_line(capsys)
+    line = refused_before_start(NDIR_PROCEDURE, ndir_bench(tmp_path, edit), tmp_path, capsys,
+                                calibrator["outputs"])
     assert re.search(r"sim-gas-ndir\.yaml:\d+:\d+: instrument 'analyzer': the analyzer "
                      r"measures CO but no cylinder of the bench holds it: CYL-CO2-2000 "
                      r"\(CO2\)", line), line
-    assert True not in calibrator["outputs"]
-    runs = tmp_path / "runs"
-    assert not runs.exists() or not any(runs.iterdir())
 
 
 @pytest.mark.parametrize("dry_run", [False, True])
@@ -243,17 +236,13 @@ def test_an_analyzer_of_a_class_the_table_does_not_list_is_refused_before_gas_fl
     def edit(data: dict[str, Any]) -> None:
         data["instruments"]["analyzer"]["options"]["accuracy_class"] = 3
 
-    bench = ndir_bench(tmp_path, edit)
-    assert run(NDIR_PROCEDURE, bench, tmp_path, *(["--dry-run"] if dry_run else [])) == 2
-    line = one_error_line(capsys)
+    line = refused_before_start(NDIR_PROCEDURE, ndir_bench(tmp_path, edit), tmp_path, capsys,
+                                calibrator["outputs"], *(["--dry-run"] if dry_run else []))
     assert re.search(r"gas-ndir-jjg635\.yaml:\d+:\d+: the instrument under test has "
                      r"accuracy_class '3', but the limits table 'jjg635-2011' gives "
                      r"gas_indication_error only for accuracy_class 1, 2, 5 \(correct "
                      r"the instrument's accuracy_class in the bench file \(\S+"
                      r"sim-gas-ndir\.yaml:\d+:\d+\)", line), line
-    assert True not in calibrator["outputs"]
-    runs = tmp_path / "runs"
-    assert not runs.exists() or not any(runs.iterdir())
 
 
 def test_an_analyzer_set_to_another_range_is_refused_before_gas_flows(

@@ -8,12 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
-from e2e_support import REGISTER, ROOT, journal_events, only_run, registry_url
+from e2e_support import ROOT, edited_bench, journal_events, only_run, run_virtual, sim_edit
+from gas_support import true_co
 
-from labctl.calibration import CalibrationRequest, calibrate
-from labctl.clock import VirtualClock
-from labctl.sim.world import World
+from labctl.calibration import CalibrationResult
 
 CO_PROCEDURE = ROOT / "procedures" / "gas-co-jjg915.yaml"
 MODBUS_BENCH = ROOT / "benches" / "sim-gas-co-modbus.yaml"
@@ -22,33 +20,11 @@ CLEAN = {"offset": "0 umol/mol", "zero_drift_per_h": "0 umol/mol/h",
 
 
 def bench(folder: Path, **sim: object) -> Path:
-    data = yaml.safe_load(MODBUS_BENCH.read_text(encoding="utf-8"))
-    for inst in data["instruments"].values():
-        inst["sim"].pop("seed", None)
-    data["instruments"]["detector"]["sim"].update(sim)
-    (folder / "register.yaml").write_text(REGISTER.read_text(encoding="utf-8"),
-                                          encoding="utf-8")
-    path = folder / "sim-gas-co-modbus.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    return edited_bench(folder, MODBUS_BENCH, sim_edit("detector", **sim))
 
 
-def true_co(seed: int, nominal: float) -> float:
-    """The CO amount fraction (umol/mol) the simulated calibrator truly makes (drawn as
-    the calibrator's simulator draws it: see tests/e2e/test_e2e_gas_co.py)."""
-    world = World(VirtualClock(), seed)
-    c0 = 1000.0 + float(world.rng("gas-cylinder/CYL-CO-01").normal(0.0, 5.0))
-    es, ed = world.rng("gas-dilution-calibrator").normal(0.0, 0.005, size=2)
-    r = nominal / 1000.0
-    qs, qd = r * (1 + es), (1 - r) * (1 + ed)
-    return c0 * qs / (qs + qd)
-
-
-def run(folder: Path, path: Path, seed: int | None = None):
-    result = calibrate(CalibrationRequest(CO_PROCEDURE, path, registry=registry_url(folder),
-                                          seed=seed, runs_dir=folder / "runs"))
-    assert result.delivery.ok
-    return result
+def run(folder: Path, path: Path, seed: int | None = None) -> CalibrationResult:
+    return run_virtual(folder, CO_PROCEDURE, path, seed)
 
 
 def test_the_shipped_modbus_co_bench_stores_a_passing_record(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from e2e_support import (
     journal_events,
     one_error_line,
     only_run,
+    refused_before_start,
     run_cli,
     watch_outputs,
 )
@@ -74,12 +75,8 @@ def test_refused_before_the_generator_starts(case: str, tmp_path: Path,
     else:
         copy_text(PM_BENCH.parent / "register.yaml", tmp_path / "register.yaml")
         bench = copy_text(PM_BENCH, tmp_path / "sim-pm25.yaml", {old: new})
-    assert run(procedure, bench, tmp_path) == 2
-    line = one_error_line(capsys)
+    line = refused_before_start(procedure, bench, tmp_path, capsys, generator["outputs"])
     assert re.search(message, line), line
-    assert True not in generator["outputs"]     # never switched on (off: its safe state)
-    runs = tmp_path / "runs"
-    assert not runs.exists() or not any(runs.iterdir())
 
 
 @pytest.mark.parametrize(("option", "value", "why"), [

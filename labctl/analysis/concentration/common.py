@@ -58,6 +58,12 @@ def readings(attempt: Attempt, name: str, role: str | None = None) -> list[Readi
     return [r for r in attempt.readings if r.name == name and (role is None or r.role == role)]
 
 
+def reading_values(attempt: Attempt, name: str, role: str | None, unit: str) -> list[float]:
+    """The values in ``unit`` of an attempt's readings named ``name`` (of ``role`` when
+    given), readings without a value left out."""
+    return values_of(readings(attempt, name, role), unit)
+
+
 def finished(history: RunHistory, context: AnalysisContext) -> list[tuple[Any, Attempt]]:
     """(point info, its last finished attempt) of every point of the analysis's steps."""
     out = []
@@ -77,6 +83,16 @@ def plate(context: AnalysisContext, key: str, unit: str, default: str | None) ->
     if value is None:
         return None
     return float(q(value).m_as(unit))
+
+
+def option_or_plate(options: Any, context: AnalysisContext, name: str, unit: str,
+                    plate_key: str | None = None) -> float | None:
+    """The analysis option ``name`` in ``unit`` when the procedure gives it, else the
+    data plate's ``plate_key`` (``name`` when not given) of the instrument under test;
+    None when neither does."""
+    if options[name]:
+        return float(q(options[name]).m_as(unit))
+    return plate(context, plate_key or name, unit, None)
 
 
 def limit(context: AnalysisContext, options: Any, analysis: str, unit: str,

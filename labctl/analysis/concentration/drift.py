@@ -21,7 +21,7 @@ from labctl.analysis.concentration.common import (
     INITIAL_VALUE,
     finished,
     limit,
-    plate,
+    option_or_plate,
     point_result,
     readings,
     u_over_mpe_note,
@@ -37,7 +37,6 @@ DEFAULTS: dict[str, Any] = {**COMMON_DEFAULTS, "reading": "zero", "unit": "ug/m^
 
 def concentration_drift(history: RunHistory, context: AnalysisContext,
                         options: Any) -> list[PointResult]:
-    from labctl.analysis.concentration.common import q
     from labctl.events import unit_text
     from labctl.uncertainty import Budget, Input, Specification
     from labctl.units import parse_unit
@@ -45,8 +44,7 @@ def concentration_drift(history: RunHistory, context: AnalysisContext,
     unit = str(options["unit"])
     shown = unit_text(parse_unit(unit))
     relative = bool(options["relative"])
-    resolution = (float(q(options["resolution"]).m_as(unit)) if options["resolution"]
-                  else plate(context, "resolution", unit, None))
+    resolution = option_or_plate(options, context, "resolution", unit)
     measured = []
     for info, attempt in finished(history, context):
         found = readings(attempt, str(options["reading"]), options["dut_role"])

@@ -14,8 +14,7 @@ from labctl.analysis.concentration.common import (
     finished,
     limit,
     mean_sd,
-    readings,
-    values_of,
+    reading_values,
 )
 from labctl.analysis.registry import AnalysisContext
 from labctl.history import RunHistory
@@ -35,8 +34,7 @@ def concentration_repeatability(history: RunHistory, context: AnalysisContext,
     shown = unit_text(parse_unit(unit))
     results = []
     for info, attempt in finished(history, context):
-        values = values_of(readings(attempt, str(options["reading"]), options["dut_role"]),
-                           unit)
+        values = reading_values(attempt, str(options["reading"]), options["dut_role"], unit)
         if not values:
             continue
         if len(values) < int(options["min_readings"]):

@@ -43,8 +43,8 @@ from labctl.analysis.concentration.common import (
     limit,
     mean_sd,
     point_result,
+    reading_values,
     readings,
-    values_of,
 )
 from labctl.analysis.registry import AnalysisContext
 from labctl.history import RunHistory
@@ -70,8 +70,8 @@ def response_time(history: RunHistory, context: AnalysisContext,
                   if r.value is not None]
         if not series:
             continue
-        start = values_of(readings(attempt, str(options["start_reading"]), role), unit)
-        end = values_of(readings(attempt, str(options["end_reading"]), role), unit)
+        start = reading_values(attempt, str(options["start_reading"]), role, unit)
+        end = reading_values(attempt, str(options["end_reading"]), role, unit)
         if not start or not end:
             from labctl.errors import ConfigError
 

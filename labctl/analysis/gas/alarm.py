@@ -25,6 +25,7 @@ from labctl.analysis.concentration.common import (
     factor,
     finished,
     limit,
+    option_or_plate,
     plate,
     point_result,
     readings,
@@ -46,7 +47,6 @@ DEFAULTS: dict[str, Any] = {**COMMON_DEFAULTS, "limits_folder": "gas",
 
 def alarm_action_value(history: RunHistory, context: AnalysisContext,
                        options: Any) -> list[PointResult]:
-    from labctl.analysis.concentration.common import q
     from labctl.events import unit_text
     from labctl.uncertainty import Budget, Input, Specification
     from labctl.units import parse_unit
@@ -58,8 +58,7 @@ def alarm_action_value(history: RunHistory, context: AnalysisContext,
         raise ConfigError("alarm_action_value: the detector's data plate gives no alarm set "
                           "point", where=context.where.get("analysis"),
                           hint="give the detector's option alarm: (e.g. 25 %LEL)")
-    resolution = (float(q(options["resolution"]).m_as(unit)) if options["resolution"]
-                  else plate(context, "resolution", unit, None))
+    resolution = option_or_plate(options, context, "resolution", unit)
     results: list[PointResult] = []
     for info, attempt in finished(history, context):
         series = [r for r in readings(attempt, str(options["series_reading"]),

@@ -46,7 +46,7 @@ from labctl.analysis.concentration.common import (
     finished,
     limit,
     mean_sd,
-    plate,
+    option_or_plate,
     point_result,
     readings,
     u_over_mpe_note,
@@ -167,8 +167,8 @@ def analysis_function_fit(history: RunHistory, context: AnalysisContext,
     unit = str(options["unit"])
     shown = unit_text(parse_unit(unit))
     component = str(options["component"])
-    resolution = (float(q(options["resolution"]).m_as(unit)) if options["resolution"]
-                  else plate(context, f"{options['value']}_resolution", unit, None))
+    resolution = option_or_plate(options, context, "resolution", unit,
+                                 f"{options['value']}_resolution")
     u_extra = float(q(options["u_response"]).m_as(unit)) if options["u_response"] else 0.0
     cylinders = collect(history, context, options, unit)
     if not cylinders:

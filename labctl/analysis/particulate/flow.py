@@ -28,13 +28,12 @@ from labctl.analysis.concentration.common import (
     finished,
     limit,
     mean_sd,
-    plate,
+    option_or_plate,
     point_result,
-    readings,
+    reading_values,
     reference_certificate,
     relative_certificate,
     u_over_mpe_note,
-    values_of,
 )
 from labctl.analysis.registry import AnalysisContext
 from labctl.errors import ConfigError
@@ -51,19 +50,17 @@ UNIT = "L/min"
 
 def sampling_flow(history: RunHistory, context: AnalysisContext,
                   options: Any) -> list[PointResult]:
-    from labctl.analysis.concentration.common import q
     from labctl.events import unit_text
     from labctl.uncertainty import Budget, Input, Specification
     from labctl.units import parse_unit
 
     shown = unit_text(parse_unit(UNIT))
-    nominal = (float(q(options["flow_nominal"]).m_as(UNIT)) if options["flow_nominal"]
-               else plate(context, "flow_nominal", UNIT, None))
+    nominal = option_or_plate(options, context, "flow_nominal", UNIT)
     results: list[PointResult] = []
     for info, attempt in finished(history, context):
-        ref = values_of(readings(attempt, str(options["reference_reading"]),
-                                 options["reference_role"]), UNIT)
-        dut = values_of(readings(attempt, str(options["reading"]), options["dut_role"]), UNIT)
+        ref = reading_values(attempt, str(options["reference_reading"]),
+                             options["reference_role"], UNIT)
+        dut = reading_values(attempt, str(options["reading"]), options["dut_role"], UNIT)
         if not ref:
             continue
         if nominal is None:
