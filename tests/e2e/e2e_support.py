@@ -78,6 +78,16 @@ def edited_bench(folder: Path, bench: Path,
     return path
 
 
+def bench_editor(bench: Path) -> Callable[..., Path]:
+    """``edited_bench`` of one shipped ``bench``: ``make(folder, edit=None, *,
+    register_edit=None, name=None)``, the simulators' own seeds dropped."""
+    def make(folder: Path, edit: Callable[[dict[str, Any]], None] | None = None, *,
+             register_edit: Callable[[str], str] | None = None,
+             name: str | None = None) -> Path:
+        return edited_bench(folder, bench, edit, name=name, register_edit=register_edit)
+    return make
+
+
 def sim_edit(instrument: str, **changes: Any) -> Callable[[dict[str, Any]], None]:
     """An ``edit`` of a bench's data that sets simulator parameters of ``instrument``."""
     def edit(data: dict[str, Any]) -> None:
@@ -148,6 +158,19 @@ def refused_before_start(procedure: Path, bench: Path, folder: Path, capsys: Any
     runs = folder / "runs"
     assert not runs.exists() or not any(runs.iterdir()), line
     return line
+
+
+def failed_with_output_off(procedure: Path, bench: Path, folder: Path, capsys: Any,
+                          seen: dict[str, Any], *extra: str) -> tuple[str, list[dict[str, Any]]]:
+    """``labctl run`` failed during the run (status 2): its journal closed as failed, and
+    the source ``watch_outputs`` watched (``seen``) switched on during the run and off at
+    its end (its safe state). The one error line and the journal's events."""
+    assert run_cli(procedure, bench, folder, *extra) == 2
+    line = one_error_line(capsys)
+    events = journal_events(only_run(folder / "runs"))
+    assert events[-1]["type"] == "run_finished" and events[-1]["state"] == "failed", line
+    assert seen["outputs"][0] is True and seen["outputs"][-1] is False, line
+    return line, events
 
 
 def one_error_line(capsys: Any) -> str:

@@ -10,7 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from e2e_support import ROOT, by_test, edited_bench, run_virtual, sim_edit
+from e2e_support import (
+    ROOT,
+    bench_editor,
+    by_test,
+    failed_with_output_off,
+    run_virtual,
+    sim_edit,
+)
 
 from labctl.calibration import CalibrationResult
 from labctl.clock import VirtualClock
@@ -19,14 +26,15 @@ from labctl.sim.world import World
 GAS_PROCEDURE = ROOT / "procedures" / "gas-combustible-jjg693.yaml"
 GAS_BENCH = ROOT / "benches" / "sim-gas-combustible.yaml"
 CLEAN = {"offset": "0 %LEL", "zero_drift_per_h": "0 %LEL/h", "span_drift_per_h": "0 %LEL/h"}
+CO_PROCEDURE = ROOT / "procedures" / "gas-co-jjg915.yaml"
+#: A CO detector without offset or drift (the benches ``sim-gas-co*.yaml``).
+CO_CLEAN = {"offset": "0 umol/mol", "zero_drift_per_h": "0 umol/mol/h",
+            "span_drift_per_h": "0 umol/mol/h"}
 
 
-def gas_bench(folder: Path, edit: Callable[[dict[str, Any]], None] | None = None,
-              register_edit: Callable[[str], str] | None = None) -> Path:
-    """The shipped gas bench, its data changed by ``edit``, in ``folder`` with the
-    register (its text changed by ``register_edit``); the run's seed drives every
-    simulator."""
-    return edited_bench(folder, GAS_BENCH, edit, register_edit=register_edit)
+#: The shipped gas bench, its data changed by ``edit``, in ``folder`` with the register
+#: (its text changed by ``register_edit``); the run's seed drives every simulator.
+gas_bench = bench_editor(GAS_BENCH)
 
 
 def detector_sim(**changes: Any) -> Callable[[dict[str, Any]], None]:
@@ -36,6 +44,18 @@ def detector_sim(**changes: Any) -> Callable[[dict[str, Any]], None]:
 def run_gas(folder: Path, bench: Path, seed: int, procedure: Path = GAS_PROCEDURE,
             **parameters: Any) -> CalibrationResult:
     return run_virtual(folder, procedure, bench, seed, **parameters)
+
+
+def failed_with_flows_off(procedure: Path, bench: Path, folder: Path, capsys: Any,
+                          calibrator: dict[str, Any], *extra: str) -> str:
+    """``labctl run`` failed during the run, its journal closed as failed, and the gas
+    calibrator (the ``calibrator`` fixture) opened during the run and shut at its end: no
+    gas flows. The one error line."""
+    line, _ = failed_with_output_off(procedure, bench, folder, capsys, calibrator, *extra)
+    device = calibrator["bench"].devices["calibrator"]
+    assert device.on is False and device.true_flows() == (0.0, 0.0), line
+    assert device.line.compositions[-1] == {}, line
+    return line
 
 
 def diluted_truth(seed: int, cylinder: str, c0: float, u_c0: float, fraction: float, *,
@@ -67,5 +87,6 @@ def true_co(seed: int, nominal: float) -> float:
     return diluted_truth(seed, "CYL-CO-01", 1000.0, 5.0, nominal / 1000.0)
 
 
-__all__ = ["CLEAN", "GAS_BENCH", "GAS_PROCEDURE", "ROOT", "by_test", "detector_sim",
-           "diluted_truth", "gas_bench", "run_gas", "true_co", "true_concentration"]
+__all__ = ["CLEAN", "CO_CLEAN", "CO_PROCEDURE", "GAS_BENCH", "GAS_PROCEDURE", "ROOT", "by_test",
+           "detector_sim", "diluted_truth", "failed_with_flows_off", "gas_bench", "run_gas",
+           "true_co", "true_concentration"]

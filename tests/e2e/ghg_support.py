@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from e2e_support import ROOT, copy_text, edited_bench, journal_events, run_virtual
+from e2e_support import ROOT, bench_editor, copy_text, journal_events, run_virtual
 
 from labctl.calibration import CalibrationResult
 from labctl.clock import VirtualClock
@@ -31,10 +31,9 @@ UNITS = {"CO2": "umol/mol", "CH4": "nmol/mol"}
 SCALE = {"CO2": 1e6, "CH4": 1e9}
 
 
-def ghg_bench(folder: Path, edit: Callable[[dict[str, Any]], None] | None = None) -> Path:
-    """The shipped bench, changed by ``edit``, in ``folder`` with the register; the run's
-    seed drives every simulator."""
-    return edited_bench(folder, GHG_BENCH, edit)
+#: The shipped bench, changed by ``edit``, in ``folder`` with the register; the run's
+#: seed drives every simulator.
+ghg_bench = bench_editor(GHG_BENCH)
 
 
 def ghg_procedure(folder: Path, replace: dict[str, str]) -> Path:

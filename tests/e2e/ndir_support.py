@@ -7,11 +7,10 @@ Imported by name (``from ndir_support import ...``), like ``gas_support``."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import yaml
-from e2e_support import ROOT, edited_bench, sim_edit
+from e2e_support import ROOT, bench_editor, sim_edit
 from gas_support import diluted_truth
 
 NDIR_PROCEDURE = ROOT / "procedures" / "gas-ndir-jjg635.yaml"
@@ -21,12 +20,9 @@ FULL_SCALE = 2000.0            # umol/mol, the analyzer's range on the shipped b
 NO_DRIFT = {"zero_drift_per_h": "0 umol/mol/h", "span_drift_per_h": "0 umol/mol/h"}
 
 
-def ndir_bench(folder: Path, edit: Callable[[dict[str, Any]], None] | None = None,
-               register_edit: Callable[[str], str] | None = None) -> Path:
-    """The shipped NDIR bench, its data changed by ``edit``, in ``folder`` with the
-    register (its text changed by ``register_edit``); the run's seed drives every
-    simulator."""
-    return edited_bench(folder, NDIR_BENCH, edit, register_edit=register_edit)
+#: The shipped NDIR bench, its data changed by ``edit``, in ``folder`` with the register
+#: (its text changed by ``register_edit``); the run's seed drives every simulator.
+ndir_bench = bench_editor(NDIR_BENCH)
 
 
 def analyzer_sim(**changes: Any) -> Callable[[dict[str, Any]], None]:

@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import ROOT, by_test, copy_text, edited_bench, run_virtual, sim_edit
+from e2e_support import (
+    ROOT,
+    bench_editor,
+    by_test,
+    copy_text,
+    run_virtual,
+    sim_edit,
+)
 
 from labctl.calibration import CalibrationResult
 
@@ -21,11 +28,9 @@ PM_BENCH = ROOT / "benches" / "sim-pm25.yaml"
 CLEAN = {"offset": "0 ug/m^3", "drift": "0 ug/m^3/d", "kappa": 0.0, "nonlinearity": 0.0}
 
 
-def pm_bench(folder: Path, edit: Callable[[dict[str, Any]], None] | None = None,
-             *, name: str = "sim-pm25.yaml") -> Path:
-    """The shipped PM bench, its data changed by ``edit``, in ``folder`` with the
-    register; the run's seed drives every simulator."""
-    return edited_bench(folder, PM_BENCH, edit, name=name)
+#: The shipped PM bench, its data changed by ``edit``, in ``folder`` with the register;
+#: the run's seed drives every simulator.
+pm_bench = bench_editor(PM_BENCH)
 
 
 def monitor_sim(**changes: Any) -> Callable[[dict[str, Any]], None]:
@@ -62,5 +67,18 @@ def an_8_percent_high_monitor_fails_5_percent(folder: Path, bench: Path,
     return result
 
 
-__all__ = ["CLEAN", "PM_BENCH", "PM_PROCEDURE", "an_8_percent_high_monitor_fails_5_percent",
-           "by_test", "monitor_sim", "pm_bench", "pm_procedure", "run_pm"]
+def a_good_monitor_passes(folder: Path, bench: Path, seed: int) -> CalibrationResult:
+    """The shipped procedure run with ``seed`` on ``bench``, whose monitor has no error
+    (gain 1 and ``CLEAN``): each level's error lies within its U of 0 and passes."""
+    result = run_pm(folder, bench, seed)
+    errors = by_test(result, "indication_error")
+    assert len(errors) == 3
+    for p in errors:
+        assert abs(p.error.value) <= p.expanded_uncertainty.value, p
+        assert p.decision in ("pass", "conditional_pass")
+    return result
+
+
+__all__ = ["CLEAN", "PM_BENCH", "PM_PROCEDURE", "a_good_monitor_passes",
+           "an_8_percent_high_monitor_fails_5_percent", "by_test", "monitor_sim",
+           "pm_bench", "pm_procedure", "run_pm"]

@@ -7,27 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from e2e_support import ROOT, edited_bench, run_virtual, sim_edit
-from gas_support import true_co
+from e2e_support import ROOT, bench_editor, run_virtual
+from gas_support import CO_CLEAN, CO_PROCEDURE, detector_sim, true_co
 
-from labctl.calibration import CalibrationResult
-
-CO_PROCEDURE = ROOT / "procedures" / "gas-co-jjg915.yaml"
 CO_BENCH = ROOT / "benches" / "sim-gas-co.yaml"
-CLEAN = {"offset": "0 umol/mol", "zero_drift_per_h": "0 umol/mol/h",
-         "span_drift_per_h": "0 umol/mol/h"}
-
-
-def co_bench(folder: Path, **sim: object) -> Path:
-    return edited_bench(folder, CO_BENCH, sim_edit("detector", **sim))
-
-
-def run(folder: Path, bench: Path, seed: int | None = None) -> CalibrationResult:
-    return run_virtual(folder, CO_PROCEDURE, bench, seed)
+co_bench = bench_editor(CO_BENCH)
 
 
 def test_the_shipped_co_bench_stores_a_passing_record(tmp_path: Path) -> None:
-    result = run(tmp_path, CO_BENCH)
+    result = run_virtual(tmp_path, CO_PROCEDURE, CO_BENCH)
     assert result.record.decision == "pass"
     errors = [p for p in result.record.points if p.test == "indication_error"]
     assert [p.nominal.value for p in errors] == pytest.approx([0.0, 200.0, 500.0, 800.0])
@@ -42,7 +30,8 @@ def test_the_larger_of_5_umol_per_mol_and_10_percent(tmp_path: Path, gain: float
     for seed in (1, 2):
         folder = tmp_path / f"s{seed}"
         folder.mkdir()
-        result = run(folder, co_bench(folder, gain=gain, **CLEAN), seed)
+        bench = co_bench(folder, detector_sim(gain=gain, **CO_CLEAN))
+        result = run_virtual(folder, CO_PROCEDURE, bench, seed)
         for p in result.points:
             if p.test != "indication_error" or p.nominal.value == 0:
                 continue

@@ -8,27 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from e2e_support import ROOT, edited_bench, journal_events, only_run, run_virtual, sim_edit
-from gas_support import true_co
+from e2e_support import ROOT, bench_editor, journal_events, only_run, run_virtual
+from gas_support import CO_CLEAN, CO_PROCEDURE, detector_sim, true_co
 
-from labctl.calibration import CalibrationResult
-
-CO_PROCEDURE = ROOT / "procedures" / "gas-co-jjg915.yaml"
 MODBUS_BENCH = ROOT / "benches" / "sim-gas-co-modbus.yaml"
-CLEAN = {"offset": "0 umol/mol", "zero_drift_per_h": "0 umol/mol/h",
-         "span_drift_per_h": "0 umol/mol/h"}
-
-
-def bench(folder: Path, **sim: object) -> Path:
-    return edited_bench(folder, MODBUS_BENCH, sim_edit("detector", **sim))
-
-
-def run(folder: Path, path: Path, seed: int | None = None) -> CalibrationResult:
-    return run_virtual(folder, CO_PROCEDURE, path, seed)
+modbus_bench = bench_editor(MODBUS_BENCH)
 
 
 def test_the_shipped_modbus_co_bench_stores_a_passing_record(tmp_path: Path) -> None:
-    result = run(tmp_path, MODBUS_BENCH)
+    result = run_virtual(tmp_path, CO_PROCEDURE, MODBUS_BENCH)
     assert result.record.decision == "pass"
     assert result.record.dut.driver == "modbus-gas-detector"
     assert result.record.dut.serial == "26030311"
@@ -46,7 +34,8 @@ def test_a_modbus_detector_reading_15_percent_high_fails_within_u(tmp_path: Path
     for seed in (1, 2, 3, 4):
         folder = tmp_path / f"s{seed}"
         folder.mkdir()
-        result = run(folder, bench(folder, gain=1.15, **CLEAN), seed)
+        bench = modbus_bench(folder, detector_sim(gain=1.15, **CO_CLEAN))
+        result = run_virtual(folder, CO_PROCEDURE, bench, seed)
         points = [p for p in result.points if p.test == "indication_error"
                   and p.nominal.value > 0]
         assert len(points) == 3

@@ -10,24 +10,23 @@ humidity growth is g - 1 at every level."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from e2e_support import (
     ROOT,
-    edited_bench,
+    bench_editor,
     journal_events,
     one_error_line,
     only_run,
     refused_before_start,
     run_cli,
-    watch_outputs,
 )
 from particulate_support import (
     CLEAN,
     PM_PROCEDURE,
+    a_good_monitor_passes,
     an_8_percent_high_monitor_fails_5_percent,
     by_test,
     monitor_sim,
@@ -38,10 +37,9 @@ MODBUS_BENCH = ROOT / "benches" / "sim-pm25-modbus.yaml"
 SEEDS = (1, 2, 3)
 
 
-def modbus_bench(folder: Path, edit: Callable[[dict[str, Any]], None] | None = None) -> Path:
-    """The shipped Modbus PM bench, edited, with the register, in ``folder``; the run's
-    seed drives every simulator."""
-    return edited_bench(folder, MODBUS_BENCH, edit)
+#: The shipped Modbus PM bench, edited, with the register, in ``folder``; the run's seed
+#: drives every simulator.
+modbus_bench = bench_editor(MODBUS_BENCH)
 
 
 # --- truth -------------------------------------------------------------------------------
@@ -58,12 +56,7 @@ def test_a_modbus_monitor_reading_8_percent_high_is_found_within_u_and_fails_5_p
 def test_a_good_modbus_monitor_passes_with_its_true_error_within_u(tmp_path: Path,
                                                                   seed: int) -> None:
     bench = modbus_bench(tmp_path, monitor_sim(gain=1.0, **CLEAN))
-    result = run_pm(tmp_path, bench, seed)
-    errors = by_test(result, "indication_error")
-    assert len(errors) == 3
-    for p in errors:
-        assert abs(p.error.value) <= p.expanded_uncertainty.value, p
-        assert p.decision in ("pass", "conditional_pass")
+    result = a_good_monitor_passes(tmp_path, bench, seed)
     for p in by_test(result, "response_time"):
         assert abs(p.error.value - 120.0) <= p.expanded_uncertainty.value + 1.0, p
     assert result.record.decision in ("pass", "conditional_pass")
@@ -82,14 +75,6 @@ def test_the_shipped_modbus_bench_stores_a_record_as_shipped(tmp_path: Path) -> 
 
 def run(bench: Path, folder: Path, *extra: str) -> int:
     return run_cli(PM_PROCEDURE, bench, folder, *extra)
-
-
-@pytest.fixture
-def generator(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """Every output command the generator's simulator received (True / False)."""
-    from labctl.sim.particulate.generator_sim import AerosolGeneratorSim
-
-    return watch_outputs(monkeypatch, AerosolGeneratorSim)
 
 
 PM_MAP = ROOT / "labctl" / "data" / "particulate" / "modbus" / "labctl-pm-100m.yaml"
