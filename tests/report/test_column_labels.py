@@ -1,7 +1,8 @@
 """The analyses name their columns: a point's ``details["nominal_label"]`` (and
 ``error_label``, each with an optional Chinese ``..._label_zh``) says what its nominal
-column holds, and the result tables, the certificate and the DCC head the column so. The core has no word of its own for a family (a mass is not a "load" to it):
-without a label the column is headed ``nominal``."""
+column holds, and the result tables, the certificate and the DCC head the column so. The
+core has no word of its own for a family (a mass is not a "load" to it): without a label
+the column is headed ``nominal``."""
 
 from __future__ import annotations
 
