@@ -39,7 +39,11 @@ class PointResult(BaseModel):
     journal's step id and point id (``weighing/03``). ``budget`` is the uncertainty
     engine's ``BudgetResult.to_dict()`` (None where no uncertainty is evaluated).
     ``details`` holds what a test adds for the certificate (position, direction,
-    standard deviation, change-point data...), JSON values only.
+    standard deviation, change-point data...), JSON values only; ``nominal_label`` and
+    ``error_label`` (each with an optional Chinese ``..._label_zh``) name what the
+    ``nominal`` and ``error`` columns hold when it is not a plain nominal value or error
+    (a reference value, a set point; an RSD), and the tables, the certificate and the DCC
+    head those columns so.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)

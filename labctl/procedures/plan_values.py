@@ -20,13 +20,12 @@ def evaluate(value: Value, namespace: Mapping[str, Any], what: str) -> Any:
 
 
 def quantity(value: Value, namespace: Mapping[str, Any], expect: str, what: str) -> Any:
-    from labctl.units import check_dimension, parse_unit
+    from labctl.units import check_dimension, dimension_name, parse_unit
 
     result = evaluate(value, namespace, what)
     if not hasattr(result, "dimensionality"):
-        like = "a mass like '2 kg'" if expect == "kg" else f"a quantity in {expect}"
-        raise RunError(f"{what} {str(value)!r} is {result!r}, expected {like}",
-                       where=value.where)
+        raise RunError(f"{what} {str(value)!r} is {result!r}, expected "
+                       f"{dimension_name(expect)} like '2 {expect}'", where=value.where)
     try:
         check_dimension(result, parse_unit(expect), what=f"{what} {str(value)!r}")
     except LabctlError as exc:

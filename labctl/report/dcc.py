@@ -7,7 +7,9 @@ uncertainty statement, deviations, the record's integrity, and DRAFT for a draft
 measurement results (method, the standards as measuring equipment, the environment as
 influence conditions, one ``measurementResult`` per test whose results hold each point's
 nominal value, indication, error as ``si:real`` with ``si:expandedUnc``, the MPE, and the
-point's conformity). ``validate_dcc`` checks a document against the shipped XSD.
+point's conformity; the nominal value and the error named as the analysis names their
+columns, ``details["nominal_label"]`` and ``details["error_label"]``, with their Chinese
+``..._label_zh`` where given). ``validate_dcc`` checks a document against the shipped XSD.
 """
 
 from __future__ import annotations
@@ -125,9 +127,10 @@ def _real(parent: ET.Element, value: float, unit: str, u: float | None = None,
 
 
 def _quantity(parent: ET.Element, name: str, q: Any, *, refid: str | None = None,
-              u: Any = None, k: float | None = None, p: float | None = None) -> ET.Element:
+              u: Any = None, k: float | None = None, p: float | None = None,
+              zh: str | None = None) -> ET.Element:
     quantity = _sub(parent, "quantity", **({"refType": refid} if refid else {}))
-    _text(quantity, "name", name)
+    _text(quantity, "name", name, zh)
     uu = None
     if u is not None and q is not None:
         uu = u.value if u.unit == q.unit else _convert(u.value, u.unit, q.unit)
@@ -325,14 +328,17 @@ def _test_result(parent: ET.Element, test: dict[str, Any], view: dict[str, Any],
         if p.notes:
             _rich(result, "description", p.notes)
         data = _sub(result, "data")
-        if p.nominal is not None:
-            _quantity(data, "nominal value", p.nominal)
+        details = p.details or {}
+        if p.nominal is not None:  # named as the analysis names the column
+            _quantity(data, str(details.get("nominal_label") or "nominal value"), p.nominal,
+                      zh=details.get("nominal_label_zh"))
         if p.indication is not None:
             _quantity(data, "indication", p.indication)
         if p.error is not None:
             probability = (p.budget or {}).get("coverage_probability")
-            q = _quantity(data, "error", p.error, u=p.expanded_uncertainty,
-                          k=p.coverage_factor, p=probability)
+            q = _quantity(data, str(details.get("error_label") or "error"), p.error,
+                          u=p.expanded_uncertainty, k=p.coverage_factor, p=probability,
+                          zh=details.get("error_label_zh"))
             meta = _sub(_sub(q, "measurementMetaData"), "metaData")
             _text(meta, "name", "conformity")
             _rich(meta, "declaration", f"decided by rule {p.rule}"

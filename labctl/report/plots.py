@@ -1,9 +1,10 @@
 """One plot per test: the error at each point with its expanded uncertainty, inside the
 MPE envelope, as a PNG (base64) for the certificate.
 
-The x axis is the nominal value; a test whose points share one nominal value (the
-positions of an eccentricity test, the repeated loads of a repeatability series) is
-plotted point by point instead. Points are drawn per direction (increasing/decreasing
+The x axis is the nominal value, named as the analysis names its column
+(``details["nominal_label"]``, as in the result tables); a test whose points share one
+nominal value (the positions of an eccentricity test, a repeated series) is plotted point
+by point instead. Points are drawn per direction (increasing/decreasing
 loads) when the analysis gives one. The MPE is drawn at the test points, as a step that
 holds each point's MPE back to the point before (the MPE tables change at the points), with
 a bar at each point for the MPE it was decided against.
@@ -16,7 +17,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from labctl.report.tables import _in, _small_unit, common_unit
+from labctl.report.tables import _in, _small_unit, common_unit, error_label, nominal_label
 
 _MARKERS = {"up": ("^", "increasing"), "down": ("v", "decreasing")}
 
@@ -86,15 +87,16 @@ def test_plot_png(title: str, points: Sequence[Any], *, dpi: int = 110) -> str:
                     fmt=marker, ms=5, capsize=3, lw=1, color="#1a237e" if s == 0 else "#b71c1c",
                     label=label if direction else "error ± U")
     ax.axhline(0, color="#555", lw=0.6)
+    heading, error_heading = nominal_label(pts), error_label(pts)
     if numeric:
-        ax.set_xlabel(f"nominal value / {nominal_unit}")
+        ax.set_xlabel(f"{heading} / {nominal_unit}")
     else:
         ax.set_xticks(range(len(pts)))
         ax.set_xticklabels([str((p.details or {}).get("position") or p.point.split("/")[-1])
                             for p in pts], fontsize=8)
-        ax.set_xlabel("point" + (f" (nominal {pts[0].nominal.value:g} {nominal_unit})"
+        ax.set_xlabel("point" + (f" ({heading} {pts[0].nominal.value:g} {nominal_unit})"
                                  if nominal_unit and pts[0].nominal else ""))
-    ax.set_ylabel(f"error / {unit}" if unit else "error")
+    ax.set_ylabel(f"{error_heading} / {unit}" if unit else error_heading)
     ax.set_title(title, fontsize=10)
     ax.grid(True, lw=0.3, alpha=0.6)
     ax.legend(fontsize=7, loc="best", framealpha=0.8)

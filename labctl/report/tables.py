@@ -6,7 +6,9 @@ The points are shown one table a test (the analysis' result kind: ``weighing_err
 a run whose tests measure different quantities (a concentration, a time, a relative
 spread) stays narrow and every number reads with its unit. What a test's ``error``
 column holds, when it is not an error (the range of a repeatability series, an RSD, a
-response time), is named by the analysis in the point's ``details["error_label"]``.
+response time), is named by the analysis in the point's ``details["error_label"]``, and
+what its ``nominal`` column holds (a reference value, a set point) in
+``details["nominal_label"]`` (else the heading is ``nominal``).
 Points whose ``details`` give a ``position`` or ``direction`` that varies within the
 test get a column for it (the eccentricity test's positions). Numbers go through
 ``labctl.numbers``: U with two significant digits, the error to U's last digit, the
@@ -63,19 +65,6 @@ def quantity_text(q: Any, *, bare: bool = False) -> str:
 def pretty_unit(unit: str) -> str:
     """A record's unit text as people write it (``µg/m**3`` -> ``µg/m³``)."""
     return unit_text(unit)
-
-
-def _nominal_heading(unit: str | None) -> str:
-    """``load`` when the nominal values are masses (what a weighing test puts on), else
-    ``nominal`` (a reference value)."""
-    if unit is None:
-        return "nominal"
-    from labctl.units import parse_unit
-
-    try:
-        return "load" if parse_unit(unit).dimensionality == {"[mass]": 1} else "nominal"
-    except Exception:
-        return "nominal"
 
 
 def common_unit(values: Iterable[Any]) -> str | None:
@@ -150,17 +139,31 @@ NOMINAL_DIGITS = 5
 CHECK_DIGITS = 3
 
 
+def column_label(points: Iterable[Any], column: str, default: str) -> str:
+    """The heading the analyses give a column in the points' ``details``
+    (``details["nominal_label"]``, ``details["error_label"]``) when they all give the
+    same one, else ``default``."""
+    labels = {str((p.details or {}).get(f"{column}_label") or default) for p in points}
+    return labels.pop() if len(labels) == 1 else default
+
+
 def error_label(points: Iterable[Any]) -> str:
     """What the ``error`` column of these points holds: the analyses' common
     ``details["error_label"]`` (``range``, ``RSD``, ``T90``...), else ``error``."""
-    labels = {str((p.details or {}).get("error_label") or "error") for p in points}
-    return labels.pop() if len(labels) == 1 else "error"
+    return column_label(points, "error", "error")
+
+
+def nominal_label(points: Iterable[Any]) -> str:
+    """What the ``nominal`` column of these points holds: the analyses' common
+    ``details["nominal_label"]`` (``reference value``, ``set point``...), else
+    ``nominal``."""
+    return column_label(points, "nominal", "nominal")
 
 
 def test_table(test: str, points: list[Any], steps: Mapping[str, Any] | None = None) -> Any:
-    """One test's points: point, the details that vary (position, direction), load or
-    nominal, indication, error (or what the test states), U, k, MPE, decision; the
-    columns no point of the test has are left out."""
+    """One test's points: point, the details that vary (position, direction), nominal
+    (as the analysis names it), indication, error (or what the test states), U, k, MPE,
+    decision; the columns no point of the test has are left out."""
     from rich import box
     from rich.markup import escape
     from rich.table import Table
@@ -189,7 +192,7 @@ def test_table(test: str, points: list[Any], steps: Mapping[str, Any] | None = N
     table.add_column("point", no_wrap=True)
     for key in details:
         table.add_column(key, no_wrap=True)
-    heads = {"nominal": _nominal_heading(units["nominal"]), "indication": "indication",
+    heads = {"nominal": nominal_label(points), "indication": "indication",
              "error": error_label(points), "expanded_uncertainty": "U", "mpe": "MPE"}
     for name, head in heads.items():
         if present[name]:

@@ -81,6 +81,22 @@ def test_title(test: str) -> str:
     return test.replace("_", " ").capitalize()
 
 
+def column_heading(points: Sequence[Any], column: str) -> tuple[str | None, str]:
+    """(Chinese or None, English) head of a results column: the label the analyses give
+    it when all the points give the same (``details["nominal_label"]`` with
+    ``details["nominal_label_zh"]``, ``details["error_label"]``...), as the result tables
+    of ``labctl.report.tables`` head it; else the certificate's own label."""
+    from labctl.report.labels import label
+
+    given = {((p.details or {}).get(f"{column}_label"),
+              (p.details or {}).get(f"{column}_label_zh")) for p in points}
+    if len(given) == 1:
+        en, zh = given.pop()
+        if en:
+            return (str(zh) if zh else None), str(en)[:1].upper() + str(en)[1:]
+    return label(column)
+
+
 def _test_table(test: str, points: Sequence[Any], steps: Any) -> dict[str, Any]:
     units = {name: common_unit(getattr(p, name) for p in points)
              for name in ("nominal", "indication", "error", "expanded_uncertainty", "mpe")}
@@ -106,6 +122,8 @@ def _test_table(test: str, points: Sequence[Any], steps: Any) -> dict[str, Any]:
     step = steps.get(points[0].step) if steps else None
     title = step.en if step else test_title(test)
     return {"test": test, "title": title, "title_zh": step.zh if step else "", "rows": rows,
+            "nominal_label": column_heading(points, "nominal"),
+            "error_label": column_heading(points, "error"),
             "nominal_unit": units["nominal"] or "", "indication_unit": units["indication"] or "",
             "small_unit": small or "", "plot_png": None,
             "has_errors": any(p.error is not None for p in points)}

@@ -6,7 +6,6 @@ Imported by name (``from e2e_support import ...``): pytest puts this folder on
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -54,12 +53,66 @@ def bench_with(folder: Path, edit: Callable[[dict[str, Any]], None],
     """The shipped bench, its data changed by ``edit``, written into ``folder`` with a
     copy of the register. (Comments are lost; use ``bench_copy`` when the file's line
     numbers matter.)"""
-    data = yaml.safe_load(SHIPPED_BENCH.read_text(encoding="utf-8"))
-    edit(data)
-    shutil.copy(REGISTER, folder / "register.yaml")
-    path = folder / name
+    return edited_bench(folder, SHIPPED_BENCH, edit, name=name, keep_seeds=True)
+
+
+def edited_bench(folder: Path, bench: Path,
+                 edit: Callable[[dict[str, Any]], None] | None = None, *,
+                 name: str | None = None, register_edit: Callable[[str], str] | None = None,
+                 keep_seeds: bool = False) -> Path:
+    """A shipped ``bench``, its data changed by ``edit``, written into ``folder`` (as
+    ``name``, else its own name) with the register (its text changed by
+    ``register_edit``). The simulators' own seeds are dropped unless ``keep_seeds``, so
+    that the run's seed drives them all. (Comments are lost.)"""
+    data = yaml.safe_load(bench.read_text(encoding="utf-8"))
+    if not keep_seeds:
+        for inst in data["instruments"].values():
+            (inst.get("sim") or {}).pop("seed", None)
+    if edit is not None:
+        edit(data)
+    text = REGISTER.read_text(encoding="utf-8")
+    (folder / "register.yaml").write_text(register_edit(text) if register_edit else text,
+                                          encoding="utf-8")
+    path = folder / (name or bench.name)
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
+
+
+def bench_editor(bench: Path) -> Callable[..., Path]:
+    """``edited_bench`` of one shipped ``bench``: ``make(folder, edit=None, *,
+    register_edit=None, name=None)``, the simulators' own seeds dropped."""
+    def make(folder: Path, edit: Callable[[dict[str, Any]], None] | None = None, *,
+             register_edit: Callable[[str], str] | None = None,
+             name: str | None = None) -> Path:
+        return edited_bench(folder, bench, edit, name=name, register_edit=register_edit)
+    return make
+
+
+def sim_edit(instrument: str, **changes: Any) -> Callable[[dict[str, Any]], None]:
+    """An ``edit`` of a bench's data that sets simulator parameters of ``instrument``."""
+    def edit(data: dict[str, Any]) -> None:
+        data["instruments"][instrument]["sim"].update(changes)
+    return edit
+
+
+def run_virtual(folder: Path, procedure: Path, bench: Path, seed: int | None = None,
+                **parameters: Any) -> Any:
+    """``procedure`` run on the simulated ``bench`` on the virtual clock (``seed``, the
+    procedure's ``parameters``), its runs and its registry in ``folder``; the record
+    delivered. The ``CalibrationResult``."""
+    from labctl.calibration import CalibrationRequest, calibrate
+
+    result = calibrate(CalibrationRequest(procedure, bench, registry=registry_url(folder),
+                                          seed=seed, parameters=parameters,
+                                          runs_dir=folder / "runs"))
+    assert result.virtual_clock
+    assert result.delivery.ok
+    return result
+
+
+def by_test(result: Any, test: str) -> list[Any]:
+    """The points of a run's result of one test, in order."""
+    return [p for p in result.points if p.test == test]
 
 
 def journal_events(path: Path) -> list[dict[str, Any]]:
@@ -92,6 +145,32 @@ def run_cli(procedure: Path, bench: Path, folder: Path, *extra: str) -> int:
 
     return main(["run", str(procedure), "--bench", str(bench), "--runs-dir",
                  str(folder / "runs"), "--registry", registry_url(folder), "-q", *extra])
+
+
+def refused_before_start(procedure: Path, bench: Path, folder: Path, capsys: Any,
+                         outputs: list[bool], *extra: str) -> str:
+    """``labctl run`` refused (status 2) before the source's output was ever switched on
+    (``outputs``: the states ``watch_outputs`` saw) and before a run was journalled; the
+    one error line it printed."""
+    assert run_cli(procedure, bench, folder, *extra) == 2
+    line = one_error_line(capsys)
+    assert True not in outputs, line     # never switched on (off: its safe state)
+    runs = folder / "runs"
+    assert not runs.exists() or not any(runs.iterdir()), line
+    return line
+
+
+def failed_with_output_off(procedure: Path, bench: Path, folder: Path, capsys: Any,
+                          seen: dict[str, Any], *extra: str) -> tuple[str, list[dict[str, Any]]]:
+    """``labctl run`` failed during the run (status 2): its journal closed as failed, and
+    the source ``watch_outputs`` watched (``seen``) switched on during the run and off at
+    its end (its safe state). The one error line and the journal's events."""
+    assert run_cli(procedure, bench, folder, *extra) == 2
+    line = one_error_line(capsys)
+    events = journal_events(only_run(folder / "runs"))
+    assert events[-1]["type"] == "run_finished" and events[-1]["state"] == "failed", line
+    assert seen["outputs"][0] is True and seen["outputs"][-1] is False, line
+    return line, events
 
 
 def one_error_line(capsys: Any) -> str:

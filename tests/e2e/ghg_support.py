@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from e2e_support import REGISTER, ROOT, journal_events, registry_url
+from e2e_support import ROOT, bench_editor, copy_text, journal_events, run_virtual
 
-from labctl.calibration import CalibrationRequest, CalibrationResult, calibrate
+from labctl.calibration import CalibrationResult
 from labctl.clock import VirtualClock
 from labctl.drivers.gas.selector import true_contents
 from labctl.register import load_register
@@ -31,30 +31,15 @@ UNITS = {"CO2": "umol/mol", "CH4": "nmol/mol"}
 SCALE = {"CO2": 1e6, "CH4": 1e9}
 
 
-def ghg_bench(folder: Path, edit: Callable[[dict[str, Any]], None] | None = None) -> Path:
-    """The shipped bench, changed by ``edit``, in ``folder`` with the register; the
-    simulators' own seeds dropped, so the run's seed drives them all."""
-    data = yaml.safe_load(GHG_BENCH.read_text(encoding="utf-8"))
-    for inst in data["instruments"].values():
-        (inst.get("sim") or {}).pop("seed", None)
-    if edit is not None:
-        edit(data)
-    (folder / "register.yaml").write_text(REGISTER.read_text(encoding="utf-8"),
-                                          encoding="utf-8")
-    path = folder / "sim-ghg.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+#: The shipped bench, changed by ``edit``, in ``folder`` with the register; the run's
+#: seed drives every simulator.
+ghg_bench = bench_editor(GHG_BENCH)
 
 
 def ghg_procedure(folder: Path, replace: dict[str, str]) -> Path:
-    """The shipped procedure with its text changed (``old -> new``), in ``folder``."""
-    text = GHG_PROCEDURE.read_text(encoding="utf-8")
-    for old, new in replace.items():
-        assert old in text, old
-        text = text.replace(old, new)
-    path = folder / "ghg-multipoint.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    """The shipped procedure with its text changed (``old -> new``, each once), in
+    ``folder``."""
+    return copy_text(GHG_PROCEDURE, folder / GHG_PROCEDURE.name, replace)
 
 
 def analyzer_sim(component: str, **changes: Any) -> Callable[[dict[str, Any]], None]:
@@ -65,11 +50,7 @@ def analyzer_sim(component: str, **changes: Any) -> Callable[[dict[str, Any]], N
 
 def run_ghg(folder: Path, bench: Path, seed: int,
             procedure: Path = GHG_PROCEDURE) -> CalibrationResult:
-    result = calibrate(CalibrationRequest(procedure, bench, registry=registry_url(folder),
-                                          seed=seed, runs_dir=folder / "runs"))
-    assert result.virtual_clock
-    assert result.delivery.ok
-    return result
+    return run_virtual(folder, procedure, bench, seed)
 
 
 def by_test(result: CalibrationResult, test: str, component: str) -> list[Any]:

@@ -7,14 +7,11 @@ Imported by name (``from ndir_support import ...``), like ``gas_support``."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import yaml
-from e2e_support import REGISTER, ROOT
-
-from labctl.clock import VirtualClock
-from labctl.sim.world import World
+from e2e_support import ROOT, bench_editor, sim_edit
+from gas_support import diluted_truth
 
 NDIR_PROCEDURE = ROOT / "procedures" / "gas-ndir-jjg635.yaml"
 NDIR_BENCH = ROOT / "benches" / "sim-gas-ndir.yaml"
@@ -23,28 +20,13 @@ FULL_SCALE = 2000.0            # umol/mol, the analyzer's range on the shipped b
 NO_DRIFT = {"zero_drift_per_h": "0 umol/mol/h", "span_drift_per_h": "0 umol/mol/h"}
 
 
-def ndir_bench(folder: Path, edit: Callable[[dict[str, Any]], None] | None = None,
-               register_edit: Callable[[str], str] | None = None) -> Path:
-    """The shipped NDIR bench, its data changed by ``edit``, in ``folder`` with the
-    register (its text changed by ``register_edit``). The simulators' own seeds are
-    dropped, so the run's seed drives them all."""
-    data = yaml.safe_load(NDIR_BENCH.read_text(encoding="utf-8"))
-    for inst in data["instruments"].values():
-        (inst.get("sim") or {}).pop("seed", None)
-    if edit is not None:
-        edit(data)
-    text = REGISTER.read_text(encoding="utf-8")
-    (folder / "register.yaml").write_text(register_edit(text) if register_edit else text,
-                                          encoding="utf-8")
-    path = folder / NDIR_BENCH.name
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+#: The shipped NDIR bench, its data changed by ``edit``, in ``folder`` with the register
+#: (its text changed by ``register_edit``); the run's seed drives every simulator.
+ndir_bench = bench_editor(NDIR_BENCH)
 
 
 def analyzer_sim(**changes: Any) -> Callable[[dict[str, Any]], None]:
-    def edit(data: dict[str, Any]) -> None:
-        data["instruments"]["analyzer"]["sim"].update(changes)
-    return edit
+    return sim_edit("analyzer", **changes)
 
 
 def shipped_sim() -> dict[str, Any]:
@@ -54,17 +36,11 @@ def shipped_sim() -> dict[str, Any]:
 
 
 def true_concentration(seed: int, nominal: float, *, c0: float = 2000e-6,
-                       U_rel: float = 0.005, k: float = 2.0, total: float = 1.0,
-                       flow_u: float = 0.005) -> float:
+                       U_rel: float = 0.005, k: float = 2.0, flow_u: float = 0.005) -> float:
     """The CO2 amount fraction (umol/mol) the simulated calibrator truly makes for a set
-    point of ``nominal`` umol/mol on the shipped NDIR bench run with ``seed``: the
-    cylinder's true value and the MFCs' true errors drawn as the simulators draw them."""
-    world = World(VirtualClock(), seed)
-    c0_true = c0 + float(world.rng(f"gas-cylinder/{CYLINDER}").normal(0.0, U_rel * c0 / k))
-    es, ed = world.rng("gas-dilution-calibrator").normal(0.0, flow_u, size=2)
-    r = nominal * 1e-6 / c0
-    qs, qd = r * total * (1 + es), (1 - r) * total * (1 + ed)
-    return float(c0_true * qs / (qs + qd) * 1e6)
+    point of ``nominal`` umol/mol on the shipped NDIR bench run with ``seed``."""
+    return diluted_truth(seed, CYLINDER, c0, U_rel * c0 / k, nominal * 1e-6 / c0,
+                         flow_u=flow_u) * 1e6
 
 
 def true_indication(c: float, *, gain: float, offset: float, h2o: float,

@@ -6,39 +6,35 @@ fan's range, a monitor without its platform's fume code)."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from e2e_support import REGISTER, ROOT, copy_text, registry_url
+from e2e_support import (
+    REGISTER,
+    ROOT,
+    copy_text,
+    edited_bench,
+    one_error_line,
+    run_cli,
+    run_virtual,
+    sim_edit,
+)
 from particulate_support import by_test
-
-from labctl.calibration import CalibrationRequest, calibrate
-from labctl.cli import main
 
 PROCEDURE = ROOT / "procedures" / "fume-monitor.yaml"
 BENCH = ROOT / "benches" / "sim-fume.yaml"
 
 
 def fume_bench(folder: Path, **monitor: Any) -> Path:
-    data = yaml.safe_load(BENCH.read_text(encoding="utf-8"))
-    for inst in data["instruments"].values():
-        inst["sim"].pop("seed", None)
-    data["instruments"]["monitor"]["sim"].update(monitor)
-    shutil.copy(REGISTER, folder / "register.yaml")
-    path = folder / "sim-fume.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    return edited_bench(folder, BENCH, sim_edit("monitor", **monitor))
 
 
 @pytest.mark.parametrize("seed", (1, 2))
 def test_gain_and_velocity_effect_are_found_within_u(tmp_path: Path, seed: int) -> None:
     bench = fume_bench(tmp_path, gain=1.12, offset="0 mg/m^3", drift="0 mg/m^3/d",
                        velocity_coefficient="0.03 s/m")
-    result = calibrate(CalibrationRequest(PROCEDURE, bench, registry=registry_url(tmp_path),
-                                          seed=seed, runs_dir=tmp_path / "runs"))
+    result = run_virtual(tmp_path, PROCEDURE, bench, seed)
     errors = by_test(result, "indication_error")
     assert len(errors) == 6
     for p, velocity in zip(errors, (4.6,) * 3 + (6.2,) * 3, strict=True):
@@ -50,8 +46,7 @@ def test_gain_and_velocity_effect_are_found_within_u(tmp_path: Path, seed: int) 
 
 
 def test_the_shipped_fume_bench_passes(tmp_path: Path) -> None:
-    result = calibrate(CalibrationRequest(PROCEDURE, BENCH, registry=registry_url(tmp_path),
-                                          runs_dir=tmp_path / "runs"))
+    result = run_virtual(tmp_path, PROCEDURE, BENCH)
     assert result.record.decision == "pass"
     assert result.record.dut.driver == "hj212-fume-monitor"
     assert [p.test for p in result.record.points] == (
@@ -70,10 +65,9 @@ def test_bad_set_points_are_refused_before_anything_moves(
         old: str, new: str, message: str, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
     procedure = copy_text(PROCEDURE, tmp_path / "fume-monitor.yaml", {old: new})
-    assert main(["run", str(procedure), "--bench", str(BENCH), "--runs-dir",
-                 str(tmp_path / "runs"), "--registry", registry_url(tmp_path), "-q"]) == 2
-    err = capsys.readouterr().err.strip()
-    assert "\n" not in err and re.search(message, err), err
+    assert run_cli(procedure, BENCH, tmp_path) == 2
+    err = one_error_line(capsys)
+    assert re.search(message, err), err
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
 
 
@@ -83,7 +77,6 @@ def test_a_fume_monitor_needs_its_platform_s_code(tmp_path: Path,
     bench = copy_text(BENCH, tmp_path / "sim-fume.yaml", {
         "      codes: {fume: ofume, velocity: ovel}\n      resolution":
         "      resolution"})
-    assert main(["run", str(PROCEDURE), "--bench", str(bench), "--runs-dir",
-                 str(tmp_path / "runs"), "--registry", registry_url(tmp_path), "-q"]) == 2
+    assert run_cli(PROCEDURE, bench, tmp_path) == 2
     err = capsys.readouterr().err.strip()
     assert re.search(r"codes: no HJ 212 code for 'fume': it differs between platforms", err), err

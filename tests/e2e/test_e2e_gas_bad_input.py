@@ -18,24 +18,13 @@ from typing import Any
 import pytest
 from e2e_support import (
     copy_text,
-    journal_events,
     one_error_line,
-    only_run,
+    refused_before_start,
     run_cli,
-    watch_outputs,
 )
-from gas_support import GAS_BENCH, GAS_PROCEDURE, detector_sim, gas_bench
+from gas_support import GAS_BENCH, GAS_PROCEDURE, detector_sim, failed_with_flows_off, gas_bench
 
 run = run_cli
-
-
-@pytest.fixture
-def calibrator(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """The bench opened by the run (``bench``) and every output command the calibrator's
-    simulator received (``outputs``: True / False in order)."""
-    from labctl.sim.gas.calibrator_sim import GasCalibratorSim
-
-    return watch_outputs(monkeypatch, GasCalibratorSim)
 
 
 PLACE = r"gas-combustible-jjg693\.yaml:\d+:\d+: "
@@ -68,12 +57,9 @@ def test_refused_before_gas_flows(case: str, tmp_path: Path, calibrator: dict[st
                                   capsys: pytest.CaptureFixture[str]) -> None:
     extra, register_edit, message = BEFORE[case]
     bench = gas_bench(tmp_path, register_edit=register_edit)
-    assert run(GAS_PROCEDURE, bench, tmp_path, *extra) == 2
-    line = one_error_line(capsys)
+    line = refused_before_start(GAS_PROCEDURE, bench, tmp_path, capsys, calibrator["outputs"],
+                                *extra)          # the outlet was never opened
     assert re.search(message, line), line
-    assert True not in calibrator["outputs"]     # the outlet was never opened
-    runs = tmp_path / "runs"
-    assert not runs.exists() or not any(runs.iterdir())
 
 
 def test_a_sim_parameter_without_its_unit(tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -93,16 +79,10 @@ def test_a_detector_that_stops_answering_leaves_the_flows_off(
         data["instruments"]["detector"]["sim"]["faults"] = [
             {"kind": "disconnect", "at": "30 min"}]
 
-    assert run(GAS_PROCEDURE, gas_bench(tmp_path, edit), tmp_path) == 2
-    line = one_error_line(capsys)
-    assert re.search(r"run \S+ failed: instrument 'detector'", line), line
-    events = journal_events(only_run(tmp_path / "runs"))
-    assert events[-1]["type"] == "run_finished" and events[-1]["state"] == "failed"
     # the outlet had been opened, and is closed at the end (its safe state): no gas flows
-    assert calibrator["outputs"][0] is True and calibrator["outputs"][-1] is False
-    device = calibrator["bench"].devices["calibrator"]
-    assert device.on is False and device.true_flows() == (0.0, 0.0)
-    assert device.line.compositions[-1] == {}
+    line = failed_with_flows_off(GAS_PROCEDURE, gas_bench(tmp_path, edit), tmp_path, capsys,
+                                 calibrator)
+    assert re.search(r"run \S+ failed: instrument 'detector'", line), line
 
 
 def test_a_detector_that_never_reaches_its_reading_is_named_and_the_flows_shut(
@@ -111,12 +91,7 @@ def test_a_detector_that_never_reaches_its_reading_is_named_and_the_flows_shut(
     step within the settle timeout): the run fails on the first settle with a message
     that names the role and what to check, not with an invented reading or T90; the
     calibrator's outlet, opened for the step, is closed at the end."""
-    assert run(GAS_PROCEDURE, gas_bench(tmp_path, detector_sim(t90="900 s")), tmp_path) == 2
-    line = one_error_line(capsys)
+    bench = gas_bench(tmp_path, detector_sim(t90="900 s"))
+    line = failed_with_flows_off(GAS_PROCEDURE, bench, tmp_path, capsys, calibrator)
     assert re.search(r"run \S+ failed: dut did not settle within 600 s .*check the source "
                      r"and the instrument", line), line
-    events = journal_events(only_run(tmp_path / "runs"))
-    assert events[-1]["type"] == "run_finished" and events[-1]["state"] == "failed"
-    assert calibrator["outputs"][0] is True and calibrator["outputs"][-1] is False
-    device = calibrator["bench"].devices["calibrator"]
-    assert device.on is False and device.true_flows() == (0.0, 0.0)

@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import test_e2e_gas_bad_input as gas_bad_input
-from e2e_support import journal_events, only_run
-from gas_support import by_test, run_gas
+from e2e_support import one_error_line, refused_before_start, run_cli
+from gas_support import by_test, failed_with_flows_off, run_gas
 from ndir_support import (
     CYLINDER,
     FULL_SCALE,
@@ -43,10 +42,7 @@ from ndir_support import (
 from labctl.calibration import CalibrationRequest, calibrate
 from labctl.units import parse_quantity
 
-# the gas bad-input tests' fixture (the bench a run opened, the calibrator's OUTP
-# commands) and their helpers
-calibrator = gas_bad_input.calibrator
-one_error_line, run = gas_bad_input.one_error_line, gas_bad_input.run
+run = run_cli
 
 SEEDS = (1, 2, 3, 4)
 LEVELS = {"indication/01": 400.0, "indication/02": 1000.0, "indication/03": 1600.0}
@@ -207,12 +203,9 @@ def test_refused_before_gas_flows(case: str, tmp_path: Path, calibrator: dict[st
                                   capsys: pytest.CaptureFixture[str]) -> None:
     extra, register_edit, message = BEFORE[case]
     bench = ndir_bench(tmp_path, register_edit=register_edit)
-    assert run(NDIR_PROCEDURE, bench, tmp_path, *extra) == 2
-    line = one_error_line(capsys)
+    line = refused_before_start(NDIR_PROCEDURE, bench, tmp_path, capsys, calibrator["outputs"],
+                                *extra)          # the outlet was never opened
     assert re.search(message, line), line
-    assert True not in calibrator["outputs"]     # the outlet was never opened
-    runs = tmp_path / "runs"
-    assert not runs.exists() or not any(runs.iterdir())
 
 
 def test_an_analyzer_of_a_component_no_cylinder_holds_is_refused_before_gas_flows(
@@ -222,15 +215,11 @@ def test_an_analyzer_of_a_component_no_cylinder_holds_is_refused_before_gas_flow
         analyzer = data["instruments"]["analyzer"]
         analyzer["options"]["component"] = analyzer["sim"]["component"] = "CO"
 
-    bench = ndir_bench(tmp_path, edit)
-    assert run(NDIR_PROCEDURE, bench, tmp_path) == 2
-    line = one_error_line(capsys)
+    line = refused_before_start(NDIR_PROCEDURE, ndir_bench(tmp_path, edit), tmp_path, capsys,
+                                calibrator["outputs"])
     assert re.search(r"sim-gas-ndir\.yaml:\d+:\d+: instrument 'analyzer': the analyzer "
                      r"measures CO but no cylinder of the bench holds it: CYL-CO2-2000 "
                      r"\(CO2\)", line), line
-    assert True not in calibrator["outputs"]
-    runs = tmp_path / "runs"
-    assert not runs.exists() or not any(runs.iterdir())
 
 
 @pytest.mark.parametrize("dry_run", [False, True])
@@ -243,17 +232,13 @@ def test_an_analyzer_of_a_class_the_table_does_not_list_is_refused_before_gas_fl
     def edit(data: dict[str, Any]) -> None:
         data["instruments"]["analyzer"]["options"]["accuracy_class"] = 3
 
-    bench = ndir_bench(tmp_path, edit)
-    assert run(NDIR_PROCEDURE, bench, tmp_path, *(["--dry-run"] if dry_run else [])) == 2
-    line = one_error_line(capsys)
+    line = refused_before_start(NDIR_PROCEDURE, ndir_bench(tmp_path, edit), tmp_path, capsys,
+                                calibrator["outputs"], *(["--dry-run"] if dry_run else []))
     assert re.search(r"gas-ndir-jjg635\.yaml:\d+:\d+: the instrument under test has "
                      r"accuracy_class '3', but the limits table 'jjg635-2011' gives "
                      r"gas_indication_error only for accuracy_class 1, 2, 5 \(correct "
                      r"the instrument's accuracy_class in the bench file \(\S+"
                      r"sim-gas-ndir\.yaml:\d+:\d+\)", line), line
-    assert True not in calibrator["outputs"]
-    runs = tmp_path / "runs"
-    assert not runs.exists() or not any(runs.iterdir())
 
 
 def test_an_analyzer_set_to_another_range_is_refused_before_gas_flows(
@@ -267,15 +252,6 @@ def test_an_analyzer_set_to_another_range_is_refused_before_gas_flows(
     assert True not in calibrator["outputs"]
 
 
-def assert_failed_with_flows_off(tmp_path: Path, seen: dict[str, Any]) -> None:
-    events = journal_events(only_run(tmp_path / "runs"))
-    assert events[-1]["type"] == "run_finished" and events[-1]["state"] == "failed"
-    assert seen["outputs"][0] is True and seen["outputs"][-1] is False
-    device = seen["bench"].devices["calibrator"]
-    assert device.on is False and device.true_flows() == (0.0, 0.0)
-    assert device.line.compositions[-1] == {}
-
-
 def test_an_analyzer_that_stops_answering_leaves_the_flows_off(
         tmp_path: Path, calibrator: dict[str, Any], capsys: pytest.CaptureFixture[str]
         ) -> None:
@@ -283,17 +259,14 @@ def test_an_analyzer_that_stops_answering_leaves_the_flows_off(
         data["instruments"]["analyzer"]["sim"]["faults"] = [
             {"kind": "disconnect", "at": "30 min"}]
 
-    assert run(NDIR_PROCEDURE, ndir_bench(tmp_path, edit), tmp_path) == 2
-    line = one_error_line(capsys)
+    line = failed_with_flows_off(NDIR_PROCEDURE, ndir_bench(tmp_path, edit), tmp_path, capsys,
+                                 calibrator)
     assert re.search(r"run \S+ failed: instrument 'analyzer'", line), line
-    assert_failed_with_flows_off(tmp_path, calibrator)
 
 
 def test_an_analyzer_still_warming_up_gives_no_reading_and_the_flows_shut(
         tmp_path: Path, calibrator: dict[str, Any], capsys: pytest.CaptureFixture[str]
         ) -> None:
     bench = ndir_bench(tmp_path, analyzer_sim(warmup="20 min"))
-    assert run(NDIR_PROCEDURE, bench, tmp_path) == 2
-    line = one_error_line(capsys)
+    line = failed_with_flows_off(NDIR_PROCEDURE, bench, tmp_path, capsys, calibrator)
     assert re.search(r"instrument 'analyzer'.*READ\?.*is warming up", line), line
-    assert_failed_with_flows_off(tmp_path, calibrator)

@@ -5,22 +5,16 @@ the run never fed (labctl.calibration.standards_used)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import yaml
-from e2e_support import REGISTER, ROOT, journal_events, only_run
+from e2e_support import ROOT, edited_bench, journal_events, only_run
 
 from labctl.cli import main
 
 
 def _bench(tmp_path: Path, name: str, edit) -> Path:  # type: ignore[no-untyped-def]
-    data = yaml.safe_load((ROOT / "benches" / name).read_text(encoding="utf-8"))
-    edit(data)
-    shutil.copy(REGISTER, tmp_path / "register.yaml")
-    path = tmp_path / name
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    return edited_bench(tmp_path, ROOT / "benches" / name, edit, keep_seeds=True)
 
 
 def _recorded_standards(tmp_path: Path, procedure: str, bench: Path) -> list[str]:

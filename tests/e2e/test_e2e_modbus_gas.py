@@ -8,51 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
-from e2e_support import REGISTER, ROOT, journal_events, only_run, registry_url
+from e2e_support import ROOT, bench_editor, journal_events, only_run, run_virtual
+from gas_support import CO_CLEAN, CO_PROCEDURE, detector_sim, true_co
 
-from labctl.calibration import CalibrationRequest, calibrate
-from labctl.clock import VirtualClock
-from labctl.sim.world import World
-
-CO_PROCEDURE = ROOT / "procedures" / "gas-co-jjg915.yaml"
 MODBUS_BENCH = ROOT / "benches" / "sim-gas-co-modbus.yaml"
-CLEAN = {"offset": "0 umol/mol", "zero_drift_per_h": "0 umol/mol/h",
-         "span_drift_per_h": "0 umol/mol/h"}
-
-
-def bench(folder: Path, **sim: object) -> Path:
-    data = yaml.safe_load(MODBUS_BENCH.read_text(encoding="utf-8"))
-    for inst in data["instruments"].values():
-        inst["sim"].pop("seed", None)
-    data["instruments"]["detector"]["sim"].update(sim)
-    (folder / "register.yaml").write_text(REGISTER.read_text(encoding="utf-8"),
-                                          encoding="utf-8")
-    path = folder / "sim-gas-co-modbus.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
-
-
-def true_co(seed: int, nominal: float) -> float:
-    """The CO amount fraction (umol/mol) the simulated calibrator truly makes (drawn as
-    the calibrator's simulator draws it: see tests/e2e/test_e2e_gas_co.py)."""
-    world = World(VirtualClock(), seed)
-    c0 = 1000.0 + float(world.rng("gas-cylinder/CYL-CO-01").normal(0.0, 5.0))
-    es, ed = world.rng("gas-dilution-calibrator").normal(0.0, 0.005, size=2)
-    r = nominal / 1000.0
-    qs, qd = r * (1 + es), (1 - r) * (1 + ed)
-    return c0 * qs / (qs + qd)
-
-
-def run(folder: Path, path: Path, seed: int | None = None):
-    result = calibrate(CalibrationRequest(CO_PROCEDURE, path, registry=registry_url(folder),
-                                          seed=seed, runs_dir=folder / "runs"))
-    assert result.delivery.ok
-    return result
+modbus_bench = bench_editor(MODBUS_BENCH)
 
 
 def test_the_shipped_modbus_co_bench_stores_a_passing_record(tmp_path: Path) -> None:
-    result = run(tmp_path, MODBUS_BENCH)
+    result = run_virtual(tmp_path, CO_PROCEDURE, MODBUS_BENCH)
     assert result.record.decision == "pass"
     assert result.record.dut.driver == "modbus-gas-detector"
     assert result.record.dut.serial == "26030311"
@@ -70,7 +34,8 @@ def test_a_modbus_detector_reading_15_percent_high_fails_within_u(tmp_path: Path
     for seed in (1, 2, 3, 4):
         folder = tmp_path / f"s{seed}"
         folder.mkdir()
-        result = run(folder, bench(folder, gain=1.15, **CLEAN), seed)
+        bench = modbus_bench(folder, detector_sim(gain=1.15, **CO_CLEAN))
+        result = run_virtual(folder, CO_PROCEDURE, bench, seed)
         points = [p for p in result.points if p.test == "indication_error"
                   and p.nominal.value > 0]
         assert len(points) == 3

@@ -10,41 +10,36 @@ humidity growth is g - 1 at every level."""
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from e2e_support import REGISTER, ROOT, journal_events, only_run, registry_url
-from particulate_support import PM_PROCEDURE, by_test, pm_procedure, run_pm
-
-from labctl.cli import main
+from e2e_support import (
+    ROOT,
+    bench_editor,
+    journal_events,
+    one_error_line,
+    only_run,
+    refused_before_start,
+    run_cli,
+)
+from particulate_support import (
+    CLEAN,
+    PM_PROCEDURE,
+    a_good_monitor_passes,
+    an_8_percent_high_monitor_fails_5_percent,
+    by_test,
+    monitor_sim,
+    run_pm,
+)
 
 MODBUS_BENCH = ROOT / "benches" / "sim-pm25-modbus.yaml"
 SEEDS = (1, 2, 3)
-CLEAN = {"offset": "0 ug/m^3", "drift": "0 ug/m^3/d", "kappa": 0.0, "nonlinearity": 0.0}
 
 
-def modbus_bench(folder: Path, edit: Callable[[dict[str, Any]], None] | None = None) -> Path:
-    """The shipped Modbus PM bench, edited, with the register, in ``folder``; the
-    simulators' own seeds dropped so that the run's seed drives them all."""
-    data = yaml.safe_load(MODBUS_BENCH.read_text(encoding="utf-8"))
-    for inst in data["instruments"].values():
-        (inst.get("sim") or {}).pop("seed", None)
-    if edit is not None:
-        edit(data)
-    shutil.copy(REGISTER, folder / "register.yaml")
-    path = folder / "sim-pm25-modbus.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
-
-
-def monitor(**changes: Any) -> Callable[[dict[str, Any]], None]:
-    def edit(data: dict[str, Any]) -> None:
-        data["instruments"]["monitor"]["sim"].update(changes)
-    return edit
+#: The shipped Modbus PM bench, edited, with the register, in ``folder``; the run's seed
+#: drives every simulator.
+modbus_bench = bench_editor(MODBUS_BENCH)
 
 
 # --- truth -------------------------------------------------------------------------------
@@ -52,32 +47,16 @@ def monitor(**changes: Any) -> Callable[[dict[str, Any]], None]:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_a_modbus_monitor_reading_8_percent_high_is_found_within_u_and_fails_5_percent(
         tmp_path: Path, seed: int) -> None:
-    bench = modbus_bench(tmp_path, monitor(gain=1.08, **CLEAN))
-    procedure = pm_procedure(tmp_path, {
-        "  - {analysis: concentration_error, steps: [levels], options: {reading: pm25}}":
-        "  - {analysis: concentration_error, steps: [levels], options: {reading: pm25, "
-        "limit: 5 %}}"})
-    result = run_pm(tmp_path, bench, seed, procedure)
-    points = by_test(result, "indication_error")
-    assert [p.point for p in points] == ["levels/01", "levels/02", "levels/03"]
-    for p in points:
-        assert p.error.unit == "%" and p.mpe.value == pytest.approx(5.0)
-        assert abs(p.error.value - 8.0) <= p.expanded_uncertainty.value, p
-        assert p.decision in ("fail", "conditional_fail"), p
-    assert result.record.decision in ("fail", "conditional_fail")
+    bench = modbus_bench(tmp_path, monitor_sim(gain=1.08, **CLEAN))
+    result = an_8_percent_high_monitor_fails_5_percent(tmp_path, bench, seed)
     assert result.record.dut.driver == "modbus-pm-monitor"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_a_good_modbus_monitor_passes_with_its_true_error_within_u(tmp_path: Path,
                                                                   seed: int) -> None:
-    bench = modbus_bench(tmp_path, monitor(gain=1.0, **CLEAN))
-    result = run_pm(tmp_path, bench, seed)
-    errors = by_test(result, "indication_error")
-    assert len(errors) == 3
-    for p in errors:
-        assert abs(p.error.value) <= p.expanded_uncertainty.value, p
-        assert p.decision in ("pass", "conditional_pass")
+    bench = modbus_bench(tmp_path, monitor_sim(gain=1.0, **CLEAN))
+    result = a_good_monitor_passes(tmp_path, bench, seed)
     for p in by_test(result, "response_time"):
         assert abs(p.error.value - 120.0) <= p.expanded_uncertainty.value + 1.0, p
     assert result.record.decision in ("pass", "conditional_pass")
@@ -95,33 +74,7 @@ def test_the_shipped_modbus_bench_stores_a_record_as_shipped(tmp_path: Path) -> 
 # --- bad input ---------------------------------------------------------------------------
 
 def run(bench: Path, folder: Path, *extra: str) -> int:
-    return main(["run", str(PM_PROCEDURE), "--bench", str(bench), "--runs-dir",
-                 str(folder / "runs"), "--registry", registry_url(folder), "-q", *extra])
-
-
-def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
-    lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("labctl: error: "), lines[0]
-    return lines[0]
-
-
-@pytest.fixture
-def generator(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """Every output command the generator's simulator received (True / False)."""
-    from labctl.sim.particulate.generator_sim import AerosolGeneratorSim
-
-    seen: dict[str, Any] = {"outputs": []}
-    real_handle = AerosolGeneratorSim.handle
-
-    def handle(self: AerosolGeneratorSim, line: str) -> Any:
-        replies = real_handle(self, line)
-        if line.upper().startswith("OUTP "):
-            seen["outputs"].append(self.on)
-        return replies
-
-    monkeypatch.setattr(AerosolGeneratorSim, "handle", handle)
-    return seen
+    return run_cli(PM_PROCEDURE, bench, folder, *extra)
 
 
 PM_MAP = ROOT / "labctl" / "data" / "particulate" / "modbus" / "labctl-pm-100m.yaml"
@@ -155,17 +108,16 @@ def test_a_bad_register_map_is_refused_before_the_generator_starts(
     def edit(data: dict[str, Any]) -> None:
         data["instruments"]["monitor"][side]["register_map"] = "my-monitor.yaml"
 
-    assert run(modbus_bench(tmp_path, edit), tmp_path) == 2
-    line = one_error_line(capsys)
+    line = refused_before_start(PM_PROCEDURE, modbus_bench(tmp_path, edit), tmp_path, capsys,
+                                generator["outputs"])
     assert re.search(message, line), line
     assert generator["outputs"] == []                # nothing sent to the generator
-    assert not (tmp_path / "runs").exists() or not list((tmp_path / "runs").iterdir())
 
 
 def test_an_exception_reply_at_identification_names_the_register_before_the_generator_starts(
         tmp_path: Path, generator: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
     # the monitor keeps another layout than the bench's map says
-    assert run(modbus_bench(tmp_path, monitor(register_map="labctl-pm-int16")), tmp_path) == 2
+    assert run(modbus_bench(tmp_path, monitor_sim(register_map="labctl-pm-int16")), tmp_path) == 2
     line = one_error_line(capsys)
     assert re.search(r"instrument 'monitor', command \"read register 'serial_number' "
                      r"\(holding 256, uint32, function 03\)\".*unit 1 refused read holding "
@@ -185,7 +137,7 @@ def test_an_exception_reply_during_the_run_leaves_the_generator_off(
     (tmp_path / "my-monitor.yaml").write_text(text.replace(
         "spare:         {address: 0, type: float32, unit: ug/m^3, table: input,",
         "spare:         {address: 0, type: float32, unit: ug/m^3, table: holding, writable: true,"))
-    assert run(modbus_bench(tmp_path, monitor(register_map="my-monitor.yaml")), tmp_path) == 2
+    assert run(modbus_bench(tmp_path, monitor_sim(register_map="my-monitor.yaml")), tmp_path) == 2
     line = one_error_line(capsys)
     assert re.search(r"run \S+ failed: instrument 'monitor', command \"read register 'pm25' "
                      r"\(input 0, float32, function 04\)\".*ILLEGAL_DATA_ADDRESS", line), line

@@ -243,9 +243,15 @@ def test_reanalyse_json_without_supersedes_writes_the_points(scale: SimpleNamesp
 # -- the other families at 80 columns ----------------------------------------------------
 
 
-@pytest.mark.parametrize("procedure, bench", [
-    ("pm25-jjf1659.yaml", "sim-pm25.yaml"), ("gas-co-jjg915.yaml", "sim-gas-co.yaml")])
+@pytest.mark.parametrize("procedure, bench, nominal_heads", [
+    ("pm25-jjf1659.yaml", "sim-pm25.yaml",
+     {"(indication_error)": "reference value", "(flow_indication_error)": "reference value",
+      "(flow_deviation)": "nominal", "(repeatability)": "level", "(zero)": "nominal"}),
+    ("gas-co-jjg915.yaml", "sim-gas-co.yaml",
+     {"indication error": "reference value", "(repeatability)": "level",
+      "(zero_drift)": "initial value"})])
 def test_particulate_and_gas_results_fit_80_columns(procedure: str, bench: str,
+                                                    nominal_heads: dict[str, str],
                                                     tmp_path: Path) -> None:
     from labctl.report.tables import points_table
 
@@ -259,6 +265,10 @@ def test_particulate_and_gas_results_fit_80_columns(procedure: str, bench: str,
     labels = {str(p.details.get("error_label")) for p in record.points}
     assert {"RSD", "T90"} <= labels
     assert "RSD" in _block(shown, "(repeatability)") and "T90" in _block(shown, "(response_time)")
+    # the nominal column says what it holds, as the analysis names it; no "load" here
+    for title, head in nominal_heads.items():
+        assert re.search(rf"(?:^|  ){head}  ", _block(shown, title), re.M), (title, shown)
+    assert not re.search(r"\bload\b", shown)
 
 
 # -- the README --------------------------------------------------------------------------

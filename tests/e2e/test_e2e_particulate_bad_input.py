@@ -17,24 +17,14 @@ from typing import Any
 import pytest
 from e2e_support import (
     copy_text,
-    journal_events,
+    failed_with_output_off,
     one_error_line,
-    only_run,
+    refused_before_start,
     run_cli,
-    watch_outputs,
 )
 from particulate_support import PM_BENCH, PM_PROCEDURE, pm_bench
 
 run = run_cli
-
-
-@pytest.fixture
-def generator(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """The bench opened by the run (``bench``) and every output command the generator's
-    simulator received (``outputs``: True / False in order)."""
-    from labctl.sim.particulate.generator_sim import AerosolGeneratorSim
-
-    return watch_outputs(monkeypatch, AerosolGeneratorSim)
 
 
 BEFORE = {
@@ -74,12 +64,8 @@ def test_refused_before_the_generator_starts(case: str, tmp_path: Path,
     else:
         copy_text(PM_BENCH.parent / "register.yaml", tmp_path / "register.yaml")
         bench = copy_text(PM_BENCH, tmp_path / "sim-pm25.yaml", {old: new})
-    assert run(procedure, bench, tmp_path) == 2
-    line = one_error_line(capsys)
+    line = refused_before_start(procedure, bench, tmp_path, capsys, generator["outputs"])
     assert re.search(message, line), line
-    assert True not in generator["outputs"]     # never switched on (off: its safe state)
-    runs = tmp_path / "runs"
-    assert not runs.exists() or not any(runs.iterdir())
 
 
 @pytest.mark.parametrize(("option", "value", "why"), [
@@ -118,13 +104,10 @@ def test_a_failure_during_the_run_leaves_the_generator_off(
         case: str, tmp_path: Path, generator: dict[str, Any],
         capsys: pytest.CaptureFixture[str]) -> None:
     edit, extra, message, instrument = DURING[case]
-    assert run(PM_PROCEDURE, pm_bench(tmp_path, edit), tmp_path, *extra) == 2
-    line = one_error_line(capsys)
+    # the generator had been switched on, and is off at the end (its safe state)
+    line, events = failed_with_output_off(PM_PROCEDURE, pm_bench(tmp_path, edit), tmp_path,
+                                          capsys, generator, *extra)
     assert re.search(message, line), line
-    events = journal_events(only_run(tmp_path / "runs"))
-    assert events[-1]["type"] == "run_finished" and events[-1]["state"] == "failed"
     errors = [e for e in events if e["type"] == "error"]
     assert [(e["during"], e["instrument"]) for e in errors] == [("run", instrument)]
-    # the generator had been switched on, and is off at the end (its safe state)
-    assert generator["outputs"][0] is True and generator["outputs"][-1] is False
     assert generator["bench"].devices["generator"].on is False

@@ -13,14 +13,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from particulate_support import by_test, monitor_sim, pm_bench, pm_procedure, run_pm
+from particulate_support import (
+    CLEAN,
+    a_good_monitor_passes,
+    an_8_percent_high_monitor_fails_5_percent,
+    by_test,
+    monitor_sim,
+    pm_bench,
+    run_pm,
+)
 
 from labctl.clock import VirtualClock
 from labctl.sim.particulate.monitor_model import MonitorErrors, MonitorModel
 from labctl.sim.world import World
 
 SEEDS = (1, 2, 3)
-CLEAN = {"offset": "0 ug/m^3", "drift": "0 ug/m^3/d", "kappa": 0.0, "nonlinearity": 0.0}
 
 
 def true_t90(**errors: float) -> float:
@@ -33,31 +40,17 @@ def true_t90(**errors: float) -> float:
 def test_a_monitor_reading_8_percent_high_is_found_within_u_and_fails_5_percent(
         tmp_path: Path, seed: int) -> None:
     bench = pm_bench(tmp_path, monitor_sim(gain=1.08, **CLEAN))
-    procedure = pm_procedure(tmp_path, {
-        "  - {analysis: concentration_error, steps: [levels], options: {reading: pm25}}":
-        "  - {analysis: concentration_error, steps: [levels], options: {reading: pm25, "
-        "limit: 5 %}}"})
-    result = run_pm(tmp_path, bench, seed, procedure)
-    points = by_test(result, "indication_error")
-    assert [p.point for p in points] == ["levels/01", "levels/02", "levels/03"]
-    for p in points:
-        assert p.error.unit == "%" and p.mpe.value == pytest.approx(5.0)
-        assert abs(p.error.value - 8.0) <= p.expanded_uncertainty.value, p
+    result = an_8_percent_high_monitor_fails_5_percent(tmp_path, bench, seed)
+    for p in by_test(result, "indication_error"):
         assert p.error.value == pytest.approx(8.0, abs=2.0)
-        assert p.decision in ("fail", "conditional_fail"), p
-    assert result.record.decision in ("fail", "conditional_fail")
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_a_good_monitor_passes_and_its_t90_is_found_within_u(tmp_path: Path,
                                                             seed: int) -> None:
     bench = pm_bench(tmp_path, monitor_sim(gain=1.0, t90="120 s", averaging="0 s", **CLEAN))
-    result = run_pm(tmp_path, bench, seed)
-    errors = by_test(result, "indication_error")
-    assert len(errors) == 3
-    for p in errors:
-        assert abs(p.error.value) <= p.expanded_uncertainty.value, p
-        assert p.decision in ("pass", "conditional_pass")
+    result = a_good_monitor_passes(tmp_path, bench, seed)
+    for p in by_test(result, "indication_error"):
         assert p.budget["components"], p
         names = {c["name"] for c in p.budget["components"]}
         assert {"C_dut", "C_ref", "dCal", "dNu", "dDrift", "dRes"} <= names

@@ -15,6 +15,18 @@ from labctl.errors import ConfigError
 from labctl.history import Attempt, ReadingEvent, RunHistory
 from labctl.results import PointResult, QuantityValue
 
+#: What a point's ``nominal`` column holds and what its ``error`` column holds when it
+#: is not an error, as the result tables, the certificate and the DCC head them
+#: (``details["nominal_label"]``, ``details["error_label"]`` with their Chinese
+#: ``..._label_zh``; ``labctl.report``). A point without them is headed ``nominal``.
+REFERENCE_VALUE: dict[str, str] = {"nominal_label": "reference value",
+                                   "nominal_label_zh": "参考值"}
+INITIAL_VALUE: dict[str, str] = {"nominal_label": "initial value", "nominal_label_zh": "初始值"}
+LEVEL: dict[str, str] = {"nominal_label": "level", "nominal_label_zh": "浓度水平"}
+RSD: dict[str, str] = {"error_label": "RSD", "error_label_zh": "相对标准偏差"}
+T90: dict[str, str] = {"error_label": "T90", "error_label_zh": "响应时间 T90"}
+DRIFT: dict[str, str] = {"error_label": "drift", "error_label_zh": "漂移"}
+
 #: Options every concentration analysis takes.
 COMMON_DEFAULTS: dict[str, Any] = {"limit": None, "limits_folder": "particulate",
                                    "dut_role": "dut"}
@@ -46,6 +58,12 @@ def readings(attempt: Attempt, name: str, role: str | None = None) -> list[Readi
     return [r for r in attempt.readings if r.name == name and (role is None or r.role == role)]
 
 
+def reading_values(attempt: Attempt, name: str, role: str | None, unit: str) -> list[float]:
+    """The values in ``unit`` of an attempt's readings named ``name`` (of ``role`` when
+    given), readings without a value left out."""
+    return values_of(readings(attempt, name, role), unit)
+
+
 def finished(history: RunHistory, context: AnalysisContext) -> list[tuple[Any, Attempt]]:
     """(point info, its last finished attempt) of every point of the analysis's steps."""
     out = []
@@ -65,6 +83,16 @@ def plate(context: AnalysisContext, key: str, unit: str, default: str | None) ->
     if value is None:
         return None
     return float(q(value).m_as(unit))
+
+
+def option_or_plate(options: Any, context: AnalysisContext, name: str, unit: str,
+                    plate_key: str | None = None) -> float | None:
+    """The analysis option ``name`` in ``unit`` when the procedure gives it, else the
+    data plate's ``plate_key`` (``name`` when not given) of the instrument under test;
+    None when neither does."""
+    if options[name]:
+        return float(q(options[name]).m_as(unit))
+    return plate(context, plate_key or name, unit, None)
 
 
 def limit(context: AnalysisContext, options: Any, analysis: str, unit: str,

@@ -17,9 +17,11 @@ from typing import Any
 
 from labctl.analysis.concentration.common import (
     COMMON_DEFAULTS,
+    DRIFT,
+    INITIAL_VALUE,
     finished,
     limit,
-    plate,
+    option_or_plate,
     point_result,
     readings,
     u_over_mpe_note,
@@ -35,7 +37,6 @@ DEFAULTS: dict[str, Any] = {**COMMON_DEFAULTS, "reading": "zero", "unit": "ug/m^
 
 def concentration_drift(history: RunHistory, context: AnalysisContext,
                         options: Any) -> list[PointResult]:
-    from labctl.analysis.concentration.common import q
     from labctl.events import unit_text
     from labctl.uncertainty import Budget, Input, Specification
     from labctl.units import parse_unit
@@ -43,8 +44,7 @@ def concentration_drift(history: RunHistory, context: AnalysisContext,
     unit = str(options["unit"])
     shown = unit_text(parse_unit(unit))
     relative = bool(options["relative"])
-    resolution = (float(q(options["resolution"]).m_as(unit)) if options["resolution"]
-                  else plate(context, "resolution", unit, None))
+    resolution = option_or_plate(options, context, "resolution", unit)
     measured = []
     for info, attempt in finished(history, context):
         found = readings(attempt, str(options["reading"]), options["dut_role"])
@@ -77,4 +77,4 @@ def concentration_drift(history: RunHistory, context: AnalysisContext,
                f"({(t1 - t0) / 60:.0f} min); limit +-{mpe:g} {out_unit} from {source}",
                u_over_mpe_note(result.expanded_uncertainty, mpe, out_unit)],
         details={"from": first_info.point, "to": info.point, "elapsed_s": t1 - t0,
-                 "unit": shown, "error_label": "drift"})]
+                 "unit": shown, **INITIAL_VALUE, **DRIFT})]

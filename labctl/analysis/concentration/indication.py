@@ -34,16 +34,16 @@ from typing import Any
 
 from labctl.analysis.concentration.common import (
     COMMON_DEFAULTS,
+    REFERENCE_VALUE,
     certificate_at,
     finished,
     limit,
     mean_sd,
-    plate,
+    option_or_plate,
     point_result,
-    readings,
+    reading_values,
     reference_certificate,
     u_over_mpe_note,
-    values_of,
 )
 from labctl.analysis.registry import AnalysisContext, PlanCheck
 from labctl.errors import ConfigError
@@ -69,8 +69,7 @@ def concentration_error(history: RunHistory, context: AnalysisContext,
     shown = unit_text(parse_unit(unit))
     name = str(options["reading"])
     quantity = str(options["certificate_quantity"] or name)
-    resolution = (float(q(options["resolution"]).m_as(unit)) if options["resolution"]
-                  else plate(context, "resolution", unit, None))
+    resolution = option_or_plate(options, context, "resolution", unit)
     nu = float(q(options["non_uniformity"]).m_as("")) if options["non_uniformity"] else 0.0
     drift = float(q(options["reference_drift"]).m_as("")) if options["reference_drift"] \
         else 0.0
@@ -79,8 +78,8 @@ def concentration_error(history: RunHistory, context: AnalysisContext,
         else 0.0
     results: list[PointResult] = []
     for info, attempt in finished(history, context):
-        dut = values_of(readings(attempt, name, options["dut_role"]), unit)
-        ref = values_of(readings(attempt, name, options["reference_role"]), unit)
+        dut = reading_values(attempt, name, options["dut_role"], unit)
+        ref = reading_values(attempt, name, options["reference_role"], unit)
         if not dut and not ref:
             continue
         if not dut or not ref:
@@ -142,7 +141,7 @@ def concentration_error(history: RunHistory, context: AnalysisContext,
                 "monitor_mean": dut_mean, "monitor_sd": dut_sd, "n_monitor": len(dut),
                 "n_reference": len(ref), "absolute_error": dut_mean - reference,
                 "reference_corrected": reference,
-                "unit": shown, "reference": cert["id"],
+                "unit": shown, "reference": cert["id"], **REFERENCE_VALUE,
                 **({"corrections_applied": [at.applied]} if at.applied else {})}))
     return results
 

@@ -9,11 +9,12 @@ from typing import Any
 
 from labctl.analysis.concentration.common import (
     COMMON_DEFAULTS,
+    LEVEL,
+    RSD,
     finished,
     limit,
     mean_sd,
-    readings,
-    values_of,
+    reading_values,
 )
 from labctl.analysis.registry import AnalysisContext
 from labctl.history import RunHistory
@@ -33,8 +34,7 @@ def concentration_repeatability(history: RunHistory, context: AnalysisContext,
     shown = unit_text(parse_unit(unit))
     results = []
     for info, attempt in finished(history, context):
-        values = values_of(readings(attempt, str(options["reading"]), options["dut_role"]),
-                           unit)
+        values = reading_values(attempt, str(options["reading"]), options["dut_role"], unit)
         if not values:
             continue
         if len(values) < int(options["min_readings"]):
@@ -54,5 +54,5 @@ def concentration_repeatability(history: RunHistory, context: AnalysisContext,
             notes=f"RSD of {len(values)} readings, s = {sd:.3g} {shown}; limit <= {mpe:g} % "
                   f"from {source}",
             details={"n": len(values), "mean": mean, "s": sd, "readings": values,
-                     "unit": shown, "error_label": "RSD"}))
+                     "unit": shown, **LEVEL, **RSD}))
     return results

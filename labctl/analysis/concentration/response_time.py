@@ -37,13 +37,14 @@ from typing import Any
 
 from labctl.analysis.concentration.common import (
     COMMON_DEFAULTS,
+    T90,
     factor,
     finished,
     limit,
     mean_sd,
     point_result,
+    reading_values,
     readings,
-    values_of,
 )
 from labctl.analysis.registry import AnalysisContext
 from labctl.history import RunHistory
@@ -69,8 +70,8 @@ def response_time(history: RunHistory, context: AnalysisContext,
                   if r.value is not None]
         if not series:
             continue
-        start = values_of(readings(attempt, str(options["start_reading"]), role), unit)
-        end = values_of(readings(attempt, str(options["end_reading"]), role), unit)
+        start = reading_values(attempt, str(options["start_reading"]), role, unit)
+        end = reading_values(attempt, str(options["end_reading"]), role, unit)
         if not start or not end:
             from labctl.errors import ConfigError
 
@@ -130,7 +131,7 @@ def response_time(history: RunHistory, context: AnalysisContext,
             notes=[f"T{fraction * 100:.0f}: {c0:.4g} -> {cf:.4g} {unit}, level {level:.4g}; "
                    f"limit <= {mpe:g} s from {source}"],
             details={"c0": c0, "cf": cf, "level": level, "slope_per_s": slope,
-                     "interval_s": interval, "samples": len(pts), "error_label": "T90"}))
+                     "interval_s": interval, "samples": len(pts), **T90}))
     if options["mean"] and len(results) > 1 and all(r.error is not None for r in results):
         return [_mean_of(results, options, Budget, Input, Specification)]
     return results
@@ -163,7 +164,7 @@ def _mean_of(trials: list[PointResult], options: Any, budget: Any, input_: Any,
                + f"; limit <= {mpe:g} s" + (f" from {source}" if source else "")],
         details={"trials": [{"point": t.point, "t90_s": t.error.value,  # type: ignore[union-attr]
                              "U_s": t.expanded_uncertainty.value}  # type: ignore[union-attr]
-                            for t in trials], "error_label": "T90"})
+                            for t in trials], **T90})
 
 
 def _smoothed(pts: list[tuple[float, float]], n: int) -> list[tuple[float, float]]:

@@ -10,11 +10,10 @@ from labctl.analysis.concentration.common import (
     COMMON_DEFAULTS,
     finished,
     limit,
-    plate,
+    option_or_plate,
     point_result,
-    readings,
+    reading_values,
     u_over_mpe_note,
-    values_of,
 )
 from labctl.analysis.registry import AnalysisContext
 from labctl.history import RunHistory
@@ -26,19 +25,16 @@ DEFAULTS: dict[str, Any] = {**COMMON_DEFAULTS, "reading": "zero", "unit": "ug/m^
 
 def concentration_zero(history: RunHistory, context: AnalysisContext,
                        options: Any) -> list[PointResult]:
-    from labctl.analysis.concentration.common import q
     from labctl.events import unit_text
     from labctl.uncertainty import Budget, Input, Specification
     from labctl.units import parse_unit
 
     unit = str(options["unit"])
     shown = unit_text(parse_unit(unit))
-    resolution = (float(q(options["resolution"]).m_as(unit)) if options["resolution"]
-                  else plate(context, "resolution", unit, None))
+    resolution = option_or_plate(options, context, "resolution", unit)
     results = []
     for info, attempt in finished(history, context):
-        values = values_of(readings(attempt, str(options["reading"]), options["dut_role"]),
-                           unit)
+        values = reading_values(attempt, str(options["reading"]), options["dut_role"], unit)
         if not values:
             continue
         mpe, source = limit(context, options, "concentration_zero", unit)

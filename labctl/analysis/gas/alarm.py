@@ -25,6 +25,7 @@ from labctl.analysis.concentration.common import (
     factor,
     finished,
     limit,
+    option_or_plate,
     plate,
     point_result,
     readings,
@@ -35,6 +36,10 @@ from labctl.errors import ConfigError
 from labctl.history import RunHistory
 from labctl.results import PointResult, QuantityValue
 
+#: The nominal column of an alarm point holds the alarm's set point
+#: (``details["nominal_label"]``, as the result tables head it).
+SET_POINT: dict[str, str] = {"nominal_label": "set point", "nominal_label_zh": "报警设定值"}
+
 DEFAULTS: dict[str, Any] = {**COMMON_DEFAULTS, "limits_folder": "gas",
                             "series_reading": "alarm_series", "unit": "%LEL",
                             "resolution": None}
@@ -42,7 +47,6 @@ DEFAULTS: dict[str, Any] = {**COMMON_DEFAULTS, "limits_folder": "gas",
 
 def alarm_action_value(history: RunHistory, context: AnalysisContext,
                        options: Any) -> list[PointResult]:
-    from labctl.analysis.concentration.common import q
     from labctl.events import unit_text
     from labctl.uncertainty import Budget, Input, Specification
     from labctl.units import parse_unit
@@ -54,8 +58,7 @@ def alarm_action_value(history: RunHistory, context: AnalysisContext,
         raise ConfigError("alarm_action_value: the detector's data plate gives no alarm set "
                           "point", where=context.where.get("analysis"),
                           hint="give the detector's option alarm: (e.g. 25 %LEL)")
-    resolution = (float(q(options["resolution"]).m_as(unit)) if options["resolution"]
-                  else plate(context, "resolution", unit, None))
+    resolution = option_or_plate(options, context, "resolution", unit)
     results: list[PointResult] = []
     for info, attempt in finished(history, context):
         series = [r for r in readings(attempt, str(options["series_reading"]),
@@ -71,7 +74,7 @@ def alarm_action_value(history: RunHistory, context: AnalysisContext,
                 mpe=QuantityValue.of(mpe, shown), decision="fail", rule=options["rule"],
                 notes=f"the alarm never came on ({len(series)} readings, highest "
                       f"{max(r.value * factor(r.unit, unit) for r in series):.4g} {shown})",
-                details={"set_point": set_point}))
+                details={"set_point": set_point, **SET_POINT}))
             continue
         value = first.value * factor(first.unit, unit)  # type: ignore[operator]
         inputs = {"A": Input.standard(value, 0.0, unit=unit, description="reading at the alarm"),
@@ -91,6 +94,6 @@ def alarm_action_value(history: RunHistory, context: AnalysisContext,
             notes=[f"alarm on at {value:.4g} {shown} (set point {set_point:g} {shown}); "
                    f"limit +-{mpe:.3g} {shown} from {source}",
                    u_over_mpe_note(result.expanded_uncertainty, mpe, shown)],
-            details={"set_point": set_point, "action_value": value,
+            details={"set_point": set_point, "action_value": value, **SET_POINT,
                      "elapsed_s": float(first.extras.get("elapsed", 0.0))}))
     return results

@@ -42,10 +42,11 @@ from typing import Any
 
 from labctl.analysis.concentration.common import (
     COMMON_DEFAULTS,
+    REFERENCE_VALUE,
     finished,
     limit,
     mean_sd,
-    plate,
+    option_or_plate,
     point_result,
     readings,
     u_over_mpe_note,
@@ -54,6 +55,10 @@ from labctl.analysis.registry import AnalysisContext
 from labctl.errors import ConfigError
 from labctl.history import RunHistory
 from labctl.results import PointResult, QuantityValue
+
+#: A ``function_value`` point's nominal column holds the analyzer's response read through
+#: the function (``details["nominal_label"]``, as the result tables head it).
+RESPONSE: dict[str, str] = {"nominal_label": "response", "nominal_label_zh": "响应值"}
 
 DEFAULTS: dict[str, Any] = {
     **COMMON_DEFAULTS, "limits_folder": "gas", "component": "CO2", "reading": "ghg",
@@ -162,8 +167,8 @@ def analysis_function_fit(history: RunHistory, context: AnalysisContext,
     unit = str(options["unit"])
     shown = unit_text(parse_unit(unit))
     component = str(options["component"])
-    resolution = (float(q(options["resolution"]).m_as(unit)) if options["resolution"]
-                  else plate(context, f"{options['value']}_resolution", unit, None))
+    resolution = option_or_plate(options, context, "resolution", unit,
+                                 f"{options['value']}_resolution")
     u_extra = float(q(options["u_response"]).m_as(unit)) if options["u_response"] else 0.0
     cylinders = collect(history, context, options, unit)
     if not cylinders:
@@ -217,7 +222,8 @@ def analysis_function_fit(history: RunHistory, context: AnalysisContext,
                      "u_fitted": fitted[i].standard_uncertainty, "residual": residual,
                      "weighted_deviation_x": point.weighted_x,
                      "weighted_deviation_y": point.weighted_y,
-                     "points": [info.point for info in c.infos], "unit": shown}))
+                     "points": [info.point for info in c.infos], "unit": shown,
+                     **REFERENCE_VALUE}))
     step = cylinders[0].infos[0].step
     verdict = "pass" if goodness.passed else "fail"
     gamma_text = (f"gamma = {goodness.gamma:.3g} (limit {goodness.gamma_limit:g}), "
@@ -257,7 +263,7 @@ def analysis_function_fit(history: RunHistory, context: AnalysisContext,
                       f"the coefficients' covariance)"
                       + (f", against the limit {read_limit:g} {shown}" if read_limit else "")
                       + ("; extrapolated beyond the cylinders" if r.extrapolated else ""),
-                details={"component": component, **r.to_dict()}))
+                details={"component": component, **r.to_dict(), **RESPONSE}))
     return results
 
 

@@ -30,15 +30,15 @@ from typing import Any
 
 from labctl.analysis.concentration.common import (
     COMMON_DEFAULTS,
+    REFERENCE_VALUE,
     finished,
     limit,
     mean_sd,
-    plate,
+    option_or_plate,
     point_result,
-    readings,
+    reading_values,
     reference_certificate,
     u_over_mpe_note,
-    values_of,
 )
 from labctl.analysis.registry import AnalysisContext
 from labctl.errors import ConfigError
@@ -100,16 +100,14 @@ def gas_indication_error(history: RunHistory, context: AnalysisContext,
     if str(options["mode"]) not in ("fiducial", "either"):
         raise ConfigError(f"gas_indication_error: mode {options['mode']!r}: fiducial or either",
                           where=context.where.get("options"))
-    fs = (float(q(options["full_scale"]).m_as(unit)) if options["full_scale"]
-          else plate(context, "range", unit, None))
+    fs = option_or_plate(options, context, "full_scale", unit, "range")
     if either:
         fs = fs or 1.0
     if not fs:
         raise ConfigError("gas_indication_error: no full scale: the analyzer's data plate "
                           "gives no range", where=context.where.get("analysis"),
                           hint="give the analyzer's range (e.g. range: 100 %LEL) in its options")
-    resolution = (float(q(options["resolution"]).m_as(unit)) if options["resolution"]
-                  else plate(context, "resolution", unit, None))
+    resolution = option_or_plate(options, context, "resolution", unit)
     cyl = _cylinder(context, options, history)
     c0 = float(q(cyl["value"]).m_as(""))
     U_c0 = float(q(cyl["U"]).m_as(""))
@@ -126,12 +124,11 @@ def gas_indication_error(history: RunHistory, context: AnalysisContext,
         K = float(Q_(1.0, "").m_as(target))
     results: list[PointResult] = []
     for info, attempt in finished(history, context):
-        dut = values_of(readings(attempt, name, options["dut_role"]), unit)
+        dut = reading_values(attempt, name, options["dut_role"], unit)
         if not dut:
             continue
-        qs_values = values_of(readings(attempt, str(options["source_flow"]), cal_role), "L/min")
-        qd_values = values_of(readings(attempt, str(options["dilution_flow"]), cal_role),
-                              "L/min")
+        qs_values = reading_values(attempt, str(options["source_flow"]), cal_role, "L/min")
+        qd_values = reading_values(attempt, str(options["dilution_flow"]), cal_role, "L/min")
         if not qs_values or not qd_values:
             raise ConfigError(f"gas_indication_error: point {info.point} has no calibrator "
                               f"flow readings ({options['source_flow']}, "
@@ -198,6 +195,7 @@ def gas_indication_error(history: RunHistory, context: AnalysisContext,
             rule=options["rule"], notes=notes, details={
                 "reference": reference, "analyzer_mean": dut_mean, "analyzer_sd": dut_sd,
                 "n": len(dut), "absolute_error": dut_mean - reference, "unit": shown,
+                **REFERENCE_VALUE,
                 "full_scale": fs, "source_flow_L_min": qs, "dilution_flow_L_min": qd,
                 "cylinder": cyl.get("id"), "dilution_ratio": qs / (qs + qd) if qs else 0.0}))
     return results

@@ -23,16 +23,17 @@ from typing import Any
 
 from labctl.analysis.concentration.common import (
     COMMON_DEFAULTS,
+    REFERENCE_VALUE,
+    RSD,
     finished,
     limit,
     mean_sd,
-    plate,
+    option_or_plate,
     point_result,
-    readings,
+    reading_values,
     reference_certificate,
     relative_certificate,
     u_over_mpe_note,
-    values_of,
 )
 from labctl.analysis.registry import AnalysisContext
 from labctl.errors import ConfigError
@@ -49,19 +50,17 @@ UNIT = "L/min"
 
 def sampling_flow(history: RunHistory, context: AnalysisContext,
                   options: Any) -> list[PointResult]:
-    from labctl.analysis.concentration.common import q
     from labctl.events import unit_text
     from labctl.uncertainty import Budget, Input, Specification
     from labctl.units import parse_unit
 
     shown = unit_text(parse_unit(UNIT))
-    nominal = (float(q(options["flow_nominal"]).m_as(UNIT)) if options["flow_nominal"]
-               else plate(context, "flow_nominal", UNIT, None))
+    nominal = option_or_plate(options, context, "flow_nominal", UNIT)
     results: list[PointResult] = []
     for info, attempt in finished(history, context):
-        ref = values_of(readings(attempt, str(options["reference_reading"]),
-                                 options["reference_role"]), UNIT)
-        dut = values_of(readings(attempt, str(options["reading"]), options["dut_role"]), UNIT)
+        ref = reading_values(attempt, str(options["reference_reading"]),
+                             options["reference_role"], UNIT)
+        dut = reading_values(attempt, str(options["reading"]), options["dut_role"], UNIT)
         if not ref:
             continue
         if nominal is None:
@@ -100,7 +99,7 @@ def sampling_flow(history: RunHistory, context: AnalysisContext,
             decision="pass" if rsd <= rsd_limit else "fail",
             rule="value (no uncertainty: the RSD is the dispersion itself)",
             notes=f"flow RSD s(QRi)/QR of {len(ref)} readings; limit <= {rsd_limit:g} % "
-                  f"from {source}", details={**details, "error_label": "RSD"}))
+                  f"from {source}", details={**details, **REFERENCE_VALUE, **RSD}))
 
         if not dut:
             continue
@@ -120,6 +119,6 @@ def sampling_flow(history: RunHistory, context: AnalysisContext,
             notes=[f"(QC - QR)/QR (HJ 655-2013 writes (QR - QC)/QR); limit +-{ind_limit:g} % "
                    f"from {source}",
                    u_over_mpe_note(result.expanded_uncertainty, ind_limit, "%")],
-            details={**details, "indication_mean": qc, "indication_sd": sc,
+            details={**details, **REFERENCE_VALUE, "indication_mean": qc, "indication_sd": sc,
                      "n_indication": len(dut)}))
     return results

@@ -32,6 +32,7 @@ from labctl.analysis.weighing.context import Context
 from labctl.analysis.weighing.indication import reading_value
 from labctl.analysis.weighing.journal_view import PointView, StepView, weights_added
 from labctl.analysis.weighing.reference import reference_load
+from labctl.analysis.weighing.results import LOAD_LABEL
 from labctl.analysis.weighing.weighing_mpe import MpeTable
 from labctl.errors import ConfigError
 from labctl.results import PointResult, QuantityValue
@@ -70,6 +71,7 @@ def discrimination(view: StepView, dut: Any, standards: Mapping[str, Any], table
         details: dict[str, Any] = {
             "before": b, "after": a, "added": extra.nominal, "added_weights": list(extra.weights),
             "added_in_d": extra.nominal / plate.d, "required_change": required,
+            **LOAD_LABEL,
         }
         if abs(extra.nominal - added_d * plate.d) > _TOL * plate.d:
             notes.append(f"the extra load was {extra.nominal:g} {unit}, not {added_d:g} d = "
@@ -119,6 +121,7 @@ def _r76_point(point: PointView, ctx: Context, standards: Mapping[str, Any], add
         "steps": [{"pieces": r.discrimination_pieces, "indication": reading_value(r, plate)}
                   for r in steps],
         "required_change": change_d * d,
+        **LOAD_LABEL,
     }
     decision, final = "fail", None
     fell = None

@@ -31,6 +31,7 @@ from labctl.analysis.weighing.indication import Indication
 from labctl.analysis.weighing.journal_view import StepView
 from labctl.analysis.weighing.results import (
     BINARY_RULE,
+    LOAD_LABEL,
     method_nonconformities,
     uncertainty_notes,
     verdict,
@@ -70,6 +71,8 @@ def _series_result(ctx: Context, series: Series) -> PointResult:
         "errors": errors,
         "methods": sorted({i.method for i in series.indications}),
         "error_label": "range",  # the error column holds the range of the series
+        "error_label_zh": "极差",
+        **LOAD_LABEL,
     }
     notes: list[str] = []
     required = ctx.table.repetitions.get(ctx.plate.accuracy_class)

@@ -24,6 +24,10 @@ from labctl.results import PointResult, QuantityValue
 
 BINARY_RULE = "verification_binary"
 
+#: What a weighing test's ``nominal`` column holds, the load put on, as the result tables
+#: and the certificate head it (``details["nominal_label"]``, ``labctl.report``).
+LOAD_LABEL: dict[str, str] = {"nominal_label": "load", "nominal_label_zh": "载荷"}
+
 if TYPE_CHECKING:
     from labctl.uncertainty import BudgetResult
 
@@ -92,6 +96,7 @@ def indication_details(ind: Indication) -> dict[str, Any]:
         "position": ind.reading.position,
         "reading_seq": ind.reading.seq,
         "attempt": ind.point.attempt,
+        **LOAD_LABEL,
     }
     cp = ind.change_point
     if cp is not None:
