@@ -11,6 +11,9 @@ from labctl.units import Q_
 
 from .transcript import Transcript
 
+#: what a unit of another dimension than mass is refused with
+NOT_A_MASS = r"quantity in \w+ does not fit: expected a unit of \[mass\]"
+
 
 def plate(**options):
     return MtSicsScale(Transcript([]), name="dut", **options)
@@ -58,7 +61,7 @@ def test_and_scale_takes_the_same_plate():
     ({"max": "15 kg", "e": "1 g", "class": "III"}, ConfigError, "n = Max/e = 15000"),
     ({"max": "15 kg", "e": "5 g", "class": "V"}, ConfigError, "accuracy class"),
     ({"max": "15 kg", "e": "5 g", "min": "20 kg"}, ConfigError, "Min"),
-    ({"max": "15 L", "e": "5 g"}, UnitError, ""),
+    ({"max": "15 L", "e": "5 g"}, UnitError, NOT_A_MASS),
     ({"max": "15 kg", "e": "5 g", "unit": "L"}, UnitError, "mass"),
     ({"max": "15 kg", "e": "5 g", "stable_timeout": "-3 s"}, ConfigError, "positive"),
     ({"max": "15 kg", "e": "5 g", "colour": "red"}, ConfigError, "unknown option colour"),

@@ -19,6 +19,9 @@ from labctl.sim.weighing.build import (
 )
 from labctl.sim.world import World
 
+#: what a unit of another dimension than mass is refused with
+NOT_A_MASS = r"quantity in \w+ does not fit: expected a unit of \[mass\]"
+
 
 def model(**kw) -> tuple[ScaleModel, WeighingPlatform, VirtualClock]:
     clock = VirtualClock()
@@ -215,7 +218,7 @@ def test_params_with_units_are_converted():
     ({"eccentricity": {"top": 1e-4}}, ConfigError, "top"),
     ({"eccentricity": [1e-4]}, ConfigError, "eccentricity"),
     ({"noise": -1}, ConfigError, "noise"),
-    ({"offset": "2 s"}, UnitError, ""),
+    ({"offset": "2 s"}, UnitError, NOT_A_MASS),
     ({"unit": "L"}, UnitError, "mass"),
     ({"d": "10 g", "e": "5 g"}, ConfigError, "d <= e"),
     ({"zero_tracking": "yes"}, ConfigError, "true or false"),

@@ -13,6 +13,9 @@ from labctl.sim.weighing import mtsics_scale_sim as mtsics_scale
 from labctl.sim.weighing import weight_loader_sim as weight_loader
 from labctl.sim.world import World
 
+#: what a unit of another dimension than mass is refused with
+NOT_A_MASS = r"quantity in \w+ does not fit: expected a unit of \[mass\]"
+
 PLATE = {"max": "15 kg", "e": "5 g", "d": "5 g"}
 
 
@@ -184,7 +187,7 @@ def test_loader_commands_run_one_after_the_other():
 @pytest.mark.parametrize("factory, params, words", [
     (weight_loader.create, {}, "needs its weights"),
     (weight_loader.create, {"weights": {"W 1": "1 kg"}}, "blanks"),
-    (weight_loader.create, {"weights": {"W1": "1 L"}}, ""),
+    (weight_loader.create, {"weights": {"W1": "1 L"}}, NOT_A_MASS),
     (weight_loader.create, {"weights": {"W1": "1 kg"}, "positions": ["top"]}, "positions"),
     (mtsics_scale.create, {"colour": "red"}, "colour"),
     (and_scale.create, {"ack": "no"}, "true or false"),
