@@ -51,7 +51,7 @@ def test_the_shipped_family_is_seen_by_the_check() -> None:
 
 #: Core packages and modules whose code (not their docstrings and comments, where a family
 #: may serve as an example) must not speak of a family. Family sub-packages are skipped.
-WORDED_CORE = ("report", "analysis", "procedures", "commands", "uncertainty", "cli.py",
+WORDED_CORE = ("report", "analysis", "procedures", "commands", "uncertainty", "bench", "cli.py",
                "calibration.py", "record_content.py", "history.py", "results.py",
                "events.py", "numbers.py")
 #: Words of a family in a string or a name (``mass`` alone, ``load``: a weighing heading).

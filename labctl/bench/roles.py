@@ -11,13 +11,6 @@ from typing import Any
 
 from labctl.errors import ConfigError, LabctlError, RunError
 
-# Options whose dimension is known for every driver of a capability, used when a driver
-# class does not declare ``option_units`` itself.
-_CAPABILITY_OPTION_UNITS: dict[str, dict[str, str]] = {
-    "scale": {"max": "kg", "min": "kg", "e": "kg", "d": "kg", "stable_timeout": "s"},
-    "weight_handler": {"move_timeout": "s"},
-}
-
 
 def driver_class_for(name: str, *, where: str | None = None) -> type:
     """The driver class registered as ``name``; ``ConfigError`` (at ``where``) if none."""
@@ -113,13 +106,9 @@ def _example_unit(options: Mapping[str, Any], unit: str) -> str:
 
 
 def _option_units(cls: type) -> dict[str, str]:
+    """The dimension of each option the driver class declares (``option_units``)."""
     declared = getattr(cls, "option_units", None)
-    if isinstance(declared, Mapping):
-        return dict(declared)
-    units: dict[str, str] = {}
-    for name in capability_names(getattr(cls, "capabilities", ())):
-        units.update(_CAPABILITY_OPTION_UNITS.get(name, {}))
-    return units
+    return dict(declared) if isinstance(declared, Mapping) else {}
 
 
 def _accepted_options(cls: type) -> set[str] | None:

@@ -70,6 +70,7 @@ class FakeScale(Instrument):
     capabilities = ("scale",)
     option_names: ClassVar[frozenset[str]] = frozenset({"max", "e", "d", "min", "class",
                                                         "unit"})
+    option_units: ClassVar[dict[str, str]] = {"max": "kg", "min": "kg", "e": "kg", "d": "kg"}
     safe_calls = 0
     fail_safe = False
 

@@ -51,6 +51,9 @@ class ScaleInstrument(Instrument):
 
     option_names: ClassVar[frozenset[str]] = frozenset(
         {"max", "e", "d", "min", "class", "unit", "stable_timeout"})
+    #: the dimension of each option, checked by the bench before anything opens
+    option_units: ClassVar[dict[str, str]] = {"max": "kg", "min": "kg", "e": "kg", "d": "kg",
+                                              "stable_timeout": "s"}
     measurements: ClassVar[tuple[str, ...]] = ("mass",)
 
     def __init__(self, transport: Transport | None, *, name: str, **options: Any) -> None:

@@ -65,6 +65,7 @@ class AutoWeightLoader(Instrument):
     maker = "labctl"
     capabilities = ("weight_handler",)
     option_names: ClassVar[frozenset[str]] = frozenset({"move_timeout"})
+    option_units: ClassVar[dict[str, str]] = {"move_timeout": "s"}
 
     @classmethod
     def simulation_params(cls, parts: tuple[Any, ...], world: Any) -> dict[str, Any]:
