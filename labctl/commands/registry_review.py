@@ -63,7 +63,8 @@ def _person_signature(reg: Any, act: str, record_id: str, decision: str, reason:
                       person: str, personnel: Any) -> dict[str, str] | None:
     """The person's own signature of the act, when their key is in this labctl home
     (``labctl registry key person ID``); None when it is not (the registry then refuses
-    the act if the personnel list gives them a key)."""
+    the act if the personnel list gives them a key), or when the local personnel list
+    gives them no key yet (a note says so)."""
     import re
 
     from labctl.paths import person_key_path
@@ -78,6 +79,15 @@ def _person_signature(reg: Any, act: str, record_id: str, decision: str, reason:
     if not path.exists():
         return None
     key = load_or_create_key(path)  # refused when others can read it
+    if found is not None and not found.public_key:
+        # the list does not know the key yet: a signature could not be checked, and the
+        # registry would refuse the act; act as a person without a key, and say so
+        from labctl.registry.signing import key_id
+
+        click.echo(f"note: {found.name}'s key {key_id(key.public_key())} is not in the "
+                   "personnel list yet: acting without a personal signature (add their "
+                   "public_key line, which labctl registry key person prints)", err=True)
+        return None
     doc = reg.document(record_id)
     statement = act_statement(str(doc["lab"]), act, str(doc["id"]), str(doc["hash"]),
                               decision, reason, person_id)

@@ -232,3 +232,24 @@ def test_verify_command_with_the_list_names_a_personal_signature_problem(
     assert f"review of record {record.id[:8]}): the personal signature is by key " in out
     assert main(["registry", "verify", "--registry", registry_url, "--personnel",
                  people_file]) == 0
+
+
+def test_a_key_the_list_does_not_know_yet_is_not_used(registry_url, make_record, lab_key,
+                                                      hzhou_line, tmp_path, capsys):
+    """H. Zhou made her key but the quality manager has not added it to the list yet: her
+    review goes through unsigned (the registry could not check the signature and would
+    refuse it), and the command says why."""
+    people_file = _list_with_keys(tmp_path, {})  # nobody's key
+    with open_registry(registry_url) as reg:
+        record = push_signed(reg, make_record, lab_key)
+    assert main(["registry", "review", record.id, "--approve", "--reason", "checked",
+                 "--as", "hzhou", "--registry", registry_url, "--personnel", people_file]) == 0
+    captured = capsys.readouterr()
+    personal = key_id(_hzhou_key().public_key())
+    assert (f"note: H. Zhou's key {personal} is not in the personnel list yet: acting "
+            "without a personal signature") in " ".join(captured.err.split())
+    assert "signed personally" not in captured.out
+    with open_registry(registry_url) as reg:
+        (review,) = reg.review_entries(record.id)
+        assert "person_signature" not in review
+        assert reg.review_status(record.id).status == "reviewed"
