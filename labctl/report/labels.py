@@ -97,7 +97,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "not_verified": ("未验证", "NOT verified"),
     "personal_signature": ("个人签名", "Personal signature"),
     "personal_verified": ("已验证", "verified"),
-    "personal_none": ("无（仅以实验室密钥签名）", "none (signed with the lab's key only)"),
+    "personal_none": ("无", "none"),
 }
 
 
