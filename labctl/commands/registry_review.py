@@ -45,9 +45,7 @@ def _act(registry_url: str | None, personnel_file: Path | None, act: str, record
 
             entry = do(reg, personnel, load_or_create_key(), signature)
         status = reg.review_status(entry["record_id"])
-    from labctl.registry.outbox import Outbox
-
-    Outbox().checkpoint_entry(registry_url, entry)  # verify sees the chain's end cut off
+    _keep_checkpoint(registry_url, entry)
     verb = {"review": entry["decision"], "approval": "approved (certificate authorised)"}
     click.echo(f"{entry['act']} entry {entry['id'][:8]}: record {entry['record_id']} "
                f"{verb[entry['act']]} by {entry['person']['name']} ({entry['role']}) at "
@@ -57,6 +55,23 @@ def _act(registry_url: str | None, personnel_file: Path | None, act: str, record
                    f"{entry['person_signature']['key_id']}, beside key {entry['key_id']}")
     click.echo(f"status: {status.status}: {status.describe()}")
     return entry
+
+
+def _keep_checkpoint(registry_url: str | None, entry: dict[str, Any]) -> None:
+    """Keep the entry's checkpoint in this machine's outbox (so ``verify`` here sees the
+    chain's end cut off). The entry is written already: a checkpoint that cannot be kept
+    is said on stderr, and the act still succeeds."""
+    import sqlite3
+
+    from labctl.errors import LabctlError
+    from labctl.registry.outbox import Outbox
+
+    try:
+        Outbox().checkpoint_entry(registry_url, entry)
+    except (LabctlError, sqlite3.Error, OSError) as err:
+        click.echo(f"warning: the {entry['act']} entry {entry['id'][:8]} is written, but its "
+                   f"checkpoint could not be kept in this machine's outbox ({err}): verify "
+                   "here will not see this entry cut off the chain's end", err=True)
 
 
 def _person_signature(reg: Any, act: str, record_id: str, decision: str, reason: str,

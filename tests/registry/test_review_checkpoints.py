@@ -166,3 +166,24 @@ def test_the_record_checkpoints_are_kept_as_before(registry_url, lab_key, make_r
     (point,) = outbox.checkpoints(registry_url)
     assert point.signature_ok and point.record_id == records[-1].id
     assert outbox.entry_checkpoints(registry_url) == []
+
+
+def test_an_outbox_that_cannot_keep_the_checkpoint_does_not_undo_the_act(
+        sqlite_url, make_record, lab_key, tmp_path, capsys):
+    """The entry is written before its checkpoint: when the outbox cannot be written (here
+    its file's place is taken by a directory), the act still succeeds and the command
+    says what is not covered."""
+    from labctl.paths import outbox_path
+
+    people = str(personnel_file(tmp_path))
+    with open_registry(sqlite_url) as reg:
+        record = push_signed(reg, make_record, lab_key)
+    outbox_path().parent.mkdir(parents=True, exist_ok=True)
+    outbox_path().mkdir()
+    assert main(["registry", "review", record.id, "--approve", "--reason", "checked",
+                 "--as", "hzhou", "--registry", sqlite_url, "--personnel", people]) == 0
+    captured = capsys.readouterr()
+    assert "status: reviewed" in captured.out
+    entry = _entries(sqlite_url, record.id)[0]
+    assert (f"warning: the review entry {entry['id'][:8]} is written, but its checkpoint "
+            "could not be kept in this machine's outbox") in " ".join(captured.err.split())
