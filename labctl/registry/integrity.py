@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from labctl.registry.canonical import CanonicalDocument, load_json
@@ -45,9 +46,13 @@ def row_problems(
     doc: dict[str, Any],
     known: Mapping[str, Ed25519PublicKey],
     trusted: Mapping[str, Ed25519PublicKey] | None = None,
+    *,
+    from_json: bool = False,
 ) -> list[str]:
     """What is wrong with one stored record: every column derived from its document
     against the document, the canonical form of its JSON, its hash, and its signature.
+    ``from_json``: ``doc`` holds finite numbers only, as read from JSON by orjson or
+    ``load_json`` (the canonical encoder's fast path may take it).
 
     ``known``: the keys stored in the registry. ``trusted``: the keys of the trust anchor
     (a trusted-keys file, outside the database); when given, a record signed by a key
@@ -62,7 +67,7 @@ def row_problems(
     if row.link != (doc.get("previous") or ""):
         problems.append("column link differs from the record's previous")
     try:
-        canonical = CanonicalDocument(doc)
+        canonical = CanonicalDocument(doc, from_json=from_json)
     except RecordError as err:  # NaN or the like written into the row
         return [*problems, err.render()]
     if canonical.json().decode("utf-8") != row.document:
@@ -100,17 +105,17 @@ def chain_problems(
     expected_previous: str | None = None
     for row in rows:
         where = f"lab {lab!r}, record {str(row.id)[:8]} (#{row.seq})"
-        try:
-            doc = load_json(row.document)
-        except json.JSONDecodeError as err:
+        doc, finite = _stored_document(row.document)
+        if isinstance(doc, json.JSONDecodeError):
+            problems.append(f"{where}: stored JSON is unreadable: {doc}")
             doc = None
-            problems.append(f"{where}: stored JSON is unreadable: {err}")
         if not isinstance(doc, dict):
             if doc is not None:
                 problems.append(f"{where}: stored JSON is not an object")
             expected_previous = row.hash
             continue
-        problems.extend(f"{where}: {p}" for p in row_problems(row, doc, known, trusted))
+        problems.extend(f"{where}: {p}" for p in row_problems(row, doc, known, trusted,
+                                                              from_json=finite))
         previous = doc.get("previous")
         if previous != expected_previous:
             problems.append(
@@ -118,6 +123,22 @@ def chain_problems(
                 f"before it in the chain has hash {_short(expected_previous)}")
         expected_previous = doc.get("hash") or row.hash
     return problems
+
+
+def _stored_document(text: str) -> tuple[Any, bool]:
+    """A stored record's document and whether it holds finite numbers only (read by
+    orjson, which refuses NaN and the infinities: the canonical encoder's fast path may
+    take it); what orjson refuses (an edited row) is read by ``load_json``, so that the
+    check names what is wrong. A ``JSONDecodeError`` in place of the document when
+    neither reads it."""
+    try:
+        return orjson.loads(text), True
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return load_json(text), False
+    except json.JSONDecodeError as err:
+        return err, False
 
 
 def _short(value: str | None) -> str:
