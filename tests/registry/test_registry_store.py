@@ -253,3 +253,14 @@ def test_verify_chain_reports_json_that_has_no_canonical_form(reg, registry_url,
     raw_sql(registry_url, [*_disable_immutability(registry_url), edit])
     problems = reg.verify_chain(record.lab)
     assert len(problems) == 1 and "NaN has no JSON form" in problems[0], problems
+
+
+def test_numbers_where_json_readers_differ_verify_clean(reg, push_chain):
+    """Integral floats beyond 2**53 (stored as plain digits, which orjson reads as ints),
+    small floats ECMAScript writes in full, and a tie at 2**53 + 2: verify reads the
+    stored text with orjson and must canonicalise it back to the same bytes."""
+    values = {"big": 1e17, "bigger": 1.2345678901234567e19, "beyond_u64": 3e20,
+              "tiny": 2.5e-6, "tinier": 1e-7, "edge": 9007199254740994.0, "half": 0.5}
+    (record,) = push_chain(1, parameters=values)
+    assert reg.verify_chain(record.lab) == []
+    assert reg.get(record.id).parameters == values
