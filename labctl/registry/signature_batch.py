@@ -38,6 +38,7 @@ THREADED_FROM = 16
 Item = tuple[bytes, str, str, bytes]
 
 _pool: ThreadPoolExecutor | None = None
+_pool_pid = 0
 _pool_lock = threading.Lock()
 
 
@@ -47,11 +48,14 @@ def _workers() -> int:
 
 
 def _executor() -> ThreadPoolExecutor:
-    global _pool
+    """The worker threads of this process (made anew in a forked child, whose copy of
+    the parent's pool has no threads behind it)."""
+    global _pool, _pool_pid
     with _pool_lock:
-        if _pool is None:
+        if _pool is None or _pool_pid != os.getpid():
             _pool = ThreadPoolExecutor(max_workers=_workers(),
                                        thread_name_prefix="labctl-signatures")
+            _pool_pid = os.getpid()
         return _pool
 
 

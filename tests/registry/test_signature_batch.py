@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -119,3 +120,28 @@ def test_a_record_forged_under_a_small_order_key_is_refused_and_named_by_verify(
         with pytest.raises(RegistryError, match="bad signature"):
             reg.push(forged, weak)
         assert reg.count() == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX only")
+def test_a_forked_child_checks_with_threads_of_its_own(lab_key):
+    """A child forked after the pool was made (a worker process of a server, say) gets
+    threads of its own instead of waiting forever on its copy of the parent's pool."""
+    import multiprocessing
+
+    raw = raw_public_key(lab_key.public_key())
+    hashed = b'{"a":1}'
+    digest = hashlib.sha256(hashed).hexdigest()
+    good = base64.b64encode(lab_key.sign(bytes.fromhex(digest))).decode("ascii")
+    items = [(raw, good, digest, hashed)] * (2 * signature_batch.THREADED_FROM)
+    checks = RecordChecks(len(items))
+    checks.add(items)
+    assert checks.failed() == []  # the parent's pool exists now
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        assert pool.apply_async(_failed_in_child, (items,)).get(timeout=60) == []
+
+
+def _failed_in_child(items):
+    checks = RecordChecks(len(items))
+    checks.add(items)
+    return checks.failed()
