@@ -65,26 +65,9 @@ def sign_entry(doc: Mapping[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]
 
 def verify_entry(doc: Mapping[str, Any], public_key: Ed25519PublicKey) -> list[str]:
     """What is wrong with the entry's hash and signature under ``public_key``; []: good."""
-    from labctl.registry.signing import key_id, raw_public_key
+    from labctl.registry.signing import signed_hash_problems
 
-    stored, signature, kid = doc.get("hash"), doc.get("signature"), doc.get("key_id")
-    if not stored or not signature or not kid:
-        return ["not signed (hash, signature or key_id missing)"]
-    problems = []
-    computed = entry_hash(doc)
-    if computed != stored:
-        problems.append(f"hash mismatch: the entry changed after signing (stored "
-                        f"{str(stored)[:12]}, computed {computed[:12]})")
-    if kid != key_id(public_key):
-        return [*problems, f"signed by key {kid}, but the key given is {key_id(public_key)}"]
-    try:
-        message = bytes.fromhex(str(stored))
-        base64.b64decode(str(signature), validate=True)
-    except (binascii.Error, ValueError):
-        return [*problems, "the signature or hash is not well-formed"]
-    if not signature_ok(raw_public_key(public_key), str(signature), message):
-        problems.append(f"bad signature: the hash was not signed by key {kid}")
-    return problems
+    return signed_hash_problems(doc, lambda: entry_hash(doc), public_key, changed="the entry")
 
 
 def act_statement(lab: str, act: str, record_id: str, record_hash: str, decision: str,

@@ -20,7 +20,7 @@ import base64
 import binascii
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -130,28 +130,34 @@ def verify_record(
     """
     doc = record_document(record)
     name = f"record {str(doc.get('id', '?'))[:8]}"
+    return [f"{name}: {problem}" for problem in signed_hash_problems(
+        doc, lambda: computed_hash or record_hash(doc), public_key, changed="the content")]
+
+
+def signed_hash_problems(doc: Mapping[str, Any], content_hash: Callable[[], str],
+                         public_key: Ed25519PublicKey, *, changed: str) -> list[str]:
+    """What is wrong with a signed document's ``hash`` (against ``content_hash()``, the
+    hash of what it holds), its ``key_id`` (against ``public_key``) and its ``signature``
+    of the hash; [] when good. ``changed`` names what a hash mismatch says changed.
+    Records and review entries are signed alike and checked by this one function."""
     stored_hash, signature, kid = doc.get("hash"), doc.get("signature"), doc.get("key_id")
     if not stored_hash or not signature or not kid:
-        return [f"{name}: not signed (hash, signature or key_id missing)"]
+        return ["not signed (hash, signature or key_id missing)"]
     problems = []
-    computed = computed_hash or record_hash(doc)
+    computed = content_hash()
     if computed != stored_hash:
-        problems.append(
-            f"{name}: hash mismatch: the content changed after signing "
-            f"(stored {stored_hash[:12]}, computed {computed[:12]})"
-        )
+        problems.append(f"hash mismatch: {changed} changed after signing "
+                        f"(stored {str(stored_hash)[:12]}, computed {computed[:12]})")
     expected_kid = key_id(public_key)
     if kid != expected_kid:
-        problems.append(f"{name}: signed by key {kid}, but the key given is {expected_kid}")
-        return problems
+        return [*problems, f"signed by key {kid}, but the key given is {expected_kid}"]
     try:
-        message = bytes.fromhex(stored_hash)
-        base64.b64decode(signature, validate=True)
+        message = bytes.fromhex(str(stored_hash))
+        base64.b64decode(str(signature), validate=True)
     except (binascii.Error, ValueError, TypeError):
-        problems.append(f"{name}: the signature or hash is not well-formed")
-        return problems
-    if not signature_ok(raw_public_key(public_key), signature, message):
-        problems.append(f"{name}: bad signature: the hash was not signed by key {kid}")
+        return [*problems, "the signature or hash is not well-formed"]
+    if not signature_ok(raw_public_key(public_key), str(signature), message):
+        problems.append(f"bad signature: the hash was not signed by key {kid}")
     return problems
 
 
