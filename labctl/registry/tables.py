@@ -32,15 +32,24 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+
+def _chain_columns() -> list[Column]:  # type: ignore[type-arg]
+    """The columns of a signed chain's table, records and review entries alike: push
+    order, id, lab, the previous hash (``link``), the hash and the signing key."""
+    return [
+        Column("seq", Integer, primary_key=True, autoincrement=True),
+        Column("id", String(36), nullable=False, unique=True),
+        Column("lab", String(200), nullable=False),
+        Column("link", String(64), nullable=False),
+        Column("hash", String(64), nullable=False, unique=True),
+        Column("key_id", String(16), nullable=False),
+    ]
+
+
 records = Table(
     "labctl_records",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("id", String(36), nullable=False, unique=True),
-    Column("lab", String(200), nullable=False),
-    Column("link", String(64), nullable=False),
-    Column("hash", String(64), nullable=False, unique=True),
-    Column("key_id", String(16), nullable=False),
+    *_chain_columns(),
     Column("supersedes", String(36)),
     Column("finished", String(40), nullable=False),
     Column("dut_maker", String(200), nullable=False),
@@ -82,12 +91,7 @@ tokens = Table(
 reviews = Table(
     "labctl_reviews",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("id", String(36), nullable=False, unique=True),
-    Column("lab", String(200), nullable=False),
-    Column("link", String(64), nullable=False),
-    Column("hash", String(64), nullable=False, unique=True),
-    Column("key_id", String(16), nullable=False),
+    *_chain_columns(),
     Column("record_id", String(36), nullable=False),
     Column("act", String(20), nullable=False),
     Column("decision", String(20), nullable=False),
