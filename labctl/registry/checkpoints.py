@@ -37,14 +37,13 @@ _COMMON_HEAD = ("target", "lab")
 _COMMON_TAIL = ("at", "key_id", "public_key", "signature")
 
 
-@dataclass(frozen=True)
-class Checkpoint:
-    """The last record this outbox delivered to ``target`` for ``lab``, signed."""
+@dataclass(frozen=True, kw_only=True)
+class _Signed:
+    """What every checkpoint has: where and for which lab, when, and its signature (with
+    the key and whether the signature verifies under it)."""
 
     target: str
     lab: str
-    record_id: str
-    hash: str
     at: str
     key_id: str
     public_key: str
@@ -52,13 +51,19 @@ class Checkpoint:
     signature_ok: bool
 
 
-@dataclass(frozen=True)
-class EntryCheckpoint:
+@dataclass(frozen=True, kw_only=True)
+class Checkpoint(_Signed):
+    """The last record this outbox delivered to ``target`` for ``lab``, signed."""
+
+    record_id: str
+    hash: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EntryCheckpoint(_Signed):
     """The last review or approval entry written from this machine to ``target`` for
     ``lab`` (its id, record, person, role and act, and its ``hash``), signed."""
 
-    target: str
-    lab: str
     entry_id: str
     record_id: str
     person_id: str
@@ -66,11 +71,6 @@ class EntryCheckpoint:
     role: str
     act: str
     hash: str
-    at: str
-    key_id: str
-    public_key: str
-    signature: str
-    signature_ok: bool
 
 
 @dataclass(frozen=True)
