@@ -340,23 +340,23 @@ def load_bench(path: str | Path) -> BenchConfig:
 def _load_personnel(bench_path: Path, text: str, place: str) -> Any:
     from labctl.personnel import load_personnel
 
+    return load_personnel(_beside_bench(bench_path, text, place, "personnel list",
+                                        "personnel"))
+
+
+def _load_register(bench_path: Path, text: str, place: str) -> Register:
+    return load_register(_beside_bench(bench_path, text, place, "register file", "register"))
+
+
+def _beside_bench(bench_path: Path, text: str, place: str, what: str, key: str) -> Path:
+    """The file a bench key names (relative to the bench file), which must exist."""
     path = Path(text)
     if not path.is_absolute():
         path = bench_path.parent / path
     if not path.is_file():
-        raise ConfigError(f"personnel list {str(path)!r} not found", where=place,
-                          hint="the personnel path is relative to the bench file")
-    return load_personnel(path)
-
-
-def _load_register(bench_path: Path, text: str, place: str) -> Register:
-    reg_path = Path(text)
-    if not reg_path.is_absolute():
-        reg_path = bench_path.parent / reg_path
-    if not reg_path.is_file():
-        raise ConfigError(f"register file {str(reg_path)!r} not found", where=place,
-                          hint="the register path is relative to the bench file")
-    return load_register(reg_path)
+        raise ConfigError(f"{what} {str(path)!r} not found", where=place,
+                          hint=f"the {key} path is relative to the bench file")
+    return path
 
 
 def _instrument(name: str, m: _Instrument, raw: Any, register: Register, data: Any,
