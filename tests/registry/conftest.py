@@ -178,19 +178,3 @@ def registry_url(request) -> str:
 
 
 
-@pytest.fixture
-def raw_sql() -> Callable[[str, list[str]], None]:
-    """raw_sql(url, statements): run SQL on a registry's database behind labctl's back."""
-
-    def run(url: str, statements: list[str]) -> None:
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(url)
-        try:
-            with engine.begin() as conn:
-                for statement in statements:
-                    conn.execute(text(statement))
-        finally:
-            engine.dispose()
-
-    return run

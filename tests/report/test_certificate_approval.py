@@ -8,8 +8,6 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
-
 from labctl.cli import main
 from labctl.personnel import load_personnel
 from labctl.registry.signing import load_or_create_key
@@ -61,7 +59,7 @@ def test_certificate_only_after_review_and_approval(store, record_doc, tmp_path,
 
 
 def test_an_altered_approval_entry_stops_the_certificate(store, record_doc, tmp_path,
-                                                         raw_sql_sqlite, capsys):
+                                                         raw_sql, capsys):
     url, record = store(record_doc)
     people = load_personnel(ROOT / "benches" / "personnel.yaml")
     key = load_or_create_key()
@@ -69,7 +67,7 @@ def test_an_altered_approval_entry_stops_the_certificate(store, record_doc, tmp_
         registry.review(record.id, approve=True, reason="ok", person="hzhou",
                         personnel=people, key=key)
         registry.approve(record.id, person="mchen", personnel=people, key=key)
-    raw_sql_sqlite(url, ["DROP TRIGGER labctl_reviews_no_update",
+    raw_sql(url, ["DROP TRIGGER labctl_reviews_no_update",
                          "UPDATE labctl_reviews SET document = replace(document, "
                          "'\"name\":\"M. Chen\"', '\"name\":\"X. Forger\"')"])
     assert main(["certificate", record.id, "--registry", url, "--html",
@@ -78,22 +76,6 @@ def test_an_altered_approval_entry_stops_the_certificate(store, record_doc, tmp_
     assert "approval entry " in err and f"of record {record.id} does not verify: hash " \
         "mismatch" in err
     assert not (tmp_path / "c.html").exists()
-
-
-@pytest.fixture
-def raw_sql_sqlite():
-    def run(url: str, statements: list[str]) -> None:
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(url)
-        try:
-            with engine.begin() as conn:
-                for statement in statements:
-                    conn.execute(text(statement))
-        finally:
-            engine.dispose()
-
-    return run
 
 
 def test_the_certificate_says_whose_personal_signature_verified(store, record_doc, tmp_path,
