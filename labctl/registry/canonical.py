@@ -425,7 +425,7 @@ def _cut_members(whole: bytes, doc: Mapping[str, Any], names: tuple[str, ...]) -
     """The canonical JSON ``whole`` of ``doc`` without its top-level members ``names``, or
     None when a member's text is not found exactly once (then the caller writes the
     object member by member)."""
-    text = whole
+    spans = []
     for name in names:
         if name not in doc:
             continue
@@ -433,17 +433,24 @@ def _cut_members(whole: bytes, doc: Mapping[str, Any], names: tuple[str, ...]) -
         if not (value.__class__ is str and _plain_text(value) and _plain_text(name)):
             return None  # hash and signature are hex and base64; anything else: exact path
         member = f'"{name}":"{value}"'.encode("ascii")
-        if text.count(member) != 1:
+        at = whole.find(member)
+        if at < 0 or whole.find(member, at + 1) >= 0:
             return None
-        at = text.find(member)
         end = at + len(member)
-        if text[at - 1:at] == b",":
-            text = text[:at - 1] + text[end:]
-        elif text[end:end + 1] == b",":
-            text = text[:at] + text[end + 1:]
-        else:
-            text = text[:at] + text[end:]
-    return text
+        # the member and one comma beside it (members are joined by commas)
+        spans.append((at - 1, end) if whole[at - 1:at] == b"," else
+                     (at, end + 1) if whole[end:end + 1] == b"," else (at, end))
+    if not spans:
+        return whole
+    spans.sort()
+    if any(a[1] > b[0] for a, b in zip(spans, spans[1:], strict=False)):
+        return None  # two members side by side that both took the comma between them
+    parts, last = [], 0
+    for start, end in spans:
+        parts.append(whole[last:start])
+        last = end
+    parts.append(whole[last:])
+    return b"".join(parts)
 
 
 def _plain_text(value: str) -> bool:

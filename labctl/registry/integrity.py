@@ -31,6 +31,22 @@ DERIVED_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+def derived_columns(doc: dict[str, Any]) -> dict[str, Any]:
+    """The columns ``DERIVED_COLUMNS`` names, read from ``doc`` (``member`` of each path,
+    with the objects on the way looked up once)."""
+    objects: dict[str, Any] = {}
+    out = {}
+    for column, path in DERIVED_COLUMNS:
+        if len(path) == 1:
+            out[column] = doc.get(path[0])
+            continue
+        parent = objects.get(path[0], doc)
+        if parent is doc:
+            parent = objects[path[0]] = member(doc, path[:1])
+        out[column] = member(parent, path[1:]) if isinstance(parent, Mapping) else None
+    return out
+
+
 def member(doc: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     """The member of ``doc`` at ``path`` (None where it is missing)."""
     value: Any = doc

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -29,13 +30,27 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import BadSignatureError
 
+from labctl.registry.signature_process import (
+    MAX_UNREAD,
+    SignatureProcess,
+    check_bytes,
+    claimed_worker,
+)
+
 #: Below this many signatures a batch is checked in the calling thread (a worker's hand-off
 #: costs more than it saves).
 THREADED_FROM = 16
 
+#: From this many records a batch's signatures are checked by the signature worker
+#: process (``RecordChecks``), whose start (~0.1 s, once a process) a batch this large,
+#: and every one after it, repays.
+PROCESSES_FROM = 100
+
 #: One record to check: the signer's 32 raw public-key bytes, the signature in base64 and
 #: the hash (hex) as the record carries them, and the canonical JSON its hash covers.
 Item = tuple[bytes, str, str, bytes]
+
+_log = logging.getLogger(__name__)
 
 _pool: ThreadPoolExecutor | None = None
 _pool_pid = 0
@@ -91,29 +106,115 @@ def _check(items: Sequence[Item]) -> list[bool]:
     return [record_ok(*item) for item in items]
 
 
+def _signature_check(item: Item) -> bytes | None:
+    """The worker process's check of a record (``signature_process.check_bytes``); None
+    for a malformed hash or signature, which fails here."""
+    public_key, signature, record_hash, hashed = item
+    try:
+        raw = base64.b64decode(signature, validate=True)
+        digest = bytes.fromhex(record_hash)
+    except (binascii.Error, ValueError, TypeError):
+        return None
+    if len(raw) != 64 or len(digest) != 32 or len(public_key) != 32:
+        return None
+    return check_bytes(public_key, raw, digest, hashed)
+
+
+class _ProcessPiece:
+    """A piece sent to the signature worker process: which of its records were sent
+    (the others failed already here) and, once read, the worker's answers."""
+
+    def __init__(self, items: list[Item], sent: list[bool]):
+        self.items, self.sent = items, sent
+        self.answers: bytes | None = None
+
+    def result(self) -> list[bool]:
+        assert self.answers is not None
+        answers = iter(self.answers)
+        return [bool(next(answers)) if sent else False for sent in self.sent]
+
+
 class RecordChecks:
-    """The hash and signature checks of a batch of records, handed to worker threads a
-    piece at a time as the pushing thread prepares the records (``add``), so that the
-    workers check the first pieces while it still writes the last. A batch of fewer than
-    ``THREADED_FROM`` records, or any batch on a one-core machine, is checked in the
-    pushing thread."""
+    """The hash and signature checks of a batch of records, handed over a piece at a time
+    as the pushing thread prepares the records (``add``), so that the first pieces are
+    checked while it still prepares and writes the last.
+
+    A batch of fewer than ``THREADED_FROM`` records, or any batch on a one-core machine,
+    is checked in the pushing thread. A larger one goes to worker threads, or from
+    ``PROCESSES_FROM`` records to the signature worker process
+    (``labctl.registry.signature_process``): a worker thread needs the GIL for each
+    signature, and hands it back and forth with the pushing thread at a cost of tens of
+    microseconds each time, which a process with a GIL of its own does not pay. Should
+    the process die, its pieces are checked here."""
 
     def __init__(self, size: int):
         self._threaded = size >= THREADED_FROM and _workers() > 0
-        self._parts: list[Future[list[bool]] | list[bool]] = []
+        self._worker: SignatureProcess | None = \
+            claimed_worker() if self._threaded and size >= PROCESSES_FROM else None
+        self._parts: list[Future[list[bool]] | list[bool] | _ProcessPiece] = []
 
     def add(self, items: Sequence[Item]) -> None:
         """Start checking ``items`` (the next records of the batch, in order)."""
         if not items:
             return
-        self._parts.append(_executor().submit(_check, list(items)) if self._threaded
-                           else _check(items))
+        if self._worker is not None:
+            part = self._send(list(items))  # (which may replace self._parts: not inline)
+            self._parts.append(part)
+        elif self._threaded:
+            self._parts.append(_executor().submit(_check, list(items)))
+        else:
+            self._parts.append(_check(items))
+
+    def _send(self, items: list[Item]) -> _ProcessPiece | list[bool]:
+        worker = self._worker
+        assert worker is not None
+        checks = [_signature_check(item) for item in items]
+        piece = _ProcessPiece(items, [check is not None for check in checks])
+        try:
+            while worker.unread + len(items) > MAX_UNREAD:
+                self._read_oldest()
+            worker.send([check for check in checks if check is not None])
+        except OSError:
+            self._lost_worker()
+            return _check(items)
+        return piece
+
+    def _read_oldest(self) -> None:
+        assert self._worker is not None
+        piece = next(p for p in self._parts if isinstance(p, _ProcessPiece)
+                     and p.answers is None)
+        piece.answers = self._worker.answers(sum(piece.sent))
+
+    def _lost_worker(self) -> None:
+        """The worker process died: what it has not answered is checked here."""
+        assert self._worker is not None
+        _log.warning("the signature worker process ended; this batch's signatures are "
+                     "checked in the pushing process")
+        self._worker.release()
+        self._worker = None
+        self._parts[:] = [_check(p.items) if isinstance(p, _ProcessPiece) and p.answers is None
+                          else p for p in self._parts]
 
     def result(self) -> list[bool]:
         """Whether each record's hash and signature verified, in the order added (waits
         for the workers)."""
-        return [ok for part in self._parts
-                for ok in (part.result() if isinstance(part, Future) else part)]
+        if self._worker is not None:
+            try:
+                while any(isinstance(p, _ProcessPiece) and p.answers is None
+                          for p in self._parts):
+                    self._read_oldest()
+            except OSError:
+                self._lost_worker()
+            else:
+                self._worker.release()
+                self._worker = None
+        out: list[bool] = []
+        for part in self._parts:
+            if isinstance(part, (_ProcessPiece, Future)):
+                out += part.result()
+            else:
+                out += part
+        return out
 
     def failed(self) -> list[int]:
         """The positions of the records whose hash or signature did not verify."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +36,6 @@ from labctl.registry.canonical import (
     UNHASHED_FIELDS,
     CanonicalDocument,
     load_json,
-    sha256_hex,
 )
 from labctl.registry.database import (
     Transaction,
@@ -52,7 +51,7 @@ from labctl.registry.errors import (
     RegistryUnavailable,
 )
 from labctl.registry.family import family_of
-from labctl.registry.integrity import DERIVED_COLUMNS, chain_problems, member
+from labctl.registry.integrity import DERIVED_COLUMNS, chain_problems, derived_columns
 from labctl.registry.record import Record
 from labctl.registry.reviews import ReviewBook, status_clause
 from labctl.registry.signature_batch import RecordChecks
@@ -241,34 +240,10 @@ class Registry(ReviewBook):
         if public_key is not None:
             self.register_key(public_key)
         keys = [self._signer(record, public_key) for record in batch]
-        raws = {id(key): raw_public_key(key) for key in keys}
         docs = documents if documents is not None else [None] * len(batch)
-        # each record's hash (of its canonical JSON) and signature are checked in worker
-        # threads, a piece at a time, while this thread prepares the next records, reads
-        # the chain heads and writes the rows
-        rows: list[dict[str, Any]] = []
-        checks = RecordChecks(len(batch))
-        now = _now()
-        for start in range(0, len(batch), CHECK_PIECE):
-            piece = [self._row(record, doc, now) for record, doc in
-                     zip(batch[start:start + CHECK_PIECE], docs[start:start + CHECK_PIECE],
-                         strict=True)]
-            checks.add([(raws[id(key)], str(record.signature), str(record.hash),
-                         row["_hashed"]) for record, key, row in
-                        zip(batch[start:start + CHECK_PIECE], keys[start:start + CHECK_PIECE],
-                            piece, strict=True)])
-            rows += piece
-
-        def signatures_checked() -> None:
-            for i in checks.failed():
-                computed = sha256_hex(rows[i]["_hashed"])
-                problems = verify_record(rows[i]["_doc"], keys[i], computed_hash=computed)
-                raise RegistryError("; ".join(problems), where=self._where,
-                                    hint="records are signed after their last change")
-
         try:
             with self._write() as conn:
-                return self._insert_rows(conn, batch, rows, signatures_checked)
+                return self._write_batch(conn, batch, docs, keys)
         except IntegrityError:
             # Someone pushed between our checks and our insert: the same records, or
             # other records of this lab taking the same place in the chain.
@@ -312,7 +287,7 @@ class Registry(ReviewBook):
                                 "the record's", where=self._where,
                                 hint="push the document the record was read from")
         canonical = CanonicalDocument(doc, what=name, from_json=from_json)
-        row = {column: member(doc, path) for column, path in DERIVED_COLUMNS}
+        row = derived_columns(doc)
         if row["id"] != record.id or row["lab"] != record.lab:
             raise RegistryError(f"{name}: the document's id or lab is not in canonical form",
                                 where=self._where, hint="write ids as lowercase UUIDs")
@@ -327,47 +302,76 @@ class Registry(ReviewBook):
         })
         return row
 
-    def _insert_rows(self, conn: Connection, batch: list[Record], rows: list[dict[str, Any]],
-                     signatures_checked: Callable[[], None]) -> list[PushResult]:
+    def _write_batch(self, conn: Connection, batch: list[Record],
+                     docs: list[dict[str, Any] | None],
+                     keys: list[Ed25519PublicKey]) -> list[PushResult]:
+        """Write the batch a piece at a time, uncommitted: while SQLite (or PostgreSQL)
+        writes a piece's rows, the worker threads check its hashes and signatures, and
+        this thread then prepares the next piece. The transaction commits only after
+        every check passed; a bad record refuses the whole batch (rolled back)."""
+        raws = {id(key): raw_public_key(key) for key in keys}
+        checks = RecordChecks(len(batch))
+        now = _now()
         results: list[PushResult] = []
         heads: dict[str, str | None] = {}
-        new_rows: list[dict[str, Any]] = []
+        written: list[dict[str, Any]] = []
         new_standards: dict[tuple[str, str, str], dict[str, str]] = {}
         _lock_chains(conn, {record.lab for record in batch})
         stored = dict(conn.execute(select(records.c.id, records.c.hash).where(
             records.c.id.in_([r.id for r in batch]))).all())
-        for record, row in zip(batch, rows, strict=True):
-            existing = self._known(record, stored.get(record.id))
-            if existing is not None:
-                results.append(existing)
-                continue
-            if record.lab not in heads:
-                heads[record.lab] = self._last_hash(conn, record.lab)
-            head = heads[record.lab]
-            if record.previous != head:
-                raise ChainMoved(
-                    f"record {record.id} links to previous {_short(record.previous)} but lab "
-                    f"{record.lab!r}'s chain ends at {_short(head)}",
-                    where=self._where, hint="re-link and re-sign it; the outbox does this")
-            if record.supersedes is not None:
-                self._check_supersedes(conn, record, new_rows)
-            heads[record.lab] = record.hash
-            for standard in row["_standards"]:
-                new_standards.setdefault(
-                    (standard["lab"], standard["register_id"], standard["certificate"]), standard)
-            new_rows.append({k: v for k, v in row.items() if k[0] != "_"})
-            results.append(PushResult(created=True, id=record.id, hash=str(record.hash)))
-        signatures_checked()  # before anything is written; a bad one refuses the batch
-        if new_rows:
-            conn.execute(insert(records), new_rows)
-        if new_standards:
-            known = set(conn.execute(
-                select(standards.c.lab, standards.c.register_id, standards.c.certificate)
-                .where(tuple_(standards.c.lab, standards.c.register_id,
-                              standards.c.certificate).in_(list(new_standards)))).all())
-            fresh = [row for k, row in new_standards.items() if k not in known]
-            if fresh:
-                conn.execute(insert(standards), fresh)
+        try:
+            for start in range(0, len(batch), WRITE_PIECE):
+                part = slice(start, start + WRITE_PIECE)
+                rows = [self._row(record, doc, now)
+                        for record, doc in zip(batch[part], docs[part], strict=True)]
+                checks.add([(raws[id(key)], str(record.signature), str(record.hash),
+                             row["_hashed"]) for record, key, row in
+                            zip(batch[part], keys[part], rows, strict=True)])
+                new_rows = []
+                for record, row in zip(batch[part], rows, strict=True):
+                    existing = self._known(record, stored.get(record.id))
+                    if existing is not None:
+                        results.append(existing)
+                        continue
+                    if record.lab not in heads:
+                        heads[record.lab] = self._last_hash(conn, record.lab)
+                    head = heads[record.lab]
+                    if record.previous != head:
+                        raise ChainMoved(
+                            f"record {record.id} links to previous {_short(record.previous)} "
+                            f"but lab {record.lab!r}'s chain ends at {_short(head)}",
+                            where=self._where,
+                            hint="re-link and re-sign it; the outbox does this")
+                    if record.supersedes is not None:
+                        self._check_supersedes(conn, record, written)
+                    heads[record.lab] = record.hash
+                    for standard in row["_standards"]:
+                        new_standards.setdefault((standard["lab"], standard["register_id"],
+                                                  standard["certificate"]), standard)
+                    new_rows.append(row)
+                    results.append(PushResult(created=True, id=record.id,
+                                              hash=str(record.hash)))
+                if new_rows:
+                    _insert_records(conn, new_rows)
+                    written += new_rows
+            if new_standards:
+                known = set(conn.execute(
+                    select(standards.c.lab, standards.c.register_id, standards.c.certificate)
+                    .where(tuple_(standards.c.lab, standards.c.register_id,
+                                  standards.c.certificate).in_(list(new_standards)))).all())
+                fresh = [row for k, row in new_standards.items() if k not in known]
+                if fresh:
+                    conn.execute(insert(standards), fresh)
+        finally:
+            # Every record checked so far is awaited, even when writing failed (a
+            # concurrent push of the same records): a record with a bad hash or signature
+            # is named, and never gets a receipt.
+            for i in checks.failed():
+                problems = verify_record(docs[i] or batch[i].document(), keys[i])
+                raise RegistryError("; ".join(problems or ["the hash or signature does not "
+                                                           "verify"]),
+                                    where=self._where,
+                                    hint="records are signed after their last change")
         return results
 
     # -- reading ----------------------------------------------------------------------
@@ -685,8 +689,35 @@ def _lock_chains(conn: Connection, labs: set[str]) -> None:
 _CHAIN_LOCK_SQL = sql_text("SELECT pg_advisory_xact_lock(:space, :key)")
 
 
-#: How many records of a batch are handed to a worker thread at a time for their checks.
-CHECK_PIECE = 25
+def _insert_records(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert rows of ``labctl_records`` (``Registry._row``'s, whose keys with a leading
+    underscore are no columns) with the driver's own executemany: the statement is
+    compiled once a dialect, so SQLAlchemy does not process each row's parameters."""
+    sql, order = _INSERT_SQL.get(conn.dialect.name) or _compile_insert(conn)
+    if order is None:
+        conn.exec_driver_sql(sql, [{k: v for k, v in row.items() if k[0] != "_"}
+                                   for row in rows])
+    else:
+        conn.exec_driver_sql(sql, [tuple(row[name] for name in order) for row in rows])
+
+
+#: The compiled INSERT of ``labctl_records`` by dialect, and the order of its positional
+#: parameters (None: named parameters).
+_INSERT_SQL: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+
+
+def _compile_insert(conn: Connection) -> tuple[str, tuple[str, ...] | None]:
+    names = [c.name for c in records.columns if c.name != "seq"]
+    compiled = insert(records).inline().compile(dialect=conn.dialect, column_keys=names)
+    order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup \
+        else None
+    _INSERT_SQL[conn.dialect.name] = (str(compiled), order)
+    return _INSERT_SQL[conn.dialect.name]
+
+
+#: How many rows of a batch are written at a time (while the workers check the
+#: signatures of the rows before, and before the next rows are prepared).
+WRITE_PIECE = 25
 
 
 def _now() -> str:

@@ -1,0 +1,187 @@
+"""A worker process that checks Ed25519 signatures for a process pushing large batches.
+
+A worker thread cannot keep up with a pushing thread that prepares rows in Python: it
+needs the GIL once a signature, to start libsodium on it, and every such hand-over costs
+both threads tens of microseconds. This worker is a process of its own (its own GIL),
+started once (``python -m labctl.registry.signature_process``), fed through a pipe.
+
+The protocol is binary, so neither side parses anything: a request is a 4-byte
+little-endian count ``n`` followed by ``n`` checks, each the 32-byte public key, the
+64-byte signature, the 32-byte record hash (the signed message), the 4-byte
+little-endian length of the hashed text and the text. The answer is ``n`` bytes: 1 for a
+record whose text has that SHA-256 and whose signature verifies, 0 otherwise. The worker
+ends when its input ends, which is also when the pushing process ends or dies.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
+#: The bytes of one check before its text: public key, signature, hash, text length.
+HEAD_SIZE = 32 + 64 + 32 + 4
+
+#: At most this many answers are left unread in the pipe, far below a pipe's buffer
+#: (64 KiB on Linux), so the worker never blocks writing them while the pushing process
+#: blocks writing requests (the requests, texts of kilobytes, fill a pipe soon: the
+#: worker reads them as fast as it checks).
+MAX_UNREAD = 16384
+
+_COUNT = struct.Struct("<I")
+
+
+def check_bytes(public_key: bytes, signature: bytes, record_hash: bytes, text: bytes) -> bytes:
+    """One check as the worker reads it."""
+    return b"".join((public_key, signature, record_hash, _COUNT.pack(len(text)), text))
+
+
+def main() -> None:
+    """The worker: answer requests on stdin until it ends."""
+    import hashlib
+
+    from nacl.bindings import crypto_sign_open
+    from nacl.exceptions import BadSignatureError
+
+    requests, answers = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        head = requests.read(_COUNT.size)
+        if len(head) < _COUNT.size:
+            return
+        (count,) = _COUNT.unpack(head)
+        out = bytearray(count)
+        for i in range(count):
+            check = requests.read(HEAD_SIZE)
+            if len(check) < HEAD_SIZE:
+                return
+            (size,) = _COUNT.unpack_from(check, HEAD_SIZE - 4)
+            text = requests.read(size)
+            if len(text) < size:
+                return
+            if hashlib.sha256(text).digest() != check[96:128]:
+                continue
+            try:
+                crypto_sign_open(check[32:128], check[:32])
+                out[i] = 1
+            except (BadSignatureError, ValueError):
+                pass
+        answers.write(out)
+        answers.flush()
+
+
+class SignatureProcess:
+    """The pushing process's side: one worker, used by one batch at a time (``claim``;
+    a batch that finds it taken uses threads instead)."""
+
+    def __init__(self) -> None:
+        package_root = str(Path(__file__).resolve().parents[2])
+        path = os.environ.get("PYTHONPATH")
+        env = dict(os.environ, PYTHONPATH=package_root if not path
+                   else os.pathsep.join([package_root, path]))
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", __name__], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        _widen(self._proc.stdin)
+        self._lock = threading.Lock()
+        self.unread = 0
+        self.pid = os.getpid()
+
+    def claim(self) -> bool:
+        """Take the worker for one batch (False: another batch has it)."""
+        return self._lock.acquire(blocking=False)
+
+    def release(self) -> None:
+        """Give the worker back, reading and dropping answers left unread (a batch that
+        ended early)."""
+        try:
+            if self.unread:
+                self.answers(self.unread)
+        except OSError:
+            pass
+        finally:
+            self._lock.release()
+
+    def send(self, checks: Sequence[bytes]) -> None:
+        """Ask for ``checks`` (each from ``check_bytes``); ``OSError`` when the worker is
+        gone."""
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(_COUNT.pack(len(checks)) + b"".join(checks))
+        self._proc.stdin.flush()
+        self.unread += len(checks)
+
+    def answers(self, count: int) -> bytes:
+        """The next ``count`` answers, in the order asked; ``OSError`` when the worker
+        is gone."""
+        assert self._proc.stdout is not None
+        data = self._proc.stdout.read(count) if count else b""
+        if len(data) < count:
+            raise BrokenPipeError("the signature worker process ended")
+        self.unread -= count
+        return data
+
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
+    def close(self) -> None:
+        """End the worker (its input ends) and wait for it."""
+        try:
+            if self._proc.stdin is not None:
+                self._proc.stdin.close()
+            self._proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self._proc.kill()
+
+
+#: The pipe to the worker holds this much (Linux; 1 MiB is what an unprivileged process
+#: may ask for by default): a batch's texts are written without waiting for the worker to
+#: read them, as it checks (a pipe of 64 KiB would make the pushing thread wait).
+PIPE_SIZE = 1 << 20
+
+
+def _widen(pipe: Any) -> None:
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if set_size is None or pipe is None:
+        return
+    with contextlib.suppress(OSError):  # a lower limit here: the pipe stays, only slower
+        fcntl.fcntl(pipe.fileno(), set_size, PIPE_SIZE)
+
+
+_worker: SignatureProcess | None = None
+_worker_lock = threading.Lock()
+
+
+def claimed_worker() -> SignatureProcess | None:
+    """This process's signature worker, started when first needed and claimed for one
+    batch; None when another batch has it or it cannot be started (then threads check)."""
+    global _worker
+    with _worker_lock:
+        if _worker is not None and (_worker.pid != os.getpid() or not _worker.alive()):
+            _worker = None  # a forked child's copy of its parent's, or a dead one
+        if _worker is None:
+            try:
+                _worker = SignatureProcess()
+            except OSError:
+                return None
+        return _worker if _worker.claim() else None
+
+
+@atexit.register
+def _close() -> None:
+    if _worker is not None and _worker.pid == os.getpid():
+        _worker.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""The signature worker process: large batches' hashes and signatures are checked in a
+process of its own (labctl.registry.signature_process). What it finds must refuse the
+batch exactly as a check in the pushing thread does; a worker that dies (killed from
+outside) must cost nothing but time; its pipe must never deadlock."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import signal
+import struct
+import subprocess
+import sys
+import threading
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from labctl.registry import signature_batch, signature_process
+from labctl.registry.errors import RegistryError
+from labctl.registry.signature_batch import PROCESSES_FROM, RecordChecks
+from labctl.registry.signature_process import check_bytes, claimed_worker
+from labctl.registry.signing import raw_public_key, sign_record
+from labctl.registry.store import open_registry
+
+pytestmark = pytest.mark.skipif(os.cpu_count() == 1, reason="one core: no worker is used")
+
+
+def _items(key: Ed25519PrivateKey, n: int, bad: dict[int, str]) -> list:
+    """``n`` checks of small texts; ``bad`` maps a position to what is wrong there."""
+    raw = raw_public_key(key.public_key())
+    out = []
+    for i in range(n):
+        hashed = f'{{"i":{i},"pad":"{"x" * 3000}"}}'.encode()  # kilobytes, as records are
+        digest = hashlib.sha256(hashed).hexdigest()
+        signer = Ed25519PrivateKey.generate() if bad.get(i) == "signature" else key
+        signature = base64.b64encode(signer.sign(bytes.fromhex(digest))).decode("ascii")
+        if bad.get(i) == "content":
+            hashed += b" "
+        elif bad.get(i) == "malformed":
+            signature = "not base64"
+        out.append((raw, signature, digest, hashed))
+    return out
+
+
+def _chain(make_record, key: Ed25519PrivateKey, n: int) -> list:
+    out, previous = [], None
+    for _ in range(n):
+        record = sign_record(make_record().linked_to(previous), key)
+        out.append(record)
+        previous = record.hash
+    return out
+
+
+def _checked(items: list, kill_after: int | None = None) -> list[int]:
+    checks = RecordChecks(len(items))
+    for start in range(0, len(items), 25):
+        if kill_after is not None and start == kill_after:
+            worker = signature_process._worker
+            assert worker is not None
+            os.kill(worker._proc.pid, signal.SIGKILL)
+            worker._proc.wait()
+        checks.add(items[start:start + 25])
+    return checks.failed()
+
+
+def test_a_large_batch_is_checked_by_the_worker_process(lab_key):
+    bad = {3: "signature", 77: "content", 150: "malformed", 199: "signature"}
+    items = _items(lab_key, 200, bad)
+    assert _checked(items) == sorted(bad)
+    worker = signature_process._worker
+    assert worker is not None and worker.alive() and worker.unread == 0
+
+
+def test_a_worker_killed_in_the_middle_of_a_batch_costs_nothing_but_time(lab_key):
+    bad = {10: "signature", 130: "content", 180: "signature"}
+    items = _items(lab_key, 200, bad)
+    _checked(items[:PROCESSES_FROM])  # the worker runs
+    assert _checked(items, kill_after=100) == sorted(bad)
+    # the next batch gets a new worker
+    assert _checked(items) == sorted(bad)
+    assert signature_process._worker is not None and signature_process._worker.alive()
+
+
+def test_answers_are_read_before_the_pipe_could_fill(lab_key, monkeypatch):
+    monkeypatch.setattr(signature_batch, "MAX_UNREAD", 30)
+    bad = {0: "content", 64: "signature", 199: "malformed"}
+    assert _checked(_items(lab_key, 200, bad)) == sorted(bad)
+
+
+def test_two_batches_at_once_share_out_the_worker(lab_key):
+    bad = {5: "signature", 120: "content"}
+    items = _items(lab_key, 150, bad)
+    results: list[list[int]] = []
+
+    def check() -> None:
+        results.append(_checked(items))
+
+    threads = [threading.Thread(target=check) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [sorted(bad)] * 3
+
+
+def test_a_bad_record_in_a_large_push_refuses_the_batch(sqlite_url, make_record, lab_key):
+    records = _chain(make_record, lab_key, PROCESSES_FROM + 20)
+    bad_at = 60
+    records[bad_at] = records[bad_at].model_copy(update={"operator": "someone else"})
+    with open_registry(sqlite_url) as reg:
+        with pytest.raises(RegistryError, match=rf"{records[bad_at].id[:8]}.*hash mismatch"):
+            reg.push_many(records, lab_key.public_key())
+        assert reg.count() == 0
+        good = _chain(make_record, lab_key, PROCESSES_FROM + 20)
+        assert all(r.created for r in reg.push_many(good, lab_key.public_key()))
+        assert reg.count() == len(good) and reg.verify_chain(good[0].lab) == []
+    assert signature_process._worker is not None and signature_process._worker.unread == 0
+
+
+def test_the_worker_answers_its_protocol_and_ends_with_its_input(lab_key):
+    raw = raw_public_key(lab_key.public_key())
+    text = b'{"a":1}'
+    digest = hashlib.sha256(text).digest()
+    good = lab_key.sign(digest)
+    checks = [check_bytes(raw, good, digest, text),
+              check_bytes(raw, good, digest, text + b" "),  # not the hashed text
+              check_bytes(raw, bytes(64), digest, text)]  # not the signature
+    request = struct.pack("<I", len(checks)) + b"".join(checks)
+    done = subprocess.run([sys.executable, "-m", "labctl.registry.signature_process"],
+                          input=request + request[:10], capture_output=True, timeout=60)
+    assert done.returncode == 0 and done.stdout == bytes([1, 0, 0])
+
+
+def test_a_forked_child_starts_a_worker_of_its_own(lab_key):
+    items = _items(lab_key, PROCESSES_FROM, {7: "signature"})
+    assert _checked(items) == [7]  # the parent's worker exists now
+    parent_worker = signature_process._worker
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        child = pool.apply_async(_checked_in_child, (items,)).get(timeout=120)
+    assert child[0] == [7] and child[1] != parent_worker._proc.pid  # type: ignore[union-attr]
+    assert claimed_worker() is parent_worker  # the parent's own is untouched
+    parent_worker.release()  # type: ignore[union-attr]
+
+
+def _checked_in_child(items: list) -> tuple[list[int], int]:
+    failed = _checked(items)
+    worker = signature_process._worker
+    assert worker is not None
+    return failed, worker._proc.pid
