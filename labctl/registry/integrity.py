@@ -32,18 +32,18 @@ DERIVED_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def derived_columns(doc: dict[str, Any]) -> dict[str, Any]:
-    """The columns ``DERIVED_COLUMNS`` names, read from ``doc`` (``member`` of each path,
-    with the objects on the way looked up once)."""
-    objects: dict[str, Any] = {}
+    """The columns ``DERIVED_COLUMNS`` names, read from ``doc`` (``member`` of each path;
+    the plain dicts of a document read from JSON are looked into without asking
+    ``isinstance``, which costs more than the lookup)."""
     out = {}
     for column, path in DERIVED_COLUMNS:
-        if len(path) == 1:
-            out[column] = doc.get(path[0])
-            continue
-        parent = objects.get(path[0], doc)
-        if parent is doc:
-            parent = objects[path[0]] = member(doc, path[:1])
-        out[column] = member(parent, path[1:]) if isinstance(parent, Mapping) else None
+        value: Any = doc
+        for name in path:
+            if value.__class__ is dict:
+                value = value.get(name)
+            else:
+                value = value.get(name) if isinstance(value, Mapping) else None
+        out[column] = value
     return out
 
 

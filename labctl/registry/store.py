@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -693,25 +694,25 @@ def _insert_records(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Insert rows of ``labctl_records`` (``Registry._row``'s, whose keys with a leading
     underscore are no columns) with the driver's own executemany: the statement is
     compiled once a dialect, so SQLAlchemy does not process each row's parameters."""
-    sql, order = _INSERT_SQL.get(conn.dialect.name) or _compile_insert(conn)
-    if order is None:
-        conn.exec_driver_sql(sql, [{k: v for k, v in row.items() if k[0] != "_"}
-                                   for row in rows])
-    else:
-        conn.exec_driver_sql(sql, [tuple(row[name] for name in order) for row in rows])
+    sql, parameters = _INSERT_SQL.get(conn.dialect.name) or _compile_insert(conn)
+    conn.exec_driver_sql(sql, [parameters(row) for row in rows])
 
 
-#: The compiled INSERT of ``labctl_records`` by dialect, and the order of its positional
-#: parameters (None: named parameters).
-_INSERT_SQL: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+#: The compiled INSERT of ``labctl_records`` by dialect, and what takes a row's
+#: parameters out of its dict (a tuple in the statement's order, or a dict of the
+#: columns for named parameters).
+_INSERT_SQL: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {}
 
 
-def _compile_insert(conn: Connection) -> tuple[str, tuple[str, ...] | None]:
+def _compile_insert(conn: Connection) -> tuple[str, Callable[[dict[str, Any]], Any]]:
     names = [c.name for c in records.columns if c.name != "seq"]
     compiled = insert(records).inline().compile(dialect=conn.dialect, column_keys=names)
-    order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup \
-        else None
-    _INSERT_SQL[conn.dialect.name] = (str(compiled), order)
+    if compiled.positional and compiled.positiontup:
+        parameters: Callable[[dict[str, Any]], Any] = itemgetter(*compiled.positiontup)
+    else:
+        def parameters(row: dict[str, Any]) -> dict[str, Any]:
+            return {name: row[name] for name in names}
+    _INSERT_SQL[conn.dialect.name] = (str(compiled), parameters)
     return _INSERT_SQL[conn.dialect.name]
 
 
