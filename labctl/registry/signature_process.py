@@ -142,6 +142,9 @@ class SignatureProcess:
             self._proc.wait(timeout=5)
         except (OSError, subprocess.TimeoutExpired):
             self._proc.kill()
+        finally:
+            if self._proc.stdout is not None:
+                self._proc.stdout.close()
 
 
 #: The pipe to the worker holds this much (Linux; 1 MiB is what an unprivileged process
