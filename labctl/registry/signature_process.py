@@ -134,6 +134,14 @@ class SignatureProcess:
     def alive(self) -> bool:
         return self._proc.poll() is None
 
+    def forget(self) -> None:
+        """Close this process's ends of the pipes without ending the worker (in a forked
+        child: the worker is its parent's)."""
+        for pipe in (self._proc.stdin, self._proc.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+
     def close(self) -> None:
         """End the worker (its input ends) and wait for it."""
         try:
@@ -170,8 +178,12 @@ def claimed_worker() -> SignatureProcess | None:
     batch; None when another batch has it or it cannot be started (then threads check)."""
     global _worker
     with _worker_lock:
-        if _worker is not None and (_worker.pid != os.getpid() or not _worker.alive()):
-            _worker = None  # a forked child's copy of its parent's, or a dead one
+        if _worker is not None and _worker.pid != os.getpid():
+            _worker.forget()  # a forked child's copy of its parent's
+            _worker = None
+        elif _worker is not None and not _worker.alive():
+            _worker.close()  # a dead one (killed)
+            _worker = None
         if _worker is None:
             try:
                 _worker = SignatureProcess()
