@@ -7,8 +7,9 @@ holds the GIL for the whole check, so a batch could only be checked one signatur
 time. libsodium, through PyNaCl (the Python Cryptographic Authority's binding, as the
 cryptography package is theirs), checks a signature in about half the CPU time here and
 releases the GIL while it does (and so does hashlib on a long text): a batch is checked
-in pieces by worker threads, one a core but the pushing thread's, while the pushing
-thread canonicalises the next records and writes the rows.
+in pieces by worker threads, one a core but the pushing thread's, or from
+``PROCESSES_FROM`` records by a worker process (``labctl.registry.signature_process``),
+while the pushing thread canonicalises the next records and writes the rows.
 
 Both libraries check the same RFC 8032 signature; libsodium is the stricter: it refuses
 small-order public keys and non-canonical encodings, under which OpenSSL accepts a forged
@@ -158,8 +159,7 @@ class RecordChecks:
         if not items:
             return
         if self._worker is not None:
-            part = self._send(list(items))  # (which may replace self._parts: not inline)
-            self._parts.append(part)
+            self._parts.append(self._send(list(items)))
         elif self._threaded:
             self._parts.append(_executor().submit(_check, list(items)))
         else:
@@ -171,7 +171,7 @@ class RecordChecks:
         checks = [_signature_check(item) for item in items]
         piece = _ProcessPiece(items, [check is not None for check in checks])
         try:
-            while worker.unread + len(items) > MAX_UNREAD:
+            while worker.unread and worker.unread + len(items) > MAX_UNREAD:
                 self._read_oldest()
             worker.send([check for check in checks if check is not None])
         except OSError:
