@@ -306,20 +306,15 @@ class Registry(ReviewBook):
     def _write_batch(self, conn: Connection, batch: list[Record],
                      docs: list[dict[str, Any] | None],
                      keys: list[Ed25519PublicKey]) -> list[PushResult]:
-        """Write the batch a piece at a time, uncommitted: while SQLite (or PostgreSQL)
-        writes a piece's rows, the worker threads check its hashes and signatures, and
-        this thread then prepares the next piece. The transaction commits only after
+        """Write the batch a piece at a time, uncommitted: while the database writes a
+        piece's rows, the workers (``signature_batch``) check its hashes and signatures,
+        and this thread then prepares the next piece. The transaction commits only after
         every check passed; a bad record refuses the whole batch (rolled back)."""
         raws = {id(key): raw_public_key(key) for key in keys}
         checks = RecordChecks(len(batch))
         now = _now()
         results: list[PushResult] = []
-        heads: dict[str, str | None] = {}
-        written: list[dict[str, Any]] = []
-        new_standards: dict[tuple[str, str, str], dict[str, str]] = {}
-        _lock_chains(conn, {record.lab for record in batch})
-        stored = dict(conn.execute(select(records.c.id, records.c.hash).where(
-            records.c.id.in_([r.id for r in batch]))).all())
+        chain = _ChainAppend(conn, batch)
         try:
             for start in range(0, len(batch), WRITE_PIECE):
                 part = slice(start, start + WRITE_PIECE)
@@ -330,39 +325,16 @@ class Registry(ReviewBook):
                             zip(batch[part], keys[part], rows, strict=True)])
                 new_rows = []
                 for record, row in zip(batch[part], rows, strict=True):
-                    existing = self._known(record, stored.get(record.id))
-                    if existing is not None:
-                        results.append(existing)
-                        continue
-                    if record.lab not in heads:
-                        heads[record.lab] = self._last_hash(conn, record.lab)
-                    head = heads[record.lab]
-                    if record.previous != head:
-                        raise ChainMoved(
-                            f"record {record.id} links to previous {_short(record.previous)} "
-                            f"but lab {record.lab!r}'s chain ends at {_short(head)}",
-                            where=self._where,
-                            hint="re-link and re-sign it; the outbox does this")
-                    if record.supersedes is not None:
-                        self._check_supersedes(conn, record, written)
-                    heads[record.lab] = record.hash
-                    for standard in row["_standards"]:
-                        new_standards.setdefault((standard["lab"], standard["register_id"],
-                                                  standard["certificate"]), standard)
-                    new_rows.append(row)
-                    results.append(PushResult(created=True, id=record.id,
-                                              hash=str(record.hash)))
+                    existing = self._known(record, chain.stored.get(record.id))
+                    if existing is None:
+                        self._admit(chain, record, row)
+                        new_rows.append(row)
+                        existing = PushResult(created=True, id=record.id, hash=str(record.hash))
+                    results.append(existing)
                 if new_rows:
                     _insert_records(conn, new_rows)
-                    written += new_rows
-            if new_standards:
-                known = set(conn.execute(
-                    select(standards.c.lab, standards.c.register_id, standards.c.certificate)
-                    .where(tuple_(standards.c.lab, standards.c.register_id,
-                                  standards.c.certificate).in_(list(new_standards)))).all())
-                fresh = [row for k, row in new_standards.items() if k not in known]
-                if fresh:
-                    conn.execute(insert(standards), fresh)
+                    chain.written += new_rows
+            chain.insert_standards()
         finally:
             # Every record checked so far is awaited, even when writing failed (a
             # concurrent push of the same records): a record with a bad hash or signature
@@ -374,6 +346,22 @@ class Registry(ReviewBook):
                                     where=self._where,
                                     hint="records are signed after their last change")
         return results
+
+    def _admit(self, chain: _ChainAppend, record: Record, row: dict[str, Any]) -> None:
+        """Check that ``record`` goes on its lab's chain here (``ChainMoved`` if not) and
+        that what it supersedes may be; note its standards."""
+        head = chain.head(record.lab)
+        if record.previous != head:
+            raise ChainMoved(
+                f"record {record.id} links to previous {_short(record.previous)} "
+                f"but lab {record.lab!r}'s chain ends at {_short(head)}",
+                where=self._where, hint="re-link and re-sign it; the outbox does this")
+        if record.supersedes is not None:
+            self._check_supersedes(chain.conn, record, chain.written)
+        chain.heads[record.lab] = record.hash
+        for standard in row["_standards"]:
+            chain.standards.setdefault(
+                (standard["lab"], standard["register_id"], standard["certificate"]), standard)
 
     # -- reading ----------------------------------------------------------------------
 
@@ -688,6 +676,38 @@ def _lock_chains(conn: Connection, labs: set[str]) -> None:
 
 
 _CHAIN_LOCK_SQL = sql_text("SELECT pg_advisory_xact_lock(:space, :key)")
+
+
+class _ChainAppend:
+    """What a push learns as it appends a batch to the labs' chains in one transaction:
+    the ids already stored, each lab's head, the rows written so far, the standards."""
+
+    def __init__(self, conn: Connection, batch: list[Record]):
+        self.conn = conn
+        _lock_chains(conn, {record.lab for record in batch})
+        self.stored: dict[str, str] = dict(conn.execute(  # type: ignore[arg-type]
+            select(records.c.id, records.c.hash)
+            .where(records.c.id.in_([r.id for r in batch]))).all())
+        self.heads: dict[str, str | None] = {}
+        self.written: list[dict[str, Any]] = []
+        self.standards: dict[tuple[str, str, str], dict[str, str]] = {}
+
+    def head(self, lab: str) -> str | None:
+        if lab not in self.heads:
+            self.heads[lab] = Registry._last_hash(self.conn, lab)
+        return self.heads[lab]
+
+    def insert_standards(self) -> None:
+        """Insert the standards the batch used that the registry does not hold yet."""
+        if not self.standards:
+            return
+        known = set(self.conn.execute(
+            select(standards.c.lab, standards.c.register_id, standards.c.certificate)
+            .where(tuple_(standards.c.lab, standards.c.register_id,
+                          standards.c.certificate).in_(list(self.standards)))).all())
+        fresh = [row for k, row in self.standards.items() if k not in known]
+        if fresh:
+            self.conn.execute(insert(standards), fresh)
 
 
 def _insert_records(conn: Connection, rows: list[dict[str, Any]]) -> None:
