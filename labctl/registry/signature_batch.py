@@ -8,7 +8,10 @@ time. libsodium, through PyNaCl (the Python Cryptographic Authority's binding, a
 cryptography package is theirs), checks a signature in about half the CPU time here and
 releases the GIL while it does (and so does hashlib on a long text): a batch is checked
 in pieces by worker threads, one a core but the pushing thread's, while the pushing
-thread canonicalises the next records and writes the rows.
+thread canonicalises the next records and writes the rows (``RecordChecks``). Verifying
+a stored chain works the same way (``CheckStream``): the workers check the hashes and
+signatures of the rows read so far while the verifying thread reads and canonicalises
+the next ones, and the results come back in chain order.
 
 Both libraries check the same RFC 8032 signature; libsodium is the stricter: it refuses
 small-order public keys and non-canonical encodings, under which OpenSSL accepts a forged
@@ -23,8 +26,10 @@ import binascii
 import hashlib
 import os
 import threading
+from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Generic, TypeVar
 
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import BadSignatureError
@@ -36,6 +41,11 @@ THREADED_FROM = 16
 #: One record to check: the signer's 32 raw public-key bytes, the signature in base64 and
 #: the hash (hex) as the record carries them, and the canonical JSON its hash covers.
 Item = tuple[bytes, str, str, bytes]
+
+#: How many records a worker is handed at a time.
+PIECE = 25
+
+T = TypeVar("T")
 
 _pool: ThreadPoolExecutor | None = None
 _pool_pid = 0
@@ -118,3 +128,69 @@ class RecordChecks:
     def failed(self) -> list[int]:
         """The positions of the records whose hash or signature did not verify."""
         return [i for i, ok in enumerate(self.result()) if not ok]
+
+
+class CheckStream(Generic[T]):
+    """Hash and signature checks of a stream of records of unknown length (a chain being
+    read), handed to worker threads a piece (``PIECE``) at a time while the calling
+    thread reads on, and given back in the order they were put.
+
+    ``put(item, payload)`` takes the next record: ``item`` to check (None: nothing to
+    check in the workers, the caller has judged it itself) and ``payload``, whatever the
+    caller needs once the result is known. It returns the records resolved so far that
+    were not returned before, in order, as ``(payload, ok)`` pairs (``ok``: None for a
+    record put without an item). ``finish()`` waits for the rest and returns them. At
+    most ``ahead`` pieces are in the workers' hands at a time (the calling thread waits
+    for the oldest beyond that), so memory stays bounded on a long chain. A stream of
+    fewer than ``THREADED_FROM`` items, or any stream on a one-core machine, is checked
+    in the calling thread."""
+
+    def __init__(self, piece: int = PIECE, ahead: int | None = None):
+        self._piece_size = piece
+        self._ahead = ahead if ahead is not None else 2 * _workers() + 2
+        self._waiting: deque[tuple[T, bool]] = deque()  # (payload, has an item), in order
+        self._piece: list[Item] = []
+        self._sent: deque[Future[list[bool]]] = deque()
+        self._results: deque[bool] = deque()
+        self._threaded = False  # set by the first full piece, when there are workers
+
+    def put(self, item: Item | None, payload: T) -> list[tuple[T, bool | None]]:
+        """Take the next record; the records resolved so far (see the class doc)."""
+        self._waiting.append((payload, item is not None))
+        if item is not None:
+            self._piece.append(item)
+            if len(self._piece) >= self._piece_size:
+                self._send(threaded=_workers() > 0)
+        while len(self._sent) > self._ahead or (self._sent and self._sent[0].done()):
+            self._results.extend(self._sent.popleft().result())
+        return self._resolved()
+
+    def finish(self) -> list[tuple[T, bool | None]]:
+        """Wait for the checks still running; the records not returned yet, in order."""
+        if self._piece:
+            self._send(threaded=_workers() > 0 and (self._threaded or
+                                                     len(self._piece) >= THREADED_FROM))
+        while self._sent:
+            self._results.extend(self._sent.popleft().result())
+        return self._resolved()
+
+    def _send(self, *, threaded: bool) -> None:
+        piece, self._piece = self._piece, []
+        if threaded:
+            self._threaded = True
+            self._sent.append(_executor().submit(_check, piece))
+        else:  # nothing is in the workers' hands (no workers, or a short stream)
+            self._results.extend(_check(piece))
+
+    def _resolved(self) -> list[tuple[T, bool | None]]:
+        out: list[tuple[T, bool | None]] = []
+        while self._waiting:
+            payload, checked = self._waiting[0]
+            if not checked:
+                out.append((payload, None))
+            elif self._results:
+                out.append((payload, self._results.popleft()))
+            else:
+                break
+            self._waiting.popleft()
+        return out

@@ -55,7 +55,7 @@ from labctl.registry.family import family_of
 from labctl.registry.integrity import DERIVED_COLUMNS, chain_problems, member
 from labctl.registry.record import Record
 from labctl.registry.reviews import ReviewBook, status_clause
-from labctl.registry.signature_batch import RecordChecks
+from labctl.registry.signature_batch import PIECE, RecordChecks
 from labctl.registry.signing import (
     key_id,
     load_public_key,
@@ -686,7 +686,7 @@ _CHAIN_LOCK_SQL = sql_text("SELECT pg_advisory_xact_lock(:space, :key)")
 
 
 #: How many records of a batch are handed to a worker thread at a time for their checks.
-CHECK_PIECE = 25
+CHECK_PIECE = PIECE
 
 
 def _now() -> str:
