@@ -439,6 +439,13 @@ class CanonicalDocument:
         return sha256_hex(self.json(without=UNHASHED_FIELDS))
 
 
+def hashed_part(whole: bytes, doc: Mapping[str, Any]) -> bytes | None:
+    """The canonical JSON of ``doc`` without ``hash`` and ``signature`` (what a hash
+    covers), cut out of ``whole``, the canonical JSON of ``doc``; None when it cannot be
+    cut for sure (then write it: ``canonical_json``)."""
+    return _cut_members(whole, doc, UNHASHED_FIELDS)
+
+
 def _cut_members(whole: bytes, doc: Mapping[str, Any], names: tuple[str, ...]) -> bytes | None:
     """The canonical JSON ``whole`` of ``doc`` without its top-level members ``names``, or
     None when a member's text is not found exactly once (then the caller writes the

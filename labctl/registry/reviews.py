@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import and_, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from labctl.registry.canonical import canonical_json, load_json
+from labctl.registry.canonical import canonical_json, hashed_part, load_json
 from labctl.registry.errors import RegistryConflict, RegistryError
 from labctl.registry.review_entry import (
     ROLE_OF_ACT,
@@ -503,8 +503,10 @@ def _check_entry(findings: RowFindings, row: Mapping[str, Any], doc: dict[str, A
                      f"person.id ({person.get('id')}): the row was edited")
     if row["link"] != (doc.get("previous") or ""):
         found.append("column link differs from the entry's previous")
+    whole = None
     try:
-        if canonical_json(doc).decode("utf-8") != row["document"]:
+        whole = canonical_json(doc)
+        if whole.decode("utf-8") != row["document"]:
             found.append("stored JSON is not in canonical form (edited outside labctl?)")
     except Exception as err:  # noqa: BLE001 - NaN and the like written into the row
         found.append(f"stored JSON has no canonical form: {err}")
@@ -516,7 +518,8 @@ def _check_entry(findings: RowFindings, row: Mapping[str, Any], doc: dict[str, A
         return
     raw, key_kid = keys.of(key)
     if worker_checkable(doc, key_kid):
-        findings.signature = SignatureCheck(doc, key, entry_hashed(doc), raw, _entry_problems)
+        hashed = (hashed_part(whole, doc) if whole is not None else None) or entry_hashed(doc)
+        findings.signature = SignatureCheck(doc, key, hashed, raw, _entry_problems)
     else:
         found += verify_entry(doc, key)
 

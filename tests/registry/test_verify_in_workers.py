@@ -10,9 +10,11 @@ import hashlib
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from labctl.registry import signature_batch
-from labctl.registry.canonical import record_hash
+from labctl.registry.canonical import canonical_json, hashed_part, record_hash
 from labctl.registry.review_entry import entry_hash, sign_entry
 from labctl.registry.reviews import review_chain_problems
 from labctl.registry.signature_batch import CheckStream
@@ -170,8 +172,6 @@ def _entries(lab_key, records) -> list[dict]:
 
 
 def _rows(entries) -> list[dict]:
-    from labctl.registry.canonical import canonical_json
-
     return [{"seq": i + 1, "id": e["id"], "lab": e["lab"], "link": e["previous"] or "",
              "hash": e["hash"], "key_id": e["key_id"], "record_id": e["record_id"],
              "act": e["act"], "decision": e["decision"], "person_id": e["person"]["id"],
@@ -218,3 +218,22 @@ def test_the_switch_interval_is_put_back_after_a_walk_and_after_an_error(lab_key
             stream.put(item, i)
         raise RuntimeError("the walk stops")
     assert sys.getswitchinterval() == before
+
+
+_member = st.text(max_size=8) | st.integers(-5, 5) | st.none() | st.floats(allow_nan=False,
+                                                                              allow_infinity=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), st.recursive(_member, lambda inner: st.lists(
+    inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=10), max_size=6), st.sampled_from(["ab12", "a\\b", 'q"', "h", ""]),
+       st.sampled_from(["c2lnbg==", "x", "", None]))
+def test_the_hashed_part_cut_from_the_whole_is_the_hashed_part_written(doc, digest, signature):
+    """What review entries' verify hashes: cut out of the whole text when it can be."""
+    doc = {**doc, "hash": digest}
+    if signature is not None:
+        doc["signature"] = signature
+    cut = hashed_part(canonical_json(doc), doc)
+    rest = {k: v for k, v in doc.items() if k not in ("hash", "signature")}
+    assert cut is None or cut == canonical_json(rest)
