@@ -137,29 +137,29 @@ def chain_problems(
     (``signature_batch.CheckStream``, ``row_findings``) while this thread reads and
     canonicalises the next rows."""
     problems: list[str] = []
+    checks: CheckStream[RowFindings] = CheckStream()
     keys = KeyFacts()
     expected_previous: str | None = None
-    with CheckStream[RowFindings]() as checks:
-        for row in rows:
-            findings = RowFindings(f"lab {lab!r}, record {str(row.id)[:8]} (#{row.seq})")
-            doc, finite = _stored_document(row.document)
-            if isinstance(doc, json.JSONDecodeError):
-                findings.before.append(f"stored JSON is unreadable: {doc}")
-                doc = None
-            if not isinstance(doc, dict):
-                if doc is not None:
-                    findings.before.append("stored JSON is not an object")
-                expected_previous = row.hash
-            else:
-                _check_row(findings, row, doc, known, trusted, keys, from_json=finite)
-                previous = doc.get("previous")
-                if previous != expected_previous:
-                    findings.after.append(
-                        f"broken link: previous is {_short(previous)} but the record "
-                        f"before it in the chain has hash {_short(expected_previous)}")
-                expected_previous = doc.get("hash") or row.hash
-            problems += named(checks.put(findings.item, findings))
-        return problems + named(checks.finish())
+    for row in rows:
+        findings = RowFindings(f"lab {lab!r}, record {str(row.id)[:8]} (#{row.seq})")
+        doc, finite = _stored_document(row.document)
+        if isinstance(doc, json.JSONDecodeError):
+            findings.before.append(f"stored JSON is unreadable: {doc}")
+            doc = None
+        if not isinstance(doc, dict):
+            if doc is not None:
+                findings.before.append("stored JSON is not an object")
+            expected_previous = row.hash
+        else:
+            _check_row(findings, row, doc, known, trusted, keys, from_json=finite)
+            previous = doc.get("previous")
+            if previous != expected_previous:
+                findings.after.append(
+                    f"broken link: previous is {_short(previous)} but the record "
+                    f"before it in the chain has hash {_short(expected_previous)}")
+            expected_previous = doc.get("hash") or row.hash
+        problems += named(checks.put(findings.item, findings))
+    return problems + named(checks.finish())
 
 
 def _stored_document(text: str) -> tuple[Any, bool]:

@@ -426,51 +426,51 @@ def review_chain_problems(lab: str, rows: list[Mapping[str, Any]],
     not verify (with ``personnel``, the personnel list: not under the person's key, or
     missing where that list asks for one; see ``personal_problems``)."""
     problems: list[str] = []
+    checks: CheckStream[RowFindings] = CheckStream()
     keys = KeyFacts()
     expected: str | None = None
     reviewed: dict[str, str] = {}
-    with CheckStream[RowFindings]() as checks:
-        for row in rows:
-            findings = RowFindings(f"lab {lab!r}, review entry {str(row['id'])[:8]} "
-                                   f"(#{row['seq']}, {row['act']} of record "
-                                   f"{str(row['record_id'])[:8]})")
-            doc = _entry_document(row, findings.before)
-            if doc is None:
-                expected = row["hash"]
+    for row in rows:
+        findings = RowFindings(f"lab {lab!r}, review entry {str(row['id'])[:8]} "
+                               f"(#{row['seq']}, {row['act']} of record "
+                               f"{str(row['record_id'])[:8]})")
+        doc = _entry_document(row, findings.before)
+        if doc is None:
+            expected = row["hash"]
+        else:
+            _check_entry(findings, row, doc, known, trusted, keys)
+            found = findings.after
+            person = doc.get("person") or {}
+            found += personal_problems(doc, personnel)
+            kid = str(doc.get("key_id"))
+            revoked = getattr(trusted, "revoked_for", None)
+            why = revoked(kid, str(doc.get("time"))) if revoked is not None else None
+            if why:
+                found.append(why)
+            previous = doc.get("previous")
+            if previous != expected:
+                found.append(f"broken link: previous is {_short(previous)} but the entry "
+                             f"before it in the chain has hash {_short(expected)} (an entry "
+                             "was removed, or this one inserted out of chain)")
+            expected = doc.get("hash") or row["hash"]
+            record = stored.get(str(doc.get("record_id")))
+            if record is None:
+                found.append(f"names record {doc.get('record_id')}, which is not in this "
+                             "registry")
             else:
-                _check_entry(findings, row, doc, known, trusted, keys)
-                found = findings.after
-                person = doc.get("person") or {}
-                found += personal_problems(doc, personnel)
-                kid = str(doc.get("key_id"))
-                revoked = getattr(trusted, "revoked_for", None)
-                why = revoked(kid, str(doc.get("time"))) if revoked is not None else None
-                if why:
-                    found.append(why)
-                previous = doc.get("previous")
-                if previous != expected:
-                    found.append(f"broken link: previous is {_short(previous)} but the entry "
-                                 f"before it in the chain has hash {_short(expected)} (an entry "
-                                 "was removed, or this one inserted out of chain)")
-                expected = doc.get("hash") or row["hash"]
-                record = stored.get(str(doc.get("record_id")))
-                if record is None:
-                    found.append(f"names record {doc.get('record_id')}, which is not in this "
-                                 "registry")
-                else:
-                    if record["hash"] != doc.get("record_hash"):
-                        found.append(f"names record hash {_short(doc.get('record_hash'))} but "
-                                     f"the stored record has hash {_short(record['hash'])}")
-                    if _same_person(_Who(person), record["operators"]):
-                        found.append(f"{person.get('name')} is the record's operator and may "
-                                     f"not {doc.get('act')} it")
-                rid = str(doc.get("record_id"))
-                if doc.get("act") == "review":
-                    reviewed[rid] = str(doc.get("decision"))
-                elif doc.get("act") == "approval" and reviewed.get(rid) != "approved":
-                    found.append("approval without a positive review before it")
-            problems += named(checks.put(findings.item, findings))
-        return problems + named(checks.finish())
+                if record["hash"] != doc.get("record_hash"):
+                    found.append(f"names record hash {_short(doc.get('record_hash'))} but "
+                                 f"the stored record has hash {_short(record['hash'])}")
+                if _same_person(_Who(person), record["operators"]):
+                    found.append(f"{person.get('name')} is the record's operator and may "
+                                 f"not {doc.get('act')} it")
+            rid = str(doc.get("record_id"))
+            if doc.get("act") == "review":
+                reviewed[rid] = str(doc.get("decision"))
+            elif doc.get("act") == "approval" and reviewed.get(rid) != "approved":
+                found.append("approval without a positive review before it")
+        problems += named(checks.put(findings.item, findings))
+    return problems + named(checks.finish())
 
 
 def _entry_document(row: Mapping[str, Any], found: list[str]) -> dict[str, Any] | None:

@@ -25,12 +25,10 @@ import base64
 import binascii
 import hashlib
 import os
-import sys
 import threading
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from types import TracebackType
 from typing import Generic, TypeVar
 
 from nacl.bindings import crypto_sign_open
@@ -132,43 +130,6 @@ class RecordChecks:
         return [i for i, ok in enumerate(self.result()) if not ok]
 
 
-#: The GIL switch interval (seconds) while a stream's pieces are in the workers' hands.
-#: A worker needs the GIL back after each C call (the SHA-256, the libsodium check), and a
-#: thread busy in Python (the verifying thread, reading and canonicalising rows) gives it
-#: up only when the interval runs out: at the default 5 ms a worker checked one record
-#: while the verifying thread read twenty, and the two took turns instead of overlapping.
-HANDOFF_INTERVAL = 0.0002
-
-
-class _QuickHandoffs:
-    """The process's GIL switch interval lowered to ``HANDOFF_INTERVAL`` while any stream
-    has pieces in the workers' hands, and put back as it was when the last one is done."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._users = 0
-        self._saved: float | None = None
-
-    def enter(self) -> None:
-        with self._lock:
-            if self._users == 0:
-                interval = sys.getswitchinterval()
-                self._saved = interval if interval > HANDOFF_INTERVAL else None
-                if self._saved is not None:
-                    sys.setswitchinterval(HANDOFF_INTERVAL)
-            self._users += 1
-
-    def leave(self) -> None:
-        with self._lock:
-            self._users -= 1
-            if self._users == 0 and self._saved is not None:
-                sys.setswitchinterval(self._saved)
-                self._saved = None
-
-
-_handoffs = _QuickHandoffs()
-
-
 class CheckStream(Generic[T]):
     """Hash and signature checks of a stream of records of unknown length (a chain being
     read), handed to worker threads a piece (``PIECE``) at a time while the calling
@@ -182,9 +143,7 @@ class CheckStream(Generic[T]):
     most ``ahead`` pieces are in the workers' hands at a time (the calling thread waits
     for the oldest beyond that), so memory stays bounded on a long chain. A stream of
     fewer than ``THREADED_FROM`` items, or any stream on a one-core machine, is checked
-    in the calling thread. Use it in a ``with`` block: while pieces are in the workers'
-    hands the GIL switch interval is ``HANDOFF_INTERVAL``, and leaving the block puts it
-    back (also when the walk stops on an error)."""
+    in the calling thread."""
 
     def __init__(self, piece: int = PIECE, ahead: int | None = None):
         self._piece_size = piece
@@ -194,20 +153,6 @@ class CheckStream(Generic[T]):
         self._sent: deque[Future[list[bool]]] = deque()
         self._results: deque[bool] = deque()
         self._threaded = False  # set by the first full piece, when there are workers
-        self._handing = False  # the switch interval is lowered for this stream
-
-    def __enter__(self) -> CheckStream[T]:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Put the switch interval back (the workers finish the pieces they hold)."""
-        if self._handing:
-            self._handing = False
-            _handoffs.leave()
 
     def put(self, item: Item | None, payload: T) -> list[tuple[T, bool | None]]:
         """Take the next record; the records resolved so far (see the class doc)."""
@@ -227,16 +172,12 @@ class CheckStream(Generic[T]):
                                                      len(self._piece) >= THREADED_FROM))
         while self._sent:
             self._results.extend(self._sent.popleft().result())
-        self.close()
         return self._resolved()
 
     def _send(self, *, threaded: bool) -> None:
         piece, self._piece = self._piece, []
         if threaded:
             self._threaded = True
-            if not self._handing:
-                self._handing = True
-                _handoffs.enter()
             self._sent.append(_executor().submit(_check, piece))
         else:  # nothing is in the workers' hands (no workers, or a short stream)
             self._results.extend(_check(piece))

@@ -201,25 +201,6 @@ def test_review_entries_altered_deep_in_a_long_chain_are_named_in_chain_order(
         f"{edited['hash'][:12]}, computed {entry_hash(edited)[:12]})"]
 
 
-def test_the_switch_interval_is_put_back_after_a_walk_and_after_an_error(lab_key, monkeypatch):
-    import sys
-
-    monkeypatch.setattr(signature_batch, "_workers", lambda: 1)
-    before = sys.getswitchinterval()
-    items = _items(lab_key, 3 * signature_batch.PIECE, bad=set())
-    with CheckStream[int]() as stream:
-        for i, item in enumerate(items):
-            stream.put(item, i)
-        assert sys.getswitchinterval() == pytest.approx(signature_batch.HANDOFF_INTERVAL)
-        assert all(ok for _, ok in stream.finish())
-    assert sys.getswitchinterval() == before
-    with pytest.raises(RuntimeError), CheckStream[int]() as stream:
-        for i, item in enumerate(items):
-            stream.put(item, i)
-        raise RuntimeError("the walk stops")
-    assert sys.getswitchinterval() == before
-
-
 _member = st.text(max_size=8) | st.integers(-5, 5) | st.none() | st.floats(allow_nan=False,
                                                                               allow_infinity=False)
 
