@@ -1,18 +1,20 @@
 """What is wrong with the rows of a stored chain (records, or review entries), named in
-chain order while the rows' hash and signature checks run in worker threads.
+chain order while the rows' signatures are checked in worker threads.
 
-Verifying a chain reads each row, checks its columns, its JSON and its canonical form in
-the verifying thread, and hands its hash and signature check (``SignatureCheck``) to the
-workers of ``signature_batch.CheckStream``; a row's findings (``RowFindings``: what was
-found before its signature check, the check, what was found after it) are named once its
-check is back, in the order the rows were read, in the words verify has always used.
+Verifying a chain reads each row, checks its columns, its JSON, its canonical form and
+its hash (the SHA-256 of its hashed text against the hash it carries) in the verifying
+thread, and hands its Ed25519 signature check (``SignatureCheck``) to the workers of
+``signature_batch.CheckStream``; a row's findings (``RowFindings``: what was found before
+its signature check, the check, what was found after it) are named once its verdict is
+back, in the order the rows were read, in the words verify has always used.
 
-The workers' check (``signature_batch.record_ok``: the hash is the SHA-256 of the hashed
-text, and the signature signs it under the key) passes exactly when
-``signing.signed_hash_problems`` finds nothing, for a document whose hash and signature
-are non-empty text and whose key id is its key's (``worker_checkable``). Other documents
-are checked in the verifying thread, and a document the workers refuse is checked again
-there by the chain's own words (``Explain``), so every problem reads as before.
+The workers' check (``signature_batch.signature_ok`` of the hash's 32 bytes) is handed
+a document only when ``signing.signed_hash_problems`` would find nothing else wrong with
+it: its hash and signature are non-empty text, its key id is its key's
+(``worker_checkable``) and its hash is the one computed; the signature verifies then
+exactly when ``signed_hash_problems`` finds nothing. Every other document, and any whose
+signature the workers refuse, is explained in the verifying thread by the chain's own
+words (``Explain``), so every problem reads as before.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from labctl.registry.canonical import sha256_hex
-from labctl.registry.signature_batch import Item
+from labctl.registry.signature_batch import Signed
 from labctl.registry.signing import key_id, raw_public_key
 
 #: How the problems of a document the workers refused are found, from the members the
@@ -66,22 +68,27 @@ def worker_checkable(doc: Mapping[str, Any], kid: str) -> bool:
 
 class SignatureCheck:
     """The hash and signature check of one stored document (``worker_checkable``) under
-    ``key``, for the workers (``item``), explained by ``explain`` if they refuse it.
-    ``hashed``: the canonical JSON its hash covers; ``raw``: the key's 32 bytes."""
+    ``key``: its hash against ``hashed`` (the canonical JSON its hash covers), compared
+    here, and its signature, for the workers (``item``; None when the hash differs, so
+    that there is nothing to hand them), explained by ``explain`` when either fails.
+    ``raw``: the key's 32 bytes."""
 
     def __init__(self, doc: Mapping[str, Any], key: Ed25519PublicKey, hashed: bytes,
                  raw: bytes, explain: Explain):
         # only what the check reads: a window of these waits for the workers
         self._doc = {name: doc[name] for name in CHECKED_MEMBERS if name in doc}
-        self._key, self._hashed, self._explain = key, hashed, explain
-        self.item: Item = (raw, str(doc["signature"]), str(doc["hash"]), hashed)
+        self._key, self._explain = key, explain
+        self._computed = sha256_hex(hashed)  # hashlib lets the workers have the GIL
+        self.item: Signed | None = (
+            (raw, str(doc["signature"]), bytes.fromhex(self._computed))
+            if self._computed == doc["hash"] else None)
 
     def problems(self, ok: bool | None) -> list[str]:
-        """What is wrong: nothing when the workers found it good (``ok``), else what
-        ``explain`` says (also when it was not checked: None)."""
+        """What is wrong: nothing when the workers found the signature good (``ok``),
+        else what ``explain`` says (also when it was not handed to them: None)."""
         if ok:
             return []
-        return self._explain(self._doc, self._key, sha256_hex(self._hashed))
+        return self._explain(self._doc, self._key, self._computed)
 
 
 class RowFindings:
@@ -96,7 +103,7 @@ class RowFindings:
         self.after: list[str] = []
 
     @property
-    def item(self) -> Item | None:
+    def item(self) -> Signed | None:
         """The workers' check of the row, None when it has none."""
         return self.signature.item if self.signature is not None else None
 

@@ -46,13 +46,14 @@ def _forged(other_key, digest: str) -> str:
 
 
 def _items(key, n: int, bad: set[int]) -> list:
+    """Signatures to check; those at ``bad`` signed another message."""
     raw = raw_public_key(key.public_key())
     items = []
     for i in range(n):
-        hashed = f'{{"i":{i}}}'.encode()
-        digest = hashlib.sha256(hashed).hexdigest()
-        signature = base64.b64encode(key.sign(bytes.fromhex(digest))).decode("ascii")
-        items.append((raw, signature, digest, hashed + (b" " if i in bad else b"")))
+        message = hashlib.sha256(f'{{"i":{i}}}'.encode()).digest()
+        signature = base64.b64encode(key.sign(message)).decode("ascii")
+        items.append((raw, signature, hashlib.sha256(message).digest() if i in bad
+                      else message))
     return items
 
 
