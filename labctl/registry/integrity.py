@@ -1,6 +1,6 @@
 """Integrity of a stored record: its row's columns, its JSON, its hash and its signature,
-and whose key signed it; and of a lab's chain of records, whose hashes and signatures
-are checked in worker threads (``row_findings``) while the rows are read."""
+and whose key signed it; and of a lab's chain of records, whose signatures are checked
+in worker threads (``row_findings``) while the rows are read."""
 
 from __future__ import annotations
 
@@ -133,9 +133,9 @@ def chain_problems(
     ``link``, ``document`` and the derived columns): broken links, edited rows, bad
     hashes and signatures, untrusted keys (see ``row_problems``), named in chain order.
 
-    The hashes and signatures are checked by worker threads a piece at a time
-    (``signature_batch.CheckStream``, ``row_findings``) while this thread reads and
-    canonicalises the next rows."""
+    The signatures are checked by worker threads a piece at a time
+    (``signature_batch.CheckStream``, ``row_findings``) while this thread reads,
+    canonicalises and hashes the next rows."""
     problems: list[str] = []
     checks: CheckStream[RowFindings] = CheckStream()
     keys = KeyFacts()

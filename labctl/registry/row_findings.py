@@ -58,9 +58,9 @@ class KeyFacts:
 
 
 def worker_checkable(doc: Mapping[str, Any], kid: str) -> bool:
-    """True when the workers' check of ``doc`` is ``signed_hash_problems``'s (see the
-    module doc): its hash and signature are non-empty text, its key id is ``kid`` (the
-    id of the key it is checked under)."""
+    """True when the workers' check of ``doc`` may stand for ``signed_hash_problems``'s
+    once its hash is the one computed (see the module doc): its hash and signature are
+    non-empty text, its key id is ``kid`` (the id of the key it is checked under)."""
     stored, signature = doc.get("hash"), doc.get("signature")
     return (stored.__class__ is str and bool(stored) and signature.__class__ is str
             and bool(signature) and doc.get("key_id") == kid)
