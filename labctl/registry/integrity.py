@@ -1,5 +1,6 @@
 """Integrity of a stored record: its row's columns, its JSON, its hash and its signature,
-and whose key signed it."""
+and whose key signed it; and of a lab's chain of records, whose signatures are checked
+in worker threads (``row_findings``) while the rows are read."""
 
 from __future__ import annotations
 
@@ -10,8 +11,17 @@ from typing import Any
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from labctl.registry.canonical import CanonicalDocument, load_json
+from labctl.registry.canonical import UNHASHED_FIELDS, CanonicalDocument, load_json
 from labctl.registry.errors import RecordError
+from labctl.registry.row_findings import (
+    KeyFacts,
+    RowFindings,
+    SignatureCheck,
+    named,
+    signer_key,
+    worker_checkable,
+)
+from labctl.registry.signature_batch import CheckStream
 from labctl.registry.signing import verify_record
 
 #: The row's columns copied out of the document, with where each comes from in it.
@@ -74,7 +84,25 @@ def row_problems(
     (a trusted-keys file, outside the database); when given, a record signed by a key
     not in it is named, and signatures are checked under the trusted key only.
     """
-    problems = []
+    findings = RowFindings("")
+    _check_row(findings, row, doc, known, trusted, KeyFacts(), from_json=from_json)
+    checked = findings.signature.problems(None) if findings.signature is not None else []
+    return [*findings.before, *checked]
+
+
+def _check_row(
+    findings: RowFindings,
+    row: Any,
+    doc: dict[str, Any],
+    known: Mapping[str, Ed25519PublicKey],
+    trusted: Mapping[str, Ed25519PublicKey] | None,
+    keys: KeyFacts,
+    *,
+    from_json: bool,
+) -> None:
+    """Put what ``row_problems`` finds in ``findings.before``, and its hash and signature
+    check, when it is one for the workers, in ``findings.signature``."""
+    problems = findings.before
     for column, path in DERIVED_COLUMNS:
         stored, derived = getattr(row, column), member(doc, path)
         if stored != derived:
@@ -85,27 +113,30 @@ def row_problems(
     try:
         canonical = CanonicalDocument(doc, from_json=from_json)
     except RecordError as err:  # NaN or the like written into the row
-        return [*problems, err.render()]
+        problems.append(err.render())
+        return
     if canonical.json().decode("utf-8") != row.document:
         problems.append("stored JSON is not in canonical form (edited outside labctl?)")
-    computed = canonical.hash()
     kid = str(doc.get("key_id"))
-    if trusted is not None:
-        key = trusted.get(kid)
-        if key is None:
-            problems.append(f"signed by key {kid}, which is not a trusted key of the lab "
-                            "(not in the trusted-keys file)")
-    else:
-        key = known.get(kid)
-        if key is None:
-            problems.append(f"key {kid} is not in this registry")
+    key = signer_key(doc, known, trusted)
     if key is None:
-        if doc.get("hash") != computed:
+        problems.append(f"signed by key {kid}, which is not a trusted key of the lab "
+                        "(not in the trusted-keys file)" if trusted is not None
+                        else f"key {kid} is not in this registry")
+        if doc.get("hash") != canonical.hash():
             problems.append("hash mismatch: the content changed after signing")
+        return
+    raw, key_kid = keys.of(key)
+    if worker_checkable(doc, key_kid):
+        findings.signature = SignatureCheck(doc, key, canonical.json(without=UNHASHED_FIELDS),
+                                            raw, _record_problems)
     else:
-        problems.extend(p.split(": ", 1)[1]
-                        for p in verify_record(doc, key, computed_hash=computed))
-    return problems
+        problems += _record_problems(doc, key, canonical.hash())
+
+
+def _record_problems(doc: Mapping[str, Any], key: Ed25519PublicKey, computed: str) -> list[str]:
+    """``verify_record``'s problems of a stored record, without its "record <id>: "."""
+    return [p.split(": ", 1)[1] for p in verify_record(doc, key, computed_hash=computed)]
 
 
 def chain_problems(
@@ -116,29 +147,35 @@ def chain_problems(
 ) -> list[str]:
     """Problems with a lab's chain, from its rows in push order (each with ``seq``,
     ``link``, ``document`` and the derived columns): broken links, edited rows, bad
-    hashes and signatures, untrusted keys (see ``row_problems``)."""
+    hashes and signatures, untrusted keys (see ``row_problems``), named in chain order.
+
+    The signatures are checked by worker threads a piece at a time
+    (``signature_batch.CheckStream``, ``row_findings``) while this thread reads,
+    canonicalises and hashes the next rows."""
     problems: list[str] = []
+    checks: CheckStream[RowFindings] = CheckStream()
+    keys = KeyFacts()
     expected_previous: str | None = None
     for row in rows:
-        where = f"lab {lab!r}, record {str(row.id)[:8]} (#{row.seq})"
+        findings = RowFindings(f"lab {lab!r}, record {str(row.id)[:8]} (#{row.seq})")
         doc, finite = _stored_document(row.document)
         if isinstance(doc, json.JSONDecodeError):
-            problems.append(f"{where}: stored JSON is unreadable: {doc}")
+            findings.before.append(f"stored JSON is unreadable: {doc}")
             doc = None
         if not isinstance(doc, dict):
             if doc is not None:
-                problems.append(f"{where}: stored JSON is not an object")
+                findings.before.append("stored JSON is not an object")
             expected_previous = row.hash
-            continue
-        problems.extend(f"{where}: {p}" for p in row_problems(row, doc, known, trusted,
-                                                              from_json=finite))
-        previous = doc.get("previous")
-        if previous != expected_previous:
-            problems.append(
-                f"{where}: broken link: previous is {_short(previous)} but the record "
-                f"before it in the chain has hash {_short(expected_previous)}")
-        expected_previous = doc.get("hash") or row.hash
-    return problems
+        else:
+            _check_row(findings, row, doc, known, trusted, keys, from_json=finite)
+            previous = doc.get("previous")
+            if previous != expected_previous:
+                findings.after.append(
+                    f"broken link: previous is {_short(previous)} but the record "
+                    f"before it in the chain has hash {_short(expected_previous)}")
+            expected_previous = doc.get("hash") or row.hash
+        problems += named(checks.put(findings.item, findings))
+    return problems + named(checks.finish())
 
 
 def _stored_document(text: str) -> tuple[Any, bool]:

@@ -45,10 +45,16 @@ _UNHASHED = ("hash", "signature")
 ACT_KIND = "labctl-review-act"
 
 
+def entry_hashed(doc: Mapping[str, Any]) -> bytes:
+    """The canonical JSON of the entry without ``hash`` and ``signature``: what its hash
+    covers."""
+    hashed = {k: v for k, v in doc.items() if k not in _UNHASHED}
+    return canonical_json(hashed, what=f"review entry {doc.get('id', '?')}")
+
+
 def entry_hash(doc: Mapping[str, Any]) -> str:
     """SHA-256 hex of the canonical JSON of the entry without ``hash`` and ``signature``."""
-    hashed = {k: v for k, v in doc.items() if k not in _UNHASHED}
-    return sha256_hex(canonical_json(hashed, what=f"review entry {doc.get('id', '?')}"))
+    return sha256_hex(entry_hashed(doc))
 
 
 def sign_entry(doc: Mapping[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:

@@ -27,17 +27,28 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import and_, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from labctl.registry.canonical import canonical_json, load_json
+from labctl.registry.canonical import canonical_json, hashed_part, load_json
 from labctl.registry.errors import RegistryConflict, RegistryError
 from labctl.registry.review_entry import (
     ROLE_OF_ACT,
     SCHEMA,
     act_statement,
+    entry_hashed,
     person_signature_problems,
     sign_entry,
     statement_of_entry,
     verify_entry,
 )
+from labctl.registry.row_findings import (
+    KeyFacts,
+    RowFindings,
+    SignatureCheck,
+    named,
+    signer_key,
+    worker_checkable,
+)
+from labctl.registry.signature_batch import CheckStream
+from labctl.registry.signing import signed_hash_problems
 from labctl.registry.tables import records, reviews
 
 STATUSES = ("unreviewed", "reviewed", "rejected", "approved")
@@ -415,74 +426,107 @@ def review_chain_problems(lab: str, rows: list[Mapping[str, Any]],
     not verify (with ``personnel``, the personnel list: not under the person's key, or
     missing where that list asks for one; see ``personal_problems``)."""
     problems: list[str] = []
+    checks: CheckStream[RowFindings] = CheckStream()
+    keys = KeyFacts()
     expected: str | None = None
     reviewed: dict[str, str] = {}
     for row in rows:
-        where = (f"lab {lab!r}, review entry {str(row['id'])[:8]} (#{row['seq']}, "
-                 f"{row['act']} of record {str(row['record_id'])[:8]})")
-        try:
-            doc = load_json(row["document"])
-        except ValueError as err:
-            problems.append(f"{where}: stored JSON is unreadable: {err}")
+        findings = RowFindings(f"lab {lab!r}, review entry {str(row['id'])[:8]} "
+                               f"(#{row['seq']}, {row['act']} of record "
+                               f"{str(row['record_id'])[:8]})")
+        doc = _entry_document(row, findings.before)
+        if doc is None:
             expected = row["hash"]
-            continue
-        if not isinstance(doc, dict):
-            problems.append(f"{where}: stored JSON is not an object")
-            expected = row["hash"]
-            continue
-        for column, member in _COLUMNS:
-            if row[column] != doc.get(member):
-                problems.append(f"{where}: column {column} ({row[column]}) differs from the "
-                                f"entry's {member} ({doc.get(member)}): the row was edited")
-        person = doc.get("person") or {}
-        if row["person_id"] != person.get("id"):
-            problems.append(f"{where}: column person_id ({row['person_id']}) differs from the "
-                            f"entry's person.id ({person.get('id')}): the row was edited")
-        if row["link"] != (doc.get("previous") or ""):
-            problems.append(f"{where}: column link differs from the entry's previous")
-        try:
-            if canonical_json(doc).decode("utf-8") != row["document"]:
-                problems.append(f"{where}: stored JSON is not in canonical form "
-                                "(edited outside labctl?)")
-        except Exception as err:  # noqa: BLE001 - NaN and the like written into the row
-            problems.append(f"{where}: stored JSON has no canonical form: {err}")
-        kid = str(doc.get("key_id"))
-        key = (trusted or {}).get(kid) if trusted is not None else known.get(kid)
-        if key is None:
-            problems.append(f"{where}: signed by key {kid}, which is not a trusted key of "
-                            "the lab" if trusted is not None
-                            else f"{where}: key {kid} is not in this registry")
         else:
-            problems.extend(f"{where}: {p}" for p in verify_entry(doc, key))
-        problems.extend(f"{where}: {p}" for p in personal_problems(doc, personnel))
-        revoked = getattr(trusted, "revoked_for", None)
-        why = revoked(kid, str(doc.get("time"))) if revoked is not None else None
-        if why:
-            problems.append(f"{where}: {why}")
-        previous = doc.get("previous")
-        if previous != expected:
-            problems.append(f"{where}: broken link: previous is "
-                            f"{_short(previous)} but the entry before it in the chain has "
-                            f"hash {_short(expected)} (an entry was removed, or this one "
-                            "inserted out of chain)")
-        expected = doc.get("hash") or row["hash"]
-        record = stored.get(str(doc.get("record_id")))
-        if record is None:
-            problems.append(f"{where}: names record {doc.get('record_id')}, which is not in "
-                            "this registry")
-        else:
-            if record["hash"] != doc.get("record_hash"):
-                problems.append(f"{where}: names record hash {_short(doc.get('record_hash'))} "
-                                f"but the stored record has hash {_short(record['hash'])}")
-            if _same_person(_Who(person), record["operators"]):
-                problems.append(f"{where}: {person.get('name')} is the record's operator "
-                                f"and may not {doc.get('act')} it")
-        rid = str(doc.get("record_id"))
-        if doc.get("act") == "review":
-            reviewed[rid] = str(doc.get("decision"))
-        elif doc.get("act") == "approval" and reviewed.get(rid) != "approved":
-            problems.append(f"{where}: approval without a positive review before it")
-    return problems
+            _check_entry(findings, row, doc, known, trusted, keys)
+            found = findings.after
+            person = doc.get("person") or {}
+            found += personal_problems(doc, personnel)
+            kid = str(doc.get("key_id"))
+            revoked = getattr(trusted, "revoked_for", None)
+            why = revoked(kid, str(doc.get("time"))) if revoked is not None else None
+            if why:
+                found.append(why)
+            previous = doc.get("previous")
+            if previous != expected:
+                found.append(f"broken link: previous is {_short(previous)} but the entry "
+                             f"before it in the chain has hash {_short(expected)} (an entry "
+                             "was removed, or this one inserted out of chain)")
+            expected = doc.get("hash") or row["hash"]
+            record = stored.get(str(doc.get("record_id")))
+            if record is None:
+                found.append(f"names record {doc.get('record_id')}, which is not in this "
+                             "registry")
+            else:
+                if record["hash"] != doc.get("record_hash"):
+                    found.append(f"names record hash {_short(doc.get('record_hash'))} but "
+                                 f"the stored record has hash {_short(record['hash'])}")
+                if _same_person(_Who(person), record["operators"]):
+                    found.append(f"{person.get('name')} is the record's operator and may "
+                                 f"not {doc.get('act')} it")
+            rid = str(doc.get("record_id"))
+            if doc.get("act") == "review":
+                reviewed[rid] = str(doc.get("decision"))
+            elif doc.get("act") == "approval" and reviewed.get(rid) != "approved":
+                found.append("approval without a positive review before it")
+        problems += named(checks.put(findings.item, findings))
+    return problems + named(checks.finish())
+
+
+def _entry_document(row: Mapping[str, Any], found: list[str]) -> dict[str, Any] | None:
+    """A review row's document, None (and why, in ``found``) when it is not an object."""
+    try:
+        doc = load_json(row["document"])
+    except ValueError as err:
+        found.append(f"stored JSON is unreadable: {err}")
+        return None
+    if not isinstance(doc, dict):
+        found.append("stored JSON is not an object")
+        return None
+    return doc
+
+
+def _check_entry(findings: RowFindings, row: Mapping[str, Any], doc: dict[str, Any],
+                 known: Mapping[str, Ed25519PublicKey | None],
+                 trusted: Mapping[str, Ed25519PublicKey] | None, keys: KeyFacts) -> None:
+    """Put in ``findings.before`` what is wrong with a review row's columns, canonical
+    form and key, and its hash and signature check, when it is one for the workers, in
+    ``findings.signature`` (else what the check finds in ``findings.before``)."""
+    found = findings.before
+    for column, name in _COLUMNS:
+        if row[column] != doc.get(name):
+            found.append(f"column {column} ({row[column]}) differs from the entry's {name} "
+                         f"({doc.get(name)}): the row was edited")
+    person = doc.get("person") or {}
+    if row["person_id"] != person.get("id"):
+        found.append(f"column person_id ({row['person_id']}) differs from the entry's "
+                     f"person.id ({person.get('id')}): the row was edited")
+    if row["link"] != (doc.get("previous") or ""):
+        found.append("column link differs from the entry's previous")
+    whole = None
+    try:
+        whole = canonical_json(doc)
+        if whole.decode("utf-8") != row["document"]:
+            found.append("stored JSON is not in canonical form (edited outside labctl?)")
+    except Exception as err:  # noqa: BLE001 - NaN and the like written into the row
+        found.append(f"stored JSON has no canonical form: {err}")
+    kid = str(doc.get("key_id"))
+    key = signer_key(doc, known, trusted)
+    if key is None:
+        found.append(f"signed by key {kid}, which is not a trusted key of the lab"
+                     if trusted is not None else f"key {kid} is not in this registry")
+        return
+    raw, key_kid = keys.of(key)
+    if worker_checkable(doc, key_kid):
+        hashed = (hashed_part(whole, doc) if whole is not None else None) or entry_hashed(doc)
+        findings.signature = SignatureCheck(doc, key, hashed, raw, _entry_problems)
+    else:
+        found += verify_entry(doc, key)
+
+
+def _entry_problems(doc: Mapping[str, Any], key: Ed25519PublicKey, computed: str) -> list[str]:
+    """``verify_entry``'s problems of an entry whose content hashes to ``computed``."""
+    return signed_hash_problems(doc, lambda: computed, key, changed="the entry")
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from labctl.registry import migrate
 from labctl.registry.canonical import (
     UNHASHED_FIELDS,
     CanonicalDocument,
-    load_json,
+    load_stored_json,
 )
 from labctl.registry.database import (
     Transaction,
@@ -55,7 +55,7 @@ from labctl.registry.family import family_of
 from labctl.registry.integrity import DERIVED_COLUMNS, chain_problems, derived_columns
 from labctl.registry.record import Record
 from labctl.registry.reviews import ReviewBook, status_clause
-from labctl.registry.signature_batch import RecordChecks
+from labctl.registry.signature_batch import PIECE, RecordChecks
 from labctl.registry.signing import (
     key_id,
     load_public_key,
@@ -440,21 +440,30 @@ class Registry(ReviewBook):
 
     def document(self, id_or_prefix: str) -> dict[str, Any]:
         """The record's JSON document exactly as stored."""
+        return load_stored_json(self._stored_text(id_or_prefix))[0]
+
+    def _stored_text(self, id_or_prefix: str) -> str:
+        """The stored JSON text of the record with this id, or of the one record whose id
+        starts with this prefix."""
         wanted = id_or_prefix.strip().lower()
-        query = select(records.c.document)
         with self._read() as conn:
-            text = conn.execute(query.where(records.c.id == wanted)).scalar_one_or_none()
+            text = conn.execute(_DOCUMENT, {"id": wanted}).scalar_one_or_none()
         if text is None:
             full = self.resolve(id_or_prefix)
             with self._read() as conn:
-                text = conn.execute(query.where(records.c.id == full)).scalar_one()
-        return load_json(text)
+                text = conn.execute(_DOCUMENT, {"id": full}).scalar_one()
+        return text
 
     def get(self, id_or_prefix: str) -> Record:
-        """The record with this id, or the one record whose id starts with this prefix."""
-        doc = self.document(id_or_prefix)
+        """The record with this id, or the one record whose id starts with this prefix.
+
+        A document that holds plain JSON values with finite numbers only (what labctl
+        stores) is validated with the context ``{"json": True}``, which spares the walks
+        that convert values given in Python (``record._read_from_json``); the result is
+        the same."""
+        doc, plain = load_stored_json(self._stored_text(id_or_prefix))
         try:
-            return Record.model_validate(doc)
+            return Record.model_validate(doc, context={"json": True} if plain else None)
         except ValidationError as err:
             first = err.errors()[0]
             place = ".".join(str(p) for p in first["loc"])
@@ -653,6 +662,8 @@ _SUMMARY_NAMES = tuple(str.__str__(column.name) for column in _SUMMARY_COLUMNS)
 _HISTORY = (select(*_SUMMARY_COLUMNS).where(records.c.dut_serial == bindparam("serial"))
             .order_by(records.c.seq.desc()).limit(bindparam("limit")))
 _HISTORY_BEFORE = _HISTORY.where(records.c.seq < bindparam("before"))
+#: built once: building the statement anew each call cost as much as reading the row
+_DOCUMENT = select(records.c.document).where(records.c.id == bindparam("id"))
 
 #: The first key of the advisory locks on PostgreSQL that serialise a lab's chain appends
 #: (the two-key space, apart from the schema lock of ``labctl.registry.migrate``).
@@ -738,7 +749,7 @@ def _compile_insert(conn: Connection) -> tuple[str, Callable[[dict[str, Any]], A
 
 #: How many rows of a batch are written at a time (while the workers check the
 #: signatures of the rows before, and before the next rows are prepared).
-WRITE_PIECE = 25
+WRITE_PIECE = PIECE
 
 
 def _now() -> str:
