@@ -391,10 +391,7 @@ class CanonicalDocument:
         if whole is None:
             self._texts[()] = self._join(())
         else:
-            self._texts[()] = whole
-            hashed = _cut_members(whole, doc, UNHASHED_FIELDS)
-            if hashed is not None:
-                self._texts[UNHASHED_FIELDS] = hashed
+            self._texts[()] = whole  # the hashed part is cut from it when asked for
 
     def json(self, *, without: tuple[str, ...] = ()) -> bytes:
         """The canonical JSON of the object, leaving out the members named in ``without``."""

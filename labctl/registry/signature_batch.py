@@ -37,8 +37,12 @@ from typing import Generic, TypeVar
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import BadSignatureError
 
+from labctl.registry.canonical import UNHASHED_FIELDS, CanonicalDocument
 from labctl.registry.signature_process import (
+    HASHED_TEXT,
     MAX_UNREAD,
+    NOT_CUT,
+    WHOLE_TEXT,
     SignatureProcess,
     check_bytes,
     claimed_worker,
@@ -54,8 +58,10 @@ THREADED_FROM = 16
 PROCESSES_FROM = 100
 
 #: One record to check: the signer's 32 raw public-key bytes, the signature in base64 and
-#: the hash (hex) as the record carries them, and the canonical JSON its hash covers.
-Item = tuple[bytes, str, str, bytes]
+#: the hash (hex) as the record carries them, and the canonical JSON its hash covers, or
+#: the record's ``CanonicalDocument`` (the worker process then cuts the hashed part out
+#: of the whole text itself, sparing the pushing thread).
+Item = tuple[bytes, str, str, bytes | CanonicalDocument]
 
 _log = logging.getLogger(__name__)
 
@@ -119,7 +125,14 @@ def record_ok(public_key: bytes, signature: str, record_hash: str, hashed: bytes
 
 
 def _check(items: Sequence[Item]) -> list[bool]:
-    return [record_ok(*item) for item in items]
+    return [_item_ok(item) for item in items]
+
+
+def _item_ok(item: Item) -> bool:
+    public_key, signature, record_hash, hashed = item
+    if not isinstance(hashed, bytes):
+        hashed = hashed.json(without=UNHASHED_FIELDS)
+    return record_ok(public_key, signature, record_hash, hashed)
 
 
 def _signature_check(item: Item) -> bytes | None:
@@ -133,7 +146,10 @@ def _signature_check(item: Item) -> bytes | None:
         return None
     if len(raw) != 64 or len(digest) != 32 or len(public_key) != 32:
         return None
-    return check_bytes(public_key, raw, digest, hashed)
+    if isinstance(hashed, bytes):
+        return check_bytes(HASHED_TEXT, public_key, raw, digest, hashed)
+    return check_bytes(WHOLE_TEXT, public_key, raw, digest, hashed.json(),
+                       signature.encode("ascii"))
 
 
 class _ProcessPiece:
@@ -147,7 +163,13 @@ class _ProcessPiece:
     def result(self) -> list[bool]:
         assert self.answers is not None
         answers = iter(self.answers)
-        return [bool(next(answers)) if sent else False for sent in self.sent]
+        return [_answered(next(answers), item) if sent else False
+                for item, sent in zip(self.items, self.sent, strict=True)]
+
+
+def _answered(answer: int, item: Item) -> bool:
+    """The worker's answer; a text it could not cut is checked here."""
+    return _item_ok(item) if answer == NOT_CUT else answer == 1
 
 
 def _check_signatures(items: Sequence[Signed]) -> list[bool]:

@@ -6,11 +6,16 @@ both threads tens of microseconds. This worker is a process of its own (its own 
 started once (``python -m labctl.registry.signature_process``), fed through a pipe.
 
 The protocol is binary, so neither side parses anything: a request is a 4-byte
-little-endian count ``n`` followed by ``n`` checks, each the 32-byte public key, the
-64-byte signature, the 32-byte record hash (the signed message), the 4-byte
-little-endian length of the hashed text and the text. The answer is ``n`` bytes: 1 for a
-record whose text has that SHA-256 and whose signature verifies, 0 otherwise. The worker
-ends when its input ends, which is also when the pushing process ends or dies.
+little-endian count ``n`` followed by ``n`` checks (``check_bytes``), each a kind byte
+(0: the text is what the hash covers; 1: the text is the record's whole canonical JSON,
+from which the worker cuts the ``hash`` and ``signature`` members, as
+``canonical.hashed_part`` does), the 32-byte public key, the 64-byte signature, the
+32-byte record hash (the signed message), the 4-byte little-endian lengths of the
+signature's base64 text (as the record carries it) and of the text, and those two texts.
+The answer is ``n`` bytes: 1 for a record whose hashed text has that SHA-256 and whose
+signature verifies, 0 for one that does not, 2 for a whole text the members could not be
+cut from for sure (the pushing process checks that record itself). The worker ends when
+its input ends, which is also when the pushing process ends or dies.
 """
 
 from __future__ import annotations
@@ -31,8 +36,11 @@ try:
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
-#: The bytes of one check before its text: public key, signature, hash, text length.
-HEAD_SIZE = 32 + 64 + 32 + 4
+#: The bytes of one check before its texts: kind, public key, signature, hash, lengths.
+HEAD_SIZE = 1 + 32 + 64 + 32 + 4 + 4
+
+#: The kinds of text a check carries, and the worker's answer for a text it could not cut.
+HASHED_TEXT, WHOLE_TEXT, NOT_CUT = 0, 1, 2
 
 #: At most this many answers are left unread in the pipe, far below a pipe's buffer
 #: (64 KiB on Linux), so the worker never blocks writing them while the pushing process
@@ -41,11 +49,14 @@ HEAD_SIZE = 32 + 64 + 32 + 4
 MAX_UNREAD = 16384
 
 _COUNT = struct.Struct("<I")
+_LENGTHS = struct.Struct("<II")
 
 
-def check_bytes(public_key: bytes, signature: bytes, record_hash: bytes, text: bytes) -> bytes:
-    """One check as the worker reads it."""
-    return b"".join((public_key, signature, record_hash, _COUNT.pack(len(text)), text))
+def check_bytes(kind: int, public_key: bytes, signature: bytes, record_hash: bytes,
+                text: bytes, signature_text: bytes = b"") -> bytes:
+    """One check as the worker reads it (``signature_text``: for a ``WHOLE_TEXT``)."""
+    return b"".join((bytes((kind,)), public_key, signature, record_hash,
+                     _LENGTHS.pack(len(signature_text), len(text)), signature_text, text))
 
 
 def main() -> None:
@@ -54,6 +65,8 @@ def main() -> None:
 
     from nacl.bindings import crypto_sign_open
     from nacl.exceptions import BadSignatureError
+
+    from labctl.registry.canonical import hashed_part
 
     requests, answers = sys.stdin.buffer, sys.stdout.buffer
     while True:
@@ -66,14 +79,24 @@ def main() -> None:
             check = requests.read(HEAD_SIZE)
             if len(check) < HEAD_SIZE:
                 return
-            (size,) = _COUNT.unpack_from(check, HEAD_SIZE - 4)
+            signature_size, size = _LENGTHS.unpack_from(check, HEAD_SIZE - _LENGTHS.size)
+            signature_text = requests.read(signature_size)
             text = requests.read(size)
-            if len(text) < size:
+            if len(signature_text) < signature_size or len(text) < size:
                 return
-            if hashlib.sha256(text).digest() != check[96:128]:
+            digest = check[97:129]
+            if check[0] == WHOLE_TEXT:
+                members = {"hash": digest.hex(),
+                           "signature": signature_text.decode("ascii", "replace")}
+                cut = hashed_part(text, members)
+                if cut is None:
+                    out[i] = NOT_CUT
+                    continue
+                text = cut
+            if hashlib.sha256(text).digest() != digest:
                 continue
             try:
-                crypto_sign_open(check[32:128], check[:32])
+                crypto_sign_open(check[33:129], check[1:33])
                 out[i] = 1
             except (BadSignatureError, ValueError):
                 pass

@@ -34,7 +34,6 @@ from sqlalchemy.exc import IntegrityError
 
 from labctl.registry import migrate
 from labctl.registry.canonical import (
-    UNHASHED_FIELDS,
     CanonicalDocument,
     load_stored_json,
 )
@@ -275,9 +274,10 @@ class Registry(ReviewBook):
 
     def _row(self, record: Record, doc: dict[str, Any] | None = None,
              now: str | None = None) -> dict[str, Any]:
-        """The row of one record, with the canonical JSON its hash covers (``_hashed``; the
-        hash and the signature are checked apart, ``signature_batch``); the columns are
-        read from the document, as ``verify`` reads them."""
+        """The row of one record, with its canonical JSON (``_canonical``, which gives the
+        part its hash covers; the hash and the signature are checked apart,
+        ``signature_batch``); the columns are read from the document, as ``verify`` reads
+        them."""
         name = f"record {record.id}"
         from_json = doc is not None
         if doc is None:
@@ -299,7 +299,7 @@ class Registry(ReviewBook):
             "family": family_of(doc),
             "_standards": standard_rows(doc),
             "_doc": doc,
-            "_hashed": canonical.json(without=UNHASHED_FIELDS),
+            "_canonical": canonical,
         })
         return row
 
@@ -321,7 +321,7 @@ class Registry(ReviewBook):
                 rows = [self._row(record, doc, now)
                         for record, doc in zip(batch[part], docs[part], strict=True)]
                 checks.add([(raws[id(key)], str(record.signature), str(record.hash),
-                             row["_hashed"]) for record, key, row in
+                             row["_canonical"]) for record, key, row in
                             zip(batch[part], keys[part], rows, strict=True)])
                 new_rows = []
                 for record, row in zip(batch[part], rows, strict=True):

@@ -18,9 +18,16 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from labctl.registry import signature_batch, signature_process
+from labctl.registry.canonical import canonical_json
 from labctl.registry.errors import RegistryError
 from labctl.registry.signature_batch import PROCESSES_FROM, RecordChecks
-from labctl.registry.signature_process import check_bytes, claimed_worker
+from labctl.registry.signature_process import (
+    HASHED_TEXT,
+    NOT_CUT,
+    WHOLE_TEXT,
+    check_bytes,
+    claimed_worker,
+)
 from labctl.registry.signing import raw_public_key, sign_record
 from labctl.registry.store import open_registry
 
@@ -121,16 +128,46 @@ def test_a_bad_record_in_a_large_push_refuses_the_batch(sqlite_url, make_record,
 
 def test_the_worker_answers_its_protocol_and_ends_with_its_input(lab_key):
     raw = raw_public_key(lab_key.public_key())
-    text = b'{"a":1}'
-    digest = hashlib.sha256(text).digest()
+    doc = {"a": 1, "hash": "", "signature": "", "z": [2]}
+    hashed = canonical_json({"a": 1, "z": [2]})
+    digest = hashlib.sha256(hashed).digest()
     good = lab_key.sign(digest)
-    checks = [check_bytes(raw, good, digest, text),
-              check_bytes(raw, good, digest, text + b" "),  # not the hashed text
-              check_bytes(raw, bytes(64), digest, text)]  # not the signature
+    signature_text = base64.b64encode(good)
+    doc.update({"hash": digest.hex(), "signature": signature_text.decode()})
+    whole = canonical_json(doc)
+    twice = whole.replace(b'"z":[2]', b'"z":[' + whole + b"]")  # the members occur twice
+    checks = [check_bytes(HASHED_TEXT, raw, good, digest, hashed),
+              check_bytes(HASHED_TEXT, raw, good, digest, hashed + b" "),  # not the text
+              check_bytes(HASHED_TEXT, raw, bytes(64), digest, hashed),  # not the signature
+              check_bytes(WHOLE_TEXT, raw, good, digest, whole, signature_text),
+              check_bytes(WHOLE_TEXT, raw, good, digest, whole.replace(b'"a":1', b'"a":3'),
+                          signature_text),
+              check_bytes(WHOLE_TEXT, raw, good, digest, twice, signature_text)]
     request = struct.pack("<I", len(checks)) + b"".join(checks)
     done = subprocess.run([sys.executable, "-m", "labctl.registry.signature_process"],
                           input=request + request[:10], capture_output=True, timeout=60)
-    assert done.returncode == 0 and done.stdout == bytes([1, 0, 0])
+    assert done.returncode == 0 and done.stdout == bytes([1, 0, 0, 1, 0, NOT_CUT])
+
+
+def test_a_record_the_worker_cannot_cut_is_checked_in_the_pushing_process(lab_key):
+    raw = raw_public_key(lab_key.public_key())
+    items = _items(lab_key, PROCESSES_FROM, {3: "content"})
+
+    class Whole:
+        """A canonical document whose members the worker will not find once."""
+
+        def __init__(self, hashed: bytes, signature: str, digest: str):
+            self.hashed = hashed
+            member = f'"signature":"{signature}"'.encode()
+            self.whole = b'{"hash":"' + digest.encode() + b'",' + member + b',"x":[' + \
+                member + b"]}"
+
+        def json(self, *, without: tuple[str, ...] = ()) -> bytes:
+            return self.hashed if without else self.whole
+
+    items[10] = (raw, items[10][1], items[10][2], Whole(items[10][3], items[10][1],
+                                                        items[10][2]))
+    assert _checked(items) == [3]
 
 
 def test_a_forked_child_starts_a_worker_of_its_own(lab_key):
