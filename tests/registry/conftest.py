@@ -119,6 +119,23 @@ def make_record() -> Callable[..., Record]:
 # -- registries ---------------------------------------------------------------------------
 
 
+@pytest.fixture
+def signed_chain(make_record, lab_key) -> Callable[[int], list[Record]]:
+    """``signed_chain(n)``: n records of the lab, each signed by ``lab_key`` and linked to
+    the one before (the first to no previous record)."""
+    from labctl.registry.signing import sign_record
+
+    def chain(n: int) -> list[Record]:
+        out, previous = [], None
+        for _ in range(n):
+            record = sign_record(make_record().linked_to(previous), lab_key)
+            out.append(record)
+            previous = record.hash
+        return out
+
+    return chain
+
+
 def _postgres_reachable() -> str | None:
     """None when PostgreSQL answers, else why not."""
     try:

@@ -17,22 +17,13 @@ from labctl.registry import signature_batch
 from labctl.registry.canonical import record_hash
 from labctl.registry.errors import RegistryError
 from labctl.registry.signature_batch import RecordChecks, record_ok, signature_ok
-from labctl.registry.signing import key_id, raw_public_key, sign_record, verify_record
+from labctl.registry.signing import key_id, raw_public_key, verify_record
 from labctl.registry.store import open_registry
 
 #: The identity point: a public key of small order (8), under which OpenSSL's Ed25519
 #: check accepts the signature R = identity, S = 0 of any message.
 SMALL_ORDER_KEY = bytes([1]) + bytes(31)
 FORGED_SIGNATURE = base64.b64encode(SMALL_ORDER_KEY + bytes(32)).decode("ascii")
-
-
-def _chain(make_record, key: Ed25519PrivateKey, n: int) -> list:
-    out, previous = [], None
-    for _ in range(n):
-        record = sign_record(make_record().linked_to(previous), key)
-        out.append(record)
-        previous = record.hash
-    return out
 
 
 def test_signature_ok_refuses_what_is_not_the_keys_signature(lab_key):
@@ -86,9 +77,9 @@ def test_pieces_give_the_results_in_order(lab_key, monkeypatch, threaded):
 
 
 @pytest.mark.parametrize("what", ["signature", "content"])
-def test_a_bad_record_inside_a_threaded_batch_refuses_the_batch(sqlite_url, make_record,
+def test_a_bad_record_inside_a_threaded_batch_refuses_the_batch(sqlite_url, signed_chain,
                                                                 lab_key, what):
-    records = _chain(make_record, lab_key, 3 * signature_batch.THREADED_FROM)
+    records = signed_chain(3 * signature_batch.THREADED_FROM)
     bad_at = len(records) - 5  # in the last piece a worker checks
     bad = records[bad_at]
     if what == "signature":
@@ -104,7 +95,7 @@ def test_a_bad_record_inside_a_threaded_batch_refuses_the_batch(sqlite_url, make
             reg.push_many(records, lab_key.public_key())
         assert bad.id[:8] in str(err.value) and expected in str(err.value)
         assert reg.count() == 0
-        reg.push_many(_chain(make_record, lab_key, 20), lab_key.public_key())
+        reg.push_many(signed_chain(20), lab_key.public_key())
         assert reg.count() == 20 and reg.verify_chain(records[0].lab) == []
 
 

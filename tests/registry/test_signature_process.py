@@ -28,7 +28,7 @@ from labctl.registry.signature_process import (
     check_bytes,
     claimed_worker,
 )
-from labctl.registry.signing import raw_public_key, sign_record
+from labctl.registry.signing import raw_public_key
 from labctl.registry.store import open_registry
 
 pytestmark = pytest.mark.skipif(os.cpu_count() == 1, reason="one core: no worker is used")
@@ -48,15 +48,6 @@ def _items(key: Ed25519PrivateKey, n: int, bad: dict[int, str]) -> list:
         elif bad.get(i) == "malformed":
             signature = "not base64"
         out.append((raw, signature, digest, hashed))
-    return out
-
-
-def _chain(make_record, key: Ed25519PrivateKey, n: int) -> list:
-    out, previous = [], None
-    for _ in range(n):
-        record = sign_record(make_record().linked_to(previous), key)
-        out.append(record)
-        previous = record.hash
     return out
 
 
@@ -112,15 +103,15 @@ def test_two_batches_at_once_share_out_the_worker(lab_key):
     assert results == [sorted(bad)] * 3
 
 
-def test_a_bad_record_in_a_large_push_refuses_the_batch(sqlite_url, make_record, lab_key):
-    records = _chain(make_record, lab_key, PROCESSES_FROM + 20)
+def test_a_bad_record_in_a_large_push_refuses_the_batch(sqlite_url, signed_chain, lab_key):
+    records = signed_chain(PROCESSES_FROM + 20)
     bad_at = 60
     records[bad_at] = records[bad_at].model_copy(update={"operator": "someone else"})
     with open_registry(sqlite_url) as reg:
         with pytest.raises(RegistryError, match=rf"{records[bad_at].id[:8]}.*hash mismatch"):
             reg.push_many(records, lab_key.public_key())
         assert reg.count() == 0
-        good = _chain(make_record, lab_key, PROCESSES_FROM + 20)
+        good = signed_chain(PROCESSES_FROM + 20)
         assert all(r.created for r in reg.push_many(good, lab_key.public_key()))
         assert reg.count() == len(good) and reg.verify_chain(good[0].lab) == []
     assert signature_process._worker is not None and signature_process._worker.unread == 0
