@@ -13,6 +13,8 @@ import struct
 import subprocess
 import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -179,3 +181,52 @@ def _checked_in_child(items: list) -> tuple[list[int], int]:
     worker = signature_process._worker
     assert worker is not None
     return failed, worker._proc.pid
+
+
+_PUSHER = r'''
+import sys
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+sys.path.insert(0, sys.argv[2])
+from bench_registry import _records
+from labctl.registry import signature_process
+from labctl.registry.store import open_registry
+
+key = Ed25519PrivateKey.from_private_bytes(bytes(32))
+records = _records(2000, key)
+with open_registry(sys.argv[1]) as reg:
+    reg.register_key(key.public_key())
+    for start in range(0, len(records), 200):
+        reg.push_many(records[start:start + 200])
+        if start == 0:
+            print(signature_process._worker._proc.pid, flush=True)
+'''
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X")  # ended (a zombie waits for an init that may not reap)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_a_pusher_killed_by_sigkill_leaves_no_worker_and_no_half_batch(tmp_path):
+    """kill -9 of the pushing process in the middle of its batches: its worker ends with
+    its input, and the registry holds whole batches only, its chain intact."""
+    url = f"sqlite:///{(tmp_path / 'r.db').as_posix()}"
+    benchmarks = str(Path(__file__).resolve().parents[2] / "benchmarks")
+    pusher = subprocess.Popen([sys.executable, "-c", _PUSHER, url, benchmarks],
+                              stdout=subprocess.PIPE, text=True)
+    assert pusher.stdout is not None
+    worker_pid = int(pusher.stdout.readline())  # the first batch is in
+    os.kill(pusher.pid, signal.SIGKILL)
+    pusher.wait()
+    for _ in range(600):  # the worker reads the end of its input and ends
+        if _gone(worker_pid):
+            break
+        time.sleep(0.05)
+    assert _gone(worker_pid)
+    with open_registry(url) as reg:
+        assert reg.count() % 200 == 0 and reg.count() >= 200
+        assert reg.verify_chain("Bench Lab") == []
