@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from service_support import Service, make_tokens
 
 from labctl.registry import signature_batch, signature_process
 from labctl.registry.canonical import canonical_json
@@ -230,3 +231,35 @@ def test_a_pusher_killed_by_sigkill_leaves_no_worker_and_no_half_batch(tmp_path)
     with open_registry(url) as reg:
         assert reg.count() % 200 == 0 and reg.count() >= 200
         assert reg.verify_chain("Bench Lab") == []
+
+
+@pytest.mark.realtime
+def test_a_large_batch_over_http_is_checked_by_the_services_signature_worker(
+        registry_url, signed_chain, lab_key, monkeypatch):
+    """The service (in this process) hands a request's 150 records to its signature
+    worker: a changed record among them refuses the request, nothing stored; the batch as
+    signed is stored whole and its chain verifies."""
+    claimed: list[object] = []
+
+    def claim() -> object:
+        worker = claimed_worker()
+        claimed.append(worker)
+        return worker
+
+    monkeypatch.setattr(signature_batch, "claimed_worker", claim)
+    monkeypatch.setenv("LABCTL_REGISTRY_TOKEN", make_tokens(registry_url)["bench"])
+    service = Service(registry_url)
+    service.start()
+    try:
+        records = signed_chain(150)
+        changed = records[120].model_copy(update={"operator": "someone else"})
+        with open_registry(service.url) as remote:
+            with pytest.raises(RegistryError, match=rf"{changed.id[:8]}.*hash mismatch"):
+                remote.push_many(records[:120] + [changed] + records[121:],
+                                 lab_key.public_key())
+            assert all(r.created for r in remote.push_many(records, lab_key.public_key()))
+    finally:
+        service.stop()
+    assert claimed and all(worker is not None for worker in claimed)
+    with open_registry(registry_url) as reg:
+        assert reg.count() == 150 and reg.verify_chain(records[0].lab) == []
