@@ -311,10 +311,10 @@ class Registry(ReviewBook):
         and this thread then prepares the next piece. The transaction commits only after
         every check passed; a bad record refuses the whole batch (rolled back)."""
         raws = {id(key): raw_public_key(key) for key in keys}
-        checks = RecordChecks(len(batch))
+        chain = _ChainAppend(conn, batch)
         now = _now()
         results: list[PushResult] = []
-        chain = _ChainAppend(conn, batch)
+        checks = RecordChecks(len(batch))  # claims the signature worker: failed() frees it
         try:
             for start in range(0, len(batch), WRITE_PIECE):
                 part = slice(start, start + WRITE_PIECE)

@@ -263,3 +263,25 @@ def test_a_large_batch_over_http_is_checked_by_the_services_signature_worker(
     assert claimed and all(worker is not None for worker in claimed)
     with open_registry(registry_url) as reg:
         assert reg.count() == 150 and reg.verify_chain(records[0].lab) == []
+
+
+def test_a_push_that_fails_before_its_checks_leaves_the_worker_free(sqlite_url, signed_chain,
+                                                                   lab_key, monkeypatch):
+    from labctl.registry import store
+    from labctl.registry.errors import RegistryUnavailable
+
+    records = signed_chain(PROCESSES_FROM)
+
+    def unreachable(*args: object) -> None:
+        raise RegistryUnavailable("the database went away", where="test")
+
+    with open_registry(sqlite_url) as reg:
+        reg.register_key(lab_key.public_key())
+        with monkeypatch.context() as patched:
+            patched.setattr(store, "_ChainAppend", unreachable)
+            with pytest.raises(RegistryUnavailable):
+                reg.push_many(records)
+        worker = claimed_worker()
+        assert worker is not None  # not left claimed by the failed push
+        worker.release()
+        assert len(reg.push_many(records)) == PROCESSES_FROM
