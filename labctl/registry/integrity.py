@@ -5,23 +5,21 @@ in worker threads (``row_findings``) while the rows are read."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from labctl.registry.canonical import UNHASHED_FIELDS, CanonicalDocument, load_json
+from labctl.registry.canonical import UNHASHED_FIELDS, CanonicalDocument, load_stored_json
 from labctl.registry.errors import RecordError
 from labctl.registry.row_findings import (
     KeyFacts,
     RowFindings,
     SignatureCheck,
-    named,
+    chain_findings,
     signer_key,
     worker_checkable,
 )
-from labctl.registry.signature_batch import CheckStream
 from labctl.registry.signing import verify_record
 
 #: The row's columns copied out of the document, with where each comes from in it.
@@ -42,19 +40,8 @@ DERIVED_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def derived_columns(doc: dict[str, Any]) -> dict[str, Any]:
-    """The columns ``DERIVED_COLUMNS`` names, read from ``doc`` (``member`` of each path;
-    the plain dicts of a document read from JSON are looked into without asking
-    ``isinstance``, which costs more than the lookup)."""
-    out = {}
-    for column, path in DERIVED_COLUMNS:
-        value: Any = doc
-        for name in path:
-            if value.__class__ is dict:
-                value = value.get(name)
-            else:
-                value = value.get(name) if isinstance(value, Mapping) else None
-        out[column] = value
-    return out
+    """The columns ``DERIVED_COLUMNS`` names, read from ``doc`` (``member`` of each)."""
+    return {column: member(doc, path) for column, path in DERIVED_COLUMNS}
 
 
 def member(doc: Mapping[str, Any], path: tuple[str, ...]) -> Any:
@@ -152,8 +139,12 @@ def chain_problems(
     The signatures are checked by worker threads a piece at a time
     (``signature_batch.CheckStream``, ``row_findings``) while this thread reads,
     canonicalises and hashes the next rows."""
-    problems: list[str] = []
-    checks: CheckStream[RowFindings] = CheckStream()
+    return chain_findings(_record_rows(lab, rows, known, trusted))
+
+
+def _record_rows(lab: str, rows: Iterable[Any], known: Mapping[str, Ed25519PublicKey],
+                 trusted: Mapping[str, Ed25519PublicKey] | None) -> Iterator[RowFindings]:
+    """Each row's findings, as the chain is read."""
     keys = KeyFacts()
     expected_previous: str | None = None
     for row in rows:
@@ -174,22 +165,16 @@ def chain_problems(
                     f"broken link: previous is {_short(previous)} but the record "
                     f"before it in the chain has hash {_short(expected_previous)}")
             expected_previous = doc.get("hash") or row.hash
-        problems += named(checks.put(findings.item, findings))
-    return problems + named(checks.finish())
+        yield findings
 
 
 def _stored_document(text: str) -> tuple[Any, bool]:
-    """A stored record's document and whether it holds finite numbers only (read by
-    orjson, which refuses NaN and the infinities: the canonical encoder's fast path may
-    take it); what orjson refuses (an edited row) is read by ``load_json``, so that the
-    check names what is wrong. A ``JSONDecodeError`` in place of the document when
-    neither reads it."""
+    """A stored record's document and whether it holds plain, finite values
+    (``canonical.load_stored_json``: the canonical encoder's fast path may take it); a
+    ``JSONDecodeError`` in place of the document when it cannot be read, so that the
+    check names what is wrong."""
     try:
-        return orjson.loads(text), True
-    except orjson.JSONDecodeError:
-        pass
-    try:
-        return load_json(text), False
+        return load_stored_json(text)
     except json.JSONDecodeError as err:
         return err, False
 

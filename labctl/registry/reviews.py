@@ -18,7 +18,7 @@ Status of a record: ``unreviewed`` (no entry), ``rejected`` (its review rejected
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -43,11 +43,10 @@ from labctl.registry.row_findings import (
     KeyFacts,
     RowFindings,
     SignatureCheck,
-    named,
+    chain_findings,
     signer_key,
     worker_checkable,
 )
-from labctl.registry.signature_batch import CheckStream
 from labctl.registry.signing import signed_hash_problems
 from labctl.registry.tables import records, reviews
 
@@ -425,8 +424,15 @@ def review_chain_problems(lab: str, rows: list[Mapping[str, Any]],
     before it, a review by the record's own operator, and a personal signature that does
     not verify (with ``personnel``, the personnel list: not under the person's key, or
     missing where that list asks for one; see ``personal_problems``)."""
-    problems: list[str] = []
-    checks: CheckStream[RowFindings] = CheckStream()
+    return chain_findings(_entry_rows(lab, rows, stored, known, trusted, personnel))
+
+
+def _entry_rows(lab: str, rows: list[Mapping[str, Any]],
+                stored: Mapping[str, Mapping[str, Any]],
+                known: Mapping[str, Ed25519PublicKey | None],
+                trusted: Mapping[str, Ed25519PublicKey] | None,
+                personnel: Any) -> Iterator[RowFindings]:
+    """Each review row's findings, as the chain is read."""
     keys = KeyFacts()
     expected: str | None = None
     reviewed: dict[str, str] = {}
@@ -469,8 +475,7 @@ def review_chain_problems(lab: str, rows: list[Mapping[str, Any]],
                 reviewed[rid] = str(doc.get("decision"))
             elif doc.get("act") == "approval" and reviewed.get(rid) != "approved":
                 found.append("approval without a positive review before it")
-        problems += named(checks.put(findings.item, findings))
-    return problems + named(checks.finish())
+        yield findings
 
 
 def _entry_document(row: Mapping[str, Any], found: list[str]) -> dict[str, Any] | None:

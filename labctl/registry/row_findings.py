@@ -25,7 +25,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from labctl.registry.canonical import sha256_hex
-from labctl.registry.signature_batch import Signed
+from labctl.registry.signature_batch import CheckStream, Signed
 from labctl.registry.signing import key_id, raw_public_key
 
 #: How the problems of a document the workers refused are found, from the members the
@@ -116,3 +116,14 @@ class RowFindings:
 def named(resolved: Iterable[tuple[RowFindings, bool | None]]) -> list[str]:
     """The problems of the rows ``CheckStream`` gave back, in chain order."""
     return [p for findings, ok in resolved for p in findings.problems(ok)]
+
+
+def chain_findings(rows: Iterable[RowFindings]) -> list[str]:
+    """The problems of a chain's rows (its walk gives each row's findings as it reads
+    it), their signatures checked by the workers while the walk reads on; named in
+    chain order."""
+    checks: CheckStream[RowFindings] = CheckStream()
+    problems: list[str] = []
+    for findings in rows:
+        problems += named(checks.put(findings.item, findings))
+    return problems + named(checks.finish())
