@@ -7,6 +7,7 @@ begins with BEGIN IMMEDIATE and the file is kept in WAL mode with full syncs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModu
 from sqlalchemy.pool import StaticPool
 
 from labctl.registry.errors import RegistryError, RegistryUnavailable
+from labctl.registry.wal_checkpoint import BACKSTOP_PAGES
 
 
 def parse_url(url: str) -> URL:
@@ -84,7 +86,7 @@ def make_engine(url: URL, shown: str) -> Engine:
             memory = url.database in (None, "", ":memory:")
             engine = create_engine(url, poolclass=StaticPool if memory else None,
                                    connect_args={"timeout": 30})
-            _sqlite_transactions(engine, memory=memory)
+            _sqlite_transactions(engine, memory=memory, checkpointed=not not_a_path(url))
             return engine
         return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
     except ImportError as err:
@@ -94,9 +96,11 @@ def make_engine(url: URL, shown: str) -> Engine:
         raise RegistryError(f"cannot use registry {shown}: {err}") from err
 
 
-def _sqlite_transactions(engine: Engine, *, memory: bool) -> None:
+def _sqlite_transactions(engine: Engine, *, memory: bool, checkpointed: bool) -> None:
     """Let SQLAlchemy, not the sqlite3 module, begin transactions (see the SQLAlchemy
-    SQLite dialect docs), in WAL mode with full syncs, so records survive a power loss."""
+    SQLite dialect docs), in WAL mode with full syncs, so records survive a power loss.
+    ``checkpointed``: a ``WalCheckpointer`` checkpoints the file (``Registry`` starts
+    one), so the connections' own automatic checkpoint is only its backstop."""
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -104,6 +108,8 @@ def _sqlite_transactions(engine: Engine, *, memory: bool) -> None:
         if not memory:
             dbapi_connection.execute("PRAGMA journal_mode=WAL")
             dbapi_connection.execute("PRAGMA synchronous=FULL")
+        if checkpointed:
+            dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
@@ -125,10 +131,13 @@ class Transaction:
     the database lock instead of failing when the second tries to write.
     """
 
-    def __init__(self, engine: Engine, url: str, *, write: bool):
+    def __init__(self, engine: Engine, url: str, *, write: bool,
+                 committed: Callable[[], None] | None = None):
+        """``committed``: called after a write transaction committed."""
         self._engine = engine
         self._url = url
         self._write = write
+        self._committed = committed
         self._conn: Connection | None = None
         self._tx: Any = None
 
@@ -150,6 +159,8 @@ class Transaction:
         try:
             if exc_type is None:
                 self._tx.commit()
+                if self._committed is not None:
+                    self._committed()
             else:
                 self._tx.rollback()
         except DBAPIError as err:

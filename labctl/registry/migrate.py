@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from labctl.registry.database import unavailable
 
 #: The newest revision in ``migrations/versions``.
-HEAD = "0003_history_index"
+HEAD = "0004_chain_heads"
 #: Where the revision of a registry's schema is kept.
 VERSION_TABLE = "labctl_schema_version"
 MIGRATIONS = Path(__file__).with_name("migrations")

@@ -30,6 +30,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, tuple_
 from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from labctl.registry import migrate
@@ -63,7 +65,8 @@ from labctl.registry.signing import (
     verify_record,
 )
 from labctl.registry.standards import standard_rows
-from labctl.registry.tables import keys, records, standards
+from labctl.registry.tables import chain_heads, keys, records, standards
+from labctl.registry.wal_checkpoint import WalCheckpointer
 
 _ID_PREFIX = re.compile(r"^[0-9a-f-]{4,36}$")
 
@@ -154,11 +157,17 @@ class Registry(ReviewBook):
         self._engine = engine
         self.url = url
         self._known_keys: dict[str, Ed25519PublicKey] = {}
+        database = engine.url.database
+        self._checkpointer = WalCheckpointer(database) if \
+            engine.dialect.name == "sqlite" and not not_a_path(engine.url) and database \
+            else None
 
     # -- life -------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Release the database connections (after the last checkpoint of the log)."""
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         self._engine.dispose()
 
     def __enter__(self) -> Registry:
@@ -244,7 +253,7 @@ class Registry(ReviewBook):
         try:
             with self._write() as conn:
                 return self._write_batch(conn, batch, docs, keys)
-        except IntegrityError:
+        except (IntegrityError, HeadMoved):
             # Someone pushed between our checks and our insert: the same records, or
             # other records of this lab taking the same place in the chain.
             with self._read() as conn:
@@ -334,6 +343,7 @@ class Registry(ReviewBook):
                 if new_rows:
                     _insert_records(conn, new_rows)
                     chain.written += new_rows
+            chain.move_heads()
             chain.insert_standards()
         finally:
             # Every record checked so far is awaited, even when writing failed (a
@@ -649,7 +659,8 @@ class Registry(ReviewBook):
         return Transaction(self._engine, self.url, write=False)
 
     def _write(self) -> Transaction:
-        return Transaction(self._engine, self.url, write=True)
+        return Transaction(self._engine, self.url, write=True,
+                           committed=self._checkpointer and self._checkpointer.committed)
 
 
 _SUMMARY_COLUMNS = (
@@ -700,13 +711,30 @@ class _ChainAppend:
             select(records.c.id, records.c.hash)
             .where(records.c.id.in_([r.id for r in batch]))).all())
         self.heads: dict[str, str | None] = {}
+        self._read_heads: dict[str, str | None] = {}
         self.written: list[dict[str, Any]] = []
         self.standards: dict[tuple[str, str, str], dict[str, str]] = {}
 
     def head(self, lab: str) -> str | None:
         if lab not in self.heads:
-            self.heads[lab] = Registry._last_hash(self.conn, lab)
+            self.heads[lab] = self._read_heads[lab] = Registry._last_hash(self.conn, lab)
         return self.heads[lab]
+
+    def move_heads(self) -> None:
+        """Move the row of ``labctl_chain_heads`` of each lab this push appended to from
+        the head the push read to its last record, and only from there: ``HeadMoved``
+        when another push moved it first (the guard against a fork of the chain)."""
+        upsert = _UPSERT[self.conn.dialect.name]
+        for lab, before in self._read_heads.items():
+            if self.heads[lab] == before:
+                continue
+            statement = upsert(chain_heads).values(lab=lab, hash=self.heads[lab])
+            statement = statement.on_conflict_do_nothing(index_elements=["lab"]) \
+                if before is None else statement.on_conflict_do_update(
+                    index_elements=["lab"], set_={"hash": statement.excluded.hash},
+                    where=chain_heads.c.hash == before)
+            if self.conn.execute(statement.returning(chain_heads.c.lab)).first() is None:
+                raise HeadMoved(lab)
 
     def insert_standards(self) -> None:
         """Insert the standards the batch used that the registry does not hold yet."""
@@ -719,6 +747,14 @@ class _ChainAppend:
         fresh = [row for k, row in self.standards.items() if k not in known]
         if fresh:
             self.conn.execute(insert(standards), fresh)
+
+
+class HeadMoved(Exception):
+    """Another push moved a lab's chain head after this push read it."""
+
+
+#: INSERT ... ON CONFLICT of each dialect (the same statement, two modules)
+_UPSERT: dict[str, Callable[..., Any]] = {"sqlite": sqlite_insert, "postgresql": pg_insert}
 
 
 def _insert_records(conn: Connection, rows: list[dict[str, Any]]) -> None:

@@ -2,8 +2,9 @@
 
 ``labctl_records`` holds each record's canonical JSON exactly as signed (``document``)
 plus a few columns copied out of it for listing. ``seq`` gives the order records were
-pushed in; ``link`` is the record's ``previous`` ('' for a lab's first record), and
-(lab, link) is unique, so a lab's chain can never fork even with concurrent pushes.
+pushed in; ``link`` is the record's ``previous`` ('' for a lab's first record); a push
+moves the lab's row of ``labctl_chain_heads`` from the head it linked to, so a lab's
+chain can never fork even with concurrent pushes.
 Triggers refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL): records are never
 changed; a correction is a new record that names the one it supersedes.
 
@@ -12,6 +13,9 @@ made by the migrations in ``migrations/versions`` (``labctl.registry.migrate``),
 must agree with them.
 
 ``labctl_tokens`` holds the service's bearer tokens by role, as SHA-256 of the token.
+
+``labctl_chain_heads`` holds each lab's last record, moved by every push (the guard
+against a fork, see there).
 
 ``labctl_keys`` holds the public keys records were signed with, by key id, so a
 registry can be verified anywhere.
@@ -33,15 +37,16 @@ from sqlalchemy import (
 metadata = MetaData()
 
 
-def _chain_columns() -> list[Column]:  # type: ignore[type-arg]
+def _chain_columns(*, unique_hash: bool = True) -> list[Column]:  # type: ignore[type-arg]
     """The columns of a signed chain's table, records and review entries alike: push
-    order, id, lab, the previous hash (``link``), the hash and the signing key."""
+    order, id, lab, the previous hash (``link``), the hash and the signing key.
+    ``unique_hash``: an index that keeps hashes unique (records have none, see 0004)."""
     return [
         Column("seq", Integer, primary_key=True, autoincrement=True),
         Column("id", String(36), nullable=False, unique=True),
         Column("lab", String(200), nullable=False),
         Column("link", String(64), nullable=False),
-        Column("hash", String(64), nullable=False, unique=True),
+        Column("hash", String(64), nullable=False, unique=unique_hash),
         Column("key_id", String(16), nullable=False),
     ]
 
@@ -49,7 +54,7 @@ def _chain_columns() -> list[Column]:  # type: ignore[type-arg]
 records = Table(
     "labctl_records",
     metadata,
-    *_chain_columns(),
+    *_chain_columns(unique_hash=False),
     Column("supersedes", String(36)),
     Column("finished", String(40), nullable=False),
     Column("dut_maker", String(200), nullable=False),
@@ -61,12 +66,24 @@ records = Table(
     Column("document", Text, nullable=False),
     Column("pushed_at", String(40), nullable=False),
     Column("family", String(100)),
-    UniqueConstraint("lab", "link", name="uq_labctl_records_chain"),
+    # no unique (lab, link) and no unique hash since 0004: labctl_chain_heads guards the
+    # chains, and an id (unique) is inside what the hash covers
     Index("ix_labctl_records_lab_seq", "lab", "seq"),
     # history by serial: (dut_serial, seq) on SQLite (0002); on PostgreSQL a covering
     # (dut_serial, seq DESC) INCLUDE (...) index, ix_labctl_records_history (0003)
     sqlite_autoincrement=True,
 )
+
+chain_heads = Table(
+    "labctl_chain_heads",
+    metadata,
+    Column("lab", String(200), primary_key=True),
+    Column("hash", String(64), nullable=False),
+)
+"""Each lab's last record (migration 0004): a push moves it from the head it read to its
+own last record, and only from there, so two pushes can never fork a lab's chain (the
+unique (lab, link) of records did this before, at the price of an index with a random
+key written by every record). Records stay the truth: ``verify`` walks them, not this."""
 
 keys = Table(
     "labctl_keys",
