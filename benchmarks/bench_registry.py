@@ -13,13 +13,14 @@ import sqlite3
 import sys
 import tempfile
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from labctl.registry.record import Record, new_record_id
+from labctl.registry.record import Record
 from labctl.registry.signing import sign_record
 from labctl.registry.store import open_registry
 
@@ -46,7 +47,7 @@ def _records(n: int, key: Ed25519PrivateKey) -> list[Record]:
     previous = None
     for i in range(n):
         record = Record.model_validate({
-            "id": new_record_id(), "lab": "Bench Lab", "run_id": f"run-{i}",
+            "id": str(uuid.uuid4()), "lab": "Bench Lab", "run_id": f"run-{i}",
             "dut": {"role": "dut", "driver": "mtsics", "maker": "Mettler", "model": "ICS425",
                     "serial": f"SN{i:06d}"},
             "standards": [{"register_id": "W-M1", "description": "M1 set", "certificate": "C-1",

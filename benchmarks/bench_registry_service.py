@@ -5,9 +5,12 @@
    same canonical JSON in the same batches (same WAL and synchronous=FULL). Goal (issue
    11): >= 5,000 records/s. The CPU time of the pushing thread and of the signature
    worker process (labctl.registry.signature_process; one batch first starts it) is
-   shown apart, and
-   the parts of a push (canonicalisation, the Ed25519 check) are timed on the same
-   records in one thread.
+   shown apart, and the parts of a push (canonicalisation, the Ed25519 check) are
+   timed on the same records in one thread. ``--stored N``: both the registry and the
+   raw table already hold N records (the rate of a registry in use; random keys in an
+   index cost a page write a record once the index is large). The log pages written a
+   record, for one batch with no checkpoint, count what the indexes cost in writes the
+   same on any machine.
 2. http: ``labctl registry serve`` (a subprocess, uvicorn) on PostgreSQL; 4 client
    processes push pre-signed records through ``HttpRegistry.push_many``, each for its own
    lab (its own chain), in batches of ``--batch`` (and once one record per request);
@@ -17,7 +20,7 @@
    over HTTP and of the same query through the store. Goal: p99 <= 10 ms at 10^6 records.
 
 Run: ``python benchmarks/bench_registry_service.py [--records N] [--batch B]
-[--history N] [--quick]``. Parts 2 and 3 need PostgreSQL (LABCTL_TEST_PG_URL or
+[--stored N] [--history N] [--quick]``. Parts 2 and 3 need PostgreSQL (LABCTL_TEST_PG_URL or
 postgresql+psycopg://postgres@127.0.0.1:5432/test); they are skipped with a message when
 it does not answer. Each goal prints one line ending in OK or MISS.
 """
@@ -28,6 +31,7 @@ import argparse
 import multiprocessing
 import os
 import random
+import shutil
 import socket
 import sqlite3
 import statistics
@@ -57,27 +61,45 @@ def goal(name: str, value: float, target: float, unit: str, higher: bool = True)
 # -- 1. embedded ----------------------------------------------------------------------------
 
 
-def embedded(n: int, batch: int, repeats: int = 3) -> None:
+def embedded(n: int, batch: int, repeats: int = 3, stored: int = 0) -> None:
     from labctl.registry.canonical import CanonicalDocument, load_json
     from labctl.registry.signing import verify_record
     from labctl.registry.store import open_registry
 
     key = Ed25519PrivateKey.generate()
-    records = _records(n + batch, key)
-    warm, records = records[:batch], records[batch:]
-    warm_docs = [load_json(r.canonical_json()) for r in warm]  # the chain goes on from them
-    bodies = [(r.id, r.canonical_json().decode()) for r in records]
+    records = _records(stored + batch + n, key)
+    before, records = records[:stored + batch], records[stored + batch:]
     # the documents as the outbox (and the service) hand them over: read from the
     # canonical JSON the outbox keeps
+    before_docs = [load_json(r.canonical_json()) for r in before]
+    bodies = [(r.id, r.canonical_json().decode()) for r in records]
     docs_in = [load_json(text) for _, text in bodies]
     pushes, raws, problems = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
-        # alternately, each time into a fresh database: the machine's load moves both
+        # the registry and the raw table as they are before the timed pushes: ``stored``
+        # records already in them, then one batch (it starts the signature worker
+        # process, once a process); copied afresh for each run
+        reg_start, raw_start = Path(tmp, "registry.db"), Path(tmp, "raw.db")
+        reg = open_registry(f"sqlite:///{reg_start.as_posix()}")
+        reg.register_key(key.public_key())
+        for i in range(0, len(before), 1000):
+            reg.push_many(before[i:i + 1000], documents=before_docs[i:i + 1000])
+        reg.close()
+        raw = sqlite3.connect(raw_start, isolation_level=None)
+        raw.execute("PRAGMA journal_mode=WAL")
+        raw.execute("CREATE TABLE records (id TEXT PRIMARY KEY, document TEXT NOT NULL)")
+        raw.executemany("INSERT INTO records (id, document) VALUES (?, ?)",
+                        [(r.id, r.canonical_json().decode()) for r in before])
+        raw.close()
+        for path in (reg_start, raw_start):
+            _checkpointed(path)
+        # alternately, each time into a fresh copy: the machine's load moves both
         for k in range(repeats):
-            raw = sqlite3.connect(Path(tmp, f"raw{k}.db"), isolation_level=None)
+            raw_path = Path(tmp, f"raw{k}.db")
+            shutil.copyfile(raw_start, raw_path)
+            raw = sqlite3.connect(raw_path, isolation_level=None)
             raw.execute("PRAGMA journal_mode=WAL")
             raw.execute("PRAGMA synchronous=FULL")
-            raw.execute("CREATE TABLE records (id TEXT PRIMARY KEY, document TEXT NOT NULL)")
             t0, c0 = time.perf_counter(), time.process_time()
             for i in range(0, n, batch):
                 raw.execute("BEGIN IMMEDIATE")
@@ -86,10 +108,9 @@ def embedded(n: int, batch: int, repeats: int = 3) -> None:
                 raw.execute("COMMIT")
             raws.append((time.perf_counter() - t0, time.process_time() - c0))
             raw.close()
-            reg = open_registry(f"sqlite:///{Path(tmp, f'registry{k}.db').as_posix()}")
-            reg.register_key(key.public_key())
-            # the first batch starts the signature worker process (once a process)
-            reg.push_many(warm[:batch], documents=warm_docs[:batch])
+            reg_path = Path(tmp, f"registry{k}.db")
+            shutil.copyfile(reg_start, reg_path)
+            reg = open_registry(f"sqlite:///{reg_path.as_posix()}")
             t0, c0, m0 = time.perf_counter(), time.process_time(), time.thread_time()
             w0 = _worker_cpu()
             for i in range(0, n, batch):
@@ -98,6 +119,7 @@ def embedded(n: int, batch: int, repeats: int = 3) -> None:
                            time.thread_time() - m0, _worker_cpu() - w0))
             problems += reg.verify_chain("Bench Lab")
             reg.close()
+        pages = _log_pages(reg_start, records[:batch], docs_in[:batch])
 
     # where the time of a push goes, on the same records
     docs = [r.document() for r in records]
@@ -122,7 +144,8 @@ def embedded(n: int, batch: int, repeats: int = 3) -> None:
     t_raw = statistics.median(r[0] for r in raws)
     us = 1e6 / n
     print(f"embedded: {n} records of {sum(len(b) for _, b in bodies) / n:.0f} bytes, batches "
-          f"of {batch}, median of {repeats} runs; chain problems: {len(problems)}")
+          f"of {batch}, into a registry holding {stored + batch:,} records, median of "
+          f"{repeats} runs; chain problems: {len(problems)}")
     print(f"  push_many {n / t_push:9.0f} records/s   raw sqlite3 {n / t_raw:9.0f} records/s   "
           f"ratio {t_push / t_raw:5.2f}x")
     print(f"  CPU a record: the pushing thread {m_push * us:4.0f} us (alone it would push "
@@ -131,7 +154,33 @@ def embedded(n: int, batch: int, repeats: int = 3) -> None:
     print(f"  parts, one thread, on the same records: canonical JSON + SHA-256 "
           f"{t_canon * us:4.0f} us (the rfc8785 package alone: {t_rfc * us:5.0f} us), "
           f"Ed25519 check {t_verify * us:4.0f} us")
+    print(f"  log pages written a record (one batch, nothing checkpointed): {pages:.2f}")
     goal("embedded SQLite push", n / t_push, 5000, "records/s")
+
+
+def _checkpointed(path: Path) -> None:
+    """Everything in the database file, the log emptied."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+def _log_pages(start: Path, batch: list[Any], docs: list[dict[str, Any]]) -> float:
+    """Pages the registry writes to its log a record, for one batch pushed into a copy
+    of ``start`` with nothing checkpointed meanwhile: what the indexes cost in writes,
+    and the same on any machine."""
+    from labctl.registry.store import open_registry
+
+    path = start.with_name("pages.db")
+    shutil.copyfile(start, path)
+    reg = open_registry(f"sqlite:///{path.as_posix()}")
+    reg._checkpointer = None  # only SQLite's own backstop, far off (10,000 pages)
+    with reg._read() as conn:
+        page_size = conn.exec_driver_sql("PRAGMA page_size").scalar()
+    reg.push_many(batch, documents=docs)
+    frames = Path(f"{path}-wal").stat().st_size // (page_size + 24)  # 24: a frame's header
+    reg.close()
+    return frames / len(batch)
 
 
 def _worker_cpu() -> float:
@@ -396,6 +445,9 @@ def history(total: int, requests: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=2000, help="embedded: records")
+    parser.add_argument("--stored", type=int, default=0,
+                        help="embedded: records already in the registry (and in the raw "
+                             "table) before the timed pushes")
     parser.add_argument("--per-client", type=int, default=1000, help="http: records a client")
     parser.add_argument("--batch", type=int, default=200,
                         help="records per push (default: the outbox's batch)")
@@ -407,7 +459,7 @@ def main() -> None:
     if args.quick:
         args.records, args.per_client, args.history = 400, 100, 5000
     if args.only in (None, "embedded"):
-        embedded(args.records, args.batch)
+        embedded(args.records, args.batch, stored=args.stored)
     if args.only in (None, "http"):
         http(args.per_client, args.batch, args.workers)
     if args.only in (None, "history"):

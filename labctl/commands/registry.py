@@ -418,7 +418,7 @@ def _checkpoint_problems(reg: Any, registry_url: str | None, trusted: Any) -> li
         bad = _checkpoint_itself(checkpoint, "outbox checkpoint", trusted, own)
         if bad:
             problems.append(bad)
-        elif not reg.has_hash(checkpoint.lab, checkpoint.hash):
+        elif not reg.has_record(checkpoint.lab, checkpoint.record_id, checkpoint.hash):
             problems.append(
                 f"lab {checkpoint.lab!r}: record {checkpoint.record_id[:8]} (hash "
                 f"{checkpoint.hash[:12]}), delivered from this bench on {checkpoint.at} and "

@@ -289,7 +289,10 @@ class HttpRegistry(ReviewClient):
 
         return chain_problems(lab, rows(), known, trusted)
 
-    def has_hash(self, lab: str, record_hash: str) -> bool:
-        answer = self._request("GET", "/v1/records",
-                               params={"lab": lab, "hash": record_hash, "limit": 1})
-        return bool(answer["records"])
+    def has_record(self, lab: str, record_id: str, record_hash: str) -> bool:
+        try:
+            found = self.document(record_id)
+        except RecordNotFound:
+            return False
+        return (found.get("lab"), found.get("id"), found.get("hash")) == \
+            (lab, record_id, record_hash)

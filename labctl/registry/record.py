@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
-import time
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
@@ -84,22 +82,8 @@ CHAIN_FIELDS: tuple[str, ...] = ("previous", "hash", "signature", "key_id")
 
 
 def new_record_id() -> str:
-    """A fresh record id, a time-ordered UUID (version 7). Choose it at run start and
-    keep it in the journal.
-
-    Version 7 (RFC 9562 5.7) begins with the Unix time in milliseconds, so ids made one
-    after the other sort one after the other: a registry's unique index of ids takes
-    each new record at its end instead of on a random page (with 40,000 records stored,
-    a random id cost a push one more page written a record). 74 bits stay random. Any
-    UUID is still accepted as an id."""
-    made = getattr(uuid, "uuid7", None)  # the standard library's, from Python 3.14
-    if made is not None:
-        return str(made())
-    value = (time.time_ns() // 1_000_000 & (1 << 48) - 1) << 80 | \
-        int.from_bytes(os.urandom(10), "big")
-    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
-    value = value & ~(0x3 << 62) | 0x2 << 62  # the RFC 9562 variant
-    return str(uuid.UUID(int=value))
+    """A fresh record id (UUID4). Choose it at run start and keep it in the journal."""
+    return str(uuid.uuid4())
 
 
 def overall_decision(points: Iterable[PointResult]) -> DecisionResult:

@@ -17,6 +17,7 @@ Status of a record: ``unreviewed`` (no entry), ``rejected`` (its review rejected
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -28,7 +29,6 @@ from sqlalchemy.exc import IntegrityError
 
 from labctl.registry.canonical import canonical_json, hashed_part, load_json
 from labctl.registry.errors import RegistryConflict, RegistryError
-from labctl.registry.record import new_record_id
 from labctl.registry.review_entry import (
     ROLE_OF_ACT,
     SCHEMA,
@@ -280,7 +280,7 @@ class ReviewBook:
         self._check_order(act, status, where)
         self.register_key(key.public_key())  # type: ignore[attr-defined]
         entry = {
-            "schema": SCHEMA, "id": new_record_id(), "lab": doc["lab"], "act": act,
+            "schema": SCHEMA, "id": str(uuid.uuid4()), "lab": doc["lab"], "act": act,
             "record_id": full, "record_hash": doc["hash"], "procedure": procedure,
             "decision": decision, "reason": " ".join(reason.split()),
             "person": who.to_dict(), "role": role, "time": time,

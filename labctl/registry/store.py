@@ -516,12 +516,13 @@ class Registry(ReviewBook):
         with self._read() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
-    def has_hash(self, lab: str, record_hash: str) -> bool:
-        """True when a record of ``lab`` with this hash is stored (checkpoints use it)."""
+    def has_record(self, lab: str, record_id: str, record_hash: str) -> bool:
+        """True when the record ``record_id`` of ``lab`` is stored with this hash (the
+        outbox checkpoints use it; found by id, which is indexed: hashes are not)."""
         with self._read() as conn:
             return conn.execute(
-                select(records.c.seq).where(records.c.hash == record_hash,
-                                            records.c.lab == lab)
+                select(records.c.seq).where(records.c.id == record_id, records.c.lab == lab,
+                                            records.c.hash == record_hash)
             ).first() is not None
 
     def superseded_by(self, record_id: str) -> list[str]:

@@ -2,12 +2,9 @@
 of the records. A registry at 0003 is migrated in place (nothing changed, each lab's head
 filled in, the records still immutable, the push order going on); a push that read an
 old head (what a concurrent push of the same lab would see without the chain lock) is
-refused as ``ChainMoved`` and stores nothing; record ids are time-ordered UUIDs."""
+refused as ``ChainMoved`` and stores nothing."""
 
 from __future__ import annotations
-
-import time
-import uuid
 
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
@@ -15,7 +12,6 @@ from sqlalchemy import create_engine, inspect, select, text
 from labctl.registry import migrate
 from labctl.registry.database import make_engine, parse_url
 from labctl.registry.errors import ChainMoved
-from labctl.registry.record import new_record_id
 from labctl.registry.signing import public_key_text, sign_record
 from labctl.registry.store import Registry, open_registry
 from labctl.registry.tables import chain_heads
@@ -138,19 +134,3 @@ def test_a_second_first_record_of_a_lab_stores_nothing(registry_url, make_record
             reg.push(other)
         monkeypatch.undo()
         assert reg.count() == 1 and _heads(reg) == {"Lab A": one.hash}
-
-
-def test_record_ids_are_time_ordered_uuids(monkeypatch):
-    import labctl.registry.record as record_module
-
-    monkeypatch.delattr(uuid, "uuid7", raising=False)  # labctl's own, not 3.14's
-    now = time.time_ns()
-    clock = iter([now, now + 2_000_000, now + 4_000_000])  # 2 ms apart
-    monkeypatch.setattr(record_module.time, "time_ns", lambda: next(clock))
-    ids = [new_record_id() for _ in range(3)]
-    assert [uuid.UUID(i).version for i in ids] == [7, 7, 7]
-    assert [uuid.UUID(i).variant for i in ids] == [uuid.RFC_4122] * 3
-    assert ids == sorted(ids)
-    assert int(ids[0].replace("-", "")[:12], 16) == now // 1_000_000
-    monkeypatch.undo()
-    assert len({new_record_id() for _ in range(1000)}) == 1000

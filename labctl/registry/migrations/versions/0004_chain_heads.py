@@ -8,8 +8,8 @@ rows into this schema ran at ~300-340 us a record against ~150 without the two h
 indexes (``benchmarks/bench_registry_service.py --stored``).
 
 - The unique hash goes: the hash covers the record's id, which stays unique, so two
-  records with one hash cannot be stored anyway. Looking a record up by hash now reads
-  the lab's records (``has_hash`` looks up by id first where it can).
+  records with one hash cannot be stored anyway. The outbox checkpoints are looked up
+  by record id (``has_record``); a query by hash alone reads the lab's records.
 - The unique (lab, link), the guard against a fork of a lab's chain by two concurrent
   pushes, is replaced by ``labctl_chain_heads``: one row per lab naming its last record.
   A push moves that row only from the head it linked its records to (a compare-and-set
