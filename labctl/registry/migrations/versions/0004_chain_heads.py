@@ -3,9 +3,8 @@
 Every push wrote each record into three B-trees whose keys are random: the id (a UUID),
 the hash and (lab, link) (SHA-256). Once a registry holds tens of thousands of records,
 each record lands on a page of its own in each of them: with 40,000 records stored, a
-batch of 200 wrote about 1,130 pages (5.6 a record), and raw sqlite3 inserts of the same
-rows into this schema ran at ~300-340 us a record against ~150 without the two hash
-indexes (``benchmarks/bench_registry_service.py --stored``).
+batch of 200 wrote 5.6 log pages a record, 3.2 without the two hash indexes
+(``benchmarks/bench_registry_service.py --stored 40000``, "log pages written a record").
 
 - The unique hash goes: the hash covers the record's id, which stays unique, so two
   records with one hash cannot be stored anyway. The outbox checkpoints are looked up
