@@ -7,6 +7,7 @@ refused as ``ChainMoved`` and stores nothing."""
 from __future__ import annotations
 
 import pytest
+from migration_support import upgrade_to
 from sqlalchemy import create_engine, inspect, select, text
 
 from labctl.registry import migrate
@@ -15,21 +16,6 @@ from labctl.registry.errors import ChainMoved
 from labctl.registry.signing import public_key_text, sign_record
 from labctl.registry.store import Registry, open_registry
 from labctl.registry.tables import chain_heads
-
-
-def _at_0003(url: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    engine = make_engine(parse_url(url), "test")
-    with engine.connect() as conn:
-        conn.execution_options(labctl_write=True)
-        with conn.begin():
-            config = Config()
-            config.set_main_option("script_location", str(migrate.MIGRATIONS))
-            config.attributes["connection"] = conn
-            command.upgrade(config, "0003_history_index")
-    engine.dispose()
 
 
 def _chain(make_record, lab_key, lab: str, n: int) -> list:
@@ -47,7 +33,7 @@ def _heads(reg: Registry) -> dict[str, str]:
 
 
 def test_a_0003_registry_is_migrated_in_place(registry_url, make_record, lab_key):
-    _at_0003(registry_url)
+    upgrade_to(registry_url, "0003_history_index")
     first = _chain(make_record, lab_key, "Lab A", 3)
     second = _chain(make_record, lab_key, "Lab B", 2)
     engine = make_engine(parse_url(registry_url), "test")

@@ -6,6 +6,7 @@ table definitions the queries use."""
 from __future__ import annotations
 
 import pytest
+from migration_support import upgrade_to
 from sqlalchemy import create_engine, inspect, text
 
 from labctl.registry import migrate
@@ -13,25 +14,6 @@ from labctl.registry.database import make_engine, parse_url
 from labctl.registry.signing import sign_record
 from labctl.registry.store import open_registry
 from labctl.registry.tables import metadata
-
-
-def _legacy(url: str) -> None:
-    """The schema today's embedded registry made before migrations: revision 0001, no
-    version table."""
-    from alembic import command
-    from alembic.config import Config
-
-    parsed = parse_url(url)
-    engine = make_engine(parsed, "test")
-    with engine.connect() as conn:
-        conn.execution_options(labctl_write=True)
-        with conn.begin():
-            config = Config()
-            config.set_main_option("script_location", str(migrate.MIGRATIONS))
-            config.attributes["connection"] = conn
-            command.upgrade(config, "0001")
-            conn.execute(text(f"DROP TABLE {migrate.VERSION_TABLE}"))
-    engine.dispose()
 
 
 def test_a_new_registry_is_at_head_and_matches_the_tables(registry_url):
@@ -45,7 +27,7 @@ def test_a_new_registry_is_at_head_and_matches_the_tables(registry_url):
 
 def test_a_registry_from_before_migrations_is_migrated_in_place(registry_url, make_record,
                                                                 lab_key, point):
-    _legacy(registry_url)
+    upgrade_to(registry_url, "0001", unversioned=True)  # made before migrations
     records, previous = [], None
     for i in range(5):
         record = sign_record(make_record(points=[point(i)])

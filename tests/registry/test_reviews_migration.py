@@ -4,6 +4,7 @@ and the records can then be reviewed."""
 
 from __future__ import annotations
 
+from migration_support import upgrade_to
 from reviews_support import personnel_file
 from sqlalchemy import text
 
@@ -15,23 +16,8 @@ from labctl.registry.store import open_registry
 from labctl.registry.tokens import check_token, token_hash
 
 
-def _at_0002(url: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    engine = make_engine(parse_url(url), "test")
-    with engine.connect() as conn:
-        conn.execution_options(labctl_write=True)
-        with conn.begin():
-            config = Config()
-            config.set_main_option("script_location", str(migrate.MIGRATIONS))
-            config.attributes["connection"] = conn
-            command.upgrade(config, "0002")
-    engine.dispose()
-
-
 def test_a_0002_registry_is_migrated_in_place(registry_url, make_record, lab_key, tmp_path):
-    _at_0002(registry_url)
+    upgrade_to(registry_url, "0002")
     engine = make_engine(parse_url(registry_url), "test")
     from labctl.registry.store import Registry
 
