@@ -143,6 +143,7 @@ def test_kill_9_while_pushing_and_checkpointing_keeps_every_committed_record(
             break
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    assert said >= 300, "the pushing process ended before it was killed"
     with open_registry(sqlite_url) as reg:
         stored = reg.count()
         assert stored >= said and stored % 50 == 0
