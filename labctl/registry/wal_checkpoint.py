@@ -87,12 +87,28 @@ class WalCheckpointer:
                                                isolation_level=None, check_same_thread=False)
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                     self.runs += 1
+                except sqlite3.OperationalError as err:
+                    if not _busy(err):
+                        self._failed(err)
+                    # else another process's checkpoint is copying the log right now
                 except sqlite3.Error as err:
-                    # The writers' backstop checkpoint keeps the log bounded; say why once.
-                    if self.last_error is None:
-                        log.warning("registry %s: background WAL checkpoint failed (%s); "
-                                    "SQLite's own checkpoints go on", self._path, err)
-                    self.last_error = err
+                    self._failed(err)
         finally:
             if conn is not None:
                 conn.close()
+
+    def _failed(self, err: sqlite3.Error) -> None:
+        # The writers' backstop checkpoint keeps the log bounded; say why once.
+        if self.last_error is None:
+            log.warning("registry %s: background WAL checkpoint failed (%s); "
+                        "SQLite's own checkpoints go on", self._path, err)
+        self.last_error = err
+
+
+def _busy(err: sqlite3.OperationalError) -> bool:
+    """True for SQLITE_BUSY or SQLITE_LOCKED: a PASSIVE checkpoint does not wait for
+    another connection's checkpoint (of a second service process, say)."""
+    code = getattr(err, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(err) or "busy" in str(err)

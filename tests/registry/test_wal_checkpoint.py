@@ -74,6 +74,29 @@ def test_a_failing_checkpoint_is_said_once_and_pushes_go_on(tmp_path, caplog):
     assert not checkpointer._thread.is_alive()
 
 
+def test_a_checkpoint_busy_in_another_process_is_no_failure(tmp_path, caplog, monkeypatch):
+    """A PASSIVE checkpoint does not wait for another connection's (a second service
+    process on the same file): busy is skipped quietly, the next commit tries again."""
+    import labctl.registry.wal_checkpoint as module
+
+    class _Busy:
+        def execute(self, _sql):
+            err = sqlite3.OperationalError("database is locked")
+            err.sqlite_errorcode = sqlite3.SQLITE_BUSY
+            raise err
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(module.sqlite3, "connect", lambda *a, **k: _Busy())
+    checkpointer = WalCheckpointer(str(tmp_path / "registry.db"))
+    with caplog.at_level(logging.WARNING, logger="labctl.registry.wal_checkpoint"):
+        checkpointer.committed()
+        checkpointer.close()
+    assert checkpointer.last_error is None and checkpointer.runs == 0
+    assert not [r for r in caplog.records if "checkpoint failed" in r.message]
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_forked_child_checkpoints_with_its_own_thread(sqlite_url, make_record, lab_key):
     path = sqlite_url.removeprefix("sqlite:///")
