@@ -73,6 +73,14 @@ def check_url(url: str | None) -> None:
                                 "not installed", hint="pip install 'labctl[postgres]'")
 
 
+def checkpointed_file(url: URL) -> str | None:
+    """The SQLite file whose log a ``WalCheckpointer`` (started by ``Registry``)
+    checkpoints, or None: another database, in memory, or a ``file:`` URI."""
+    if url.get_backend_name() != "sqlite" or not_a_path(url):
+        return None
+    return str(url.database)
+
+
 def not_a_path(url: URL) -> bool:
     """True for an in-memory SQLite database or a ``file:`` URI (left as given)."""
     database = url.database or ""
@@ -86,7 +94,8 @@ def make_engine(url: URL, shown: str) -> Engine:
             memory = url.database in (None, "", ":memory:")
             engine = create_engine(url, poolclass=StaticPool if memory else None,
                                    connect_args={"timeout": 30})
-            _sqlite_transactions(engine, memory=memory, checkpointed=not not_a_path(url))
+            _sqlite_transactions(engine, memory=memory,
+                                 checkpointed=checkpointed_file(url) is not None)
             return engine
         return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
     except ImportError as err:

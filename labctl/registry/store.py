@@ -41,6 +41,7 @@ from labctl.registry.canonical import (
 )
 from labctl.registry.database import (
     Transaction,
+    checkpointed_file,
     make_engine,
     not_a_path,
     parse_url,
@@ -157,10 +158,8 @@ class Registry(ReviewBook):
         self._engine = engine
         self.url = url
         self._known_keys: dict[str, Ed25519PublicKey] = {}
-        database = engine.url.database
-        self._checkpointer = WalCheckpointer(database) if \
-            engine.dialect.name == "sqlite" and not not_a_path(engine.url) and database \
-            else None
+        database = checkpointed_file(engine.url)
+        self._checkpointer = None if database is None else WalCheckpointer(database)
 
     # -- life -------------------------------------------------------------------------
 

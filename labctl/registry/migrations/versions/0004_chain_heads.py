@@ -35,19 +35,6 @@ branch_labels = None
 depends_on = None
 
 _IMMUTABLE = "labctl records are immutable: push a new record that supersedes this one"
-#: The records' indexes besides the constraints (0001-0003), made again after the rebuild.
-_INDEXES = {
-    "ix_labctl_records_lab_seq": ["lab", "seq"],
-    "ix_labctl_records_family": ["family", "seq"],
-    "ix_labctl_records_serial_seq": ["dut_serial", "seq"],
-    "ix_labctl_records_procedure": ["procedure_id", "seq"],
-    "ix_labctl_records_decision": ["decision", "seq"],
-    "ix_labctl_records_supersedes": ["supersedes"],
-    "ix_labctl_records_finished": ["finished"],
-}
-_COLUMNS = ("seq", "id", "lab", "link", "hash", "key_id", "supersedes", "finished",
-            "dut_maker", "dut_model", "dut_serial", "procedure_id", "procedure_version",
-            "decision", "document", "pushed_at", "family")
 
 
 def upgrade() -> None:
@@ -69,8 +56,9 @@ def upgrade() -> None:
 
 
 def _rebuild_sqlite_records() -> None:
-    columns = ", ".join(_COLUMNS)
-    op.create_table(
+    # the indexes of 0001-0003 (those of the constraints aside), made again on the copy
+    indexes = sa.inspect(op.get_bind()).get_indexes("labctl_records")
+    rebuilt = op.create_table(
         "labctl_records_0004",
         sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("id", sa.String(36), nullable=False, unique=True),
@@ -91,6 +79,7 @@ def _rebuild_sqlite_records() -> None:
         sa.Column("family", sa.String(100)),
         sqlite_autoincrement=True,
     )
+    columns = ", ".join(column.name for column in rebuilt.columns)
     op.execute(f"INSERT INTO labctl_records_0004 ({columns}) SELECT {columns} "
                "FROM labctl_records ORDER BY seq")
     # the push order goes on where it was (AUTOINCREMENT never reuses a seq)
@@ -99,8 +88,9 @@ def _rebuild_sqlite_records() -> None:
                "(SELECT 1 FROM sqlite_sequence WHERE name = 'labctl_records')")
     op.drop_table("labctl_records")  # its triggers and indexes go with it
     op.rename_table("labctl_records_0004", "labctl_records")
-    for name, on in _INDEXES.items():
-        op.create_index(name, "labctl_records", on)
+    for index in indexes:
+        op.create_index(index["name"], "labctl_records", index["column_names"],
+                        unique=bool(index["unique"]))
     for verb in ("UPDATE", "DELETE"):
         op.execute(f"CREATE TRIGGER labctl_records_no_{verb.lower()} BEFORE {verb} "
                    f"ON labctl_records BEGIN SELECT RAISE(ABORT, '{_IMMUTABLE}'); END")
