@@ -10,7 +10,10 @@
    raw table already hold N records (the rate of a registry in use; random keys in an
    index cost a page write a record once the index is large). The log pages written a
    record, for one batch with no checkpoint, count what the indexes cost in writes the
-   same on any machine.
+   same on any machine. Then the same records go the way a bench sends them: put in an
+   outbox (``Outbox.put``, untimed), then ``Outbox.deliver`` into a copy of the same
+   registry (timed): each record's JSON read from the outbox, checked against the
+   record schema, pushed, and marked delivered, with the signed checkpoint kept.
 2. http: ``labctl registry serve`` (a subprocess, uvicorn) on PostgreSQL; 4 client
    processes push pre-signed records through ``HttpRegistry.push_many``, each for its own
    lab (its own chain), in batches of ``--batch`` (and once one record per request);
@@ -63,6 +66,7 @@ def goal(name: str, value: float, target: float, unit: str, higher: bool = True)
 
 def embedded(n: int, batch: int, repeats: int = 3, stored: int = 0) -> None:
     from labctl.registry.canonical import CanonicalDocument, load_json
+    from labctl.registry.outbox import Outbox
     from labctl.registry.signing import verify_record
     from labctl.registry.store import open_registry
 
@@ -74,7 +78,7 @@ def embedded(n: int, batch: int, repeats: int = 3, stored: int = 0) -> None:
     before_docs = [load_json(r.canonical_json()) for r in before]
     bodies = [(r.id, r.canonical_json().decode()) for r in records]
     docs_in = [load_json(text) for _, text in bodies]
-    pushes, raws, problems = [], [], []
+    pushes, raws, deliveries, problems = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         # the registry and the raw table as they are before the timed pushes: ``stored``
         # records already in them, then one batch (it starts the signature worker
@@ -93,6 +97,13 @@ def embedded(n: int, batch: int, repeats: int = 3, stored: int = 0) -> None:
         raw.close()
         for path in (reg_start, raw_start):
             _checkpointed(path)
+        # the records waiting in a bench's outbox for the registry at ``deliver_url``
+        deliver_path = Path(tmp, "deliver.db")
+        deliver_url = f"sqlite:///{deliver_path.as_posix()}"
+        outbox_start = Outbox(Path(tmp, "outbox.db"), key=key)
+        for record in records:
+            outbox_start.put(record, deliver_url)
+        _checkpointed(outbox_start.path)
         # alternately, each time into a fresh copy: the machine's load moves both
         for k in range(repeats):
             raw_path = Path(tmp, f"raw{k}.db")
@@ -118,6 +129,17 @@ def embedded(n: int, batch: int, repeats: int = 3, stored: int = 0) -> None:
             pushes.append((time.perf_counter() - t0, time.process_time() - c0,
                            time.thread_time() - m0, _worker_cpu() - w0))
             problems += reg.verify_chain("Bench Lab")
+            reg.close()
+            # the same records from the outbox into a copy of the same registry
+            shutil.copyfile(reg_start, deliver_path)
+            outbox = Outbox(Path(tmp, f"outbox{k}.db"), key=key)
+            shutil.copyfile(outbox_start.path, outbox.path)
+            reg = open_registry(deliver_url)
+            t0 = time.perf_counter()
+            report = outbox.deliver(reg, batch=batch)
+            deliveries.append(time.perf_counter() - t0)
+            problems += [f"not delivered: {report.rejected or report.last_error}"] * \
+                (len(report.delivered) != n) + reg.verify_chain("Bench Lab")
             reg.close()
         pages = _log_pages(reg_start, records[:batch], docs_in[:batch])
 
@@ -155,7 +177,11 @@ def embedded(n: int, batch: int, repeats: int = 3, stored: int = 0) -> None:
           f"{t_canon * us:4.0f} us (the rfc8785 package alone: {t_rfc * us:5.0f} us), "
           f"Ed25519 check {t_verify * us:4.0f} us")
     print(f"  log pages written a record (one batch, nothing checkpointed): {pages:.2f}")
+    t_deliver = statistics.median(deliveries)
+    print(f"  from the outbox (read, checked against the record schema, pushed, marked "
+          f"delivered): {n / t_deliver:.0f} records/s, ratio to raw {t_deliver / t_raw:5.2f}x")
     goal("embedded SQLite push", n / t_push, 5000, "records/s")
+    goal("embedded SQLite delivery from the outbox", n / t_deliver, 5000, "records/s")
 
 
 def _checkpointed(path: Path) -> None:

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labctl.registry import checkpoints
+from labctl.registry.canonical import load_json, load_stored_json
 from labctl.registry.checkpoints import Checkpoint, EntryCheckpoint
 from labctl.registry.errors import (
     ChainMoved,
@@ -48,6 +49,7 @@ from labctl.registry.errors import (
     RegistryError,
     RegistryUnavailable,
 )
+from labctl.registry.gc_pause import collector_held
 from labctl.registry.record import Record
 
 if TYPE_CHECKING:
@@ -258,8 +260,8 @@ class Outbox:
             opened = registry  # type: ignore[assignment]
             target = opened.url  # type: ignore[union-attr]
         failures = 0
-        pending = self._pending_rows(target)
-        mine_ids = [r.id for r, _ in pending]  # other processes' later records are theirs
+        pending = self._pending_rows(target)  # documents are read a batch at a time
+        mine_ids = [row.id for row in pending]  # other processes' later records are theirs
         single_until = 0  # after a refused batch, records before this index go one by one
         i = 0
         relink = False
@@ -269,20 +271,28 @@ class Outbox:
                 size = 1 if i < single_until else max(1, batch)
                 group = [pending[i]]
                 while (len(group) < size and i + len(group) < len(pending)
-                       and pending[i + len(group)][0].lab == group[0][0].lab
-                       and pending[i + len(group)][1] == group[0][1]):
+                       and pending[i + len(group)].joins(group[0])):
                     group.append(pending[i + len(group)])
-                records = [r for r, _ in group]
+                try:
+                    with collector_held():
+                        records, documents = self._read_batch([row.id for row in group])
+                except _Unreadable as bad:
+                    self._mark(bad.record_id, "rejected", str(bad))
+                    report.rejected.append((bad.record_id, str(bad)))
+                    at = next(k for k, row in enumerate(pending) if row.id == bad.record_id)
+                    del pending[at]
+                    single_until -= at < single_until
+                    continue
                 try:
                     if opened is None:
                         opened = _open(url)
                     if relink:
                         records = self._relink_all(records, opened.last_hash(records[0].lab))
-                        pending[i:i + len(records)] = [(r, group[0][1]) for r in records]
+                        documents = [_document(r) for r in records]
                         relink = False
                     report.attempts += 1
-                    opened.push_many(records, _load_key(group[0][1]),
-                                     [self._document(r) for r in records])
+                    with collector_held():
+                        opened.push_many(records, _load_key(group[0].public_key), documents)
                 except ChainMoved as err:
                     # Another record took this place in the lab's chain: re-link and
                     # push again; only a registry that keeps moving counts as a failure.
@@ -308,8 +318,7 @@ class Outbox:
                 else:
                     failures = 0
                     relinks = 0
-                    self._mark_delivered([r.id for r in records])
-                    self._checkpoint(target, records[-1])
+                    self._mark_delivered(target, records)
                     report.delivered.extend(r.id for r in records)
                     i += len(records)
                     continue
@@ -355,21 +364,18 @@ class Outbox:
         with self._connect() as conn:
             checkpoints.keep(conn, checkpoints.ENTRIES, self._signing_key(), values)
 
-    def _checkpoint(self, target: str, record: Record) -> None:
+    def _keep_checkpoint(self, conn: sqlite3.Connection, target: str, record: Record) -> None:
         values = {"target": target, "lab": record.lab, "record_id": record.id,
                   "hash": str(record.hash), "at": _now()}
-        with self._connect() as conn:
-            checkpoints.keep(conn, checkpoints.RECORDS, self._signing_key(), values)
+        checkpoints.keep(conn, checkpoints.RECORDS, self._signing_key(), values)
 
     # -- internals --------------------------------------------------------------------
 
-    def _state(self, record_id: str) -> str | None:
-        with self._connect() as conn:
-            row = conn.execute("SELECT state FROM outbox WHERE id = ?", (record_id,)).fetchone()
-        return None if row is None else str(row[0])
-
     def _still_pending(self, ids: list[str]) -> list[str]:
-        return [i for i in ids if self._state(i) == "pending"]
+        with self._connect() as conn:
+            pending = {rid for (rid,) in _rows_of(
+                conn, "SELECT id FROM outbox WHERE state = 'pending' AND id IN ({})", ids)}
+        return [rid for rid in ids if rid in pending]
 
     def _signing_key(self) -> Ed25519PrivateKey:
         if self._key is None:
@@ -393,27 +399,32 @@ class Outbox:
 
         return sign_record(record, self._signing_key())
 
-    def _pending_rows(self, target: str) -> list[tuple[Record, str]]:
+    def _pending_rows(self, target: str) -> list[_Waiting]:
         with self._connect() as conn:
             rows = conn.execute(
-                "SELECT document, public_key FROM outbox WHERE state = 'pending' AND target = ? "
+                "SELECT id, lab, public_key FROM outbox WHERE state = 'pending' AND target = ? "
                 "ORDER BY seq", (target,)
             ).fetchall()
-        out = []
-        self._texts: dict[str, str] = {}
-        for text, key in rows:
-            record = Record.from_json(text)
-            self._texts[str(record.hash)] = text
-            out.append((record, key))
-        return out
+        return [_Waiting(*row) for row in rows]
 
-    def _document(self, record: Record) -> dict:
-        """The record's document read back from its canonical JSON (as stored here, or
-        made again after a re-link), the form a registry checks fastest."""
-        from labctl.registry.canonical import load_json
-
-        text = getattr(self, "_texts", {}).get(str(record.hash))
-        return load_json(text if text is not None else record.canonical_json())
+    def _read_batch(self, ids: list[str]) -> tuple[list[Record], list[dict[str, Any]]]:
+        """The records ``ids`` as the outbox holds them now (a re-link saved its form),
+        each with its document as read from its JSON (the form a registry checks
+        fastest); ``_Unreadable`` names the first whose JSON is not a valid record."""
+        with self._connect() as conn:
+            texts = dict(_rows_of(conn, "SELECT id, document FROM outbox WHERE id IN ({})",
+                                  ids))
+        records, documents = [], []
+        for rid in ids:
+            try:
+                # orjson reads it (several times faster than the standard library); a
+                # document of plain JSON values skips the model's conversion walk
+                doc, plain = load_stored_json(texts[rid])
+                records.append(Record.model_validate(doc, context={"json": plain}))
+            except (ValueError, TypeError) as err:  # pydantic's ValidationError is one
+                raise _Unreadable(rid, err) from err
+            documents.append(doc)
+        return records, documents
 
     def _relink_all(self, batch: list[Record], previous: str | None) -> list[Record]:
         """Re-link a run of pending records of one lab after ``previous``, in order."""
@@ -424,13 +435,16 @@ class Outbox:
             out.append(relinked)
         return out
 
-    def _mark_delivered(self, record_ids: list[str]) -> None:
+    def _mark_delivered(self, target: str, batch: list[Record]) -> None:
+        """Mark ``batch`` delivered to ``target`` and keep the checkpoint of its last
+        record, in one transaction (one write to disk)."""
         now = _now()
         with self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany(
                 "UPDATE outbox SET state = 'delivered', last_error = NULL, delivered_at = ?, "
-                "attempts = attempts + 1 WHERE id = ?", [(now, rid) for rid in record_ids])
+                "attempts = attempts + 1 WHERE id = ?", [(now, r.id) for r in batch])
+            self._keep_checkpoint(conn, target, batch[-1])
 
     def _relink(self, record: Record, previous: str | None) -> Record:
         """Re-link a pending record after ``previous``, re-sign it and save that form."""
@@ -487,6 +501,43 @@ def _open(url: str | None) -> Registry:
     from labctl.registry.store import open_registry
 
     return open_registry(url)
+
+
+def _document(record: Record) -> dict[str, Any]:
+    """The document of ``record`` as a registry reads it from its canonical JSON."""
+    return load_json(record.canonical_json())
+
+
+def _rows_of(conn: sqlite3.Connection, sql: str, ids: list[str]) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``sql``, whose ``IN ({})`` takes ``ids``, a few hundred at a time
+    (SQLite bounds the number of parameters of a statement)."""
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        yield from conn.execute(sql.format(",".join("?" * len(part))), part)
+
+
+@dataclass(frozen=True)
+class _Waiting:
+    """A record waiting for delivery: what groups it into a batch (its document is read
+    when its batch goes)."""
+
+    id: str
+    lab: str
+    public_key: str
+
+    def joins(self, first: _Waiting) -> bool:
+        """True when it can go in one push with ``first`` (same lab, same signing key)."""
+        return self.lab == first.lab and self.public_key == first.public_key
+
+
+class _Unreadable(Exception):
+    """A document in the outbox is not a record this labctl can read."""
+
+    def __init__(self, record_id: str, err: Exception):
+        first = str(err).strip().splitlines()
+        super().__init__(f"the outbox's copy of record {record_id} is not a valid record "
+                         f"({' '.join(first[:3])}); it was not sent")
+        self.record_id = record_id
 
 
 def _text(record: Record) -> str:

@@ -133,11 +133,13 @@ def test_registry_service_benchmark_embedded_part_runs(monkeypatch: pytest.Monke
                                                        capsys: pytest.CaptureFixture[str]
                                                        ) -> None:
     """The embedded part of bench_registry_service.py on 20 records: every record is
-    stored with its chain intact, and the goal line is printed (its verdict is not
-    asserted: times are the benchmark's business)."""
+    stored with its chain intact, pushed and delivered from the outbox alike, and the
+    goal lines are printed (their verdicts are not asserted: times are the benchmark's
+    business)."""
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     bench = load(BENCHMARKS / "bench_registry_service.py", monkeypatch)
     bench.embedded(20, 10, repeats=1)
     out = capsys.readouterr().out
     assert "20 records of" in out and "chain problems: 0" in out
     assert "goal embedded SQLite push:" in out
+    assert "goal embedded SQLite delivery from the outbox:" in out

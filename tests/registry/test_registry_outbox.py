@@ -242,3 +242,44 @@ def test_deliver_leaves_the_fresh_records_of_other_processes_alone(make_record, 
     assert report.ok and report.delivered == [record.id] and report.pending == []
     assert mine.state(theirs[0].id) == "pending"  # left for its own process to deliver
 
+
+
+def test_a_backlog_is_read_a_batch_at_a_time(outbox, make_record, sqlite_url, monkeypatch):
+    """A bench that was cut off for weeks holds thousands of records: delivery reads and
+    checks their documents one batch at a time, never the whole backlog at once, and
+    each once when nothing fails."""
+    records = [outbox.put(make_record(), sqlite_url) for _ in range(23)]
+    reads: list[int] = []
+    read_batch = Outbox._read_batch
+
+    def counted(self, ids):
+        reads.append(len(ids))
+        return read_batch(self, ids)
+
+    monkeypatch.setattr(Outbox, "_read_batch", counted)
+    report = outbox.deliver(sqlite_url, batch=5)
+    assert report.ok and report.delivered == [r.id for r in records]
+    assert reads == [5, 5, 5, 5, 3]
+    with open_registry(sqlite_url) as reg:
+        assert reg.verify_chain(records[0].lab) == []
+    [checkpoint] = outbox.checkpoints(sqlite_url)  # kept with the last batch's marks
+    assert checkpoint.record_id == records[-1].id and checkpoint.signature_ok
+
+
+def test_an_unreadable_copy_in_the_outbox_is_rejected_and_the_rest_delivered(
+        outbox, make_record, sqlite_url):
+    """A document in the outbox file that is no longer a record (a disk error, a hand
+    edit) is named and set aside; the records after it are re-linked past it and
+    delivered, instead of the whole delivery failing on it."""
+    first, broken, last = (outbox.put(make_record(), sqlite_url) for _ in range(3))
+    with sqlite3.connect(outbox.path) as conn:
+        conn.execute("UPDATE outbox SET document = replace(document, '\"points\":[', "
+                     "'\"points\":7,\"was\":[') WHERE id = ?", (broken.id,))
+    report = outbox.deliver(sqlite_url)
+    assert report.delivered == [first.id, last.id]
+    [(rid, reason)] = report.rejected
+    assert rid == broken.id and f"copy of record {broken.id} is not a valid record" in reason
+    assert "points" in reason and outbox.state(broken.id) == "rejected"
+    with open_registry(sqlite_url) as reg:
+        assert reg.count() == 2 and reg.verify_chain(first.lab) == []
+        assert reg.get(last.id).previous == first.hash
