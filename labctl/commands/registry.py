@@ -235,22 +235,30 @@ def deliver(registry_url: str | None, attempts: int) -> None:
     outbox = Outbox()
     target = registry_name(registry_url)
     report = outbox.deliver(registry_url, max_attempts=attempts)
-    console.print(f"{len(report.delivered)} records delivered to {escape(target)}.")
+    console.print(f"{_records(len(report.delivered))} delivered to {escape(target)}.")
     if report.pending:
-        console.print(f"{len(report.pending)} records queued in the outbox for "
+        console.print(f"{_records(len(report.pending))} queued in the outbox for "
                       f"{escape(target)}: {escape(str(report.last_error))}")
     for record_id, reason in report.rejected:
         console.print(f"[red]rejected {record_id}: {escape(reason)}[/]")
     for other, count in outbox.waiting().items():
         if other != target:
-            console.print(f"{count} records wait for {escape(other)}: "
+            console.print(f"{_records(count, ('waits', 'wait'))} for {escape(other)}: "
                           f"labctl registry deliver --registry {escape(other)}")
     if report.pending:
-        raise RegistryError(f"{len(report.pending)} records still wait: {report.last_error}",
+        still = _records(len(report.pending), ("still waits", "still wait"))
+        raise RegistryError(f"{still}: {report.last_error}",
                             hint="run 'labctl registry deliver' again later")
     if report.rejected:
-        raise RegistryError(f"{len(report.rejected)} records were rejected",
+        raise RegistryError(f"{_records(len(report.rejected), ('was', 'were'))} rejected",
                             where=f"registry {target}", hint="see the reasons above")
+
+
+def _records(count: int, verbs: tuple[str, str] = ("", "")) -> str:
+    """``1 record``, ``2 records``; with ``verbs`` (singular, plural), ``1 record was``,
+    ``2 records were``."""
+    noun, verb = ("record", verbs[0]) if count == 1 else ("records", verbs[1])
+    return f"{count} {noun} {verb}" if verb else f"{count} {noun}"
 
 
 @registry.command("serve")

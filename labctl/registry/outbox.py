@@ -40,6 +40,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from labctl.registry import checkpoints
 from labctl.registry.canonical import load_json, load_stored_json
 from labctl.registry.checkpoints import Checkpoint, EntryCheckpoint
@@ -534,9 +536,14 @@ class _Unreadable(Exception):
     """A document in the outbox is not a record this labctl can read."""
 
     def __init__(self, record_id: str, err: Exception):
-        first = str(err).strip().splitlines()
+        if isinstance(err, ValidationError):  # each problem as "where: what", the first 3
+            problems = [f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}"
+                        for e in err.errors()[:3]]
+            what = "; ".join(problems) + ("; ..." if err.error_count() > 3 else "")
+        else:
+            what = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         super().__init__(f"the outbox's copy of record {record_id} is not a valid record "
-                         f"({' '.join(first[:3])}); it was not sent")
+                         f"({what}); it was not sent")
         self.record_id = record_id
 
 

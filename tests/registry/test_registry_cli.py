@@ -123,10 +123,10 @@ def test_deliver_pushes_what_waits_in_the_outbox(make_record, lab_key, tmp_path,
     url = f"sqlite:///{where.as_posix()}/registry.db"
     record = Outbox(key=lab_key).put(make_record(), url)
     assert main(["registry", "deliver", "--registry", url, "--attempts", "2"]) == 2
-    assert "1 records still wait" in capsys.readouterr().err
+    assert "1 record still waits" in capsys.readouterr().err
     assert main(["registry", "deliver"]) == 0  # the embedded registry: nothing for it
-    assert f"1 records wait for sqlite:///{where.as_posix()}" in capsys.readouterr().out
+    assert f"1 record waits for sqlite:///{where.as_posix()}" in capsys.readouterr().out
     where.mkdir()
     assert main(["registry", "deliver", "--registry", url]) == 0
-    assert "1 records delivered" in capsys.readouterr().out
+    assert "1 record delivered" in capsys.readouterr().out
     assert main(["registry", "show", record.id, "--registry", url]) == 0

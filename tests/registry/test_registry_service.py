@@ -171,13 +171,13 @@ def test_deliver_with_the_service_down_keeps_the_records_queued(tmp_path, lab_ke
     outbox.put(record, service.url)
     assert main(["registry", "deliver", "--registry", service.url, "--attempts", "1"]) == 2
     captured = capsys.readouterr()
-    assert "1 records queued in the outbox" in captured.out
+    assert "1 record queued in the outbox" in captured.out
     assert "cannot reach the registry service" in captured.err
     assert outbox.state(record.id) == "pending"
     service.start()
     try:
         assert main(["registry", "deliver", "--registry", service.url]) == 0
-        assert "1 records delivered" in capsys.readouterr().out
+        assert "1 record delivered" in capsys.readouterr().out
         assert outbox.state(record.id) == "delivered"
     finally:
         service.stop()
