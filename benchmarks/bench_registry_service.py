@@ -18,6 +18,7 @@
    processes push pre-signed records through ``HttpRegistry.push_many``, each for its own
    lab (its own chain), in batches of ``--batch`` (and once one record per request);
    against raw psycopg inserts of the same JSON by 4 threads. Goal: >= 1,000 records/s.
+   Meanwhile a reader asks for the newest record every 20 ms: how long it waits (p50, p99).
 3. history: ``--history N`` rows generated in PostgreSQL (server side; small documents,
    10 records per instrument), then the p50/p99 of ``GET /v1/instruments/{serial}/history``
    over HTTP and of the same query through the store. Goal: p99 <= 10 ms at 10^6 records.
@@ -265,6 +266,33 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class _Reading:
+    """A reader asking the service for the newest record every 20 ms in a thread, while
+    benches push: how long a reader waits behind the pushes (ms)."""
+
+    def __init__(self, url: str, token: str):
+        import httpx
+
+        self._client = httpx.Client(base_url=url, timeout=30,
+                                    headers={"authorization": f"Bearer {token}"})
+        self.waits: list[float] = []
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.wait(0.02):
+            t0 = time.perf_counter()
+            self._client.get("/v1/records", params={"limit": 1}).raise_for_status()
+            self.waits.append((time.perf_counter() - t0) * 1000)
+
+    def stop(self) -> list[float]:
+        self._done.set()
+        self._thread.join()
+        self._client.close()
+        return self.waits
+
+
 class _Served:
     """``labctl registry serve`` in a subprocess."""
 
@@ -334,6 +362,7 @@ def http(n_per_client: int, batch: int, workers: int) -> None:
     try:
         with open_registry(db) as reg:
             token = create_token(reg, "bench", "benchmark")[0]
+            reader = create_token(reg, "reader", "benchmark reader")[0]
         served = _Served(db, workers)
         try:
             for size in (batch, 1):
@@ -349,8 +378,10 @@ def http(n_per_client: int, batch: int, workers: int) -> None:
                     ready.get(timeout=600)
                 t0 = time.perf_counter()
                 start.set()
+                waits = _Reading(served.url, reader) if size > 1 else None
                 times = [out.get(timeout=600) for _ in procs]
                 wall = time.perf_counter() - t0
+                read = waits.stop() if waits is not None else []
                 for p in procs:
                     p.join()
                 rate = 4 * count / wall
@@ -359,6 +390,11 @@ def http(n_per_client: int, batch: int, workers: int) -> None:
                       f"{max(times):.2f} s)")
                 if size > 1:
                     batched_rate = rate
+                    if len(read) >= 2:
+                        q = statistics.quantiles(read, n=100, method="inclusive")
+                        print(f"  a reader meanwhile (GET /v1/records?limit=1, every 20 ms): "
+                              f"{len(read)} requests, p50 {q[49]:.1f} ms, p99 {q[98]:.1f} ms, "
+                              f"slowest {max(read):.1f} ms")
         finally:
             served.stop()
         with open_registry(db) as reg:
