@@ -428,10 +428,14 @@ class Record(_Model):
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Record:
-        """Read a record from its JSON text (as ``canonical.load_json`` reads numbers)."""
-        from labctl.registry.canonical import load_json
+        """Read a record from its JSON text (as ``canonical.load_json`` reads numbers).
 
-        return cls.model_validate(load_json(text))
+        orjson reads it when it can; plain JSON read so (finite numbers, no integer beyond
+        2**53) is validated without the walk that converts other values to JSON's."""
+        from labctl.registry.canonical import load_stored_json
+
+        doc, plain = load_stored_json(text)
+        return cls.model_validate(doc, context={"json": True} if plain else None)
 
 
 # -- helpers ------------------------------------------------------------------------------
