@@ -17,7 +17,7 @@ import math
 import re
 from typing import Any
 
-__all__ = ["decimals_of", "number_text", "quantity_text", "readable_units",
+__all__ = ["counted", "decimals_of", "number_text", "quantity_text", "readable_units",
            "uncertainty_text", "unit_text", "value_text"]
 
 #: Significant digits of a number shown without a resolution or an uncertainty.
@@ -29,6 +29,12 @@ _WORDS = {
     "delta_degree_Fahrenheit": "°F", "degree_Fahrenheit": "°F", "kelvin": "K",
     "percent": "%", "dimensionless": "",
 }
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``count`` things in words: ``1 record``, ``2 records``, ``0 records`` (``plural``:
+    the plural when it is not ``noun`` + ``s``)."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 def _clean(text: str) -> str:

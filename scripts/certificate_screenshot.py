@@ -36,6 +36,15 @@ def find_browser() -> str:
     sys.exit("no Chromium/Chrome found: apt-get install chromium (or put it on PATH)")
 
 
+def _uncovered(text: str) -> list[str]:
+    """The characters of ``text`` no installed font has (none known without labctl)."""
+    try:
+        from labctl.report.fonts import uncovered
+    except ImportError:
+        return []
+    return uncovered(text)
+
+
 def page_range(text: str | None, pages: int) -> tuple[int, int]:
     if not text:
         return 1, pages
@@ -74,6 +83,12 @@ def main(argv: list[str] | None = None) -> int:
                         f"--window-size={WIDTH_PX},{height}", source.as_uri()],
                        check=True, capture_output=True, timeout=120)
         print(f"{args.png}: sheets {first}-{last} of {pages}")
+        missing = _uncovered(text)
+        if missing:
+            print(f"warning: no font installed here has {len(missing)} of its characters "
+                  f"({' '.join(missing[:8])}...): the screenshot shows them as empty boxes, "
+                  "as the reader's browser will not if it has a Chinese font "
+                  "(apt-get install fonts-noto-cjk)", file=sys.stderr)
         if args.print_pdf:
             subprocess.run([*common, f"--print-to-pdf={args.print_pdf.resolve()}",
                             "--no-pdf-header-footer", args.html.resolve().as_uri()],

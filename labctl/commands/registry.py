@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from labctl.numbers import counted
 from labctl.report.tables import decision_text as _decision
 from labctl.report.tables import points_table
 
@@ -193,21 +194,21 @@ def verify(registry_url: str | None, trusted_file: Path | None,
                                                                                 trusted)
             count = reg.count(lab)
             if problems:
-                console.print(f"[bold red]lab {escape(lab)}: {count} records, "
-                              f"{len(problems)} problems[/]")
+                console.print(f"[bold red]lab {escape(lab)}: {_records(count)}, "
+                              f"{counted(len(problems), 'problem')}[/]")
                 for problem in problems:
                     console.print(f"  - {escape(problem)}")
             else:
                 keys = "trusted keys" if trusted is not None else "keys (not checked: no trust " \
                     "anchor)"
-                console.print(f"[green]lab {escape(lab)}: {count} records; chain, hashes "
+                console.print(f"[green]lab {escape(lab)}: {_records(count)}; chain, hashes "
                               f"and signatures good; columns match; {keys}[/]")
             total += len(problems)
         for lab in reg.review_labs():
             problems = reg.verify_reviews(lab, trusted, personnel)
             if problems:
                 console.print(f"[bold red]lab {escape(lab)}: review entries: "
-                              f"{len(problems)} problems[/]")
+                              f"{counted(len(problems), 'problem')}[/]")
                 for problem in problems:
                     console.print(f"  - {escape(problem)}")
             else:
@@ -215,8 +216,8 @@ def verify(registry_url: str | None, trusted_file: Path | None,
                               "chain, hashes and signatures good[/]")
             total += len(problems)
         if total:
-            raise VerificationFailed(f"{total} problems found", where=f"registry {reg.url}",
-                                     hint="see the list above")
+            raise VerificationFailed(f"{counted(total, 'problem')} found",
+                                     where=f"registry {reg.url}", hint="see the list above")
 
 
 @registry.command("deliver")
@@ -257,8 +258,8 @@ def deliver(registry_url: str | None, attempts: int) -> None:
 def _records(count: int, verbs: tuple[str, str] = ("", "")) -> str:
     """``1 record``, ``2 records``; with ``verbs`` (singular, plural), ``1 record was``,
     ``2 records were``."""
-    noun, verb = ("record", verbs[0]) if count == 1 else ("records", verbs[1])
-    return f"{count} {noun} {verb}" if verb else f"{count} {noun}"
+    verb = verbs[0] if count == 1 else verbs[1]
+    return f"{counted(count, 'record')} {verb}" if verb else counted(count, "record")
 
 
 @registry.command("serve")

@@ -89,6 +89,8 @@ def issue_certificate(registry: Any, record_id: str, *, html: Path | None = None
     out = IssuedCertificate(record_id=view["record"].id, number=view["number"], draft=draft,
                             pages=view["pages"], signature=view["signature"])
     text = render_html(view) if html is not None or pdf is not None else None
+    if pdf is not None and text is not None:
+        _refuse_missing_glyphs(text)
     if html is not None and text is not None:
         Path(html).write_text(text, encoding="utf-8")
         out.html = Path(html)
@@ -103,3 +105,19 @@ def issue_certificate(registry: Any, record_id: str, *, html: Path | None = None
         Path(dcc).write_bytes(dcc_xml(view, software_version=__version__))
         out.dcc = Path(dcc)
     return out
+
+
+def _refuse_missing_glyphs(text: str) -> None:
+    """Refuse a PDF in which some characters of ``text`` would be drawn as empty boxes,
+    no font installed here having them (``labctl.report.fonts``)."""
+    from labctl.report.fonts import FONT_ADVICE, uncovered
+    from labctl.report.pdf import PdfUnavailable
+
+    missing = uncovered(text)
+    if missing:
+        shown = " ".join(missing[:8]) + (" ..." if len(missing) > 8 else "")
+        raise PdfUnavailable(
+            f"the PDF would draw {len(missing)} of the certificate's characters as empty "
+            f"boxes ({shown}): no font installed here has them",
+            hint=f"{FONT_ADVICE}; or leave out --pdf (the HTML is drawn by its reader's "
+                 "browser, with the reader's fonts)")

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from labctl.numbers import (
+    counted,
     number_text,
     readable_units,
     uncertainty_text,
@@ -280,8 +281,8 @@ def results_count(points: list[Any], measured: list[str] | None = None) -> str:
     for p in points:
         by_point.setdefault(p.point, []).append(p.test)
     if measured is None:
-        return f"{len(points)} results"
-    text = f"{len(points)} results from the {len(measured)} points measured"
+        return counted(len(points), "result")
+    text = f"{counted(len(points), 'result')} from the {counted(len(measured), 'point')} measured"
     notes = []
     several = next((pt for pt, tests in by_point.items() if len(tests) > 1), None)
     if several is not None:

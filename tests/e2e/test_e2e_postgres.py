@@ -89,7 +89,7 @@ def test_run_show_verify_on_postgresql(postgres_url: str, tmp_path: Path,
     # verify: hashes, chain and signature good
     assert main(["registry", "verify", *registry]) == 0
     verified = capsys.readouterr().out
-    assert "1 records; chain, hashes and signatures good" in verified
+    assert "1 record; chain, hashes and signatures good" in verified
     assert record["lab"] in verified
 
 

@@ -43,6 +43,6 @@ def test_run_with_the_service_down_queues_then_delivers(tmp_path, monkeypatch, c
         assert main(["registry", "deliver", "--registry", service.url]) == 0
         assert "1 record delivered" in capsys.readouterr().out
         assert main(["registry", "verify", "--registry", service.url]) == 0
-        assert "1 records; chain, hashes and signatures good" in capsys.readouterr().out
+        assert "1 record; chain, hashes and signatures good" in capsys.readouterr().out
     finally:
         service.stop()

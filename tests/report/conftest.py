@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -87,3 +88,20 @@ def approved() -> Callable[[Any, str], ApprovingRegistry]:
         return ApprovingRegistry(registry, approval)
 
     return wrap
+
+
+@pytest.fixture
+def pdf_ready() -> None:
+    """WeasyPrint and a font with Chinese characters (``labctl certificate --pdf``
+    refuses without one): skips without them, but under CI=true, where .ci/run installs
+    both, a missing font fails."""
+    from labctl.report.fonts import FONT_ADVICE, uncovered
+    from labctl.report.pdf import weasyprint_problem
+
+    problem = weasyprint_problem()
+    if problem:
+        pytest.skip(f"no PDF here: {problem}")
+    if uncovered("检定证书校准"):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs a font with Chinese characters: {FONT_ADVICE}")
+        pytest.skip(f"no font with Chinese characters here: {FONT_ADVICE}")

@@ -138,12 +138,7 @@ def test_a_failed_verification_is_a_notice_naming_the_non_conforming_items(store
     assert "Valid until" not in html
 
 
-def test_pdf_has_one_page_per_sheet(store, record_doc, tmp_path):
-    from labctl.report.pdf import weasyprint_problem
-
-    problem = weasyprint_problem()
-    if problem:
-        pytest.skip(f"no PDF here: {problem}")
+def test_pdf_has_one_page_per_sheet(store, record_doc, tmp_path, pdf_ready):
     url, record = store(record_doc)
     with open_registry(url) as registry:
         out = issue_certificate(registry, record.id, html=tmp_path / "c.html",
