@@ -18,6 +18,7 @@ indication to the same resolution, no float noise, no ``-0``.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -273,6 +274,16 @@ def points_table(points: list[Any], title: str = "Points",
     return Group(*parts)
 
 
+def _times(name: str, n: int) -> str:
+    """``name``, ``name twice``, ``name 3 times``."""
+    return name if n == 1 else f"{name} twice" if n == 2 else f"{name} {n} times"
+
+
+def _first_three(names: list[str]) -> str:
+    """``a, b, c``; of more, the first three and how many in all: ``a, b, c ... (11)``."""
+    return ", ".join(names[:3]) + (f" ... ({len(names)})" if len(names) > 3 else "")
+
+
 def results_count(points: list[Any], measured: list[str] | None = None) -> str:
     """How the results relate to the points the progress bar counted (``measured``, the
     journal's finished points): ``31 results from the 30 points measured: tare/01 gives
@@ -286,14 +297,14 @@ def results_count(points: list[Any], measured: list[str] | None = None) -> str:
     notes = []
     several = next((pt for pt, tests in by_point.items() if len(tests) > 1), None)
     if several is not None:
-        notes.append(f"{several} gives {len(by_point[several])} "
-                     f"({', '.join(by_point[several])})")
+        tests = Counter(by_point[several])  # in order; a test twice: "test twice"
+        notes.append(f"{several} gives {len(by_point[several])} ("
+                     + ", ".join(_times(test, n) for test, n in tests.items()) + ")")
     none = [pt for pt in measured if pt not in by_point]
     if none:
-        notes.append(f"{', '.join(none[:3])}{' ...' if len(none) > 3 else ''} "
-                     f"give{'s' if len(none) == 1 else ''} none")
+        notes.append(f"{_first_three(none)} give{'s' if len(none) == 1 else ''} none")
     whole = [pt for pt in by_point if pt not in set(measured)]
     if whole:
-        notes.append(f"{', '.join(whole)} {'is' if len(whole) == 1 else 'are'} of the "
+        notes.append(f"{_first_three(whole)} {'is' if len(whole) == 1 else 'are'} of the "
                      "whole run")
     return text + (": " + "; ".join(notes) if notes else "")

@@ -21,3 +21,17 @@ def test_a_run_of_one_point_says_result_and_point_in_the_singular():
     two = [point, SimpleNamespace(point="weighing/02", test="weighing_error")]
     assert results_count(two, ["weighing/01", "weighing/02"]) == \
         "2 results from the 2 points measured"
+
+
+def test_a_point_giving_the_same_test_twice_and_many_whole_run_results_read_short():
+    def result(point: str, test: str) -> SimpleNamespace:
+        return SimpleNamespace(point=point, test=test)
+
+    points = [result("standards/01", "indication_error"),
+              result("standards/01", "indication_error")]
+    points += [result(f"standards/value-{i}", "function_value") for i in range(1, 6)]
+    said = results_count(points, ["standards/01", "zero/01", "zero/02", "zero/03", "zero/04"])
+    assert said == ("7 results from the 5 points measured: standards/01 gives 2 "
+                    "(indication_error twice); zero/01, zero/02, zero/03 ... (4) give none; "
+                    "standards/value-1, standards/value-2, standards/value-3 ... (5) are of "
+                    "the whole run")
