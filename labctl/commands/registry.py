@@ -157,12 +157,19 @@ def show(record_id: str, registry_url: str | None, trusted_file: Path | None,
               help="The lab's personnel list: review entries' personal signatures are "
               "checked against the keys it gives (default: env LABCTL_PERSONNEL, else "
               "<labctl home>/personnel.yaml if it exists).")
+@click.option("--reset-verified", is_flag=True,
+              help="Forget the chain heads this machine noted for this registry at earlier "
+              "verifications, and note the current ones: only after the registry was "
+              "replaced on purpose (restored from a backup), since the heads noted are "
+              "what shows records cut off a chain's end.")
 def verify(registry_url: str | None, trusted_file: Path | None,
-           personnel_file: Path | None) -> None:
+           personnel_file: Path | None, reset_verified: bool) -> None:
     """Check every lab's chain, every row against its record, hashes, signatures, that
     each record's key is trusted, that the chains still reach the heads this machine's
-    outbox checkpointed, and the review entries (with their personal signatures against
-    the personnel list); exit 1 on any problem."""
+    outbox checkpointed and the heads earlier verifications from here found good, and
+    the review entries (with their personal signatures against the personnel list);
+    exit 1 on any problem. The head of each chain found good is noted (signed, in the
+    outbox of this labctl home) for the next verification."""
     from rich.markup import escape
 
     from labctl.personnel import personnel_from
@@ -178,10 +185,16 @@ def verify(registry_url: str | None, trusted_file: Path | None,
                          "personnel: no list: personal signatures are checked under the "
                          "keys they carry, not against the people's keys"),
                   style="yellow" if personnel is None else None)
+    notes = _outbox()  # where the verified heads are noted
     with _open(registry_url) as reg:
+        if reset_verified:
+            dropped = notes.forget_verified_heads(registry_url)
+            console.print(f"forgot the chain heads noted for {escape(reg.url)} "
+                          f"({dropped} lab{'' if dropped == 1 else 's'})", style="yellow")
         labs = reg.labs()
         total = 0
-        for problem in _checkpoint_problems(reg, registry_url, trusted):
+        problems, cut = _checkpoint_problems(reg, notes, registry_url, trusted)
+        for problem in problems:
             console.print(f"[bold red]{escape(problem)}[/]")
             total += 1
         if not labs and not total:
@@ -190,8 +203,12 @@ def verify(registry_url: str | None, trusted_file: Path | None,
         from labctl.registry.trust import revoked_record_problems
 
         for lab in labs:
+            head = reg.chain_head(lab)  # before the walk: the walk covers it
             problems = reg.verify_chain(lab, trusted) + revoked_record_problems(reg, lab,
                                                                                 trusted)
+            if not problems and head is not None and lab not in cut:
+                # a lab whose noted head is gone keeps that note until --reset-verified
+                notes.keep_verified_head(registry_url, lab, *head)
             count = reg.count(lab)
             if problems:
                 console.print(f"[bold red]lab {escape(lab)}: {_records(count)}, "
@@ -410,19 +427,32 @@ def _console() -> Console:
 
 
 
-def _checkpoint_problems(reg: Any, registry_url: str | None, trusted: Any) -> list[str]:
+def _checkpoint_problems(reg: Any, outbox: Any, registry_url: str | None,
+                         trusted: Any) -> tuple[list[str], set[str]]:
     """The chain heads this machine's outbox checkpointed for this registry that the
     registry no longer holds: the last records it delivered (the end of a record chain
-    was cut off) and the last review or approval entries written from here (the end of
-    an entry chain was cut off); and every checkpoint that is itself not good."""
-    from labctl.paths import outbox_path
-    from labctl.registry.outbox import Outbox
-
-    if not outbox_path().exists():
-        return []
-    outbox = Outbox()
+    was cut off), the heads earlier verifications from here found good, and the last
+    review or approval entries written from here (the end of an entry chain was cut
+    off); and every checkpoint that is itself not good. Also the labs whose verified
+    head is missing or its note not good (their note is not moved on). ``outbox``: this
+    labctl home's, where the checkpoints are kept."""
     problems = []
+    cut: set[str] = set()
     own = _own_key_id()
+    for head in outbox.verified_heads(registry_url):
+        bad = _checkpoint_itself(head, "verified-head note", trusted, own)
+        missing = bad is None and not reg.has_record(head.lab, head.record_id, head.hash)
+        if bad or missing:
+            cut.add(head.lab)
+        if bad:
+            problems.append(bad)
+        elif missing:
+            problems.append(
+                f"lab {head.lab!r}: record {head.record_id[:8]} (hash {head.hash[:12]}), the "
+                f"last of the lab's {head.count} records when this machine last found the "
+                f"chain good ({head.at}), is missing: records were cut off the chain's end "
+                "or the chain was rewritten (if the registry was restored from a backup on "
+                "purpose: registry verify --reset-verified)")
     for checkpoint in outbox.checkpoints(registry_url):
         bad = _checkpoint_itself(checkpoint, "outbox checkpoint", trusted, own)
         if bad:
@@ -444,7 +474,14 @@ def _checkpoint_problems(reg: Any, registry_url: str | None, trusted: Any) -> li
                 f"outbox on {point.at}, is missing from the lab's entry chain: entries were "
                 "cut off its end or the chain was rewritten, so the record's review status "
                 "no longer shows this act")
-    return problems
+    return problems, cut
+
+
+def _outbox() -> Any:
+    """The outbox of this labctl home (made if it does not exist yet)."""
+    from labctl.registry.outbox import Outbox
+
+    return Outbox()
 
 
 def _checkpoint_itself(point: Any, what: str, trusted: Any, own: str | None) -> str | None:

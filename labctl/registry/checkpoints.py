@@ -5,7 +5,7 @@ good chain. So whoever adds to a chain keeps, on their own machine, a signed not
 head they saw after adding to it; ``labctl registry verify`` then asks the registry
 whether that head is still there.
 
-Two chains are checkpointed, each in its own table of the outbox's SQLite file, one row
+Three heads are checkpointed, each in its own table of the outbox's SQLite file, one row
 per (registry, lab), replaced by each new act:
 
 - ``checkpoints``: the last *record* the outbox delivered (``Checkpoint``), kept by
@@ -14,7 +14,12 @@ per (registry, lab), replaced by each new act:
   (``EntryCheckpoint``), kept by ``labctl registry review`` / ``approve`` through
   ``Outbox.checkpoint_entry``, embedded or over HTTP.
 
-Both are signed the same way (``CHAINS`` says how each differs): Ed25519 with the key of
+- ``verified_checkpoints``: the head of each lab's *record* chain as ``labctl registry
+  verify`` last found the chain good from this machine (``VerifiedHead``), so that a
+  machine that only reads (a quality office, an auditor) sees records cut off the end
+  of a chain since its last check, whoever delivered them.
+
+All are signed the same way (``CHAINS`` says how each differs): Ed25519 with the key of
 the labctl home over the RFC 8785 canonical JSON of the row's values (without the
 signature) and the chain's ``kind``; the public key is kept beside it so a row that
 was edited by hand shows as a bad signature, and ``verify`` asks that key be trusted.
@@ -73,13 +78,24 @@ class EntryCheckpoint(_Signed):
     hash: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class VerifiedHead(_Signed):
+    """The last record of ``lab``'s chain in ``target`` (its id and ``hash``, and how
+    many records the lab had) when ``labctl registry verify`` last found the chain good
+    here, signed."""
+
+    record_id: str
+    hash: str
+    count: str
+
+
 @dataclass(frozen=True)
 class _Chain:
     """How one chain's checkpoints are kept: table, signed kind, row type."""
 
     table: str
     kind: str
-    row: type[Checkpoint] | type[EntryCheckpoint]
+    row: type[Checkpoint] | type[EntryCheckpoint] | type[VerifiedHead]
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -99,7 +115,8 @@ class _Chain:
 
 RECORDS = _Chain("checkpoints", "labctl-chain-checkpoint", Checkpoint)
 ENTRIES = _Chain("entry_checkpoints", "labctl-entry-chain-checkpoint", EntryCheckpoint)
-CHAINS = (RECORDS, ENTRIES)
+VERIFIED = _Chain("verified_checkpoints", "labctl-verified-chain-head", VerifiedHead)
+CHAINS = (RECORDS, ENTRIES, VERIFIED)
 
 
 def signed_bytes(chain: _Chain, values: dict[str, Any]) -> bytes:
@@ -122,6 +139,11 @@ def keep(conn: sqlite3.Connection, chain: _Chain, key: Ed25519PrivateKey,
     conn.execute(f"INSERT INTO {chain.table} ({', '.join(columns)}) VALUES "
                  f"({', '.join('?' for _ in columns)}) ON CONFLICT (target, lab) DO UPDATE "
                  f"SET {updates}", [row[c] for c in columns])
+
+
+def forget(conn: sqlite3.Connection, chain: _Chain, target: str) -> int:
+    """Delete the chain's checkpoints for ``target``; how many there were."""
+    return conn.execute(f"DELETE FROM {chain.table} WHERE target = ?", (target,)).rowcount
 
 
 def read(conn: sqlite3.Connection, chain: _Chain, target: str) -> list[Any]:

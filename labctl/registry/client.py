@@ -205,6 +205,14 @@ class HttpRegistry(ReviewClient):
     def last_hash(self, lab: str) -> str | None:
         return next((e["head"] for e in self._labs() if e["lab"] == lab), None)
 
+    def chain_head(self, lab: str) -> tuple[str, str, int] | None:
+        """As ``Registry.chain_head`` (None also from a service too old to say the head's
+        id)."""
+        entry = next((e for e in self._labs() if e["lab"] == lab), None)
+        if entry is None or not entry.get("head_id") or not entry.get("head"):
+            return None
+        return str(entry["head_id"]), str(entry["head"]), int(entry["count"])
+
     def count(self, lab: str | None = None) -> int:
         return sum(int(e["count"]) for e in self._labs() if lab is None or e["lab"] == lab)
 

@@ -44,7 +44,7 @@ from pydantic import ValidationError
 
 from labctl.registry import checkpoints
 from labctl.registry.canonical import load_json, load_stored_json
-from labctl.registry.checkpoints import Checkpoint, EntryCheckpoint
+from labctl.registry.checkpoints import Checkpoint, EntryCheckpoint, VerifiedHead
 from labctl.registry.errors import (
     ChainMoved,
     OutboxError,
@@ -365,6 +365,28 @@ class Outbox:
                   "act": str(entry["act"]), "hash": str(entry["hash"]), "at": _now()}
         with self._connect() as conn:
             checkpoints.keep(conn, checkpoints.ENTRIES, self._signing_key(), values)
+
+    def verified_heads(self, registry: str | None = None) -> list[VerifiedHead]:
+        """The heads of ``registry``'s record chains as ``registry verify`` last found
+        them good from this machine, one per lab, signed (``keep_verified_head``)."""
+        with self._connect() as conn:
+            return checkpoints.read(conn, checkpoints.VERIFIED, _registry_name(registry))
+
+    def keep_verified_head(self, registry: str | None, lab: str, record_id: str,
+                           record_hash: str, count: int) -> None:
+        """Keep a signed note that ``record_id`` (``record_hash``) was the last of
+        ``lab``'s ``count`` records in ``registry`` when its chain verified, in place of
+        the lab's previous note."""
+        values = {"target": _registry_name(registry), "lab": lab, "record_id": record_id,
+                  "hash": record_hash, "count": str(count), "at": _now()}
+        with self._connect() as conn:
+            checkpoints.keep(conn, checkpoints.VERIFIED, self._signing_key(), values)
+
+    def forget_verified_heads(self, registry: str | None = None) -> int:
+        """Drop the verified heads noted for ``registry`` (a registry replaced on purpose,
+        restored from a backup); how many were dropped."""
+        with self._connect() as conn:
+            return checkpoints.forget(conn, checkpoints.VERIFIED, _registry_name(registry))
 
     def _keep_checkpoint(self, conn: sqlite3.Connection, target: str, record: Record) -> None:
         values = {"target": target, "lab": record.lab, "record_id": record.id,

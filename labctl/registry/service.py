@@ -290,10 +290,14 @@ def create_app(db_url: str, *, trusted_keys: Path | None = None,
 
     @app.get("/v1/labs", tags=["chain"])
     def labs(_role: str = needs("read")) -> Any:
-        """The labs with records here, with their record count and chain head."""
-        return {"labs": [{"lab": lab, "count": call(registry.count, lab),
-                          "head": call(registry.last_hash, lab)}
-                         for lab in call(registry.labs)]}
+        """The labs with records here, with their record count and chain head (its hash
+        and its record's id), read together."""
+        labs = []
+        for lab in call(registry.labs):
+            head = call(registry.chain_head, lab)
+            if head is not None:
+                labs.append({"lab": lab, "count": head[2], "head": head[1], "head_id": head[0]})
+        return {"labs": labs}
 
     @app.get("/v1/chain", tags=["chain"])
     def chain(lab: str = Query(..., max_length=200), _role: str = needs("read"),

@@ -379,6 +379,19 @@ class Registry(ReviewBook):
         with self._read() as conn:
             return self._last_hash(conn, lab)
 
+    def chain_head(self, lab: str) -> tuple[str, str, int] | None:
+        """The id and hash of the lab's last record here and how many records the lab
+        has, read together (None: the lab has none)."""
+        with self._read() as conn:
+            row = conn.execute(select(records.c.id, records.c.hash)
+                               .where(records.c.lab == lab)
+                               .order_by(records.c.seq.desc()).limit(1)).first()
+            if row is None:
+                return None
+            count = conn.execute(select(func.count()).select_from(records)
+                                 .where(records.c.lab == lab)).scalar_one()
+        return str(row.id), str(row.hash), int(count)
+
     def labs(self) -> list[str]:
         """The labs that have records here, sorted."""
         with self._read() as conn:
