@@ -193,7 +193,7 @@ def verify(registry_url: str | None, trusted_file: Path | None,
                           f"({dropped} lab{'' if dropped == 1 else 's'})", style="yellow")
         labs = reg.labs()
         total = 0
-        problems, cut = _checkpoint_problems(reg, notes, registry_url, trusted)
+        problems, cut, cut_entries = _checkpoint_problems(reg, notes, registry_url, trusted)
         for problem in problems:
             console.print(f"[bold red]{escape(problem)}[/]")
             total += 1
@@ -222,7 +222,10 @@ def verify(registry_url: str | None, trusted_file: Path | None,
                               f"and signatures good; columns match; {keys}[/]")
             total += len(problems)
         for lab in reg.review_labs():
+            entry_head = reg.entry_chain_head(lab)  # before the walk: the walk covers it
             problems = reg.verify_reviews(lab, trusted, personnel)
+            if not problems and entry_head is not None and lab not in cut_entries:
+                notes.keep_verified_entry_head(registry_url, lab, *entry_head)
             if problems:
                 console.print(f"[bold red]lab {escape(lab)}: review entries: "
                               f"{counted(len(problems), 'problem')}[/]")
@@ -428,31 +431,32 @@ def _console() -> Console:
 
 
 def _checkpoint_problems(reg: Any, outbox: Any, registry_url: str | None,
-                         trusted: Any) -> tuple[list[str], set[str]]:
+                         trusted: Any) -> tuple[list[str], set[str], set[str]]:
     """The chain heads this machine's outbox checkpointed for this registry that the
     registry no longer holds: the last records it delivered (the end of a record chain
     was cut off), the heads earlier verifications from here found good, and the last
     review or approval entries written from here (the end of an entry chain was cut
     off); and every checkpoint that is itself not good. Also the labs whose verified
-    head is missing or its note not good (their note is not moved on). ``outbox``: this
-    labctl home's, where the checkpoints are kept."""
+    record-chain head, and those whose verified entry-chain head, is missing or its note
+    not good (their notes are not moved on). ``outbox``: this labctl home's, where the
+    checkpoints are kept."""
     problems = []
-    cut: set[str] = set()
     own = _own_key_id()
-    for head in outbox.verified_heads(registry_url):
-        bad = _checkpoint_itself(head, "verified-head note", trusted, own)
-        missing = bad is None and not reg.has_record(head.lab, head.record_id, head.hash)
-        if bad or missing:
-            cut.add(head.lab)
-        if bad:
-            problems.append(bad)
-        elif missing:
-            problems.append(
-                f"lab {head.lab!r}: record {head.record_id[:8]} (hash {head.hash[:12]}), the "
-                f"last of the lab's {head.count} records when this machine last found the "
-                f"chain good ({head.at}), is missing: records were cut off the chain's end "
-                "or the chain was rewritten (if the registry was restored from a backup on "
-                "purpose: registry verify --reset-verified)")
+    reset = ("or the chain was rewritten (if the registry was restored from a backup on "
+             "purpose: registry verify --reset-verified)")
+    cut = _noted_heads(
+        outbox.verified_heads(registry_url), "verified-head note", trusted, own, problems,
+        lambda h: reg.has_record(h.lab, h.record_id, h.hash),
+        lambda h: f"lab {h.lab!r}: record {h.record_id[:8]} (hash {h.hash[:12]}), the last "
+                  f"of the lab's {h.count} records when this machine last found the chain "
+                  f"good ({h.at}), is missing: records were cut off the chain's end {reset}")
+    cut_entries = _noted_heads(
+        outbox.verified_entry_heads(registry_url), "verified entry-head note", trusted, own,
+        problems, lambda h: reg.has_entry(h.lab, h.record_id, h.hash),
+        lambda h: f"lab {h.lab!r}: review entry {h.entry_id[:8]} (record "
+                  f"{h.record_id[:8]}, hash {h.hash[:12]}), the last of the lab's {h.count} "
+                  f"review and approval entries when this machine last found their chain "
+                  f"good ({h.at}), is missing: entries were cut off the chain's end {reset}")
     for checkpoint in outbox.checkpoints(registry_url):
         bad = _checkpoint_itself(checkpoint, "outbox checkpoint", trusted, own)
         if bad:
@@ -474,7 +478,22 @@ def _checkpoint_problems(reg: Any, outbox: Any, registry_url: str | None,
                 f"outbox on {point.at}, is missing from the lab's entry chain: entries were "
                 "cut off its end or the chain was rewritten, so the record's review status "
                 "no longer shows this act")
-    return problems, cut
+    return problems, cut, cut_entries
+
+
+def _noted_heads(heads: list[Any], what: str, trusted: Any, own: str | None,
+                 problems: list[str], present: Any, missing: Any) -> set[str]:
+    """Check the chain heads earlier verifications noted (``heads``): a note that is
+    not good itself, or whose head the registry no longer holds (``present``), adds its
+    problem to ``problems`` (``missing`` says it); the labs of those notes."""
+    cut = set()
+    for head in heads:
+        bad = _checkpoint_itself(head, what, trusted, own)
+        if bad is None and present(head):
+            continue
+        cut.add(head.lab)
+        problems.append(bad or missing(head))
+    return cut
 
 
 def _outbox() -> Any:

@@ -5,7 +5,7 @@ good chain. So whoever adds to a chain keeps, on their own machine, a signed not
 head they saw after adding to it; ``labctl registry verify`` then asks the registry
 whether that head is still there.
 
-Three heads are checkpointed, each in its own table of the outbox's SQLite file, one row
+Four heads are checkpointed, each in its own table of the outbox's SQLite file, one row
 per (registry, lab), replaced by each new act:
 
 - ``checkpoints``: the last *record* the outbox delivered (``Checkpoint``), kept by
@@ -14,10 +14,11 @@ per (registry, lab), replaced by each new act:
   (``EntryCheckpoint``), kept by ``labctl registry review`` / ``approve`` through
   ``Outbox.checkpoint_entry``, embedded or over HTTP.
 
-- ``verified_checkpoints``: the head of each lab's *record* chain as ``labctl registry
-  verify`` last found the chain good from this machine (``VerifiedHead``), so that a
-  machine that only reads (a quality office, an auditor) sees records cut off the end
-  of a chain since its last check, whoever delivered them.
+- ``verified_checkpoints`` and ``verified_entry_checkpoints``: the head of each lab's
+  *record* chain and *entry* chain as ``labctl registry verify`` last found the chain
+  good from this machine (``VerifiedHead``, ``VerifiedEntryHead``), so that a machine
+  that only reads (a quality office, an auditor) sees records or entries cut off the end
+  of a chain since its last check, whoever wrote them.
 
 All are signed the same way (``CHAINS`` says how each differs): Ed25519 with the key of
 the labctl home over the RFC 8785 canonical JSON of the row's values (without the
@@ -89,13 +90,25 @@ class VerifiedHead(_Signed):
     count: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class VerifiedEntryHead(_Signed):
+    """The last review or approval entry of ``lab``'s entry chain in ``target`` (its id,
+    record and ``hash``, and how many entries the lab had) when ``labctl registry
+    verify`` last found the entry chain good here, signed."""
+
+    entry_id: str
+    record_id: str
+    hash: str
+    count: str
+
+
 @dataclass(frozen=True)
 class _Chain:
     """How one chain's checkpoints are kept: table, signed kind, row type."""
 
     table: str
     kind: str
-    row: type[Checkpoint] | type[EntryCheckpoint] | type[VerifiedHead]
+    row: type[Checkpoint] | type[EntryCheckpoint] | type[VerifiedHead] | type[VerifiedEntryHead]
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -116,7 +129,9 @@ class _Chain:
 RECORDS = _Chain("checkpoints", "labctl-chain-checkpoint", Checkpoint)
 ENTRIES = _Chain("entry_checkpoints", "labctl-entry-chain-checkpoint", EntryCheckpoint)
 VERIFIED = _Chain("verified_checkpoints", "labctl-verified-chain-head", VerifiedHead)
-CHAINS = (RECORDS, ENTRIES, VERIFIED)
+VERIFIED_ENTRIES = _Chain("verified_entry_checkpoints", "labctl-verified-entry-chain-head",
+                          VerifiedEntryHead)
+CHAINS = (RECORDS, ENTRIES, VERIFIED, VERIFIED_ENTRIES)
 
 
 def signed_bytes(chain: _Chain, values: dict[str, Any]) -> bytes:

@@ -77,6 +77,15 @@ class ReviewClient:
             return False
         return any(e.get("hash") == entry_hash and e.get("lab") == lab for e in entries)
 
+    def entry_chain_head(self, lab: str) -> tuple[str, str, str, int] | None:
+        """As ``ReviewBook.entry_chain_head``."""
+        heads = self._request("GET", "/v1/reviews/heads")["heads"]  # type: ignore[attr-defined]
+        head = next((h for h in heads if h["lab"] == lab), None)
+        if head is None:
+            return None
+        return (str(head["head_id"]), str(head["record_id"]), str(head["head"]),
+                int(head["count"]))
+
     def review_labs(self) -> list[str]:
         return list(self._request("GET", "/v1/reviews/labs")["labs"])  # type: ignore[attr-defined]
 

@@ -44,7 +44,12 @@ from pydantic import ValidationError
 
 from labctl.registry import checkpoints
 from labctl.registry.canonical import load_json, load_stored_json
-from labctl.registry.checkpoints import Checkpoint, EntryCheckpoint, VerifiedHead
+from labctl.registry.checkpoints import (
+    Checkpoint,
+    EntryCheckpoint,
+    VerifiedEntryHead,
+    VerifiedHead,
+)
 from labctl.registry.errors import (
     ChainMoved,
     OutboxError,
@@ -382,11 +387,31 @@ class Outbox:
         with self._connect() as conn:
             checkpoints.keep(conn, checkpoints.VERIFIED, self._signing_key(), values)
 
-    def forget_verified_heads(self, registry: str | None = None) -> int:
-        """Drop the verified heads noted for ``registry`` (a registry replaced on purpose,
-        restored from a backup); how many were dropped."""
+    def verified_entry_heads(self, registry: str | None = None) -> list[VerifiedEntryHead]:
+        """The heads of ``registry``'s review-entry chains as ``registry verify`` last
+        found them good from this machine, one per lab, signed."""
         with self._connect() as conn:
-            return checkpoints.forget(conn, checkpoints.VERIFIED, _registry_name(registry))
+            return checkpoints.read(conn, checkpoints.VERIFIED_ENTRIES,
+                                    _registry_name(registry))
+
+    def keep_verified_entry_head(self, registry: str | None, lab: str, entry_id: str,
+                                 record_id: str, entry_hash: str, count: int) -> None:
+        """Keep a signed note that entry ``entry_id`` (about ``record_id``, with
+        ``entry_hash``) was the last of ``lab``'s ``count`` entries in ``registry`` when
+        its entry chain verified, in place of the lab's previous note."""
+        values = {"target": _registry_name(registry), "lab": lab, "entry_id": entry_id,
+                  "record_id": record_id, "hash": entry_hash, "count": str(count),
+                  "at": _now()}
+        with self._connect() as conn:
+            checkpoints.keep(conn, checkpoints.VERIFIED_ENTRIES, self._signing_key(), values)
+
+    def forget_verified_heads(self, registry: str | None = None) -> int:
+        """Drop the verified heads of record and entry chains noted for ``registry`` (a
+        registry replaced on purpose, restored from a backup); how many were dropped."""
+        target = _registry_name(registry)
+        with self._connect() as conn:
+            return sum(checkpoints.forget(conn, chain, target)
+                       for chain in (checkpoints.VERIFIED, checkpoints.VERIFIED_ENTRIES))
 
     def _keep_checkpoint(self, conn: sqlite3.Connection, target: str, record: Record) -> None:
         values = {"target": target, "lab": record.lab, "record_id": record.id,

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import and_, insert, select
+from sqlalchemy import and_, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from labctl.registry.canonical import canonical_json, hashed_part, load_json
@@ -372,6 +372,19 @@ class ReviewBook:
                                             reviews.c.lab == lab,
                                             reviews.c.record_id == record_id)
             ).first() is not None
+
+    def entry_chain_head(self, lab: str) -> tuple[str, str, str, int] | None:
+        """The id, record id and hash of the lab's last review or approval entry here,
+        and how many entries the lab has, read together (None: it has none)."""
+        with self._read() as conn:  # type: ignore[attr-defined]
+            row = conn.execute(select(reviews.c.id, reviews.c.record_id, reviews.c.hash)
+                               .where(reviews.c.lab == lab)
+                               .order_by(reviews.c.seq.desc()).limit(1)).first()
+            if row is None:
+                return None
+            count = conn.execute(select(func.count()).select_from(reviews)
+                                 .where(reviews.c.lab == lab)).scalar_one()
+        return str(row.id), str(row.record_id), str(row.hash), int(count)
 
     def review_chain_rows(self, lab: str, after_seq: int = 0,
                           limit: int = 500) -> list[dict[str, Any]]:

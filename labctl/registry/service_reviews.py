@@ -149,6 +149,18 @@ def add_review_routes(app: FastAPI, registry: Any, *, needs: Callable[[str], Any
         """The labs that have review entries."""
         return {"labs": call(registry.review_labs)}
 
+    @app.get("/v1/reviews/heads", tags=["review"])
+    def review_heads(_role: str = needs("read")) -> Any:
+        """The head of each lab's entry chain: the last entry's id (``head_id``), record
+        and hash (``head``), and how many entries the lab has, read together."""
+        heads = []
+        for lab in call(registry.review_labs):
+            head = call(registry.entry_chain_head, lab)
+            if head is not None:
+                heads.append({"lab": lab, "head_id": head[0], "record_id": head[1],
+                              "head": head[2], "count": head[3]})
+        return {"heads": heads}
+
     @app.get("/v1/reviews/chain", tags=["review"])
     def review_chain(lab: str = Query(..., max_length=200), _role: str = needs("read"),
                      after: int = Query(0, ge=0), limit: int = Query(500, ge=1, le=1000)) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from reviews_support import personnel_file, push_signed
 from service_support import Service, make_tokens
 
 from labctl.cli import main
@@ -121,5 +122,78 @@ def test_through_the_service_a_reader_sees_the_end_cut_off(registry_url, pushed,
         assert main(["registry", "verify", "--registry", service.url]) == 1
         out = " ".join(capsys.readouterr().out.split())
         assert f"record {pushed[-1].id[:8]}" in out and "cut off the chain's end" in out
+    finally:
+        service.stop()
+
+
+@pytest.fixture
+def reviewed(registry_url, make_record, lab_key, tmp_path, monkeypatch, capsys):
+    """Two records and three review and approval entries, written from another machine
+    (another labctl home: this one keeps no checkpoint of them)."""
+    people = str(personnel_file(tmp_path))
+    with open_registry(registry_url) as reg:
+        records = [push_signed(reg, make_record, lab_key) for _ in range(2)]
+    monkeypatch.setenv("LABCTL_HOME", str(tmp_path / "reviewer"))
+    common = ["--registry", registry_url, "--personnel", people]
+    assert main(["registry", "review", records[0].id, "--approve", "--as", "hzhou",
+                 *common]) == 0
+    assert main(["registry", "approve", records[0].id, "--as", "mchen", *common]) == 0
+    assert main(["registry", "review", records[1].id, "--approve", "--as", "mchen",
+                 *common]) == 0
+    monkeypatch.setenv("LABCTL_HOME", str(tmp_path / "reader"))
+    capsys.readouterr()
+    with open_registry(registry_url) as reg:
+        (last,) = reg.review_entries(records[1].id)
+    return records, last
+
+
+def _cut_last_entry(raw_sql, url: str, entry) -> None:
+    unlock = (["DROP TRIGGER labctl_reviews_no_delete"] if url.startswith("sqlite")
+              else ["ALTER TABLE labctl_reviews DISABLE TRIGGER USER"])
+    raw_sql(url, [*unlock, f"DELETE FROM labctl_reviews WHERE id = '{entry['id']}'"])
+
+
+def test_entries_cut_off_the_end_since_the_last_verify_are_named(
+        registry_url, reviewed, raw_sql, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")
+    records, last = reviewed
+    assert main(["registry", "verify", "--registry", registry_url]) == 0
+    assert Outbox().entry_checkpoints(registry_url) == []  # this machine wrote none
+    (note,) = Outbox().verified_entry_heads(registry_url)
+    assert (note.entry_id, note.record_id, note.hash, note.count) == \
+        (last["id"], records[1].id, last["hash"], "3")
+    _cut_last_entry(raw_sql, registry_url, last)
+    with open_registry(registry_url) as reg:
+        assert reg.verify_reviews(records[1].lab) == []  # the chain alone cannot tell
+    capsys.readouterr()
+    assert main(["registry", "verify", "--registry", registry_url]) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert (f"review entry {last['id'][:8]} (record {records[1].id[:8]}, hash "
+            f"{last['hash'][:12]}), the last of the lab's 3 review and approval entries "
+            "when this machine last found their chain good") in out
+    assert "is missing: entries were cut off the chain's end" in out
+    assert Outbox().verified_entry_heads(registry_url)[0].entry_id == last["id"]
+    assert main(["registry", "verify", "--registry", registry_url, "--reset-verified"]) == 0
+    assert Outbox().verified_entry_heads(registry_url)[0].count == "2"
+
+
+@pytest.mark.realtime
+def test_through_the_service_a_reader_sees_entries_cut_off(registry_url, reviewed, raw_sql,
+                                                            capsys, monkeypatch):
+    records, last = reviewed
+    service = Service(registry_url)
+    service.tokens = make_tokens(registry_url)
+    service.start()
+    try:
+        monkeypatch.setenv("LABCTL_REGISTRY_TOKEN", service.tokens["reader"])
+        monkeypatch.setenv("COLUMNS", "400")
+        assert main(["registry", "verify", "--registry", service.url]) == 0
+        (note,) = Outbox().verified_entry_heads(service.url)
+        assert (note.entry_id, note.count) == (last["id"], "3")
+        _cut_last_entry(raw_sql, registry_url, last)
+        capsys.readouterr()
+        assert main(["registry", "verify", "--registry", service.url]) == 1
+        out = " ".join(capsys.readouterr().out.split())
+        assert f"review entry {last['id'][:8]}" in out and "cut off the chain's end" in out
     finally:
         service.stop()
