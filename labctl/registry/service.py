@@ -31,9 +31,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPBearer
+from fastapi_offline import FastAPIOffline
 from pydantic import ValidationError
 
 from labctl.errors import LabctlError
@@ -121,6 +123,12 @@ class _Tokens:
         return info
 
 
+#: The bearer token as the OpenAPI document declares it (checked by ``needs``, which
+#: gives its own 401 when it is missing, so this one raises nothing).
+_BEARER = HTTPBearer(auto_error=False, description="a token from `labctl registry token "
+                     "create` (bench, reviewer or reader)")
+
+
 def create_app(db_url: str, *, trusted_keys: Path | None = None,
                max_body: int = DEFAULT_MAX_BODY, personnel: Path | None = None,
                signing_key: Path | None = None) -> FastAPI:
@@ -144,8 +152,11 @@ def create_app(db_url: str, *, trusted_keys: Path | None = None,
         raise SigningError(f"the service's key {_kid(entry_key.public_key())} is revoked in "
                            "the trusted-keys file", hint="give --key with a trusted key")
     tokens = _Tokens(registry)
-    app = FastAPI(title="labctl registry", version="1",
-                  description="Signed calibration records of a lab: push, read, verify.")
+    # FastAPIOffline: FastAPI whose /docs and /redoc load Swagger UI and ReDoc from the
+    # service (/static-offline-docs), not from a CDN, so they work on a lab's own network
+    app = FastAPIOffline(title="labctl registry", version="1",
+                         description="Signed calibration records of a lab: push, read, "
+                                     "verify.")
     app.state.registry = registry
 
     @app.exception_handler(ApiError)
@@ -186,7 +197,9 @@ def create_app(db_url: str, *, trusted_keys: Path | None = None,
     def needs(action: str) -> Any:
         from labctl.registry.tokens import PERMISSIONS
 
-        async def check(request: Request) -> str:
+        async def check(request: Request, _shown: Any = Security(_BEARER)) -> str:
+            # _shown: declares the bearer token in the OpenAPI document (the pages'
+            # "Authorize" button); the header is read and checked here
             # a remembered token is checked on the event loop; only a token not seen for
             # TOKEN_CACHE_SECONDS costs a trip to a worker thread and the database
             header = request.headers.get("authorization", "")
