@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import and_, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from labctl.registry.canonical import canonical_json, hashed_part, load_json
@@ -48,7 +48,7 @@ from labctl.registry.row_findings import (
     worker_checkable,
 )
 from labctl.registry.signing import signed_hash_problems
-from labctl.registry.tables import records, reviews
+from labctl.registry.tables import chain_end, records, reviews
 
 STATUSES = ("unreviewed", "reviewed", "rejected", "approved")
 #: The columns of a review row copied out of its document.
@@ -377,14 +377,11 @@ class ReviewBook:
         """The id, record id and hash of the lab's last review or approval entry here,
         and how many entries the lab has, read together (None: it has none)."""
         with self._read() as conn:  # type: ignore[attr-defined]
-            row = conn.execute(select(reviews.c.id, reviews.c.record_id, reviews.c.hash)
-                               .where(reviews.c.lab == lab)
-                               .order_by(reviews.c.seq.desc()).limit(1)).first()
-            if row is None:
-                return None
-            count = conn.execute(select(func.count()).select_from(reviews)
-                                 .where(reviews.c.lab == lab)).scalar_one()
-        return str(row.id), str(row.record_id), str(row.hash), int(count)
+            end = chain_end(conn, reviews, lab, "id", "record_id", "hash")
+        if end is None:
+            return None
+        (entry_id, record_id, entry_hash), count = end
+        return str(entry_id), str(record_id), str(entry_hash), count
 
     def review_chain_rows(self, lab: str, after_seq: int = 0,
                           limit: int = 500) -> list[dict[str, Any]]:

@@ -66,7 +66,7 @@ from labctl.registry.signing import (
     verify_record,
 )
 from labctl.registry.standards import standard_rows
-from labctl.registry.tables import chain_heads, keys, records, standards
+from labctl.registry.tables import chain_end, chain_heads, keys, records, standards
 from labctl.registry.wal_checkpoint import WalCheckpointer
 
 _ID_PREFIX = re.compile(r"^[0-9a-f-]{4,36}$")
@@ -383,14 +383,11 @@ class Registry(ReviewBook):
         """The id and hash of the lab's last record here and how many records the lab
         has, read together (None: the lab has none)."""
         with self._read() as conn:
-            row = conn.execute(select(records.c.id, records.c.hash)
-                               .where(records.c.lab == lab)
-                               .order_by(records.c.seq.desc()).limit(1)).first()
-            if row is None:
-                return None
-            count = conn.execute(select(func.count()).select_from(records)
-                                 .where(records.c.lab == lab)).scalar_one()
-        return str(row.id), str(row.hash), int(count)
+            end = chain_end(conn, records, lab, "id", "hash")
+        if end is None:
+            return None
+        (record_id, record_hash), count = end
+        return str(record_id), str(record_hash), count
 
     def labs(self) -> list[str]:
         """The labs that have records here, sorted."""

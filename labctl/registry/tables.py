@@ -23,6 +23,8 @@ registry can be verified anywhere.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Column,
     Index,
@@ -32,9 +34,23 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
+    select,
 )
 
 metadata = MetaData()
+
+
+def chain_end(conn: Any, table: Table, lab: str, *columns: str) -> tuple[Any, int] | None:
+    """``columns`` of the last row of ``lab``'s chain in ``table`` (records or review
+    entries) and how many rows the lab has, read in one connection (None: it has none)."""
+    row = conn.execute(select(*(table.c[name] for name in columns))
+                       .where(table.c.lab == lab)
+                       .order_by(table.c.seq.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return row, int(conn.execute(select(func.count()).select_from(table)
+                                 .where(table.c.lab == lab)).scalar_one())
 
 
 def _chain_columns(*, unique_hash: bool = True) -> list[Column]:  # type: ignore[type-arg]

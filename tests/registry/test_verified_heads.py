@@ -105,25 +105,30 @@ def test_a_chain_with_problems_is_not_noted(registry_url, pushed, raw_sql):
     assert Outbox().verified_heads(registry_url) == []
 
 
-@pytest.mark.realtime
-def test_through_the_service_a_reader_sees_the_end_cut_off(registry_url, pushed, raw_sql,
-                                                            capsys, monkeypatch):
+@pytest.fixture
+def reader_service(registry_url, monkeypatch):
+    """The registry's service, this machine holding a reader token for it."""
     service = Service(registry_url)
     service.tokens = make_tokens(registry_url)
     service.start()
-    try:
-        monkeypatch.setenv("LABCTL_REGISTRY_TOKEN", service.tokens["reader"])
-        monkeypatch.setenv("COLUMNS", "400")
-        assert main(["registry", "verify", "--registry", service.url]) == 0
-        (note,) = Outbox().verified_heads(service.url)
-        assert (note.record_id, note.count) == (pushed[-1].id, "4")
-        _cut_last(raw_sql, registry_url, pushed)
-        capsys.readouterr()
-        assert main(["registry", "verify", "--registry", service.url]) == 1
-        out = " ".join(capsys.readouterr().out.split())
-        assert f"record {pushed[-1].id[:8]}" in out and "cut off the chain's end" in out
-    finally:
-        service.stop()
+    monkeypatch.setenv("LABCTL_REGISTRY_TOKEN", service.tokens["reader"])
+    monkeypatch.setenv("COLUMNS", "400")
+    yield service
+    service.stop()
+
+
+@pytest.mark.realtime
+def test_through_the_service_a_reader_sees_the_end_cut_off(registry_url, pushed,
+                                                            reader_service, raw_sql, capsys):
+    url = reader_service.url
+    assert main(["registry", "verify", "--registry", url]) == 0
+    (note,) = Outbox().verified_heads(url)
+    assert (note.record_id, note.count) == (pushed[-1].id, "4")
+    _cut_last(raw_sql, registry_url, pushed)
+    capsys.readouterr()
+    assert main(["registry", "verify", "--registry", url]) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"record {pushed[-1].id[:8]}" in out and "cut off the chain's end" in out
 
 
 @pytest.fixture
@@ -178,22 +183,15 @@ def test_entries_cut_off_the_end_since_the_last_verify_are_named(
 
 
 @pytest.mark.realtime
-def test_through_the_service_a_reader_sees_entries_cut_off(registry_url, reviewed, raw_sql,
-                                                            capsys, monkeypatch):
+def test_through_the_service_a_reader_sees_entries_cut_off(registry_url, reviewed,
+                                                            reader_service, raw_sql, capsys):
     records, last = reviewed
-    service = Service(registry_url)
-    service.tokens = make_tokens(registry_url)
-    service.start()
-    try:
-        monkeypatch.setenv("LABCTL_REGISTRY_TOKEN", service.tokens["reader"])
-        monkeypatch.setenv("COLUMNS", "400")
-        assert main(["registry", "verify", "--registry", service.url]) == 0
-        (note,) = Outbox().verified_entry_heads(service.url)
-        assert (note.entry_id, note.count) == (last["id"], "3")
-        _cut_last_entry(raw_sql, registry_url, last)
-        capsys.readouterr()
-        assert main(["registry", "verify", "--registry", service.url]) == 1
-        out = " ".join(capsys.readouterr().out.split())
-        assert f"review entry {last['id'][:8]}" in out and "cut off the chain's end" in out
-    finally:
-        service.stop()
+    url = reader_service.url
+    assert main(["registry", "verify", "--registry", url]) == 0
+    (note,) = Outbox().verified_entry_heads(url)
+    assert (note.entry_id, note.count) == (last["id"], "3")
+    _cut_last_entry(raw_sql, registry_url, last)
+    capsys.readouterr()
+    assert main(["registry", "verify", "--registry", url]) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"review entry {last['id'][:8]}" in out and "cut off the chain's end" in out
