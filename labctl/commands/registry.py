@@ -185,15 +185,16 @@ def verify(registry_url: str | None, trusted_file: Path | None,
                          "personnel: no list: personal signatures are checked under the "
                          "keys they carry, not against the people's keys"),
                   style="yellow" if personnel is None else None)
-    notes = _outbox()  # where the verified heads are noted
+    notes = _HeadNotes(console, registry_url)  # where the verified heads are noted
     with _open(registry_url) as reg:
-        if reset_verified:
-            dropped = notes.forget_verified_heads(registry_url)
+        if reset_verified and notes.outbox is not None:
+            dropped = notes.outbox.forget_verified_heads(registry_url)
             console.print(f"forgot the chain heads noted for {escape(reg.url)} "
                           f"({dropped} lab{'' if dropped == 1 else 's'})", style="yellow")
         labs = reg.labs()
         total = 0
-        problems, cut, cut_entries = _checkpoint_problems(reg, notes, registry_url, trusted)
+        problems, cut, cut_entries = _checkpoint_problems(reg, notes.outbox, registry_url,
+                                                          trusted)
         for problem in problems:
             console.print(f"[bold red]{escape(problem)}[/]")
             total += 1
@@ -208,7 +209,7 @@ def verify(registry_url: str | None, trusted_file: Path | None,
                                                                                 trusted)
             if not problems and head is not None and lab not in cut:
                 # a lab whose noted head is gone keeps that note until --reset-verified
-                notes.keep_verified_head(registry_url, lab, *head)
+                notes.keep("keep_verified_head", lab, *head)
             count = reg.count(lab)
             if problems:
                 console.print(f"[bold red]lab {escape(lab)}: {_records(count)}, "
@@ -225,7 +226,7 @@ def verify(registry_url: str | None, trusted_file: Path | None,
             entry_head = reg.entry_chain_head(lab)  # before the walk: the walk covers it
             problems = reg.verify_reviews(lab, trusted, personnel)
             if not problems and entry_head is not None and lab not in cut_entries:
-                notes.keep_verified_entry_head(registry_url, lab, *entry_head)
+                notes.keep("keep_verified_entry_head", lab, *entry_head)
             if problems:
                 console.print(f"[bold red]lab {escape(lab)}: review entries: "
                               f"{counted(len(problems), 'problem')}[/]")
@@ -439,7 +440,9 @@ def _checkpoint_problems(reg: Any, outbox: Any, registry_url: str | None,
     off); and every checkpoint that is itself not good. Also the labs whose verified
     record-chain head, and those whose verified entry-chain head, is missing or its note
     not good (their notes are not moved on). ``outbox``: this labctl home's, where the
-    checkpoints are kept."""
+    checkpoints are kept (None: it cannot be opened, nothing is checked)."""
+    if outbox is None:
+        return [], set(), set()
     problems = []
     own = _own_key_id()
     reset = ("or the chain was rewritten (if the registry was restored from a backup on "
@@ -496,11 +499,43 @@ def _noted_heads(heads: list[Any], what: str, trusted: Any, own: str | None,
     return cut
 
 
-def _outbox() -> Any:
-    """The outbox of this labctl home (made if it does not exist yet)."""
-    from labctl.registry.outbox import Outbox
+class _HeadNotes:
+    """The notes ``verify`` keeps of the chain heads it found good, in the outbox of this
+    labctl home (made if it does not exist yet). A home where the outbox cannot be
+    opened or written (read-only, full) does not stop the verification: it is said once,
+    and nothing is noted or checked against earlier notes."""
 
-    return Outbox()
+    def __init__(self, console: Console, registry_url: str | None):
+        from labctl.registry.errors import OutboxError
+        from labctl.registry.outbox import Outbox
+
+        self._console, self._url, self._said = console, registry_url, False
+        self.outbox: Any = None
+        try:
+            self.outbox = Outbox()
+        except OutboxError as err:
+            self._cannot(err)
+
+    def keep(self, method: str, lab: str, *head: Any) -> None:
+        """Note ``head`` of ``lab`` (``method``: the outbox's ``keep_...`` for its chain)."""
+        from labctl.registry.errors import OutboxError, SigningError
+
+        if self.outbox is None:
+            return
+        try:
+            getattr(self.outbox, method)(self._url, lab, *head)
+        except (OutboxError, SigningError, OSError) as err:
+            self._cannot(err)
+
+    def _cannot(self, err: Exception) -> None:
+        from rich.markup import escape
+
+        if not self._said:
+            self._said = True
+            self._console.print(
+                f"[yellow]cannot keep notes of the chain heads in this labctl home "
+                f"({escape(' '.join(str(err).split()))}): records or entries cut off a "
+                "chain's end since an earlier verification from here are not looked for[/]")
 
 
 def _checkpoint_itself(point: Any, what: str, trusted: Any, own: str | None) -> str | None:

@@ -195,3 +195,29 @@ def test_through_the_service_a_reader_sees_entries_cut_off(registry_url, reviewe
     assert main(["registry", "verify", "--registry", url]) == 1
     out = " ".join(capsys.readouterr().out.split())
     assert f"review entry {last['id'][:8]}" in out and "cut off the chain's end" in out
+
+
+def test_a_home_where_nothing_can_be_noted_still_verifies(registry_url, pushed, capsys,
+                                                         monkeypatch):
+    """An outbox that cannot be written (a read-only or full disk) is said once; the
+    verification itself goes on and passes."""
+    from labctl.registry.errors import OutboxError
+
+    def refuse(self, *args):
+        raise OutboxError("outbox database error: attempt to write a readonly database",
+                          where=str(self.path))
+
+    monkeypatch.setenv("COLUMNS", "400")
+    monkeypatch.setattr(Outbox, "keep_verified_head", refuse)
+    assert main(["registry", "verify", "--registry", registry_url]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert out.count("cannot keep notes of the chain heads in this labctl home") == 1
+    assert "attempt to write a readonly database" in out and "4 records; chain" in out
+
+    def unopenable(self, *args, **kwargs):
+        raise OutboxError("cannot open the outbox: unable to open database file")
+
+    monkeypatch.setattr(Outbox, "__init__", unopenable)
+    assert main(["registry", "verify", "--registry", registry_url]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "cannot keep notes" in out and "unable to open database file" in out
