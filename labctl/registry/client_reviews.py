@@ -78,8 +78,14 @@ class ReviewClient:
         return any(e.get("hash") == entry_hash and e.get("lab") == lab for e in entries)
 
     def entry_chain_head(self, lab: str) -> tuple[str, str, str, int] | None:
-        """As ``ReviewBook.entry_chain_head``."""
-        heads = self._request("GET", "/v1/reviews/heads")["heads"]  # type: ignore[attr-defined]
+        """As ``ReviewBook.entry_chain_head`` (None also from a service too old to say
+        the heads: it answers 404)."""
+        from labctl.registry.errors import RecordNotFound
+
+        try:
+            heads = self._request("GET", "/v1/reviews/heads")["heads"]  # type: ignore[attr-defined]
+        except RecordNotFound:
+            return None
         head = next((h for h in heads if h["lab"] == lab), None)
         if head is None:
             return None

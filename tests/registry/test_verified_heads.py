@@ -221,3 +221,28 @@ def test_a_home_where_nothing_can_be_noted_still_verifies(registry_url, pushed, 
     assert main(["registry", "verify", "--registry", registry_url]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "cannot keep notes" in out and "unable to open database file" in out
+
+
+@pytest.mark.realtime
+def test_a_service_too_old_to_say_its_heads_is_verified_without_notes(
+        registry_url, reviewed, reader_service, monkeypatch):
+    """A service from before the heads were published (no ``head_id`` in /v1/labs, no
+    /v1/reviews/heads: 404) is verified as before; nothing is noted."""
+    from labctl.registry.client import HttpRegistry
+    from labctl.registry.errors import RecordNotFound
+
+    request = HttpRegistry._request
+
+    def older(self, method, path, **kwargs):
+        if path == "/v1/reviews/heads":
+            raise RecordNotFound("not found", where=f"registry {self.url}")
+        answer = request(self, method, path, **kwargs)
+        if path == "/v1/labs":
+            answer = {"labs": [{k: v for k, v in lab.items() if k != "head_id"}
+                               for lab in answer["labs"]]}
+        return answer
+
+    monkeypatch.setattr(HttpRegistry, "_request", older)
+    assert main(["registry", "verify", "--registry", reader_service.url]) == 0
+    assert Outbox().verified_heads(reader_service.url) == []
+    assert Outbox().verified_entry_heads(reader_service.url) == []
