@@ -14,7 +14,8 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 @click.option("--registry", "registry_url", default=None, metavar="URL",
               help="The registry (as for labctl run; default: the embedded one).")
 @click.option("--html", "html", type=_FILE, required=True, help="Write the HTML certificate.")
-@click.option("--pdf", "pdf", type=_FILE, help="Also write it as PDF (needs labctl[pdf]).")
+@click.option("--pdf", "pdf", type=_FILE, help="Also write it as PDF (needs labctl[pdf] and "
+              "an installed font with Chinese characters).")
 @click.option("--dcc", "dcc", type=_FILE,
               help="Also write the Digital Calibration Certificate (DCC 3.3.0 XML).")
 @click.option("--draft", is_flag=True,
