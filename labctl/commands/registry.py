@@ -236,6 +236,7 @@ def verify(registry_url: str | None, trusted_file: Path | None,
                 console.print(f"[green]lab {escape(lab)}: review and approval entries: "
                               "chain, hashes and signatures good[/]")
             total += len(problems)
+        notes.say()
         if total:
             raise VerificationFailed(f"{counted(total, 'problem')} found",
                                      where=f"registry {reg.url}", hint="see the list above")
@@ -510,6 +511,7 @@ class _HeadNotes:
         from labctl.registry.outbox import Outbox
 
         self._console, self._url, self._said = console, registry_url, False
+        self.kept = 0
         self.outbox: Any = None
         try:
             self.outbox = Outbox()
@@ -526,6 +528,18 @@ class _HeadNotes:
             getattr(self.outbox, method)(self._url, lab, *head)
         except (OutboxError, SigningError, OSError) as err:
             self._cannot(err)
+        else:
+            self.kept += 1
+
+    def say(self) -> None:
+        """Say where the heads found good were noted, if any were."""
+        from rich.markup import escape
+
+        if self.kept:
+            self._console.print(escape(
+                f"noted the {counted(self.kept, 'chain head')} found good in "
+                f"{self.outbox.path}: a later verify from this labctl home names any of "
+                "them that is gone"))
 
     def _cannot(self, err: Exception) -> None:
         from rich.markup import escape

@@ -41,6 +41,8 @@ def test_records_cut_off_the_end_since_the_last_verify_are_named(
         registry_url, pushed, raw_sql, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "400")
     assert main(["registry", "verify", "--registry", registry_url]) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    assert f"noted the 1 chain head found good in {Outbox().path}: a later verify" in said
     (note,) = Outbox().verified_heads(registry_url)
     last = pushed[-1]
     assert (note.lab, note.record_id, note.hash, note.count) == \
