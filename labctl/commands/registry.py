@@ -190,7 +190,7 @@ def verify(registry_url: str | None, trusted_file: Path | None,
         if reset_verified and notes.outbox is not None:
             dropped = notes.outbox.forget_verified_heads(registry_url)
             console.print(f"forgot the chain heads noted for {escape(reg.url)} "
-                          f"({dropped} lab{'' if dropped == 1 else 's'})", style="yellow")
+                          f"({counted(dropped, 'note')})", style="yellow")
         labs = reg.labs()
         total = 0
         problems, cut, cut_entries = _checkpoint_problems(reg, notes.outbox, registry_url,
@@ -209,8 +209,8 @@ def verify(registry_url: str | None, trusted_file: Path | None,
                                                                                 trusted)
             if not problems and head is not None and lab not in cut:
                 # a lab whose noted head is gone keeps that note until --reset-verified
-                notes.keep("keep_verified_head", lab, *head)
-            count = reg.count(lab)
+                notes.keep(lab, head)
+            count = head[2] if head is not None else reg.count(lab)
             if problems:
                 console.print(f"[bold red]lab {escape(lab)}: {_records(count)}, "
                               f"{counted(len(problems), 'problem')}[/]")
@@ -226,7 +226,7 @@ def verify(registry_url: str | None, trusted_file: Path | None,
             entry_head = reg.entry_chain_head(lab)  # before the walk: the walk covers it
             problems = reg.verify_reviews(lab, trusted, personnel)
             if not problems and entry_head is not None and lab not in cut_entries:
-                notes.keep("keep_verified_entry_head", lab, *entry_head)
+                notes.keep(lab, entry_head, entries=True)
             if problems:
                 console.print(f"[bold red]lab {escape(lab)}: review entries: "
                               f"{counted(len(problems), 'problem')}[/]")
@@ -518,14 +518,17 @@ class _HeadNotes:
         except OutboxError as err:
             self._cannot(err)
 
-    def keep(self, method: str, lab: str, *head: Any) -> None:
-        """Note ``head`` of ``lab`` (``method``: the outbox's ``keep_...`` for its chain)."""
+    def keep(self, lab: str, head: tuple[Any, ...], *, entries: bool = False) -> None:
+        """Note ``head`` of ``lab``'s record chain (``entries``: of its entry chain);
+        nothing when the outbox could not be opened."""
         from labctl.registry.errors import OutboxError, SigningError
 
         if self.outbox is None:
             return
+        keeper = self.outbox.keep_verified_entry_head if entries else \
+            self.outbox.keep_verified_head
         try:
-            getattr(self.outbox, method)(self._url, lab, *head)
+            keeper(self._url, lab, *head)
         except (OutboxError, SigningError, OSError) as err:
             self._cannot(err)
         else:

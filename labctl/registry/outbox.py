@@ -349,14 +349,12 @@ class Outbox:
         URL; None: the embedded registry), one per lab, with whether each signature
         verifies under the key that made it (``registry verify`` also asks that key be
         trusted)."""
-        with self._connect() as conn:
-            return checkpoints.read(conn, checkpoints.RECORDS, _registry_name(registry))
+        return self._notes(checkpoints.RECORDS, registry)
 
     def entry_checkpoints(self, registry: str | None = None) -> list[EntryCheckpoint]:
         """The signed checkpoints of review-entry chains kept for ``registry``, one per
         lab: the last entry written from this machine (``checkpoint_entry``)."""
-        with self._connect() as conn:
-            return checkpoints.read(conn, checkpoints.ENTRIES, _registry_name(registry))
+        return self._notes(checkpoints.ENTRIES, registry)
 
     def checkpoint_entry(self, registry: str | None, entry: Mapping[str, Any]) -> None:
         """Keep a signed checkpoint of ``entry``, a review or approval entry just written
@@ -368,42 +366,35 @@ class Outbox:
                   "person_id": str(person.get("id", "")),
                   "person_name": str(person.get("name", "")), "role": str(entry["role"]),
                   "act": str(entry["act"]), "hash": str(entry["hash"]), "at": _now()}
-        with self._connect() as conn:
-            checkpoints.keep(conn, checkpoints.ENTRIES, self._signing_key(), values)
+        self._keep_note(checkpoints.ENTRIES, values)
 
     def verified_heads(self, registry: str | None = None) -> list[VerifiedHead]:
         """The heads of ``registry``'s record chains as ``registry verify`` last found
         them good from this machine, one per lab, signed (``keep_verified_head``)."""
-        with self._connect() as conn:
-            return checkpoints.read(conn, checkpoints.VERIFIED, _registry_name(registry))
+        return self._notes(checkpoints.VERIFIED, registry)
 
     def keep_verified_head(self, registry: str | None, lab: str, record_id: str,
                            record_hash: str, count: int) -> None:
         """Keep a signed note that ``record_id`` (``record_hash``) was the last of
         ``lab``'s ``count`` records in ``registry`` when its chain verified, in place of
         the lab's previous note."""
-        values = {"target": _registry_name(registry), "lab": lab, "record_id": record_id,
-                  "hash": record_hash, "count": str(count), "at": _now()}
-        with self._connect() as conn:
-            checkpoints.keep(conn, checkpoints.VERIFIED, self._signing_key(), values)
+        self._keep_note(checkpoints.VERIFIED, {
+            "target": _registry_name(registry), "lab": lab, "record_id": record_id,
+            "hash": record_hash, "count": str(count), "at": _now()})
 
     def verified_entry_heads(self, registry: str | None = None) -> list[VerifiedEntryHead]:
         """The heads of ``registry``'s review-entry chains as ``registry verify`` last
         found them good from this machine, one per lab, signed."""
-        with self._connect() as conn:
-            return checkpoints.read(conn, checkpoints.VERIFIED_ENTRIES,
-                                    _registry_name(registry))
+        return self._notes(checkpoints.VERIFIED_ENTRIES, registry)
 
     def keep_verified_entry_head(self, registry: str | None, lab: str, entry_id: str,
                                  record_id: str, entry_hash: str, count: int) -> None:
         """Keep a signed note that entry ``entry_id`` (about ``record_id``, with
         ``entry_hash``) was the last of ``lab``'s ``count`` entries in ``registry`` when
         its entry chain verified, in place of the lab's previous note."""
-        values = {"target": _registry_name(registry), "lab": lab, "entry_id": entry_id,
-                  "record_id": record_id, "hash": entry_hash, "count": str(count),
-                  "at": _now()}
-        with self._connect() as conn:
-            checkpoints.keep(conn, checkpoints.VERIFIED_ENTRIES, self._signing_key(), values)
+        self._keep_note(checkpoints.VERIFIED_ENTRIES, {
+            "target": _registry_name(registry), "lab": lab, "entry_id": entry_id,
+            "record_id": record_id, "hash": entry_hash, "count": str(count), "at": _now()})
 
     def forget_verified_heads(self, registry: str | None = None) -> int:
         """Drop the verified heads of record and entry chains noted for ``registry`` (a
@@ -412,6 +403,16 @@ class Outbox:
         with self._connect() as conn:
             return sum(checkpoints.forget(conn, chain, target)
                        for chain in (checkpoints.VERIFIED, checkpoints.VERIFIED_ENTRIES))
+
+    def _notes(self, chain: Any, registry: str | None) -> list[Any]:
+        """The checkpoints of kind ``chain`` kept for ``registry``."""
+        with self._connect() as conn:
+            return checkpoints.read(conn, chain, _registry_name(registry))
+
+    def _keep_note(self, chain: Any, values: dict[str, str]) -> None:
+        """Sign and keep ``values`` as the checkpoint of kind ``chain`` of their lab."""
+        with self._connect() as conn:
+            checkpoints.keep(conn, chain, self._signing_key(), values)
 
     def _keep_checkpoint(self, conn: sqlite3.Connection, target: str, record: Record) -> None:
         values = {"target": target, "lab": record.lab, "record_id": record.id,
